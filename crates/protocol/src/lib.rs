@@ -1,0 +1,15 @@
+//! Wire types of the chat contract (`docs/CONTRACT.md`): the shared objects, REST bodies, the
+//! WebSocket commands and events, and the error body. No I/O lives here, so the crate builds for
+//! `wasm32-unknown-unknown` (web app) as well as native (server, load generator).
+
+pub mod error;
+pub mod limits;
+pub mod model;
+pub mod rest;
+pub mod time;
+pub mod ws;
+
+pub use error::{ErrorBody, ErrorCode, ErrorDetail};
+pub use model::{Chat, ChatKind, Message, User};
+pub use rest::*;
+pub use ws::{ClientCommand, ServerEvent};

@@ -1,0 +1,92 @@
+//! Validation limits of the contract, shared so the web app can check input before sending it.
+
+pub const USERNAME_MIN: usize = 3;
+pub const USERNAME_MAX: usize = 32;
+pub const PASSWORD_MIN: usize = 8;
+pub const PASSWORD_MAX: usize = 128;
+pub const CONTENT_MAX: usize = 4000;
+pub const GROUP_NAME_MAX: usize = 100;
+pub const PAGE_DEFAULT: u32 = 15;
+pub const PAGE_MAX: u32 = 100;
+pub const USER_SEARCH_MAX: usize = 20;
+/// Largest WebSocket text frame the server accepts; bigger ones close the socket with 1009.
+pub const WS_MAX_FRAME: usize = 64 * 1024;
+
+fn char_count(s: &str) -> usize {
+    s.chars().count()
+}
+
+/// Why a value was refused, worded for the person who typed it.
+pub fn check_username(name: &str) -> Result<(), String> {
+    let len = char_count(name);
+    if !(USERNAME_MIN..=USERNAME_MAX).contains(&len) {
+        return Err(format!(
+            "username must be {USERNAME_MIN}-{USERNAME_MAX} characters"
+        ));
+    }
+    if !name
+        .chars()
+        .all(|c| c.is_ascii_alphanumeric() || matches!(c, '_' | '.' | '-'))
+    {
+        return Err("username may contain only letters, digits, '_', '.' and '-'".into());
+    }
+    Ok(())
+}
+
+pub fn check_password(password: &str) -> Result<(), String> {
+    let len = char_count(password);
+    if !(PASSWORD_MIN..=PASSWORD_MAX).contains(&len) {
+        return Err(format!(
+            "password must be {PASSWORD_MIN}-{PASSWORD_MAX} characters"
+        ));
+    }
+    Ok(())
+}
+
+pub fn check_content(content: &str) -> Result<(), String> {
+    if content.trim().is_empty() {
+        return Err("message must not be empty".into());
+    }
+    if char_count(content) > CONTENT_MAX {
+        return Err(format!("message must be at most {CONTENT_MAX} characters"));
+    }
+    Ok(())
+}
+
+pub fn check_group_name(name: &str) -> Result<(), String> {
+    let len = char_count(name.trim());
+    if len == 0 || char_count(name) > GROUP_NAME_MAX {
+        return Err(format!("group name must be 1-{GROUP_NAME_MAX} characters"));
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn usernames() {
+        assert!(check_username("ab").is_err());
+        assert!(check_username("abc").is_ok());
+        assert!(check_username(&"a".repeat(32)).is_ok());
+        assert!(check_username(&"a".repeat(33)).is_err());
+        assert!(check_username("a b c").is_err());
+        assert!(check_username("ümlaut").is_err());
+        assert!(check_username("A.b-c_9").is_ok());
+    }
+
+    #[test]
+    fn passwords_contents_names() {
+        assert!(check_password("1234567").is_err());
+        assert!(check_password("12345678").is_ok());
+        assert!(check_password(&"x".repeat(129)).is_err());
+        assert!(check_content("  \n\t").is_err());
+        assert!(check_content("hi").is_ok());
+        assert!(check_content(&"é".repeat(4000)).is_ok());
+        assert!(check_content(&"é".repeat(4001)).is_err());
+        assert!(check_group_name(" ").is_err());
+        assert!(check_group_name("team").is_ok());
+        assert!(check_group_name(&"n".repeat(101)).is_err());
+    }
+}

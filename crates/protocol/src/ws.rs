@@ -1,0 +1,113 @@
+//! WebSocket frames: commands the client sends (tagged by `command`) and events the server sends
+//! (tagged by `type`). One JSON object per text frame.
+
+use serde::{Deserialize, Serialize};
+use uuid::Uuid;
+
+use crate::error::ErrorCode;
+use crate::model::{Chat, Message, User};
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "command", rename_all = "snake_case", deny_unknown_fields)]
+pub enum ClientCommand {
+    FetchMessages {
+        chat_id: Uuid,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        before_seq: Option<i64>,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        after_seq: Option<i64>,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        limit: Option<u32>,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        request_id: Option<String>,
+    },
+    NewMessage {
+        chat_id: Uuid,
+        content: String,
+        /// Chosen by the client; a retry with the same id stores nothing new.
+        client_id: Uuid,
+    },
+    EditMessage {
+        message_id: i64,
+        content: String,
+    },
+    DeleteMessage {
+        message_id: i64,
+    },
+    Typing {
+        chat_id: Uuid,
+    },
+    MarkRead {
+        chat_id: Uuid,
+        seq: i64,
+    },
+}
+
+impl ClientCommand {
+    /// The `command` tag, echoed in `error` events.
+    pub fn name(&self) -> &'static str {
+        match self {
+            Self::FetchMessages { .. } => "fetch_messages",
+            Self::NewMessage { .. } => "new_message",
+            Self::EditMessage { .. } => "edit_message",
+            Self::DeleteMessage { .. } => "delete_message",
+            Self::Typing { .. } => "typing",
+            Self::MarkRead { .. } => "mark_read",
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "type", rename_all = "snake_case")]
+pub enum ServerEvent {
+    Ready {
+        user: User,
+    },
+    Messages {
+        chat_id: Uuid,
+        messages: Vec<Message>,
+        has_more: bool,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        request_id: Option<String>,
+    },
+    NewMessage {
+        message: Message,
+    },
+    MessageUpdated {
+        message: Message,
+    },
+    MessageDeleted {
+        chat_id: Uuid,
+        message_id: i64,
+        seq: i64,
+    },
+    Typing {
+        chat_id: Uuid,
+        user: User,
+    },
+    Presence {
+        user_id: Uuid,
+        online: bool,
+    },
+    Read {
+        chat_id: Uuid,
+        user_id: Uuid,
+        seq: i64,
+    },
+    ChatUpdated {
+        chat: Chat,
+    },
+    /// Added to the contract: the server may have missed fan-out for a while (e.g. its Redis
+    /// link dropped); the client should refetch with `after_seq` in every chat it shows.
+    Resync,
+    Error {
+        code: ErrorCode,
+        message: String,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        command: Option<String>,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        client_id: Option<Uuid>,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        request_id: Option<String>,
+    },
+}

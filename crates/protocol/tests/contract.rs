@@ -1,0 +1,152 @@
+//! Round trips against the JSON shapes written in the contract: every shape must parse from the
+//! contract's example and serialize back to exactly the same JSON value.
+
+use chat_protocol::*;
+use serde::{Serialize, de::DeserializeOwned};
+use serde_json::{Value, json};
+
+fn round_trip<T: Serialize + DeserializeOwned + std::fmt::Debug + PartialEq>(wire: Value) -> T {
+    let parsed: T = serde_json::from_value(wire.clone())
+        .unwrap_or_else(|e| panic!("contract JSON must parse: {e}\n{wire}"));
+    let back = serde_json::to_value(&parsed).expect("serializes");
+    assert_eq!(back, wire, "serialized form must equal the contract's");
+    parsed
+}
+
+const UID: &str = "6f2d1f7e-8a44-4c3e-9f0a-2b1c3d4e5f60";
+const CID: &str = "0a1b2c3d-4e5f-4a6b-8c7d-9e0f1a2b3c4d";
+const CLIENT: &str = "11111111-2222-4333-8444-555555555555";
+
+fn user() -> Value {
+    json!({"id": UID, "username": "alice"})
+}
+
+fn message() -> Value {
+    json!({"id": 42, "chat_id": CID, "seq": 7, "sender": user(), "content": "hi",
+           "client_id": CLIENT, "created_at": "2026-11-22T10:15:30.123Z",
+           "edited_at": null, "deleted": false})
+}
+
+fn chat() -> Value {
+    json!({"id": CID, "kind": "group", "name": "team", "members": [user()],
+           "created_at": "2026-11-22T10:15:30.000Z", "last_message": message(),
+           "unread_count": 3, "last_seq": 7})
+}
+
+#[test]
+fn shared_objects() {
+    round_trip::<User>(user());
+    let m: Message = round_trip(message());
+    assert_eq!(time::format(&m.created_at), "2026-11-22T10:15:30.123Z");
+    let mut edited = message();
+    edited["edited_at"] = json!("2026-11-22T10:16:00.500Z");
+    edited["client_id"] = Value::Null;
+    round_trip::<Message>(edited);
+    let c: Chat = round_trip(chat());
+    assert_eq!(c.kind, ChatKind::Group);
+    let mut direct = chat();
+    direct["kind"] = json!("direct");
+    direct["name"] = Value::Null;
+    direct["last_message"] = Value::Null;
+    round_trip::<Chat>(direct);
+}
+
+#[test]
+fn times_always_have_milliseconds() {
+    let mut m: Message = serde_json::from_value(message()).unwrap();
+    m.created_at = chrono::DateTime::parse_from_rfc3339("2026-11-22T10:15:30Z")
+        .unwrap()
+        .with_timezone(&chrono::Utc);
+    let v = serde_json::to_value(&m).unwrap();
+    assert_eq!(v["created_at"], "2026-11-22T10:15:30.000Z");
+}
+
+#[test]
+fn rest_bodies() {
+    round_trip::<RegisterRequest>(json!({"username": "alice", "password": "secret123"}));
+    round_trip::<RefreshRequest>(json!({"refresh_token": "abc"}));
+    round_trip::<AuthResponse>(json!({"access_token": "a.b.c", "token_type": "Bearer",
+        "expires_in": 900, "refresh_token": "r", "user": user()}));
+    round_trip::<Contact>(json!({"user": user(), "online": true}));
+    round_trip::<AddContactRequest>(json!({"username": "bob"}));
+    round_trip::<CreateChatRequest>(json!({"members": ["bob", "carol"], "name": "team"}));
+    round_trip::<CreateChatRequest>(json!({"members": ["bob"]}));
+    round_trip::<AddMemberRequest>(json!({"username": "dave"}));
+    round_trip::<MessagePage>(json!({"messages": [message()], "has_more": false}));
+    round_trip::<ErrorBody>(json!({"error": {"code": "not_found", "message": "no such chat"}}));
+}
+
+#[test]
+fn unknown_fields_in_requests_are_refused() {
+    assert!(
+        serde_json::from_value::<RegisterRequest>(
+            json!({"username": "a", "password": "b", "admin": true})
+        )
+        .is_err()
+    );
+    assert!(
+        serde_json::from_value::<ClientCommand>(
+            json!({"command": "typing", "chat_id": CID, "sender": UID})
+        )
+        .is_err()
+    );
+}
+
+#[test]
+fn every_error_code_spells_as_the_contract() {
+    for code in [
+        "bad_request",
+        "validation_failed",
+        "unauthorized",
+        "forbidden",
+        "not_found",
+        "conflict",
+        "rate_limited",
+        "payload_too_large",
+        "internal",
+    ] {
+        let parsed: ErrorCode = serde_json::from_value(json!(code)).unwrap();
+        assert_eq!(parsed.as_str(), code);
+        assert_eq!(serde_json::to_value(parsed).unwrap(), json!(code));
+    }
+}
+
+#[test]
+fn client_commands() {
+    let all = [
+        json!({"command": "fetch_messages", "chat_id": CID, "before_seq": 10, "limit": 20, "request_id": "r1"}),
+        json!({"command": "fetch_messages", "chat_id": CID, "after_seq": 3}),
+        json!({"command": "fetch_messages", "chat_id": CID}),
+        json!({"command": "new_message", "chat_id": CID, "content": "hi", "client_id": CLIENT}),
+        json!({"command": "edit_message", "message_id": 42, "content": "fixed"}),
+        json!({"command": "delete_message", "message_id": 42}),
+        json!({"command": "typing", "chat_id": CID}),
+        json!({"command": "mark_read", "chat_id": CID, "seq": 7}),
+    ];
+    for wire in all {
+        let cmd: ClientCommand = round_trip(wire.clone());
+        assert_eq!(cmd.name(), wire["command"]);
+    }
+}
+
+#[test]
+fn server_events() {
+    let all = [
+        json!({"type": "ready", "user": user()}),
+        json!({"type": "messages", "chat_id": CID, "messages": [message()], "has_more": true, "request_id": "r1"}),
+        json!({"type": "messages", "chat_id": CID, "messages": [], "has_more": false}),
+        json!({"type": "new_message", "message": message()}),
+        json!({"type": "message_updated", "message": message()}),
+        json!({"type": "message_deleted", "chat_id": CID, "message_id": 42, "seq": 7}),
+        json!({"type": "typing", "chat_id": CID, "user": user()}),
+        json!({"type": "presence", "user_id": UID, "online": true}),
+        json!({"type": "read", "chat_id": CID, "user_id": UID, "seq": 7}),
+        json!({"type": "chat_updated", "chat": chat()}),
+        json!({"type": "resync"}),
+        json!({"type": "error", "code": "not_found", "message": "no such chat", "command": "new_message", "client_id": CLIENT}),
+        json!({"type": "error", "code": "bad_request", "message": "not JSON"}),
+    ];
+    for wire in all {
+        round_trip::<ServerEvent>(wire);
+    }
+}

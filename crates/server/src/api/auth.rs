@@ -1,0 +1,132 @@
+use actix_web::{HttpResponse, web};
+use chat_protocol::limits::{check_password, check_username};
+use chat_protocol::{AuthResponse, RefreshRequest, RegisterRequest, User};
+use chrono::Duration;
+use uuid::Uuid;
+
+use crate::app::AppState;
+use crate::auth::tokens::{hash_token, random_token};
+use crate::auth::{AuthUser, password};
+use crate::error::{AppError, AppResult};
+use crate::store::{self, tokens, users, with_db};
+
+pub fn routes(cfg: &mut web::ServiceConfig) {
+    cfg.route("/auth/register", web::post().to(register))
+        .route("/auth/login", web::post().to(login))
+        .route("/auth/refresh", web::post().to(refresh))
+        .route("/auth/logout", web::post().to(logout))
+        .route("/me", web::get().to(me));
+}
+
+async fn blocking<T: Send + 'static>(f: impl FnOnce() -> T + Send + 'static) -> AppResult<T> {
+    web::block(f).await.map_err(AppError::internal)
+}
+
+fn refresh_expiry(state: &AppState) -> chrono::NaiveDateTime {
+    store::now() + Duration::seconds(state.refresh_ttl_secs)
+}
+
+/// A new login session: an access token and the first refresh token of a new family.
+async fn start_session(state: &AppState, user: User) -> AppResult<AuthResponse> {
+    let refresh_token = random_token()?;
+    let token_hash = hash_token(&refresh_token);
+    let expires = refresh_expiry(state);
+    let user_id = user.id;
+    with_db(&state.pool, move |c| {
+        Ok(tokens::insert(
+            c,
+            user_id,
+            &Uuid::new_v4().to_string(),
+            &token_hash,
+            expires,
+        )?)
+    })
+    .await?;
+    respond(state, user, refresh_token)
+}
+
+fn respond(state: &AppState, user: User, refresh_token: String) -> AppResult<AuthResponse> {
+    Ok(AuthResponse {
+        access_token: state.jwt.issue(user.id, &user.username)?,
+        token_type: "Bearer".into(),
+        expires_in: state.jwt.access_ttl_secs,
+        refresh_token,
+        user,
+    })
+}
+
+async fn register(
+    state: web::Data<AppState>,
+    body: web::Json<RegisterRequest>,
+) -> AppResult<HttpResponse> {
+    let RegisterRequest { username, password } = body.into_inner();
+    check_username(&username).map_err(AppError::Validation)?;
+    check_password(&password).map_err(AppError::Validation)?;
+    let taken = {
+        let name = username.clone();
+        with_db(&state.pool, move |c| {
+            Ok(users::find_by_name(c, &name)?.is_some())
+        })
+        .await?
+    };
+    if taken {
+        return Err(AppError::Conflict("username is taken"));
+    }
+    let hash = blocking(move || password::hash(&password)).await??;
+    let user = with_db(&state.pool, move |c| users::create(c, &username, &hash)).await?;
+    tracing::info!(user = %user.id, "registered");
+    Ok(HttpResponse::Created().json(start_session(&state, user).await?))
+}
+
+async fn login(
+    state: web::Data<AppState>,
+    body: web::Json<RegisterRequest>,
+) -> AppResult<HttpResponse> {
+    let RegisterRequest { username, password } = body.into_inner();
+    let row = with_db(&state.pool, move |c| users::find_by_name(c, &username)).await?;
+    let verified = blocking(move || match row {
+        Some(row) if password::verify(&password, &row.password_hash) => Some(row),
+        Some(_) => None,
+        None => {
+            password::verify_dummy(&password);
+            None
+        }
+    })
+    .await?;
+    let row = verified.ok_or(AppError::Unauthorized("wrong username or password"))?;
+    Ok(HttpResponse::Ok().json(start_session(&state, row.to_user()?).await?))
+}
+
+async fn refresh(
+    state: web::Data<AppState>,
+    body: web::Json<RefreshRequest>,
+) -> AppResult<HttpResponse> {
+    let presented = hash_token(&body.refresh_token);
+    let next = random_token()?;
+    let next_hash = hash_token(&next);
+    let expires = refresh_expiry(&state);
+    let owner = with_db(&state.pool, move |c| {
+        tokens::rotate(c, &presented, &next_hash, expires)
+    })
+    .await?;
+    Ok(HttpResponse::Ok().json(respond(&state, owner.to_user()?, next)?))
+}
+
+async fn logout(
+    state: web::Data<AppState>,
+    caller: AuthUser,
+    body: web::Json<RefreshRequest>,
+) -> AppResult<HttpResponse> {
+    let token_hash = hash_token(&body.refresh_token);
+    with_db(&state.pool, move |c| {
+        tokens::revoke(c, caller.id, &token_hash)
+    })
+    .await?;
+    Ok(HttpResponse::NoContent().finish())
+}
+
+async fn me(state: web::Data<AppState>, caller: AuthUser) -> AppResult<HttpResponse> {
+    let row = with_db(&state.pool, move |c| users::find_by_id(c, caller.id)).await?;
+    let row = row.ok_or(AppError::Unauthorized("account no longer exists"))?;
+    Ok(HttpResponse::Ok().json(row.to_user()?))
+}

@@ -1,0 +1,52 @@
+//! Operations endpoints: liveness, readiness, metrics.
+
+use std::sync::atomic::Ordering;
+
+use actix_web::{HttpResponse, web};
+use chat_protocol::{ErrorBody, ErrorCode};
+
+use crate::app::AppState;
+use crate::db;
+
+pub fn routes(cfg: &mut web::ServiceConfig) {
+    cfg.route("/healthz", web::get().to(healthz))
+        .route("/readyz", web::get().to(readyz))
+        .route("/metrics", web::get().to(metrics));
+}
+
+async fn healthz() -> HttpResponse {
+    HttpResponse::Ok().json(serde_json::json!({"status": "ok"}))
+}
+
+async fn readyz(state: web::Data<AppState>) -> HttpResponse {
+    let pool = state.pool.clone();
+    let database = web::block(move || db::ping(&pool)).await.unwrap_or(false);
+    let fan_out = state.realtime.broker.is_healthy();
+    if database && fan_out {
+        return HttpResponse::Ok().json(serde_json::json!({"status": "ready"}));
+    }
+    let what = if database { "redis" } else { "database" };
+    HttpResponse::ServiceUnavailable().json(ErrorBody::new(
+        ErrorCode::Internal,
+        format!("not ready: {what} unavailable"),
+    ))
+}
+
+async fn metrics(state: web::Data<AppState>) -> HttpResponse {
+    let hub = &state.realtime.hub;
+    let body = state.metrics.render(&[
+        (
+            "chat_events_delivered_total",
+            "Events queued to local sockets",
+            hub.delivered.load(Ordering::Relaxed),
+        ),
+        (
+            "chat_slow_sockets_dropped_total",
+            "Sockets disconnected for not keeping up",
+            hub.dropped_slow.load(Ordering::Relaxed),
+        ),
+    ]);
+    HttpResponse::Ok()
+        .content_type("text/plain; version=0.0.4")
+        .body(body)
+}

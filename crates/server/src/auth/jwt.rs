@@ -1,0 +1,117 @@
+//! HS256 access tokens: `sub` = user id, `exp`, `iat`, plus the username so sockets can
+//! announce the user without a database round trip.
+
+use jsonwebtoken::{Algorithm, DecodingKey, EncodingKey, Header, Validation, decode, encode};
+use serde::{Deserialize, Serialize};
+use uuid::Uuid;
+
+use crate::error::AppError;
+
+#[derive(Debug, Serialize, Deserialize)]
+struct Claims {
+    sub: Uuid,
+    name: String,
+    iat: i64,
+    exp: i64,
+}
+
+/// The identity an access token proves.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TokenIdentity {
+    pub user_id: Uuid,
+    pub username: String,
+}
+
+pub struct JwtKeys {
+    encoding: EncodingKey,
+    decoding: DecodingKey,
+    validation: Validation,
+    pub access_ttl_secs: i64,
+}
+
+impl JwtKeys {
+    pub fn new(secret: &[u8], access_ttl_secs: i64) -> Self {
+        let mut validation = Validation::new(Algorithm::HS256);
+        // Expired means expired: the client refreshes ahead of time.
+        validation.leeway = 0;
+        validation.set_required_spec_claims(&["exp", "sub"]);
+        Self {
+            encoding: EncodingKey::from_secret(secret),
+            decoding: DecodingKey::from_secret(secret),
+            validation,
+            access_ttl_secs,
+        }
+    }
+
+    pub fn issue(&self, user_id: Uuid, username: &str) -> Result<String, AppError> {
+        let now = chrono::Utc::now().timestamp();
+        let claims = Claims {
+            sub: user_id,
+            name: username.to_owned(),
+            iat: now,
+            exp: now + self.access_ttl_secs,
+        };
+        encode(&Header::new(Algorithm::HS256), &claims, &self.encoding)
+            .map_err(|e| AppError::internal(format!("signing token: {e}")))
+    }
+
+    /// Accepts only HS256 tokens signed with our secret and not yet expired.
+    pub fn verify(&self, token: &str) -> Result<TokenIdentity, AppError> {
+        let data = decode::<Claims>(token, &self.decoding, &self.validation)
+            .map_err(|_| AppError::Unauthorized("invalid or expired access token"))?;
+        Ok(TokenIdentity {
+            user_id: data.claims.sub,
+            username: data.claims.name,
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use base64::Engine;
+    use base64::engine::general_purpose::URL_SAFE_NO_PAD as B64;
+
+    use super::*;
+
+    fn keys() -> JwtKeys {
+        JwtKeys::new(&[7u8; 32], 60)
+    }
+
+    #[test]
+    fn issued_tokens_verify() {
+        let id = Uuid::new_v4();
+        let token = keys().issue(id, "alice").unwrap();
+        let who = keys().verify(&token).unwrap();
+        assert_eq!(who.user_id, id);
+        assert_eq!(who.username, "alice");
+    }
+
+    #[test]
+    fn refuses_other_secret_alg_none_tampering_and_expiry() {
+        let id = Uuid::new_v4();
+        let token = keys().issue(id, "alice").unwrap();
+        assert!(JwtKeys::new(&[8u8; 32], 60).verify(&token).is_err());
+
+        let parts: Vec<&str> = token.split('.').collect();
+        let none_header = B64.encode(br#"{"alg":"none","typ":"JWT"}"#);
+        assert!(
+            keys()
+                .verify(&format!("{none_header}.{}.", parts[1]))
+                .is_err()
+        );
+
+        let forged_payload = B64.encode(
+            format!(
+                r#"{{"sub":"{}","name":"mallory","iat":0,"exp":9999999999}}"#,
+                Uuid::new_v4()
+            )
+            .as_bytes(),
+        );
+        let tampered = format!("{}.{}.{}", parts[0], forged_payload, parts[2]);
+        assert!(keys().verify(&tampered).is_err());
+
+        let expired = JwtKeys::new(&[7u8; 32], -10).issue(id, "alice").unwrap();
+        assert!(keys().verify(&expired).is_err());
+        assert!(keys().verify("garbage").is_err());
+    }
+}

@@ -1,0 +1,81 @@
+//! Configuration from the environment, with mirroring command-line flags (`chat-server --help`).
+
+use std::net::SocketAddr;
+use std::path::PathBuf;
+
+use clap::Parser;
+
+#[derive(Debug, Clone, Parser)]
+#[command(
+    name = "chat-server",
+    version,
+    about = "Real-time chat server (REST + WebSocket)"
+)]
+pub struct Config {
+    /// Address to listen on (host:port). Port 0 picks a free port; the bound address is printed.
+    #[arg(long, env = "BIND_ADDR", default_value = "127.0.0.1:8080")]
+    pub bind_addr: SocketAddr,
+
+    /// `sqlite://path` or `postgres://…`. Default: an embedded SQLite file in the data folder.
+    #[arg(long, env = "DATABASE_URL")]
+    pub database_url: Option<String>,
+
+    /// Redis for fan-out and presence across instances. Unset: one instance, in-process fan-out.
+    #[arg(long, env = "REDIS_URL")]
+    pub redis_url: Option<String>,
+
+    /// Folder for the embedded database and the generated JWT secret.
+    #[arg(long, env = "DATA_DIR", default_value = "data")]
+    pub data_dir: PathBuf,
+
+    /// HS256 signing secret, at least 32 bytes. Environment only, so it never shows in `ps`.
+    #[arg(skip)]
+    pub jwt_secret: Option<String>,
+
+    /// Sends per second per user (token bucket, burst of 5x); 0 turns the limit off.
+    #[arg(long, env = "MESSAGE_RATE_LIMIT", default_value_t = 20)]
+    pub message_rate_limit: u32,
+
+    /// Lifetime of access tokens in seconds.
+    #[arg(long, env = "ACCESS_TOKEN_TTL_SECS", default_value_t = 900)]
+    pub access_token_ttl_secs: i64,
+
+    /// Lifetime of refresh tokens in seconds (default 30 days).
+    #[arg(long, env = "REFRESH_TOKEN_TTL_SECS", default_value_t = 30 * 24 * 3600)]
+    pub refresh_token_ttl_secs: i64,
+
+    /// Built web app to serve at `/` (with `index.html` as fallback for client routes).
+    #[arg(long, env = "STATIC_DIR", default_value = "dist")]
+    pub static_dir: PathBuf,
+
+    /// Database connections in the pool (default: 4 for SQLite, 16 for PostgreSQL).
+    #[arg(long, env = "DB_POOL_SIZE")]
+    pub db_pool_size: Option<u32>,
+
+    /// Seconds a presence entry lives in Redis without a heartbeat from its instance.
+    #[arg(long, env = "PRESENCE_TTL_SECS", default_value_t = 30)]
+    pub presence_ttl_secs: u64,
+
+    /// Key prefix for everything this deployment keeps in Redis (lets deployments share one).
+    #[arg(long, env = "REDIS_PREFIX", default_value = "chat")]
+    pub redis_prefix: String,
+
+    /// HTTP worker threads (default: one per core).
+    #[arg(long, env = "WORKERS")]
+    pub workers: Option<usize>,
+}
+
+impl Config {
+    /// Parses flags and environment; the secret is read from `JWT_SECRET` only.
+    pub fn from_env_and_args() -> Self {
+        let mut config = Self::parse();
+        config.jwt_secret = std::env::var("JWT_SECRET").ok().filter(|s| !s.is_empty());
+        config
+    }
+
+    pub fn database_url(&self) -> String {
+        self.database_url
+            .clone()
+            .unwrap_or_else(|| format!("sqlite://{}", self.data_dir.join("chat.db").display()))
+    }
+}

@@ -1,0 +1,196 @@
+//! One connection type over SQLite and PostgreSQL, chosen at runtime from `DATABASE_URL`, with an
+//! r2d2 pool whose manager applies SQLite's per-connection settings, and embedded migrations.
+
+pub mod schema;
+
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+use diesel::connection::SimpleConnection;
+use diesel::prelude::*;
+use diesel::r2d2::{self, R2D2Connection};
+use diesel_migrations::{EmbeddedMigrations, MigrationHarness, embed_migrations};
+
+const SQLITE_MIGRATIONS: EmbeddedMigrations = embed_migrations!("../../migrations/sqlite");
+const PG_MIGRATIONS: EmbeddedMigrations = embed_migrations!("../../migrations/postgres");
+
+#[derive(diesel::MultiConnection)]
+pub enum AnyConnection {
+    Postgresql(diesel::PgConnection),
+    // Last: SQLite accepts any string as a path.
+    Sqlite(diesel::SqliteConnection),
+}
+
+pub type Pool = r2d2::Pool<Manager>;
+pub type PooledConnection = r2d2::PooledConnection<Manager>;
+
+/// Where the data lives, parsed from `DATABASE_URL`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum DatabaseTarget {
+    Postgres(String),
+    Sqlite(PathBuf),
+}
+
+impl DatabaseTarget {
+    /// `postgres://…` / `postgresql://…`, or `sqlite://path` / `sqlite:path` / a bare path.
+    pub fn parse(url: &str) -> Self {
+        if url.starts_with("postgres://") || url.starts_with("postgresql://") {
+            return Self::Postgres(url.to_owned());
+        }
+        let path = url
+            .strip_prefix("sqlite://")
+            .or_else(|| url.strip_prefix("sqlite:"))
+            .unwrap_or(url);
+        Self::Sqlite(PathBuf::from(path))
+    }
+
+    pub fn is_sqlite(&self) -> bool {
+        matches!(self, Self::Sqlite(_))
+    }
+
+    /// A description safe for logs: never the PostgreSQL password.
+    pub fn describe(&self) -> String {
+        match self {
+            Self::Postgres(url) => {
+                let host = url.rsplit('@').next().unwrap_or("postgres");
+                let host = host.split('?').next().unwrap_or(host);
+                format!("postgres ({host})")
+            }
+            Self::Sqlite(path) => format!("sqlite ({})", path.display()),
+        }
+    }
+}
+
+pub struct Manager {
+    target: DatabaseTarget,
+}
+
+fn establish(target: &DatabaseTarget) -> ConnectionResult<AnyConnection> {
+    match target {
+        // Dispatch ourselves: `AnyConnection::establish` hides the real error.
+        DatabaseTarget::Postgres(url) => Ok(AnyConnection::Postgresql(
+            diesel::PgConnection::establish(url)?,
+        )),
+        DatabaseTarget::Sqlite(path) => {
+            let mut conn = diesel::SqliteConnection::establish(&path.to_string_lossy())?;
+            // busy_timeout and foreign_keys are per connection; WAL persists in the file.
+            // synchronous=FULL: a message echoed to its sender survives a power loss, too.
+            conn.batch_execute(
+                "PRAGMA journal_mode = WAL; PRAGMA synchronous = FULL; \
+                 PRAGMA busy_timeout = 10000; PRAGMA foreign_keys = ON;",
+            )
+            .map_err(ConnectionError::CouldntSetupConfiguration)?;
+            Ok(AnyConnection::Sqlite(conn))
+        }
+    }
+}
+
+impl r2d2::ManageConnection for Manager {
+    type Connection = AnyConnection;
+    type Error = ConnectionError;
+
+    fn connect(&self) -> Result<AnyConnection, ConnectionError> {
+        establish(&self.target)
+    }
+
+    fn is_valid(&self, conn: &mut AnyConnection) -> Result<(), ConnectionError> {
+        conn.ping()
+            .map_err(ConnectionError::CouldntSetupConfiguration)
+    }
+
+    fn has_broken(&self, conn: &mut AnyConnection) -> bool {
+        conn.is_broken()
+    }
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum SetupError {
+    #[error("cannot create the data folder {0}: {1}")]
+    DataDir(PathBuf, std::io::Error),
+    #[error("cannot connect to the database: {0}")]
+    Connect(#[from] r2d2::PoolError),
+    #[error("cannot check out a connection: {0}")]
+    Checkout(String),
+    #[error("migrations failed: {0}")]
+    Migrate(String),
+}
+
+/// Opens the pool and applies pending migrations.
+pub fn connect(target: &DatabaseTarget, max_size: u32) -> Result<Pool, SetupError> {
+    if let DatabaseTarget::Sqlite(path) = target {
+        ensure_parent(path)?;
+    }
+    let pool = r2d2::Pool::builder()
+        .max_size(max_size)
+        .connection_timeout(Duration::from_secs(10))
+        .build(Manager {
+            target: target.clone(),
+        })?;
+    let mut conn = pool
+        .get()
+        .map_err(|e| SetupError::Checkout(e.to_string()))?;
+    run_migrations(&mut conn)?;
+    Ok(pool)
+}
+
+fn ensure_parent(path: &Path) -> Result<(), SetupError> {
+    match path.parent() {
+        Some(dir) if !dir.as_os_str().is_empty() => {
+            std::fs::create_dir_all(dir).map_err(|e| SetupError::DataDir(dir.to_path_buf(), e))
+        }
+        _ => Ok(()),
+    }
+}
+
+fn run_migrations(conn: &mut AnyConnection) -> Result<(), SetupError> {
+    let applied = match conn {
+        AnyConnection::Postgresql(c) => c.run_pending_migrations(PG_MIGRATIONS).map(|v| v.len()),
+        AnyConnection::Sqlite(c) => c.run_pending_migrations(SQLITE_MIGRATIONS).map(|v| v.len()),
+    }
+    .map_err(|e| SetupError::Migrate(e.to_string()))?;
+    if applied > 0 {
+        tracing::info!(applied, "database migrations applied");
+    }
+    Ok(())
+}
+
+/// True when the database answers a trivial query.
+pub fn ping(pool: &Pool) -> bool {
+    pool.get().map(|mut c| c.ping().is_ok()).unwrap_or(false)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn parses_urls() {
+        assert_eq!(
+            DatabaseTarget::parse("sqlite://data/chat.db"),
+            DatabaseTarget::Sqlite("data/chat.db".into())
+        );
+        assert_eq!(
+            DatabaseTarget::parse("sqlite:/tmp/x.db"),
+            DatabaseTarget::Sqlite("/tmp/x.db".into())
+        );
+        assert!(!DatabaseTarget::parse("postgresql://u@h/db").is_sqlite());
+        let pg = DatabaseTarget::parse("postgres://user:hunter2@db:5432/chat?sslmode=require");
+        assert_eq!(pg.describe(), "postgres (db:5432/chat)");
+    }
+
+    #[test]
+    fn migrations_run_up_down_up_on_sqlite() {
+        let dir = std::env::temp_dir().join(format!("chat-mig-{}", uuid::Uuid::new_v4()));
+        let target = DatabaseTarget::Sqlite(dir.join("m.db"));
+        let pool = connect(&target, 1).expect("migrates");
+        let mut conn = pool.get().unwrap();
+        if let AnyConnection::Sqlite(c) = &mut *conn {
+            c.revert_all_migrations(SQLITE_MIGRATIONS)
+                .expect("down.sql works");
+            c.run_pending_migrations(SQLITE_MIGRATIONS)
+                .expect("up again");
+        }
+        drop(conn);
+        let _ = std::fs::remove_dir_all(dir);
+    }
+}

@@ -1,0 +1,81 @@
+// One schema for both backends; the migrations under `migrations/{sqlite,postgres}` match it.
+
+diesel::table! {
+    users (id) {
+        id -> Text,
+        username -> Text,
+        username_lower -> Text,
+        password_hash -> Text,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    refresh_tokens (id) {
+        id -> BigInt,
+        user_id -> Text,
+        family_id -> Text,
+        token_hash -> Text,
+        created_at -> Timestamp,
+        expires_at -> Timestamp,
+        revoked_at -> Nullable<Timestamp>,
+    }
+}
+
+diesel::table! {
+    contacts (owner_id, contact_id) {
+        owner_id -> Text,
+        contact_id -> Text,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    chats (id) {
+        id -> Text,
+        kind -> Text,
+        name -> Nullable<Text>,
+        direct_key -> Nullable<Text>,
+        created_at -> Timestamp,
+        last_seq -> BigInt,
+        last_activity_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    chat_members (chat_id, user_id) {
+        chat_id -> Text,
+        user_id -> Text,
+        joined_at -> Timestamp,
+        last_read_seq -> BigInt,
+    }
+}
+
+diesel::table! {
+    messages (id) {
+        id -> BigInt,
+        chat_id -> Text,
+        seq -> BigInt,
+        sender_id -> Text,
+        content -> Text,
+        client_id -> Nullable<Text>,
+        created_at -> Timestamp,
+        edited_at -> Nullable<Timestamp>,
+        deleted -> Bool,
+    }
+}
+
+diesel::joinable!(refresh_tokens -> users (user_id));
+diesel::joinable!(chat_members -> chats (chat_id));
+diesel::joinable!(chat_members -> users (user_id));
+diesel::joinable!(messages -> chats (chat_id));
+diesel::joinable!(messages -> users (sender_id));
+
+diesel::allow_tables_to_appear_in_same_query!(
+    users,
+    refresh_tokens,
+    contacts,
+    chats,
+    chat_members,
+    messages,
+);

@@ -1,0 +1,152 @@
+//! The server's one error type, mapped in one place to the contract's error body and status.
+
+use actix_web::http::StatusCode;
+use actix_web::{HttpResponse, ResponseError};
+use chat_protocol::{ErrorBody, ErrorCode};
+
+#[derive(Debug, thiserror::Error)]
+pub enum AppError {
+    #[error("{0}")]
+    BadRequest(String),
+    #[error("{0}")]
+    Validation(String),
+    #[error("{0}")]
+    Unauthorized(&'static str),
+    #[error("{0}")]
+    Forbidden(&'static str),
+    #[error("{0}")]
+    NotFound(&'static str),
+    #[error("{0}")]
+    Conflict(&'static str),
+    #[error("too many requests, slow down")]
+    RateLimited,
+    #[error("{0}")]
+    PayloadTooLarge(String),
+    #[error("{0}")]
+    UnsupportedMediaType(String),
+    #[error("method not allowed")]
+    MethodNotAllowed,
+    /// Anything the caller cannot fix; the cause is logged, never sent.
+    #[error("internal error: {0}")]
+    Internal(String),
+}
+
+pub type AppResult<T> = Result<T, AppError>;
+
+impl AppError {
+    pub fn internal(cause: impl std::fmt::Display) -> Self {
+        Self::Internal(cause.to_string())
+    }
+
+    pub fn code(&self) -> ErrorCode {
+        match self {
+            Self::BadRequest(_) | Self::UnsupportedMediaType(_) | Self::MethodNotAllowed => {
+                ErrorCode::BadRequest
+            }
+            Self::Validation(_) => ErrorCode::ValidationFailed,
+            Self::Unauthorized(_) => ErrorCode::Unauthorized,
+            Self::Forbidden(_) => ErrorCode::Forbidden,
+            Self::NotFound(_) => ErrorCode::NotFound,
+            Self::Conflict(_) => ErrorCode::Conflict,
+            Self::RateLimited => ErrorCode::RateLimited,
+            Self::PayloadTooLarge(_) => ErrorCode::PayloadTooLarge,
+            Self::Internal(_) => ErrorCode::Internal,
+        }
+    }
+
+    /// What the client may read: everything except internal causes.
+    pub fn public_message(&self) -> String {
+        match self {
+            Self::Internal(_) => "internal server error".to_owned(),
+            other => other.to_string(),
+        }
+    }
+
+    pub fn body(&self) -> ErrorBody {
+        ErrorBody::new(self.code(), self.public_message())
+    }
+}
+
+impl ResponseError for AppError {
+    fn status_code(&self) -> StatusCode {
+        match self {
+            Self::BadRequest(_) => StatusCode::BAD_REQUEST,
+            Self::Validation(_) => StatusCode::UNPROCESSABLE_ENTITY,
+            Self::Unauthorized(_) => StatusCode::UNAUTHORIZED,
+            Self::Forbidden(_) => StatusCode::FORBIDDEN,
+            Self::NotFound(_) => StatusCode::NOT_FOUND,
+            Self::Conflict(_) => StatusCode::CONFLICT,
+            Self::RateLimited => StatusCode::TOO_MANY_REQUESTS,
+            Self::PayloadTooLarge(_) => StatusCode::PAYLOAD_TOO_LARGE,
+            Self::UnsupportedMediaType(_) => StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            Self::MethodNotAllowed => StatusCode::METHOD_NOT_ALLOWED,
+            Self::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
+        }
+    }
+
+    fn error_response(&self) -> HttpResponse {
+        if let Self::Internal(cause) = self {
+            tracing::error!(%cause, "request failed");
+        }
+        let mut resp = HttpResponse::build(self.status_code()).json(self.body());
+        if matches!(self, Self::Unauthorized(_)) {
+            resp.headers_mut().insert(
+                actix_web::http::header::WWW_AUTHENTICATE,
+                actix_web::http::header::HeaderValue::from_static("Bearer"),
+            );
+        }
+        resp
+    }
+}
+
+impl From<diesel::result::Error> for AppError {
+    fn from(e: diesel::result::Error) -> Self {
+        match e {
+            diesel::result::Error::NotFound => Self::NotFound("not found"),
+            other => Self::internal(other),
+        }
+    }
+}
+
+impl From<diesel::r2d2::PoolError> for AppError {
+    fn from(e: diesel::r2d2::PoolError) -> Self {
+        Self::internal(format!("database pool: {e}"))
+    }
+}
+
+/// Body, query and path errors from actix's extractors, turned into the contract's shapes
+/// instead of actix's plain-text defaults.
+pub mod extractors {
+    use actix_web::error::{JsonPayloadError, PathError, QueryPayloadError};
+    use actix_web::{Error, HttpRequest};
+
+    use super::AppError;
+
+    pub fn json(err: JsonPayloadError, _req: &HttpRequest) -> Error {
+        let app = match &err {
+            JsonPayloadError::OverflowKnownLength { .. } | JsonPayloadError::Overflow { .. } => {
+                AppError::PayloadTooLarge("request body is too large".into())
+            }
+            JsonPayloadError::ContentType => {
+                AppError::UnsupportedMediaType("expected Content-Type: application/json".into())
+            }
+            JsonPayloadError::Deserialize(e) if e.is_data() => {
+                AppError::Validation(format!("invalid request body: {e}"))
+            }
+            JsonPayloadError::Deserialize(e) => {
+                AppError::BadRequest(format!("malformed JSON: {e}"))
+            }
+            other => AppError::BadRequest(format!("unreadable request body: {other}")),
+        };
+        app.into()
+    }
+
+    pub fn query(err: QueryPayloadError, _req: &HttpRequest) -> Error {
+        AppError::Validation(format!("invalid query: {err}")).into()
+    }
+
+    /// A path segment that does not parse (e.g. a chat id that is no UUID) names nothing.
+    pub fn path(_err: PathError, _req: &HttpRequest) -> Error {
+        AppError::NotFound("not found").into()
+    }
+}

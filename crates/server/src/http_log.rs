@@ -1,0 +1,37 @@
+//! Request logging that never records a query string or header: tokens travel in both
+//! (`/ws?access_token=…`, `Authorization`), and logs must never hold one.
+
+use std::time::Instant;
+
+use actix_web::body::MessageBody;
+use actix_web::dev::{ServiceRequest, ServiceResponse};
+use actix_web::middleware::Next;
+use actix_web::web;
+
+use crate::app::AppState;
+
+pub async fn log_requests(
+    req: ServiceRequest,
+    next: Next<impl MessageBody>,
+) -> Result<ServiceResponse<impl MessageBody>, actix_web::Error> {
+    let started = Instant::now();
+    let method = req.method().clone();
+    let path = req.path().to_owned();
+    let state = req.app_data::<web::Data<AppState>>().cloned();
+    let response = next.call(req).await?;
+    let status = response.status().as_u16();
+    if let Some(state) = state {
+        state.metrics.http_requests.inc();
+        if status >= 500 {
+            state.metrics.http_server_errors.inc();
+        }
+    }
+    tracing::info!(
+        %method,
+        %path,
+        status,
+        elapsed_ms = started.elapsed().as_secs_f64() * 1000.0,
+        "request"
+    );
+    Ok(response)
+}

@@ -1,0 +1,231 @@
+//! One handler per client command. Each returns the reply for the socket that sent the command
+//! (if any); events for others go through the broker, only after the database committed.
+
+use chat_protocol::limits::check_content;
+use chat_protocol::{ClientCommand, ErrorCode, HistoryQuery, ServerEvent, User};
+use serde_json::Value;
+use uuid::Uuid;
+
+use crate::app::AppState;
+use crate::error::AppError;
+use crate::store::messages::PostOutcome;
+use crate::store::{chats, messages, with_db};
+
+const KNOWN_COMMANDS: [&str; 6] = [
+    "fetch_messages",
+    "new_message",
+    "edit_message",
+    "delete_message",
+    "typing",
+    "mark_read",
+];
+
+/// What an `error` event echoes back so the client can match it to what it sent.
+#[derive(Debug, Default, Clone)]
+struct Echo {
+    command: Option<String>,
+    client_id: Option<Uuid>,
+    request_id: Option<String>,
+}
+
+impl Echo {
+    fn of(frame: &Value) -> Self {
+        let text = |key: &str| frame.get(key).and_then(Value::as_str).map(str::to_owned);
+        Self {
+            command: text("command").filter(|c| KNOWN_COMMANDS.contains(&c.as_str())),
+            client_id: text("client_id").and_then(|c| Uuid::parse_str(&c).ok()),
+            request_id: text("request_id"),
+        }
+    }
+
+    fn error(self, code: ErrorCode, message: impl Into<String>) -> ServerEvent {
+        ServerEvent::Error {
+            code,
+            message: message.into(),
+            command: self.command,
+            client_id: self.client_id,
+            request_id: self.request_id,
+        }
+    }
+}
+
+/// Parses and runs one text frame from `user`'s socket.
+pub async fn handle_frame(state: &AppState, user: &User, frame: &str) -> Option<ServerEvent> {
+    let value: Value = match serde_json::from_str(frame) {
+        Ok(v) => v,
+        Err(_) => {
+            return Some(Echo::default().error(ErrorCode::BadRequest, "frame is not valid JSON"));
+        }
+    };
+    let echo = Echo::of(&value);
+    if !value.is_object() {
+        return Some(echo.error(ErrorCode::BadRequest, "frame must be a JSON object"));
+    }
+    if echo.command.is_none() {
+        let message = match value.get("command") {
+            None => "missing \"command\"".to_owned(),
+            Some(other) => format!("unknown command {other}"),
+        };
+        return Some(echo.error(ErrorCode::BadRequest, message));
+    }
+    let command: ClientCommand = match serde_json::from_value(value) {
+        Ok(c) => c,
+        Err(e) => return Some(echo.error(ErrorCode::ValidationFailed, e.to_string())),
+    };
+    match run(state, user, command).await {
+        Ok(reply) => reply,
+        Err(e) => Some(echo.error(e.code(), e.public_message())),
+    }
+}
+
+async fn run(
+    state: &AppState,
+    user: &User,
+    command: ClientCommand,
+) -> Result<Option<ServerEvent>, AppError> {
+    match command {
+        ClientCommand::FetchMessages {
+            chat_id,
+            before_seq,
+            after_seq,
+            limit,
+            request_id,
+        } => {
+            let query = HistoryQuery {
+                before_seq,
+                after_seq,
+                limit,
+            };
+            let viewer = user.id;
+            let page = with_db(&state.pool, move |c| {
+                messages::page(c, chat_id, viewer, &query)
+            })
+            .await?;
+            Ok(Some(ServerEvent::Messages {
+                chat_id,
+                messages: page.messages,
+                has_more: page.has_more,
+                request_id,
+            }))
+        }
+        ClientCommand::NewMessage {
+            chat_id,
+            content,
+            client_id,
+        } => new_message(state, user, chat_id, content, client_id).await,
+        ClientCommand::EditMessage {
+            message_id,
+            content,
+        } => {
+            check_content(&content).map_err(AppError::Validation)?;
+            if !state.realtime.rate_limiter.allow(user.id) {
+                return Err(AppError::RateLimited);
+            }
+            let author = user.id;
+            let delivery = with_db(&state.pool, move |c| {
+                messages::edit(c, author, message_id, &content)
+            })
+            .await?;
+            state.realtime.broker.publish(
+                &delivery.members,
+                &ServerEvent::MessageUpdated {
+                    message: delivery.message,
+                },
+            );
+            Ok(None)
+        }
+        ClientCommand::DeleteMessage { message_id } => {
+            let author = user.id;
+            let delivery = with_db(&state.pool, move |c| {
+                messages::delete(c, author, message_id)
+            })
+            .await?;
+            state.realtime.broker.publish(
+                &delivery.members,
+                &ServerEvent::MessageDeleted {
+                    chat_id: delivery.message.chat_id,
+                    message_id: delivery.message.id,
+                    seq: delivery.message.seq,
+                },
+            );
+            Ok(None)
+        }
+        ClientCommand::Typing { chat_id } => {
+            let me = user.id;
+            let members = with_db(&state.pool, move |c| chats::member_ids(c, chat_id)).await?;
+            if !members.contains(&me) {
+                return Err(AppError::NotFound("no such chat"));
+            }
+            if state.realtime.typing.allow(me, chat_id) {
+                let others: Vec<Uuid> = members.into_iter().filter(|m| *m != me).collect();
+                state.realtime.broker.publish(
+                    &others,
+                    &ServerEvent::Typing {
+                        chat_id,
+                        user: user.clone(),
+                    },
+                );
+            }
+            Ok(None)
+        }
+        ClientCommand::MarkRead { chat_id, seq } => {
+            if seq < 0 {
+                return Err(AppError::Validation("seq must not be negative".into()));
+            }
+            let reader = user.id;
+            let moved = with_db(&state.pool, move |c| {
+                let moved = chats::mark_read(c, chat_id, reader, seq)?;
+                let members = match moved {
+                    Some(_) => chats::member_ids(c, chat_id)?,
+                    None => Vec::new(),
+                };
+                Ok(moved.map(|position| (position, members)))
+            })
+            .await?;
+            if let Some((seq, members)) = moved {
+                state.realtime.broker.publish(
+                    &members,
+                    &ServerEvent::Read {
+                        chat_id,
+                        user_id: reader,
+                        seq,
+                    },
+                );
+            }
+            Ok(None)
+        }
+    }
+}
+
+async fn new_message(
+    state: &AppState,
+    user: &User,
+    chat_id: Uuid,
+    content: String,
+    client_id: Uuid,
+) -> Result<Option<ServerEvent>, AppError> {
+    check_content(&content).map_err(AppError::Validation)?;
+    if !state.realtime.rate_limiter.allow(user.id) {
+        return Err(AppError::RateLimited);
+    }
+    // Held until the event is with the broker, so this chat's events leave in seq order.
+    let _order = state.realtime.chat_locks.lock(chat_id).await;
+    let sender = user.clone();
+    let outcome = with_db(&state.pool, move |c| {
+        messages::post(c, chat_id, &sender, &content, client_id)
+    })
+    .await?;
+    match outcome {
+        PostOutcome::Stored(delivery) => {
+            state.metrics.messages_stored.inc();
+            state.realtime.broker.publish(
+                &delivery.members,
+                &ServerEvent::NewMessage {
+                    message: delivery.message,
+                },
+            );
+            Ok(None)
+        }
+        PostOutcome::Duplicate(message) => Ok(Some(ServerEvent::NewMessage { message })),
+    }
+}

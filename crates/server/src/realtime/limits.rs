@@ -1,0 +1,143 @@
+//! Per-user and per-chat limits kept in memory: the send rate limit, the typing throttle, and
+//! the per-chat locks that keep fan-out in commit (seq) order.
+
+use std::collections::HashMap;
+use std::sync::Mutex;
+use std::time::{Duration, Instant};
+
+use uuid::Uuid;
+
+/// Token bucket per user: `rate` sends per second, bursts up to 5 × `rate`. `rate = 0` is off.
+pub struct RateLimiter {
+    rate: f64,
+    burst: f64,
+    buckets: Mutex<HashMap<Uuid, (f64, Instant)>>,
+}
+
+impl RateLimiter {
+    pub fn new(per_second: u32) -> Self {
+        Self {
+            rate: f64::from(per_second),
+            burst: f64::from(per_second) * 5.0,
+            buckets: Mutex::new(HashMap::new()),
+        }
+    }
+
+    /// Takes one token; `false` when the user is over the limit.
+    pub fn allow(&self, user: Uuid) -> bool {
+        self.allow_at(user, Instant::now())
+    }
+
+    fn allow_at(&self, user: Uuid, now: Instant) -> bool {
+        if self.rate <= 0.0 {
+            return true;
+        }
+        let mut buckets = self.buckets.lock().unwrap_or_else(|p| p.into_inner());
+        if buckets.len() > 100_000 {
+            // Full buckets carry no state worth keeping.
+            let full_after = Duration::from_secs_f64(self.burst / self.rate);
+            buckets.retain(|_, (_, at)| now.duration_since(*at) < full_after);
+        }
+        let (tokens, last) = buckets.entry(user).or_insert((self.burst, now));
+        let refill = now.duration_since(*last).as_secs_f64() * self.rate;
+        *tokens = (*tokens + refill).min(self.burst);
+        *last = now;
+        if *tokens >= 1.0 {
+            *tokens -= 1.0;
+            true
+        } else {
+            false
+        }
+    }
+}
+
+/// At most one `typing` event per user and chat per interval; the rest are dropped quietly.
+pub struct TypingThrottle {
+    interval: Duration,
+    last: Mutex<HashMap<(Uuid, Uuid), Instant>>,
+}
+
+impl TypingThrottle {
+    pub fn new(interval: Duration) -> Self {
+        Self {
+            interval,
+            last: Mutex::new(HashMap::new()),
+        }
+    }
+
+    pub fn allow(&self, user: Uuid, chat: Uuid) -> bool {
+        let now = Instant::now();
+        let mut last = self.last.lock().unwrap_or_else(|p| p.into_inner());
+        if last.len() > 100_000 {
+            let interval = self.interval;
+            last.retain(|_, at| now.duration_since(*at) < interval);
+        }
+        match last.get(&(user, chat)) {
+            Some(at) if now.duration_since(*at) < self.interval => false,
+            _ => {
+                last.insert((user, chat), now);
+                true
+            }
+        }
+    }
+}
+
+/// Striped async locks by chat. Held from a message's transaction until its event is handed to
+/// the broker, so events of one chat leave this instance in seq order.
+pub struct ChatLocks {
+    stripes: Vec<tokio::sync::Mutex<()>>,
+}
+
+impl ChatLocks {
+    pub fn new(stripes: usize) -> Self {
+        Self {
+            stripes: (0..stripes.max(1))
+                .map(|_| tokio::sync::Mutex::new(()))
+                .collect(),
+        }
+    }
+
+    pub async fn lock(&self, chat: Uuid) -> tokio::sync::MutexGuard<'_, ()> {
+        let index = (chat.as_u128() % self.stripes.len() as u128) as usize;
+        self.stripes[index].lock().await
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn bucket_allows_burst_then_refills() {
+        let limiter = RateLimiter::new(2);
+        let user = Uuid::new_v4();
+        let start = Instant::now();
+        for _ in 0..10 {
+            assert!(limiter.allow_at(user, start));
+        }
+        assert!(!limiter.allow_at(user, start), "burst of 5x rate exhausted");
+        assert!(limiter.allow_at(user, start + Duration::from_millis(600)));
+        assert!(!limiter.allow_at(user, start + Duration::from_millis(600)));
+        assert!(
+            limiter.allow_at(Uuid::new_v4(), start),
+            "buckets are per user"
+        );
+    }
+
+    #[test]
+    fn zero_rate_is_unlimited() {
+        let limiter = RateLimiter::new(0);
+        let user = Uuid::new_v4();
+        assert!((0..10_000).all(|_| limiter.allow(user)));
+    }
+
+    #[test]
+    fn typing_is_throttled_per_user_and_chat() {
+        let throttle = TypingThrottle::new(Duration::from_secs(60));
+        let (user, chat) = (Uuid::new_v4(), Uuid::new_v4());
+        assert!(throttle.allow(user, chat));
+        assert!(!throttle.allow(user, chat));
+        assert!(throttle.allow(user, Uuid::new_v4()));
+        assert!(throttle.allow(Uuid::new_v4(), chat));
+    }
+}

@@ -1,0 +1,36 @@
+//! Real-time delivery: the socket loop, one handler per client command, the local hub of open
+//! sockets, the broker that fans events out (in process, or through Redis across instances),
+//! presence, and the per-user limits.
+//!
+//! A message's path: socket loop → `commands` → `store::messages::post` (one transaction assigns
+//! `seq` and inserts) → `Broker::publish` → `Hub::deliver` → each member socket's bounded queue.
+
+pub mod broker;
+pub mod commands;
+pub mod events;
+pub mod hub;
+pub mod limits;
+pub mod presence;
+pub mod session;
+
+use std::sync::Arc;
+
+use tokio::sync::watch;
+
+pub use broker::Broker;
+pub use hub::Hub;
+pub use presence::Presence;
+
+use limits::{ChatLocks, RateLimiter, TypingThrottle};
+
+/// Everything the sockets share.
+pub struct Realtime {
+    pub hub: Arc<Hub>,
+    pub broker: Broker,
+    pub presence: Presence,
+    pub rate_limiter: RateLimiter,
+    pub typing: TypingThrottle,
+    pub chat_locks: ChatLocks,
+    /// Flips to `true` when the server drains; sockets close with 1001.
+    pub shutdown: watch::Receiver<bool>,
+}

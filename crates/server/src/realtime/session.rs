@@ -1,0 +1,188 @@
+//! `GET /ws`: authenticates before the upgrade, then runs one loop per socket over three inputs:
+//! frames from the client, events queued for this socket by the hub, and the heartbeat tick.
+
+use std::collections::HashMap;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use actix_web::{HttpRequest, HttpResponse, web};
+use actix_ws::{AggregatedMessage, AggregatedMessageStream, CloseCode, CloseReason, Session};
+use chat_protocol::limits::WS_MAX_FRAME;
+use chat_protocol::{ErrorCode, ServerEvent, User};
+use uuid::Uuid;
+
+use super::commands::handle_frame;
+use super::events::encode;
+use crate::app::AppState;
+use crate::auth::extractor::{authenticate, bearer_token};
+use crate::error::AppError;
+use crate::store::{contacts, with_db};
+
+const HEARTBEAT: Duration = Duration::from_secs(10);
+const CLIENT_TIMEOUT: Duration = Duration::from_secs(30);
+
+/// The token from the header, or from `?access_token=` for browsers (which cannot set headers).
+fn socket_token(req: &HttpRequest) -> Option<String> {
+    if let Some(token) = bearer_token(req) {
+        return Some(token.to_owned());
+    }
+    serde_urlencoded::from_str::<HashMap<String, String>>(req.query_string())
+        .ok()?
+        .remove("access_token")
+        .filter(|t| !t.is_empty())
+}
+
+pub async fn route(
+    req: HttpRequest,
+    body: web::Payload,
+    state: web::Data<AppState>,
+) -> Result<HttpResponse, AppError> {
+    let caller = authenticate(&state, socket_token(&req).as_deref())?;
+    let (response, session, stream) = actix_ws::handle(&req, body)
+        .map_err(|e| AppError::BadRequest(format!("not a WebSocket upgrade: {e}")))?;
+    let stream = stream
+        .max_frame_size(WS_MAX_FRAME)
+        .aggregate_continuations()
+        .max_continuation_size(WS_MAX_FRAME);
+    let user = User {
+        id: caller.id,
+        username: caller.username,
+    };
+    actix_web::rt::spawn(run(state.into_inner(), user, session, stream));
+    Ok(response)
+}
+
+/// Announces presence changes to everyone allowed to see them. Runs detached: a socket must not
+/// wait on it, and it must happen even when the socket's task is gone.
+fn announce_presence(state: Arc<AppState>, user: Uuid, online: bool) {
+    actix_web::rt::spawn(async move {
+        let changed = if online {
+            state.realtime.presence.opened(user).await
+        } else {
+            state.realtime.presence.closed(user).await
+        };
+        if !changed {
+            return;
+        }
+        match with_db(&state.pool, move |c| contacts::presence_audience(c, user)).await {
+            Ok(audience) => state.realtime.broker.publish(
+                &audience,
+                &ServerEvent::Presence {
+                    user_id: user,
+                    online,
+                },
+            ),
+            Err(e) => tracing::warn!(error = %e, "presence audience lookup failed"),
+        }
+    });
+}
+
+/// Counts the socket for presence while alive; the drop announces the close on every exit path.
+struct PresenceGuard {
+    state: Arc<AppState>,
+    user: Uuid,
+}
+
+impl PresenceGuard {
+    fn open(state: Arc<AppState>, user: Uuid) -> Self {
+        announce_presence(state.clone(), user, true);
+        state.metrics.sockets_open.inc();
+        Self { state, user }
+    }
+}
+
+impl Drop for PresenceGuard {
+    fn drop(&mut self) {
+        self.state.metrics.sockets_open.dec();
+        announce_presence(self.state.clone(), self.user, false);
+    }
+}
+
+fn close(code: CloseCode, description: &str) -> Option<CloseReason> {
+    Some(CloseReason {
+        code,
+        description: Some(description.to_owned()),
+    })
+}
+
+async fn run(
+    state: Arc<AppState>,
+    user: User,
+    mut session: Session,
+    mut stream: AggregatedMessageStream,
+) {
+    let realtime = &state.realtime;
+    let (registration, mut outbound) = realtime.hub.register(user.id);
+    let presence = PresenceGuard::open(state.clone(), user.id);
+    let mut shutdown = realtime.shutdown.clone();
+    let mut heartbeat = tokio::time::interval(HEARTBEAT);
+    heartbeat.tick().await;
+    let mut last_heard = Instant::now();
+
+    let ready = encode(&ServerEvent::Ready { user: user.clone() });
+    let reason = if session.text(ready).await.is_err() {
+        None
+    } else {
+        loop {
+            tokio::select! {
+                frame = stream.recv() => {
+                    last_heard = Instant::now();
+                    match frame {
+                        Some(Ok(AggregatedMessage::Text(text))) => {
+                            if let Some(reply) = handle_frame(&state, &user, &text).await
+                                && session.text(encode(&reply)).await.is_err()
+                            {
+                                break None;
+                            }
+                        }
+                        Some(Ok(AggregatedMessage::Binary(_))) => {
+                            let refusal = ServerEvent::Error {
+                                code: ErrorCode::BadRequest,
+                                message: "binary frames are not supported; send JSON text".into(),
+                                command: None,
+                                client_id: None,
+                                request_id: None,
+                            };
+                            if session.text(encode(&refusal)).await.is_err() {
+                                break None;
+                            }
+                        }
+                        Some(Ok(AggregatedMessage::Ping(bytes))) => {
+                            if session.pong(&bytes).await.is_err() {
+                                break None;
+                            }
+                        }
+                        Some(Ok(AggregatedMessage::Pong(_))) => {}
+                        Some(Ok(AggregatedMessage::Close(reason))) => break reason,
+                        Some(Err(actix_ws::ProtocolError::Overflow)) => {
+                            break close(CloseCode::Size, "frame larger than 64 KiB");
+                        }
+                        Some(Err(_)) => break close(CloseCode::Protocol, "protocol error"),
+                        None => break None,
+                    }
+                }
+                event = outbound.recv() => match event {
+                    Some(payload) => {
+                        if session.text(payload).await.is_err() {
+                            break None;
+                        }
+                    }
+                    // The hub cut this socket loose: it could not keep up.
+                    None => break close(CloseCode::Again, "too slow; reconnect and resume"),
+                },
+                _ = heartbeat.tick() => {
+                    if last_heard.elapsed() > CLIENT_TIMEOUT {
+                        break close(CloseCode::Normal, "idle timeout");
+                    }
+                    if session.ping(b"").await.is_err() {
+                        break None;
+                    }
+                }
+                _ = shutdown.changed() => break close(CloseCode::Away, "server shutting down"),
+            }
+        }
+    };
+    drop(registration);
+    let _ = session.close(reason).await;
+    drop(presence);
+}

@@ -1,0 +1,321 @@
+//! Chats and their membership. Every read takes the viewer and answers `NotFound` when the viewer
+//! is not a member, so a chat's existence never leaks to outsiders.
+
+use chat_protocol::{Chat, ChatKind, User};
+use diesel::prelude::*;
+use uuid::Uuid;
+
+use super::messages::MessageRow;
+use super::users::{find_by_name, to_user};
+use super::{is_unique_violation, now, parse_id, to_utc, write_tx};
+use crate::db::AnyConnection;
+use crate::db::schema::{chat_members, chats, messages as messages_t, users};
+use crate::error::{AppError, AppResult};
+
+#[derive(Debug, Clone, Queryable)]
+pub struct ChatRow {
+    pub id: String,
+    pub kind: String,
+    pub name: Option<String>,
+    pub direct_key: Option<String>,
+    pub created_at: chrono::NaiveDateTime,
+    pub last_seq: i64,
+    pub last_activity_at: chrono::NaiveDateTime,
+}
+
+pub fn is_member(conn: &mut AnyConnection, chat: Uuid, user: Uuid) -> AppResult<bool> {
+    Ok(diesel::select(diesel::dsl::exists(
+        chat_members::table
+            .filter(chat_members::chat_id.eq(chat.to_string()))
+            .filter(chat_members::user_id.eq(user.to_string())),
+    ))
+    .get_result(conn)?)
+}
+
+/// `NotFound` unless `user` is a member of `chat`.
+pub fn require_member(conn: &mut AnyConnection, chat: Uuid, user: Uuid) -> AppResult<()> {
+    if is_member(conn, chat, user)? {
+        Ok(())
+    } else {
+        Err(AppError::NotFound("no such chat"))
+    }
+}
+
+pub fn member_ids(conn: &mut AnyConnection, chat: Uuid) -> AppResult<Vec<Uuid>> {
+    let ids: Vec<String> = chat_members::table
+        .filter(chat_members::chat_id.eq(chat.to_string()))
+        .select(chat_members::user_id)
+        .load(conn)?;
+    ids.iter().map(|id| parse_id(id)).collect()
+}
+
+fn members(conn: &mut AnyConnection, chat: &str) -> AppResult<Vec<User>> {
+    let rows: Vec<(String, String)> = chat_members::table
+        .inner_join(users::table)
+        .filter(chat_members::chat_id.eq(chat))
+        .order((chat_members::joined_at.asc(), users::username_lower.asc()))
+        .select((users::id, users::username))
+        .load(conn)?;
+    rows.iter().map(|(id, name)| to_user(id, name)).collect()
+}
+
+/// The wire `Chat` as `viewer` sees it (their unread count). The viewer must be a member.
+fn render(conn: &mut AnyConnection, row: &ChatRow, viewer: Uuid) -> AppResult<Chat> {
+    let read_seq: i64 = chat_members::table
+        .filter(chat_members::chat_id.eq(&row.id))
+        .filter(chat_members::user_id.eq(viewer.to_string()))
+        .select(chat_members::last_read_seq)
+        .first::<i64>(conn)
+        .optional()?
+        .unwrap_or(row.last_seq);
+    let unread_count: i64 = messages_t::table
+        .filter(messages_t::chat_id.eq(&row.id))
+        .filter(messages_t::seq.gt(read_seq))
+        .filter(messages_t::sender_id.ne(viewer.to_string()))
+        .filter(messages_t::deleted.eq(false))
+        .count()
+        .get_result(conn)?;
+    let last: Option<(MessageRow, String)> = messages_t::table
+        .inner_join(users::table)
+        .filter(messages_t::chat_id.eq(&row.id))
+        .order(messages_t::seq.desc())
+        .select((messages_t::all_columns, users::username))
+        .first(conn)
+        .optional()?;
+    Ok(Chat {
+        id: parse_id(&row.id)?,
+        kind: ChatKind::parse(&row.kind)
+            .ok_or_else(|| AppError::internal(format!("stored chat kind {:?}", row.kind)))?,
+        name: row.name.clone(),
+        members: members(conn, &row.id)?,
+        created_at: to_utc(row.created_at),
+        last_message: last.map(|(m, name)| m.into_message(&name)).transpose()?,
+        unread_count,
+        last_seq: row.last_seq,
+    })
+}
+
+fn find_row(conn: &mut AnyConnection, chat: Uuid) -> AppResult<Option<ChatRow>> {
+    Ok(chats::table
+        .find(chat.to_string())
+        .select(chats::all_columns)
+        .first(conn)
+        .optional()?)
+}
+
+/// The chat as `viewer` sees it; `NotFound` for non-members.
+pub fn get(conn: &mut AnyConnection, chat: Uuid, viewer: Uuid) -> AppResult<Chat> {
+    require_member(conn, chat, viewer)?;
+    view(conn, chat, viewer)
+}
+
+/// The chat as `viewer` would see it, member or not: for telling someone who just left.
+/// Never hand this to a request path without a membership check.
+pub fn view(conn: &mut AnyConnection, chat: Uuid, viewer: Uuid) -> AppResult<Chat> {
+    let row = find_row(conn, chat)?.ok_or(AppError::NotFound("no such chat"))?;
+    render(conn, &row, viewer)
+}
+
+/// The viewer's chats, most recent activity first.
+pub fn list(conn: &mut AnyConnection, viewer: Uuid) -> AppResult<Vec<Chat>> {
+    let rows: Vec<ChatRow> = chats::table
+        .inner_join(chat_members::table)
+        .filter(chat_members::user_id.eq(viewer.to_string()))
+        .order((chats::last_activity_at.desc(), chats::id.asc()))
+        .select(chats::all_columns)
+        .load(conn)?;
+    rows.iter().map(|row| render(conn, row, viewer)).collect()
+}
+
+fn direct_key(a: Uuid, b: Uuid) -> String {
+    let (lo, hi) = if a < b { (a, b) } else { (b, a) };
+    format!("{lo}:{hi}")
+}
+
+fn insert_member(conn: &mut AnyConnection, chat: &str, user: &str) -> QueryResult<usize> {
+    diesel::insert_into(chat_members::table)
+        .values((
+            chat_members::chat_id.eq(chat),
+            chat_members::user_id.eq(user),
+            chat_members::joined_at.eq(now()),
+            chat_members::last_read_seq.eq(0i64),
+        ))
+        .execute(conn)
+}
+
+fn insert_chat(
+    conn: &mut AnyConnection,
+    kind: ChatKind,
+    name: Option<&str>,
+    key: Option<&str>,
+    member_ids: &[Uuid],
+) -> QueryResult<Uuid> {
+    let id = Uuid::new_v4();
+    let at = now();
+    diesel::insert_into(chats::table)
+        .values((
+            chats::id.eq(id.to_string()),
+            chats::kind.eq(kind.as_str()),
+            chats::name.eq(name),
+            chats::direct_key.eq(key),
+            chats::created_at.eq(at),
+            chats::last_seq.eq(0i64),
+            chats::last_activity_at.eq(at),
+        ))
+        .execute(conn)?;
+    for member in member_ids {
+        insert_member(conn, &id.to_string(), &member.to_string())?;
+    }
+    Ok(id)
+}
+
+/// Resolves usernames to users; `NotFound` names the first unknown one.
+fn resolve(conn: &mut AnyConnection, usernames: &[String]) -> AppResult<Vec<User>> {
+    usernames
+        .iter()
+        .map(|name| {
+            find_by_name(conn, name)?
+                .ok_or(AppError::NotFound("no such user"))?
+                .to_user()
+        })
+        .collect()
+}
+
+/// The direct chat of `me` and `other`, created if needed; `true` when it was created now.
+pub fn open_direct(conn: &mut AnyConnection, me: Uuid, other: &str) -> AppResult<(Chat, bool)> {
+    let other = resolve(conn, &[other.to_owned()])?.remove(0);
+    if other.id == me {
+        return Err(AppError::Validation(
+            "a direct chat needs another person; name a group to talk to yourself".into(),
+        ));
+    }
+    let key = direct_key(me, other.id);
+    let existing = |c: &mut AnyConnection| -> AppResult<Option<String>> {
+        Ok(chats::table
+            .filter(chats::direct_key.eq(&key))
+            .select(chats::id)
+            .first::<String>(c)
+            .optional()?)
+    };
+    if let Some(id) = existing(conn)? {
+        return Ok((get(conn, parse_id(&id)?, me)?, false));
+    }
+    let created = write_tx(conn, |c| {
+        insert_chat(c, ChatKind::Direct, None, Some(&key), &[me, other.id])
+    });
+    match created {
+        Ok(id) => Ok((get(conn, id, me)?, true)),
+        // Both sides opened the chat at the same moment: theirs won, use it.
+        Err(e) if is_unique_violation(&e) => {
+            let id = existing(conn)?.ok_or(AppError::internal("direct chat vanished"))?;
+            Ok((get(conn, parse_id(&id)?, me)?, false))
+        }
+        Err(e) => Err(e.into()),
+    }
+}
+
+pub fn create_group(
+    conn: &mut AnyConnection,
+    me: Uuid,
+    usernames: &[String],
+    name: &str,
+) -> AppResult<Chat> {
+    let mut ids = vec![me];
+    for user in resolve(conn, usernames)? {
+        if !ids.contains(&user.id) {
+            ids.push(user.id);
+        }
+    }
+    let id = write_tx(conn, |c| {
+        insert_chat(c, ChatKind::Group, Some(name.trim()), None, &ids)
+    })?;
+    get(conn, id, me)
+}
+
+pub fn add_member(
+    conn: &mut AnyConnection,
+    chat: Uuid,
+    actor: Uuid,
+    username: &str,
+) -> AppResult<Chat> {
+    require_member(conn, chat, actor)?;
+    let row = find_row(conn, chat)?.ok_or(AppError::NotFound("no such chat"))?;
+    if row.kind != ChatKind::Group.as_str() {
+        return Err(AppError::Validation(
+            "members can only be added to group chats".into(),
+        ));
+    }
+    let newcomer = resolve(conn, &[username.to_owned()])?.remove(0);
+    let added = write_tx(conn, |c| {
+        insert_member(c, &row.id, &newcomer.id.to_string())?;
+        diesel::update(chats::table.find(&row.id))
+            .set(chats::last_activity_at.eq(now()))
+            .execute(c)
+    });
+    match added {
+        Ok(_) => get(conn, chat, actor),
+        Err(e) if is_unique_violation(&e) => Err(AppError::Conflict("already a member")),
+        Err(e) => Err(e.into()),
+    }
+}
+
+/// Removes `target` from the chat; members may only remove themselves (leave).
+pub fn remove_member(
+    conn: &mut AnyConnection,
+    chat: Uuid,
+    actor: Uuid,
+    target: Uuid,
+) -> AppResult<()> {
+    require_member(conn, chat, actor)?;
+    if target != actor {
+        if is_member(conn, chat, target)? {
+            return Err(AppError::Forbidden(
+                "you can only remove yourself from a chat",
+            ));
+        }
+        return Err(AppError::NotFound("not a member of this chat"));
+    }
+    let row = find_row(conn, chat)?.ok_or(AppError::NotFound("no such chat"))?;
+    if row.kind != ChatKind::Group.as_str() {
+        return Err(AppError::Validation(
+            "you cannot leave a direct chat".into(),
+        ));
+    }
+    diesel::delete(
+        chat_members::table
+            .filter(chat_members::chat_id.eq(chat.to_string()))
+            .filter(chat_members::user_id.eq(target.to_string())),
+    )
+    .execute(conn)?;
+    Ok(())
+}
+
+/// Moves the reader's position forward to `seq` (never back, never past the last message).
+/// Returns the new position when it moved.
+pub fn mark_read(
+    conn: &mut AnyConnection,
+    chat: Uuid,
+    reader: Uuid,
+    seq: i64,
+) -> AppResult<Option<i64>> {
+    write_tx(conn, |c| {
+        let last_seq: Option<i64> = chats::table
+            .inner_join(chat_members::table)
+            .filter(chats::id.eq(chat.to_string()))
+            .filter(chat_members::user_id.eq(reader.to_string()))
+            .select(chats::last_seq)
+            .first(c)
+            .optional()?;
+        let last_seq = last_seq.ok_or(AppError::NotFound("no such chat"))?;
+        let position = seq.min(last_seq);
+        let moved = diesel::update(
+            chat_members::table
+                .filter(chat_members::chat_id.eq(chat.to_string()))
+                .filter(chat_members::user_id.eq(reader.to_string()))
+                .filter(chat_members::last_read_seq.lt(position)),
+        )
+        .set(chat_members::last_read_seq.eq(position))
+        .execute(c)?;
+        Ok((moved == 1).then_some(position))
+    })
+}

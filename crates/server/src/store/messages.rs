@@ -1,0 +1,283 @@
+//! Messages: storing with a per-chat gapless `seq`, idempotent retries by `client_id`, edits,
+//! tombstone deletes, and paged history.
+
+use chat_protocol::limits::{PAGE_DEFAULT, PAGE_MAX};
+use chat_protocol::{HistoryQuery, Message, MessagePage, User};
+use diesel::prelude::*;
+use uuid::Uuid;
+
+use super::chats::{member_ids, require_member};
+use super::{is_unique_violation, now, parse_id, to_utc, write_tx};
+use crate::db::AnyConnection;
+use crate::db::schema::{chat_members, chats, messages, users};
+use crate::error::{AppError, AppResult};
+
+#[derive(Debug, Clone, Queryable)]
+pub struct MessageRow {
+    pub id: i64,
+    pub chat_id: String,
+    pub seq: i64,
+    pub sender_id: String,
+    pub content: String,
+    pub client_id: Option<String>,
+    pub created_at: chrono::NaiveDateTime,
+    pub edited_at: Option<chrono::NaiveDateTime>,
+    pub deleted: bool,
+}
+
+impl MessageRow {
+    pub fn into_message(self, sender_name: &str) -> AppResult<Message> {
+        Ok(Message {
+            id: self.id,
+            chat_id: parse_id(&self.chat_id)?,
+            seq: self.seq,
+            sender: User {
+                id: parse_id(&self.sender_id)?,
+                username: sender_name.to_owned(),
+            },
+            // A tombstone never carries its old text, whatever the row still holds.
+            content: if self.deleted {
+                String::new()
+            } else {
+                self.content
+            },
+            client_id: self
+                .client_id
+                .as_deref()
+                .and_then(|c| Uuid::parse_str(c).ok()),
+            created_at: to_utc(self.created_at),
+            edited_at: self.edited_at.map(to_utc),
+            deleted: self.deleted,
+        })
+    }
+}
+
+/// A stored message and who must hear about it.
+#[derive(Debug, Clone)]
+pub struct Delivery {
+    pub message: Message,
+    pub members: Vec<Uuid>,
+}
+
+#[derive(Debug)]
+pub enum PostOutcome {
+    /// Newly stored; fan out to `members`.
+    Stored(Delivery),
+    /// The sender's `client_id` was already stored: answer the sender with that message only.
+    Duplicate(Message),
+}
+
+enum PostError {
+    Duplicate,
+    App(AppError),
+}
+
+impl From<diesel::result::Error> for PostError {
+    fn from(e: diesel::result::Error) -> Self {
+        if is_unique_violation(&e) {
+            Self::Duplicate
+        } else {
+            Self::App(e.into())
+        }
+    }
+}
+
+impl From<AppError> for PostError {
+    fn from(e: AppError) -> Self {
+        Self::App(e)
+    }
+}
+
+fn by_client_id(
+    conn: &mut AnyConnection,
+    sender: Uuid,
+    client_id: Uuid,
+) -> AppResult<Option<Message>> {
+    let row: Option<(MessageRow, String)> = messages::table
+        .inner_join(users::table)
+        .filter(messages::sender_id.eq(sender.to_string()))
+        .filter(messages::client_id.eq(client_id.to_string()))
+        .select((messages::all_columns, users::username))
+        .first(conn)
+        .optional()?;
+    row.map(|(m, name)| m.into_message(&name)).transpose()
+}
+
+/// Stores a message. The seq is taken from the chat row in the same transaction that inserts
+/// the message, so it is gapless and unique however many writers (or instances) race; a
+/// membership check guards the same statement.
+pub fn post(
+    conn: &mut AnyConnection,
+    chat: Uuid,
+    sender: &User,
+    content: &str,
+    client_id: Uuid,
+) -> AppResult<PostOutcome> {
+    let stored = write_tx(conn, |c| -> Result<Delivery, PostError> {
+        let chat_key = chat.to_string();
+        let sender_key = sender.id.to_string();
+        let at = now();
+        let is_member = chat_members::table
+            .filter(chat_members::chat_id.eq(&chat_key))
+            .filter(chat_members::user_id.eq(&sender_key));
+        // Locks the chat row (PostgreSQL) until commit: concurrent senders queue here.
+        let seq: Option<i64> = diesel::update(
+            chats::table
+                .filter(chats::id.eq(&chat_key))
+                .filter(diesel::dsl::exists(is_member)),
+        )
+        .set((
+            chats::last_seq.eq(chats::last_seq + 1),
+            chats::last_activity_at.eq(at),
+        ))
+        .returning(chats::last_seq)
+        .get_result(c)
+        .optional()
+        .map_err(|e| PostError::App(e.into()))?;
+        let seq = seq.ok_or(AppError::NotFound("no such chat"))?;
+        let already: bool = diesel::select(diesel::dsl::exists(
+            messages::table
+                .filter(messages::sender_id.eq(&sender_key))
+                .filter(messages::client_id.eq(client_id.to_string())),
+        ))
+        .get_result(c)
+        .map_err(|e| PostError::App(e.into()))?;
+        if already {
+            // Rolls back the seq increment.
+            return Err(PostError::Duplicate);
+        }
+        let row: MessageRow = diesel::insert_into(messages::table)
+            .values((
+                messages::chat_id.eq(&chat_key),
+                messages::seq.eq(seq),
+                messages::sender_id.eq(&sender_key),
+                messages::content.eq(content),
+                messages::client_id.eq(client_id.to_string()),
+                messages::created_at.eq(at),
+                messages::deleted.eq(false),
+            ))
+            .returning(messages::all_columns)
+            .get_result(c)?;
+        Ok(Delivery {
+            message: row.into_message(&sender.username)?,
+            members: member_ids(c, chat)?,
+        })
+    });
+    match stored {
+        Ok(delivery) => Ok(PostOutcome::Stored(delivery)),
+        // Either found before inserting, or a concurrent retry won the unique index.
+        Err(PostError::Duplicate) => by_client_id(conn, sender.id, client_id)?
+            .map(PostOutcome::Duplicate)
+            .ok_or(AppError::internal("duplicate client_id vanished")),
+        Err(PostError::App(e)) => Err(e),
+    }
+}
+
+/// Loads a message the `author` may change: it exists in a chat they belong to (else
+/// `NotFound`), they wrote it (else `Forbidden`), and it is not deleted (else `NotFound`).
+fn own_message(conn: &mut AnyConnection, author: Uuid, id: i64) -> AppResult<(MessageRow, String)> {
+    let row: Option<(MessageRow, String)> = messages::table
+        .inner_join(users::table)
+        .filter(messages::id.eq(id))
+        .select((messages::all_columns, users::username))
+        .first(conn)
+        .optional()?;
+    let (row, name) = row.ok_or(AppError::NotFound("no such message"))?;
+    require_member(conn, parse_id(&row.chat_id)?, author)
+        .map_err(|_| AppError::NotFound("no such message"))?;
+    if row.sender_id != author.to_string() {
+        return Err(AppError::Forbidden("you can only change your own messages"));
+    }
+    if row.deleted {
+        return Err(AppError::NotFound("message was deleted"));
+    }
+    Ok((row, name))
+}
+
+pub fn edit(conn: &mut AnyConnection, author: Uuid, id: i64, content: &str) -> AppResult<Delivery> {
+    write_tx(conn, |c| {
+        let (mut row, name) = own_message(c, author, id)?;
+        let at = now();
+        diesel::update(messages::table.find(id))
+            .set((messages::content.eq(content), messages::edited_at.eq(at)))
+            .execute(c)?;
+        row.content = content.to_owned();
+        row.edited_at = Some(at);
+        let chat = parse_id(&row.chat_id)?;
+        Ok(Delivery {
+            message: row.into_message(&name)?,
+            members: member_ids(c, chat)?,
+        })
+    })
+}
+
+/// Turns the message into a tombstone: it keeps its seq; its text is erased from storage.
+pub fn delete(conn: &mut AnyConnection, author: Uuid, id: i64) -> AppResult<Delivery> {
+    write_tx(conn, |c| {
+        let (mut row, name) = own_message(c, author, id)?;
+        diesel::update(messages::table.find(id))
+            .set((messages::content.eq(""), messages::deleted.eq(true)))
+            .execute(c)?;
+        row.deleted = true;
+        let chat = parse_id(&row.chat_id)?;
+        Ok(Delivery {
+            message: row.into_message(&name)?,
+            members: member_ids(c, chat)?,
+        })
+    })
+}
+
+/// Checks paging arguments: seqs are non-negative and `limit` is 1..=100.
+pub fn validate_query(q: &HistoryQuery) -> AppResult<i64> {
+    let limit = q.limit.unwrap_or(PAGE_DEFAULT);
+    if !(1..=PAGE_MAX).contains(&limit) {
+        return Err(AppError::Validation(format!(
+            "limit must be between 1 and {PAGE_MAX}"
+        )));
+    }
+    if q.before_seq.is_some_and(|s| s < 0) || q.after_seq.is_some_and(|s| s < 0) {
+        return Err(AppError::Validation(
+            "seq cursors must not be negative".into(),
+        ));
+    }
+    Ok(i64::from(limit))
+}
+
+/// A page of history, oldest first. With `after_seq` it walks forward from that seq (what a
+/// reconnecting client asks); otherwise it walks back from `before_seq`, or from the latest.
+/// `has_more` tells whether the walk could go on in its direction.
+pub fn page(
+    conn: &mut AnyConnection,
+    chat: Uuid,
+    viewer: Uuid,
+    query: &HistoryQuery,
+) -> AppResult<MessagePage> {
+    let limit = validate_query(query)?;
+    require_member(conn, chat, viewer)?;
+    let mut q = messages::table
+        .inner_join(users::table)
+        .filter(messages::chat_id.eq(chat.to_string()))
+        .select((messages::all_columns, users::username))
+        .limit(limit + 1)
+        .into_boxed();
+    if let Some(before) = query.before_seq {
+        q = q.filter(messages::seq.lt(before));
+    }
+    let forward = query.after_seq.is_some();
+    if let Some(after) = query.after_seq {
+        q = q.filter(messages::seq.gt(after)).order(messages::seq.asc());
+    } else {
+        q = q.order(messages::seq.desc());
+    }
+    let mut rows: Vec<(MessageRow, String)> = q.load(conn)?;
+    let has_more = rows.len() as i64 > limit;
+    rows.truncate(limit as usize);
+    if !forward {
+        rows.reverse();
+    }
+    let messages = rows
+        .into_iter()
+        .map(|(m, name)| m.into_message(&name))
+        .collect::<AppResult<Vec<_>>>()?;
+    Ok(MessagePage { messages, has_more })
+}

@@ -1,0 +1,129 @@
+//! Refresh tokens, stored only as hashes, rotated on every use. A token presented after it was
+//! rotated is a sign of theft: the whole family (every token descended from the same login) is
+//! revoked.
+
+use chrono::NaiveDateTime;
+use diesel::prelude::*;
+use uuid::Uuid;
+
+use super::users::UserRow;
+use super::{now, write_tx};
+use crate::db::AnyConnection;
+use crate::db::schema::{refresh_tokens, users};
+use crate::error::{AppError, AppResult};
+
+pub fn insert(
+    conn: &mut AnyConnection,
+    user_id: Uuid,
+    family_id: &str,
+    token_hash: &str,
+    expires_at: NaiveDateTime,
+) -> QueryResult<()> {
+    diesel::insert_into(refresh_tokens::table)
+        .values((
+            refresh_tokens::user_id.eq(user_id.to_string()),
+            refresh_tokens::family_id.eq(family_id),
+            refresh_tokens::token_hash.eq(token_hash),
+            refresh_tokens::created_at.eq(now()),
+            refresh_tokens::expires_at.eq(expires_at),
+        ))
+        .execute(conn)?;
+    Ok(())
+}
+
+enum RotateError {
+    Refused(&'static str),
+    /// Reuse detected: commit the family's revocation, then refuse.
+    Reused(String),
+    Db(diesel::result::Error),
+}
+
+impl From<diesel::result::Error> for RotateError {
+    fn from(e: diesel::result::Error) -> Self {
+        Self::Db(e)
+    }
+}
+
+/// Spends the token with hash `presented` and stores `next` in its place; returns its owner.
+pub fn rotate(
+    conn: &mut AnyConnection,
+    presented: &str,
+    next: &str,
+    next_expires_at: NaiveDateTime,
+) -> AppResult<UserRow> {
+    let outcome = write_tx(conn, |c| {
+        let row: Option<(i64, String, String, NaiveDateTime, Option<NaiveDateTime>)> =
+            refresh_tokens::table
+                .filter(refresh_tokens::token_hash.eq(presented))
+                .select((
+                    refresh_tokens::id,
+                    refresh_tokens::user_id,
+                    refresh_tokens::family_id,
+                    refresh_tokens::expires_at,
+                    refresh_tokens::revoked_at,
+                ))
+                .first(c)
+                .optional()?;
+        let Some((id, user_id, family, expires_at, revoked_at)) = row else {
+            return Err(RotateError::Refused("unknown refresh token"));
+        };
+        if revoked_at.is_some() {
+            return Err(RotateError::Reused(family));
+        }
+        if expires_at <= now() {
+            return Err(RotateError::Refused("refresh token expired"));
+        }
+        // Only one of two concurrent refreshes with the same token may win.
+        let spent = diesel::update(
+            refresh_tokens::table
+                .filter(refresh_tokens::id.eq(id))
+                .filter(refresh_tokens::revoked_at.is_null()),
+        )
+        .set(refresh_tokens::revoked_at.eq(now()))
+        .execute(c)?;
+        if spent != 1 {
+            return Err(RotateError::Reused(family));
+        }
+        let owner: UserRow = users::table
+            .find(&user_id)
+            .select(users::all_columns)
+            .first(c)?;
+        let owner_id = super::parse_id(&owner.id).map_err(|_| RotateError::Refused("owner"))?;
+        insert(c, owner_id, &family, next, next_expires_at)?;
+        Ok(owner)
+    });
+    match outcome {
+        Ok(owner) => Ok(owner),
+        Err(RotateError::Refused(why)) => Err(AppError::Unauthorized(why)),
+        Err(RotateError::Reused(family)) => {
+            revoke_family(conn, &family)?;
+            tracing::warn!("refresh token reused; its session family was revoked");
+            Err(AppError::Unauthorized("refresh token was already used"))
+        }
+        Err(RotateError::Db(e)) => Err(e.into()),
+    }
+}
+
+fn revoke_family(conn: &mut AnyConnection, family: &str) -> AppResult<()> {
+    diesel::update(
+        refresh_tokens::table
+            .filter(refresh_tokens::family_id.eq(family))
+            .filter(refresh_tokens::revoked_at.is_null()),
+    )
+    .set(refresh_tokens::revoked_at.eq(now()))
+    .execute(conn)?;
+    Ok(())
+}
+
+/// Revokes the caller's token with this hash; someone else's token is left alone.
+pub fn revoke(conn: &mut AnyConnection, user_id: Uuid, token_hash: &str) -> AppResult<()> {
+    diesel::update(
+        refresh_tokens::table
+            .filter(refresh_tokens::token_hash.eq(token_hash))
+            .filter(refresh_tokens::user_id.eq(user_id.to_string()))
+            .filter(refresh_tokens::revoked_at.is_null()),
+    )
+    .set(refresh_tokens::revoked_at.eq(now()))
+    .execute(conn)?;
+    Ok(())
+}
