@@ -128,6 +128,7 @@ pub async fn run(config: Config) -> Result<(), StartError> {
             rate_limiter: RateLimiter::new(config.message_rate_limit),
             typing: TypingThrottle::new(Duration::from_secs(1)),
             chat_locks: ChatLocks::new(1024),
+            idle_timeout: Duration::from_secs(config.ws_idle_timeout_secs.max(1)),
             shutdown: shutdown_rx,
         },
         metrics: Metrics::default(),

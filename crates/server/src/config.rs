@@ -60,6 +60,10 @@ pub struct Config {
     #[arg(long, env = "REDIS_PREFIX", default_value = "chat")]
     pub redis_prefix: String,
 
+    /// Seconds a WebSocket peer may stay silent (no frame, no pong) before it is dropped.
+    #[arg(long, env = "WS_IDLE_TIMEOUT_SECS", default_value_t = 30)]
+    pub ws_idle_timeout_secs: u64,
+
     /// HTTP worker threads (default: one per core).
     #[arg(long, env = "WORKERS")]
     pub workers: Option<usize>,

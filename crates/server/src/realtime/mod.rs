@@ -31,6 +31,8 @@ pub struct Realtime {
     pub rate_limiter: RateLimiter,
     pub typing: TypingThrottle,
     pub chat_locks: ChatLocks,
+    /// A socket silent for this long is dropped; the server pings at a third of it.
+    pub idle_timeout: std::time::Duration,
     /// Flips to `true` when the server drains; sockets close with 1001.
     pub shutdown: watch::Receiver<bool>,
 }

@@ -18,9 +18,6 @@ use crate::auth::extractor::{authenticate, bearer_token};
 use crate::error::AppError;
 use crate::store::{contacts, with_db};
 
-const HEARTBEAT: Duration = Duration::from_secs(10);
-const CLIENT_TIMEOUT: Duration = Duration::from_secs(30);
-
 /// The token from the header, or from `?access_token=` for browsers (which cannot set headers).
 fn socket_token(req: &HttpRequest) -> Option<String> {
     if let Some(token) = bearer_token(req) {
@@ -115,7 +112,8 @@ async fn run(
     let (registration, mut outbound) = realtime.hub.register(user.id);
     let presence = PresenceGuard::open(state.clone(), user.id);
     let mut shutdown = realtime.shutdown.clone();
-    let mut heartbeat = tokio::time::interval(HEARTBEAT);
+    let idle_timeout = realtime.idle_timeout;
+    let mut heartbeat = tokio::time::interval((idle_timeout / 3).max(Duration::from_millis(100)));
     heartbeat.tick().await;
     let mut last_heard = Instant::now();
 
@@ -171,7 +169,7 @@ async fn run(
                     None => break close(CloseCode::Again, "too slow; reconnect and resume"),
                 },
                 _ = heartbeat.tick() => {
-                    if last_heard.elapsed() > CLIENT_TIMEOUT {
+                    if last_heard.elapsed() > idle_timeout {
                         break close(CloseCode::Normal, "idle timeout");
                     }
                     if session.ping(b"").await.is_err() {

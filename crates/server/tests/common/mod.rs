@@ -1,0 +1,362 @@
+//! Test harness: starts the real `chat-server` binary on a loopback port against a fresh SQLite
+//! file or a fresh PostgreSQL database, and talks to it over real HTTP and WebSockets.
+#![allow(dead_code)]
+
+pub mod ws;
+
+use std::io::{BufRead, BufReader};
+use std::path::PathBuf;
+use std::process::{Child, Command, Stdio};
+use std::time::Duration;
+
+use chat_protocol::{AuthResponse, Chat, User};
+use diesel::{Connection, RunQueryDsl};
+use reqwest::{Method, StatusCode};
+use serde::Serialize;
+use serde::de::DeserializeOwned;
+use serde_json::Value;
+use uuid::Uuid;
+
+pub const JWT_SECRET: &str = "test-secret-that-is-long-enough-0123456789";
+pub const PG_ADMIN_URL: &str = "postgres://postgres@127.0.0.1:5432/postgres";
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Backend {
+    Sqlite,
+    Postgres,
+}
+
+/// Generates `sqlite` and `postgres` tests from one async scenario `fn(Backend)`.
+#[macro_export]
+macro_rules! on_both_backends {
+    ($($scenario:ident),* $(,)?) => {$(
+        mod $scenario {
+            #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+            async fn sqlite() {
+                super::$scenario(super::common::Backend::Sqlite).await
+            }
+            #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+            async fn postgres() {
+                super::$scenario(super::common::Backend::Postgres).await
+            }
+        }
+    )*};
+}
+
+/// A database that exists for one test and is dropped afterwards.
+pub struct TestDatabase {
+    pub url: String,
+    pg_name: Option<String>,
+    dir: PathBuf,
+}
+
+impl TestDatabase {
+    pub fn create(backend: Backend) -> Self {
+        let dir = std::env::temp_dir().join(format!("chat-test-{}", Uuid::new_v4().simple()));
+        std::fs::create_dir_all(&dir).expect("temp dir");
+        match backend {
+            Backend::Sqlite => Self {
+                url: format!("sqlite://{}", dir.join("chat.db").display()),
+                pg_name: None,
+                dir,
+            },
+            Backend::Postgres => {
+                let name = format!("chat_test_{}", Uuid::new_v4().simple());
+                let mut admin = diesel::PgConnection::establish(PG_ADMIN_URL).unwrap_or_else(|e| {
+                    panic!("PostgreSQL must be running at {PG_ADMIN_URL} for these tests: {e}")
+                });
+                diesel::sql_query(format!("CREATE DATABASE {name}"))
+                    .execute(&mut admin)
+                    .expect("create test database");
+                Self {
+                    url: format!("postgres://postgres@127.0.0.1:5432/{name}"),
+                    pg_name: Some(name),
+                    dir,
+                }
+            }
+        }
+    }
+}
+
+impl Drop for TestDatabase {
+    fn drop(&mut self) {
+        if let Some(name) = &self.pg_name
+            && let Ok(mut admin) = diesel::PgConnection::establish(PG_ADMIN_URL)
+        {
+            let _ = diesel::sql_query(format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)"))
+                .execute(&mut admin);
+        }
+        let _ = std::fs::remove_dir_all(&self.dir);
+    }
+}
+
+/// A running `chat-server` process, killed on drop.
+pub struct TestServer {
+    pub base: String,
+    pub addr: String,
+    child: Child,
+    pub db: TestDatabase,
+    pub env: Vec<(String, String)>,
+}
+
+pub fn server_binary() -> &'static str {
+    env!("CARGO_BIN_EXE_chat-server")
+}
+
+impl TestServer {
+    pub async fn start(backend: Backend) -> Self {
+        Self::start_with(backend, &[]).await
+    }
+
+    /// Starts with extra environment, e.g. `[("MESSAGE_RATE_LIMIT", "1")]`.
+    pub async fn start_with(backend: Backend, env: &[(&str, &str)]) -> Self {
+        let db = TestDatabase::create(backend);
+        let env: Vec<(String, String)> = env
+            .iter()
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect();
+        Self::spawn(db, env, "127.0.0.1:0").await
+    }
+
+    fn command(db: &TestDatabase, env: &[(String, String)], bind: &str) -> Command {
+        let mut command = Command::new(server_binary());
+        command
+            .env_clear()
+            .env("PATH", std::env::var("PATH").unwrap_or_default())
+            .env("BIND_ADDR", bind)
+            .env("DATABASE_URL", &db.url)
+            .env("DATA_DIR", db.dir.join("data"))
+            .env("STATIC_DIR", db.dir.join("no-web-app"))
+            .env("JWT_SECRET", JWT_SECRET)
+            .env("MESSAGE_RATE_LIMIT", "0")
+            .env("WORKERS", "2")
+            .env(
+                "RUST_LOG",
+                std::env::var("TEST_SERVER_LOG").unwrap_or("warn".into()),
+            )
+            .envs(env.iter().map(|(k, v)| (k.as_str(), v.as_str())))
+            .stdout(Stdio::piped())
+            .stderr(Stdio::inherit());
+        command
+    }
+
+    /// Starts the binary and waits for its "listening on" line; `None` if it exited instead.
+    fn launch(db: &TestDatabase, env: &[(String, String)], bind: &str) -> Option<(Child, String)> {
+        let mut child = Self::command(db, env, bind)
+            .spawn()
+            .expect("start chat-server");
+        let Some(stdout) = child.stdout.take() else {
+            let _ = child.kill();
+            let _ = child.wait();
+            return None;
+        };
+        let mut lines = BufReader::new(stdout).lines();
+        let addr = lines.next().and_then(Result::ok).and_then(|line| {
+            line.strip_prefix("chat-server listening on http://")
+                .map(str::to_owned)
+        });
+        match addr {
+            Some(addr) => {
+                // Keep draining so the server never blocks on a full pipe.
+                std::thread::spawn(move || for _ in lines {});
+                Some((child, addr))
+            }
+            None => {
+                let _ = child.kill();
+                let _ = child.wait();
+                None
+            }
+        }
+    }
+
+    async fn spawn(db: TestDatabase, env: Vec<(String, String)>, bind: &str) -> Self {
+        let bind = bind.to_owned();
+        let (db, env, launched) = tokio::task::spawn_blocking(move || {
+            let launched = Self::launch(&db, &env, &bind);
+            (db, env, launched)
+        })
+        .await
+        .expect("launch");
+        let (child, addr) = launched.expect("server started and printed its address");
+        Self {
+            base: format!("http://{addr}"),
+            addr,
+            child,
+            db,
+            env,
+        }
+    }
+
+    pub fn pid(&self) -> u32 {
+        self.child.id()
+    }
+
+    /// Sends SIGTERM and waits for the exit status.
+    pub fn terminate(&mut self) -> std::process::ExitStatus {
+        let _ = Command::new("kill")
+            .args(["-TERM", &self.child.id().to_string()])
+            .status();
+        self.child.wait().expect("wait for server")
+    }
+
+    /// Kills the process (SIGKILL) and starts it again on the same port and database.
+    pub async fn restart(mut self) -> Self {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+        for _ in 0..50 {
+            // The port may linger for a moment after the kill.
+            if let Some((child, _)) = Self::launch(&self.db, &self.env, &self.addr) {
+                self.child = child;
+                return self;
+            }
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+        panic!("server did not restart on {}", self.addr);
+    }
+
+    pub fn client(&self) -> Api {
+        Api {
+            base: self.base.clone(),
+            http: reqwest::Client::new(),
+            token: None,
+        }
+    }
+
+    pub fn ws_url(&self) -> String {
+        format!("ws://{}/ws", self.addr)
+    }
+
+    /// Registers a fresh user (unique name from `prefix`) and returns a client signed in as it.
+    pub async fn user(&self, prefix: &str) -> (Api, AuthResponse) {
+        let name = format!("{prefix}{}", &Uuid::new_v4().simple().to_string()[..8]);
+        let mut api = self.client();
+        let (status, body) = api
+            .call(
+                Method::POST,
+                "/api/auth/register",
+                Some(&serde_json::json!({"username": name, "password": "password123"})),
+            )
+            .await;
+        assert_eq!(status, StatusCode::CREATED, "register {name}: {body}");
+        let auth: AuthResponse = serde_json::from_value(body).expect("AuthResponse");
+        api.token = Some(auth.access_token.clone());
+        (api, auth)
+    }
+}
+
+impl Drop for TestServer {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+/// A REST client, optionally signed in.
+#[derive(Clone)]
+pub struct Api {
+    pub base: String,
+    pub http: reqwest::Client,
+    pub token: Option<String>,
+}
+
+impl Api {
+    pub fn with_token(&self, token: Option<&str>) -> Self {
+        Self {
+            token: token.map(str::to_owned),
+            ..self.clone()
+        }
+    }
+
+    /// Sends a request and returns status and JSON body (`Value::Null` when empty).
+    pub async fn call(
+        &self,
+        method: Method,
+        path: &str,
+        body: Option<&impl Serialize>,
+    ) -> (StatusCode, Value) {
+        let mut req = self.http.request(method, format!("{}{path}", self.base));
+        if let Some(token) = &self.token {
+            req = req.bearer_auth(token);
+        }
+        if let Some(body) = body {
+            req = req.json(body);
+        }
+        let resp = req.send().await.expect("request sent");
+        let status = resp.status();
+        let text = resp.text().await.expect("body");
+        let value = if text.is_empty() {
+            Value::Null
+        } else {
+            serde_json::from_str(&text)
+                .unwrap_or_else(|_| panic!("{path}: body is not JSON: {text}"))
+        };
+        (status, value)
+    }
+
+    /// Sends a raw body with a content type; for malformed-input tests.
+    pub async fn raw(
+        &self,
+        method: Method,
+        path: &str,
+        content_type: &str,
+        body: Vec<u8>,
+    ) -> (StatusCode, Value) {
+        let mut req = self
+            .http
+            .request(method, format!("{}{path}", self.base))
+            .header("content-type", content_type)
+            .body(body);
+        if let Some(token) = &self.token {
+            req = req.bearer_auth(token);
+        }
+        let resp = req.send().await.expect("request sent");
+        let status = resp.status();
+        let text = resp.text().await.expect("body");
+        (
+            status,
+            serde_json::from_str(&text).unwrap_or(Value::String(text)),
+        )
+    }
+
+    pub async fn get(&self, path: &str) -> (StatusCode, Value) {
+        self.call(Method::GET, path, None::<&()>).await
+    }
+
+    pub async fn post(&self, path: &str, body: Value) -> (StatusCode, Value) {
+        self.call(Method::POST, path, Some(&body)).await
+    }
+
+    pub async fn delete(&self, path: &str) -> (StatusCode, Value) {
+        self.call(Method::DELETE, path, None::<&()>).await
+    }
+
+    /// GET that must succeed with 200, parsed as `T`.
+    pub async fn get_ok<T: DeserializeOwned>(&self, path: &str) -> T {
+        let (status, body) = self.get(path).await;
+        assert_eq!(status, StatusCode::OK, "GET {path}: {body}");
+        serde_json::from_value(body).expect("response shape")
+    }
+
+    pub async fn create_chat(&self, members: &[&User], name: Option<&str>) -> Chat {
+        let names: Vec<&str> = members.iter().map(|u| u.username.as_str()).collect();
+        let mut body = serde_json::json!({ "members": names });
+        if let Some(name) = name {
+            body["name"] = name.into();
+        }
+        let (status, body) = self.post("/api/chats", body).await;
+        assert!(status.is_success(), "create chat: {status} {body}");
+        serde_json::from_value(body).expect("Chat")
+    }
+}
+
+/// Asserts the contract's error body and code.
+pub fn assert_error(status: StatusCode, body: &Value, want_status: u16, want_code: &str) {
+    assert_eq!(status.as_u16(), want_status, "status; body: {body}");
+    assert_eq!(body["error"]["code"], want_code, "code; body: {body}");
+    assert!(
+        body["error"]["message"]
+            .as_str()
+            .is_some_and(|m| !m.is_empty()),
+        "message present: {body}"
+    );
+}

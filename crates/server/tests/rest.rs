@@ -1,0 +1,379 @@
+//! Users, contacts, chats and operations endpoints, with every authorization rule of the
+//! contract, on SQLite and PostgreSQL.
+
+mod common;
+
+use chat_protocol::{Chat, ChatKind, Contact, MessagePage, User};
+use common::{Backend, TestServer, assert_error};
+use reqwest::StatusCode;
+use serde_json::json;
+use uuid::Uuid;
+
+on_both_backends!(
+    user_search_by_prefix,
+    contacts_add_list_remove,
+    direct_chats_are_unique_per_pair,
+    group_chats_members_and_leaving,
+    outsiders_see_nothing,
+    history_paging_over_rest,
+    operations_endpoints,
+    sigterm_drains_and_exits_cleanly,
+);
+
+async fn user_search_by_prefix(backend: Backend) {
+    let server = TestServer::start(backend).await;
+    let (api, me) = server.user("searcher").await;
+    let tag = &Uuid::new_v4().simple().to_string()[..6];
+    for name in [
+        format!("zq{tag}_one"),
+        format!("ZQ{tag}xtwo"),
+        format!("zq{tag}.three"),
+    ] {
+        let (status, _) = server
+            .client()
+            .post(
+                "/api/auth/register",
+                json!({"username": name, "password": "password123"}),
+            )
+            .await;
+        assert_eq!(status, StatusCode::CREATED);
+    }
+    let found: Vec<User> = api.get_ok(&format!("/api/users?search=zq{tag}")).await;
+    assert_eq!(found.len(), 3, "case-insensitive prefix: {found:?}");
+    // `_` is a literal, not LIKE's wildcard.
+    let found: Vec<User> = api.get_ok(&format!("/api/users?search=zq{tag}_")).await;
+    assert_eq!(found.len(), 1, "{found:?}");
+    let found: Vec<User> = api.get_ok(&format!("/api/users?search=zq{tag}%25")).await;
+    assert!(found.is_empty(), "% is no wildcard either");
+    let found: Vec<User> = api
+        .get_ok(&format!("/api/users?search={}", me.user.username))
+        .await;
+    assert!(found.is_empty(), "the caller is not listed");
+
+    for i in 0..25 {
+        let (status, _) = server
+            .client()
+            .post(
+                "/api/auth/register",
+                json!({"username": format!("many{tag}{i}"), "password": "password123"}),
+            )
+            .await;
+        assert_eq!(status, StatusCode::CREATED);
+    }
+    let found: Vec<User> = api.get_ok(&format!("/api/users?search=many{tag}")).await;
+    assert_eq!(found.len(), 20, "at most 20");
+    let (status, body) = server.client().get("/api/users?search=a").await;
+    assert_error(status, &body, 401, "unauthorized");
+}
+
+async fn contacts_add_list_remove(backend: Backend) {
+    let server = TestServer::start(backend).await;
+    let (alice, a) = server.user("alice").await;
+    let (_, b) = server.user("bob").await;
+    let (status, body) = alice
+        .post(
+            "/api/contacts",
+            json!({"username": b.user.username.to_uppercase()}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::CREATED, "{body}");
+    let added: Contact = serde_json::from_value(body).unwrap();
+    assert_eq!(added.user, b.user);
+    assert!(!added.online);
+
+    let (status, body) = alice
+        .post("/api/contacts", json!({"username": b.user.username}))
+        .await;
+    assert_error(status, &body, 409, "conflict");
+    let (status, body) = alice
+        .post("/api/contacts", json!({"username": "no_such_user"}))
+        .await;
+    assert_error(status, &body, 404, "not_found");
+    let (status, body) = alice
+        .post("/api/contacts", json!({"username": a.user.username}))
+        .await;
+    assert_error(status, &body, 422, "validation_failed");
+
+    let listed: Vec<Contact> = alice.get_ok("/api/contacts").await;
+    assert_eq!(
+        listed,
+        vec![Contact {
+            user: b.user.clone(),
+            online: false
+        }]
+    );
+
+    let (status, _) = alice.delete(&format!("/api/contacts/{}", b.user.id)).await;
+    assert_eq!(status, StatusCode::NO_CONTENT);
+    let (status, body) = alice.delete(&format!("/api/contacts/{}", b.user.id)).await;
+    assert_error(status, &body, 404, "not_found");
+    let (status, body) = alice.delete("/api/contacts/not-a-uuid").await;
+    assert_error(status, &body, 404, "not_found");
+    let listed: Vec<Contact> = alice.get_ok("/api/contacts").await;
+    assert!(listed.is_empty());
+}
+
+async fn direct_chats_are_unique_per_pair(backend: Backend) {
+    let server = TestServer::start(backend).await;
+    let (alice, a) = server.user("alice").await;
+    let (bob, b) = server.user("bob").await;
+    let (status, body) = alice
+        .post("/api/chats", json!({"members": [b.user.username]}))
+        .await;
+    assert_eq!(status, StatusCode::CREATED, "{body}");
+    let chat: Chat = serde_json::from_value(body).unwrap();
+    assert_eq!(chat.kind, ChatKind::Direct);
+    assert_eq!(chat.name, None);
+    assert_eq!(chat.last_seq, 0);
+    assert_eq!(chat.unread_count, 0);
+    assert!(chat.last_message.is_none());
+    let mut members: Vec<Uuid> = chat.members.iter().map(|m| m.id).collect();
+    members.sort();
+    let mut want = vec![a.user.id, b.user.id];
+    want.sort();
+    assert_eq!(members, want);
+
+    // Again, from either side, in any case: the same chat, 200.
+    for (api, other) in [(&alice, &b.user), (&bob, &a.user)] {
+        let (status, body) = api
+            .post(
+                "/api/chats",
+                json!({"members": [other.username.to_lowercase()]}),
+            )
+            .await;
+        assert_eq!(status, StatusCode::OK, "{body}");
+        assert_eq!(body["id"], json!(chat.id));
+    }
+    let (status, body) = alice
+        .post("/api/chats", json!({"members": [a.user.username]}))
+        .await;
+    assert_error(status, &body, 422, "validation_failed");
+    let (status, body) = alice
+        .post("/api/chats", json!({"members": ["ghost_user"]}))
+        .await;
+    assert_error(status, &body, 404, "not_found");
+    let (status, body) = alice.post("/api/chats", json!({"members": []})).await;
+    assert_error(status, &body, 422, "validation_failed");
+
+    // Members cannot be added to a direct chat.
+    let (_, c) = server.user("carol").await;
+    let (status, body) = alice
+        .post(
+            &format!("/api/chats/{}/members", chat.id),
+            json!({"username": c.user.username}),
+        )
+        .await;
+    assert_error(status, &body, 422, "validation_failed");
+    let listed: Vec<Chat> = bob.get_ok("/api/chats").await;
+    assert_eq!(listed.len(), 1);
+}
+
+async fn group_chats_members_and_leaving(backend: Backend) {
+    let server = TestServer::start(backend).await;
+    let (alice, a) = server.user("alice").await;
+    let (bob, b) = server.user("bob").await;
+    let (carol, c) = server.user("carol").await;
+    let (_, d) = server.user("dave").await;
+
+    let (status, body) = alice
+        .post(
+            "/api/chats",
+            json!({"members": [b.user.username, c.user.username]}),
+        )
+        .await;
+    assert_error(status, &body, 422, "validation_failed");
+    let long = "n".repeat(101);
+    for bad in ["", "   ", long.as_str()] {
+        let (status, body) = alice
+            .post(
+                "/api/chats",
+                json!({"members": [b.user.username], "name": bad}),
+            )
+            .await;
+        assert_error(status, &body, 422, "validation_failed");
+    }
+    // One other member and a name is a group.
+    let group = alice.create_chat(&[&b.user, &b.user], Some("Team")).await;
+    assert_eq!(group.kind, ChatKind::Group);
+    assert_eq!(group.name.as_deref(), Some("Team"));
+    assert_eq!(
+        group.members.len(),
+        2,
+        "duplicates collapse: {:?}",
+        group.members
+    );
+
+    let path = format!("/api/chats/{}/members", group.id);
+    let (status, body) = bob.post(&path, json!({"username": c.user.username})).await;
+    assert_eq!(status, StatusCode::CREATED, "any member may add: {body}");
+    let updated: Chat = serde_json::from_value(body).unwrap();
+    assert_eq!(updated.members.len(), 3);
+    let (status, body) = bob.post(&path, json!({"username": c.user.username})).await;
+    assert_error(status, &body, 409, "conflict");
+    let (status, body) = bob.post(&path, json!({"username": "ghost_user"})).await;
+    assert_error(status, &body, 404, "not_found");
+    let seen: Chat = carol.get_ok(&format!("/api/chats/{}", group.id)).await;
+    assert_eq!(seen.id, group.id);
+
+    // Removing someone else is forbidden; a non-member target is not found.
+    let (status, body) = bob.delete(&format!("{path}/{}", a.user.id)).await;
+    assert_error(status, &body, 403, "forbidden");
+    let (status, body) = bob.delete(&format!("{path}/{}", d.user.id)).await;
+    assert_error(status, &body, 404, "not_found");
+
+    let (status, _) = carol.delete(&format!("{path}/{}", c.user.id)).await;
+    assert_eq!(status, StatusCode::NO_CONTENT);
+    let (status, body) = carol.get(&format!("/api/chats/{}", group.id)).await;
+    assert_error(status, &body, 404, "not_found");
+    let (status, body) = carol.delete(&format!("{path}/{}", c.user.id)).await;
+    assert_error(status, &body, 404, "not_found");
+    let listed: Vec<Chat> = carol.get_ok("/api/chats").await;
+    assert!(listed.is_empty());
+    let seen: Chat = alice.get_ok(&format!("/api/chats/{}", group.id)).await;
+    assert_eq!(seen.members.len(), 2);
+
+    // Direct chats cannot be left.
+    let direct = alice.create_chat(&[&b.user], None).await;
+    let (status, body) = alice
+        .delete(&format!("/api/chats/{}/members/{}", direct.id, a.user.id))
+        .await;
+    assert_error(status, &body, 422, "validation_failed");
+}
+
+async fn outsiders_see_nothing(backend: Backend) {
+    let server = TestServer::start(backend).await;
+    let (alice, _) = server.user("alice").await;
+    let (_, b) = server.user("bob").await;
+    let (eve, e) = server.user("eve").await;
+    let chat = alice.create_chat(&[&b.user], Some("private")).await;
+    let missing = Uuid::new_v4();
+    for id in [chat.id, missing] {
+        for path in [
+            format!("/api/chats/{id}"),
+            format!("/api/chats/{id}/messages"),
+            format!("/api/chats/{id}/messages?after_seq=0"),
+        ] {
+            let (status, body) = eve.get(&path).await;
+            assert_error(status, &body, 404, "not_found");
+        }
+        let (status, body) = eve
+            .post(
+                &format!("/api/chats/{id}/members"),
+                json!({"username": e.user.username}),
+            )
+            .await;
+        assert_error(status, &body, 404, "not_found");
+        let (status, body) = eve
+            .delete(&format!("/api/chats/{id}/members/{}", e.user.id))
+            .await;
+        assert_error(status, &body, 404, "not_found");
+    }
+    let listed: Vec<Chat> = eve.get_ok("/api/chats").await;
+    assert!(listed.is_empty());
+    let (status, body) = server
+        .client()
+        .get(&format!("/api/chats/{}", chat.id))
+        .await;
+    assert_error(status, &body, 401, "unauthorized");
+}
+
+async fn history_paging_over_rest(backend: Backend) {
+    let server = TestServer::start(backend).await;
+    let (alice, a) = server.user("alice").await;
+    let (bob, b) = server.user("bob").await;
+    let chat = alice.create_chat(&[&b.user], None).await;
+    let mut socket = server.socket(alice.token.as_deref().unwrap()).await;
+    for i in 1..=40 {
+        socket
+            .send(&chat_protocol::ClientCommand::NewMessage {
+                chat_id: chat.id,
+                content: format!("m{i}"),
+                client_id: Uuid::new_v4(),
+            })
+            .await;
+    }
+    socket
+        .wait_for(|e| match e {
+            chat_protocol::ServerEvent::NewMessage { message } if message.seq == 40 => Some(()),
+            _ => None,
+        })
+        .await;
+    let base = format!("/api/chats/{}/messages", chat.id);
+    let latest: MessagePage = bob.get_ok(&base).await;
+    let seqs: Vec<i64> = latest.messages.iter().map(|m| m.seq).collect();
+    assert_eq!(
+        seqs,
+        (26..=40).collect::<Vec<_>>(),
+        "default: last 15, oldest first"
+    );
+    assert!(latest.has_more);
+    assert_eq!(latest.messages[0].content, "m26");
+    assert_eq!(latest.messages[0].sender, a.user);
+
+    let older: MessagePage = bob.get_ok(&format!("{base}?before_seq=26&limit=20")).await;
+    assert_eq!(older.messages.first().map(|m| m.seq), Some(6));
+    assert_eq!(older.messages.last().map(|m| m.seq), Some(25));
+    assert!(older.has_more);
+    let oldest: MessagePage = bob.get_ok(&format!("{base}?before_seq=6")).await;
+    assert_eq!(oldest.messages.len(), 5);
+    assert!(!oldest.has_more);
+
+    let after: MessagePage = bob.get_ok(&format!("{base}?after_seq=30&limit=5")).await;
+    let seqs: Vec<i64> = after.messages.iter().map(|m| m.seq).collect();
+    assert_eq!(seqs, vec![31, 32, 33, 34, 35]);
+    assert!(after.has_more);
+    let tail: MessagePage = bob.get_ok(&format!("{base}?after_seq=35&limit=100")).await;
+    assert_eq!(tail.messages.len(), 5);
+    assert!(!tail.has_more);
+    let none: MessagePage = bob.get_ok(&format!("{base}?after_seq=40")).await;
+    assert!(none.messages.is_empty() && !none.has_more);
+
+    for bad in [
+        "limit=0",
+        "limit=101",
+        "limit=abc",
+        "before_seq=-1",
+        "after_seq=x",
+        "limit=5&bogus=1",
+    ] {
+        let (status, body) = bob.get(&format!("{base}?{bad}")).await;
+        assert_error(status, &body, 422, "validation_failed");
+    }
+    let listed: Vec<Chat> = bob.get_ok("/api/chats").await;
+    assert_eq!(listed[0].unread_count, 40);
+    assert_eq!(listed[0].last_seq, 40);
+    assert_eq!(
+        listed[0].last_message.as_ref().map(|m| m.content.as_str()),
+        Some("m40")
+    );
+    let mine: Vec<Chat> = alice.get_ok("/api/chats").await;
+    assert_eq!(mine[0].unread_count, 0, "own messages are not unread");
+}
+
+async fn operations_endpoints(backend: Backend) {
+    let server = TestServer::start(backend).await;
+    let api = server.client();
+    let (status, _) = api.get("/healthz").await;
+    assert_eq!(status, StatusCode::OK);
+    let (status, body) = api.get("/readyz").await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    let text = reqwest::get(format!("{}/metrics", server.base))
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(text.contains("# TYPE chat_websockets_open gauge"), "{text}");
+    let (status, body) = api.get("/api/no-such-endpoint").await;
+    assert_error(status, &body, 404, "not_found");
+}
+
+async fn sigterm_drains_and_exits_cleanly(backend: Backend) {
+    let mut server = TestServer::start(backend).await;
+    let (api, _) = server.user("tess").await;
+    let mut socket = server.socket(api.token.as_deref().unwrap()).await;
+    let status = server.terminate();
+    assert!(status.success(), "exit status {status:?}");
+    let frame = socket.closed().await.expect("a close frame");
+    assert_eq!(u16::from(frame.code), 1001);
+}

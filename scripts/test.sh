@@ -1,0 +1,13 @@
+#!/usr/bin/env bash
+# Runs every test on a fresh machine: installs and starts what the tests need (PostgreSQL,
+# Redis, the web toolchain and Chromium), builds the server and the web app, then runs the
+# workspace's tests (real servers on loopback, real SQLite files, PostgreSQL, Redis, Chromium).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+bash scripts/services.sh
+if [ -f scripts/build-web.sh ]; then
+  bash scripts/build-web.sh
+fi
+cargo build --locked -p chat-server
+cargo test --workspace --locked
