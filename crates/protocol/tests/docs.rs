@@ -44,7 +44,10 @@ fn every_example_round_trips_and_every_variant_is_shown() {
         "typing",
         "mark_read",
     ];
-    assert_eq!(commands, want_commands.iter().map(|s| s.to_string()).collect());
+    assert_eq!(
+        commands,
+        want_commands.iter().map(|s| s.to_string()).collect()
+    );
     let want_events = [
         "ready",
         "messages",

@@ -14,6 +14,8 @@ use crate::db::{self, DatabaseTarget, Pool};
 use crate::error::{AppError, extractors};
 use crate::metrics::Metrics;
 use crate::realtime::limits::{ChatLocks, RateLimiter, TypingThrottle};
+use crate::realtime::redis::{RedisBroker, RedisLink, RedisPresence};
+use crate::realtime::session::announce_presence;
 use crate::realtime::{Broker, Hub, Presence, Realtime};
 use crate::{api, http_log};
 
@@ -117,14 +119,27 @@ pub async fn run(config: Config) -> Result<(), StartError> {
 
     let (shutdown_tx, shutdown_rx) = watch::channel(false);
     let hub = Arc::new(Hub::new());
+    let (broker, presence) = match &config.redis_url {
+        None => (Broker::Local(hub.clone()), Presence::local()),
+        Some(url) => {
+            let link = RedisLink::new(url, &config.redis_prefix)
+                .map_err(|e| StartError::Config(e.to_string()))?;
+            tracing::info!(instance = %link.instance, "fan-out and presence through Redis");
+            let ttl = Duration::from_secs(config.presence_ttl_secs.max(3));
+            (
+                Broker::Redis(Box::new(RedisBroker::start(link.clone(), hub.clone()))),
+                Presence::shared(RedisPresence::new(link, ttl)),
+            )
+        }
+    };
     let state = web::Data::new(AppState {
         pool,
         jwt: JwtKeys::new(&signing_secret, config.access_token_ttl_secs),
         refresh_ttl_secs: config.refresh_token_ttl_secs,
         realtime: Realtime {
-            hub: hub.clone(),
-            broker: Broker::Local(hub),
-            presence: Presence::local(),
+            hub,
+            broker,
+            presence,
             rate_limiter: RateLimiter::new(config.message_rate_limit),
             typing: TypingThrottle::new(Duration::from_secs(1)),
             chat_locks: ChatLocks::new(1024),
@@ -133,6 +148,8 @@ pub async fn run(config: Config) -> Result<(), StartError> {
         },
         metrics: Metrics::default(),
     });
+
+    spawn_maintenance(state.clone().into_inner());
 
     let static_dir = config.static_dir.clone();
     let serve_app = static_dir.join("index.html").is_file();
@@ -177,6 +194,30 @@ pub async fn run(config: Config) -> Result<(), StartError> {
     server.await.map_err(StartError::Server)?;
     tracing::info!("stopped");
     Ok(())
+}
+
+/// Background upkeep: flushing held-back out-of-order messages and, with Redis, the presence
+/// heartbeat that keeps this instance's users online and expires crashed instances' users.
+fn spawn_maintenance(state: Arc<AppState>) {
+    let flusher = state.clone();
+    actix_web::rt::spawn(async move {
+        let mut tick = tokio::time::interval(Duration::from_millis(50));
+        loop {
+            tick.tick().await;
+            flusher.realtime.hub.flush_overdue();
+        }
+    });
+    if let Some(interval) = state.realtime.presence.heartbeat_interval() {
+        actix_web::rt::spawn(async move {
+            let mut tick = tokio::time::interval(interval);
+            loop {
+                tick.tick().await;
+                for user in state.realtime.presence.heartbeat().await {
+                    announce_presence(&state, user, false).await;
+                }
+            }
+        });
+    }
 }
 
 async fn wait_for_signal() {

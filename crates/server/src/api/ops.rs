@@ -21,7 +21,7 @@ async fn healthz() -> HttpResponse {
 async fn readyz(state: web::Data<AppState>) -> HttpResponse {
     let pool = state.pool.clone();
     let database = web::block(move || db::ping(&pool)).await.unwrap_or(false);
-    let fan_out = state.realtime.broker.is_healthy();
+    let fan_out = state.realtime.broker.ping().await;
     if database && fan_out {
         return HttpResponse::Ok().json(serde_json::json!({"status": "ready"}));
     }

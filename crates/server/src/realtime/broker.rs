@@ -1,19 +1,30 @@
 //! Where events go after they are committed: straight to this instance's hub, or (with
-//! `REDIS_URL`) through Redis to the hubs of every instance. Session and API code only ever call
-//! [`Broker::publish`], so the transport can change without touching them.
+//! `REDIS_URL`) to the local hub at once and through Redis to the hubs of every other instance.
+//! Session and API code only ever call [`Broker::publish`], so the transport can change without
+//! touching them.
 
 use std::sync::Arc;
 
-use bytestring::ByteString;
 use chat_protocol::ServerEvent;
 use uuid::Uuid;
 
 use super::events::encode;
 use super::hub::Hub;
+use super::redis::RedisBroker;
 
 pub enum Broker {
     /// One instance: publish is delivery.
     Local(Arc<Hub>),
+    /// Several instances sharing a Redis.
+    Redis(Box<RedisBroker>),
+}
+
+/// New messages carry their chat and seq, so every hub can hand them out in seq order.
+fn ordering(event: &ServerEvent) -> Option<(Uuid, i64)> {
+    match event {
+        ServerEvent::NewMessage { message } => Some((message.chat_id, message.seq)),
+        _ => None,
+    }
 }
 
 impl Broker {
@@ -23,19 +34,26 @@ impl Broker {
         if recipients.is_empty() {
             return;
         }
-        self.publish_encoded(recipients, encode(event));
-    }
-
-    pub fn publish_encoded(&self, recipients: &[Uuid], payload: ByteString) {
+        let payload = encode(event);
         match self {
             Self::Local(hub) => hub.deliver(recipients, &payload),
+            Self::Redis(redis) => redis.publish(recipients, payload, ordering(event)),
         }
     }
 
-    /// False when fan-out beyond this instance is currently broken (for `/readyz`).
+    /// False when fan-out beyond this instance is currently broken.
     pub fn is_healthy(&self) -> bool {
         match self {
             Self::Local(_) => true,
+            Self::Redis(redis) => redis.is_healthy(),
+        }
+    }
+
+    /// Whether the fan-out backend answers right now (for `/readyz`).
+    pub async fn ping(&self) -> bool {
+        match self {
+            Self::Local(_) => true,
+            Self::Redis(redis) => redis.ping().await && redis.is_healthy(),
         }
     }
 }

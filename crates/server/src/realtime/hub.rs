@@ -2,9 +2,10 @@
 //! bounded queue, and a socket whose queue is full is cut loose (it closes, and its client
 //! resumes with `after_seq`), so one slow reader cannot stall others or grow memory.
 
-use std::collections::HashMap;
-use std::sync::RwLock;
+use std::collections::{BTreeMap, HashMap};
 use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Mutex, RwLock};
+use std::time::{Duration, Instant};
 
 use bytestring::ByteString;
 use tokio::sync::mpsc;
@@ -18,12 +19,37 @@ struct Conn {
     tx: mpsc::Sender<ByteString>,
 }
 
-#[derive(Default)]
+/// How long a message waits for a missing earlier seq of its chat before it goes out anyway
+/// (the client then sees the gap and fetches).
+pub const REORDER_WAIT: Duration = Duration::from_millis(300);
+const ORDER_SHARDS: usize = 64;
+
+/// Where a chat's fan-out stands: the last seq handed to sockets, and later ones held back
+/// until the gap before them closes.
+struct ChatOrder {
+    last: i64,
+    held: BTreeMap<i64, (Vec<Uuid>, ByteString, Instant)>,
+    touched: Instant,
+}
+
 pub struct Hub {
     by_user: RwLock<HashMap<Uuid, Vec<Conn>>>,
+    order: Vec<Mutex<HashMap<Uuid, ChatOrder>>>,
     next_id: AtomicU64,
     pub delivered: AtomicU64,
     pub dropped_slow: AtomicU64,
+}
+
+impl Default for Hub {
+    fn default() -> Self {
+        Self {
+            by_user: RwLock::default(),
+            order: (0..ORDER_SHARDS).map(|_| Mutex::default()).collect(),
+            next_id: AtomicU64::new(0),
+            delivered: AtomicU64::new(0),
+            dropped_slow: AtomicU64::new(0),
+        }
+    }
 }
 
 /// A socket's registration; dropping it unregisters, whatever path the socket loop ends by.
@@ -94,6 +120,66 @@ impl Hub {
         }
     }
 
+    /// Delivers message `seq` of `chat` in seq order: with several instances, messages of one
+    /// chat can arrive out of commit order, so a message after a gap waits (at most
+    /// [`REORDER_WAIT`]) for the missing one. Runs under the chat's shard lock so two threads
+    /// cannot interleave one chat's deliveries.
+    pub fn deliver_in_order(
+        &self,
+        chat: Uuid,
+        seq: i64,
+        recipients: Vec<Uuid>,
+        payload: ByteString,
+    ) {
+        let now = Instant::now();
+        let shard = &self.order[(chat.as_u128() % ORDER_SHARDS as u128) as usize];
+        let mut chats = shard.lock().unwrap_or_else(|p| p.into_inner());
+        let state = chats.entry(chat).or_insert_with(|| ChatOrder {
+            last: seq - 1,
+            held: BTreeMap::new(),
+            touched: now,
+        });
+        state.touched = now;
+        if seq <= state.last {
+            // Late (its wait ran out) or a repeat: the client places it by seq.
+            self.deliver(&recipients, &payload);
+            return;
+        }
+        state.held.insert(seq, (recipients, payload, now));
+        while let Some(entry) = state.held.first_entry() {
+            if *entry.key() != state.last + 1 {
+                break;
+            }
+            let (seq, (recipients, payload, _)) = entry.remove_entry();
+            state.last = seq;
+            self.deliver(&recipients, &payload);
+        }
+    }
+
+    /// Sends held messages whose wait ran out, and forgets chats idle for ten minutes.
+    pub fn flush_overdue(&self) {
+        let now = Instant::now();
+        for shard in &self.order {
+            let mut chats = shard.lock().unwrap_or_else(|p| p.into_inner());
+            for state in chats.values_mut() {
+                let overdue = state
+                    .held
+                    .values()
+                    .next()
+                    .is_some_and(|(_, _, at)| now.duration_since(*at) >= REORDER_WAIT);
+                if overdue {
+                    for (seq, (recipients, payload, _)) in std::mem::take(&mut state.held) {
+                        state.last = state.last.max(seq);
+                        self.deliver(&recipients, &payload);
+                    }
+                }
+            }
+            chats.retain(|_, s| {
+                !s.held.is_empty() || now.duration_since(s.touched) < Duration::from_secs(600)
+            });
+        }
+    }
+
     /// Queues `payload` on every local socket of every user (e.g. `resync`).
     pub fn deliver_all(&self, payload: &ByteString) {
         let users: Vec<Uuid> = self
@@ -145,6 +231,48 @@ mod tests {
         assert_eq!(rx_a1.try_recv().unwrap(), "hi");
         assert_eq!(rx_a2.try_recv().unwrap(), "hi");
         assert!(rx_c.try_recv().is_err());
+    }
+
+    fn drain(rx: &mut mpsc::Receiver<ByteString>) -> Vec<String> {
+        let mut got = Vec::new();
+        while let Ok(p) = rx.try_recv() {
+            got.push(p.to_string());
+        }
+        got
+    }
+
+    #[test]
+    fn holds_messages_after_a_gap_until_it_closes() {
+        let hub = Hub::new();
+        let (user, chat) = (Uuid::new_v4(), Uuid::new_v4());
+        let (_reg, mut rx) = hub.register(user);
+        let send = |seq: i64| {
+            hub.deliver_in_order(chat, seq, vec![user], ByteString::from(seq.to_string()))
+        };
+        send(5);
+        send(7);
+        send(8);
+        assert_eq!(drain(&mut rx), ["5"], "7 and 8 wait for 6");
+        send(6);
+        assert_eq!(drain(&mut rx), ["6", "7", "8"]);
+        send(4);
+        assert_eq!(drain(&mut rx), ["4"], "late ones still go out");
+    }
+
+    #[test]
+    fn held_messages_go_out_when_their_wait_ends() {
+        let hub = Hub::new();
+        let (user, chat) = (Uuid::new_v4(), Uuid::new_v4());
+        let (_reg, mut rx) = hub.register(user);
+        hub.deliver_in_order(chat, 1, vec![user], ByteString::from("1"));
+        hub.deliver_in_order(chat, 3, vec![user], ByteString::from("3"));
+        hub.flush_overdue();
+        assert_eq!(drain(&mut rx), ["1"]);
+        std::thread::sleep(REORDER_WAIT);
+        hub.flush_overdue();
+        assert_eq!(drain(&mut rx), ["3"]);
+        hub.deliver_in_order(chat, 4, vec![user], ByteString::from("4"));
+        assert_eq!(drain(&mut rx), ["4"]);
     }
 
     #[test]

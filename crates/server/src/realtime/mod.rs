@@ -11,6 +11,7 @@ pub mod events;
 pub mod hub;
 pub mod limits;
 pub mod presence;
+pub mod redis;
 pub mod session;
 
 use std::sync::Arc;

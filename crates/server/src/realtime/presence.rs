@@ -1,21 +1,25 @@
-//! Who is online: a user is online while at least one of their sockets is open. The first open
-//! and the last close are what `presence` events announce.
+//! Who is online: a user is online while at least one of their sockets is open, on any
+//! instance. The first open and the last close are what `presence` events announce.
+//!
+//! Every instance counts its own sockets; with Redis, each instance also keeps an expiring
+//! entry per local user there, renewed by a heartbeat, so the global first-open/last-close are
+//! decided atomically in Redis and a crashed instance's users expire. When Redis cannot be
+//! reached, answers fall back to this instance's own sockets.
 
 use std::collections::HashMap;
 use std::sync::Mutex;
 
 use uuid::Uuid;
 
-pub enum Presence {
-    Local(LocalPresence),
-}
+use super::redis::RedisPresence;
 
 #[derive(Default)]
-pub struct LocalPresence {
+struct LocalCounts {
     sockets: Mutex<HashMap<Uuid, usize>>,
 }
 
-impl LocalPresence {
+impl LocalCounts {
+    /// Returns true on this instance's first open / last close for the user.
     fn change(&self, user: Uuid, opened: bool) -> bool {
         let mut sockets = self.sockets.lock().unwrap_or_else(|p| p.into_inner());
         if opened {
@@ -38,35 +42,96 @@ impl LocalPresence {
     }
 
     fn is_online(&self, user: Uuid) -> bool {
-        self.sockets
-            .lock()
-            .unwrap_or_else(|p| p.into_inner())
-            .contains_key(&user)
+        self.lock().contains_key(&user)
     }
+
+    fn users(&self) -> Vec<Uuid> {
+        self.lock().keys().copied().collect()
+    }
+
+    fn lock(&self) -> std::sync::MutexGuard<'_, HashMap<Uuid, usize>> {
+        self.sockets.lock().unwrap_or_else(|p| p.into_inner())
+    }
+}
+
+pub struct Presence {
+    local: LocalCounts,
+    shared: Option<RedisPresence>,
 }
 
 impl Presence {
     pub fn local() -> Self {
-        Self::Local(LocalPresence::default())
+        Self {
+            local: LocalCounts::default(),
+            shared: None,
+        }
+    }
+
+    pub fn shared(redis: RedisPresence) -> Self {
+        Self {
+            local: LocalCounts::default(),
+            shared: Some(redis),
+        }
+    }
+
+    pub fn heartbeat_interval(&self) -> Option<std::time::Duration> {
+        self.shared.as_ref().map(RedisPresence::heartbeat_interval)
     }
 
     /// A socket of `user` opened; true when the user just came online.
     pub async fn opened(&self, user: Uuid) -> bool {
-        match self {
-            Self::Local(local) => local.change(user, true),
+        if !self.local.change(user, true) {
+            return false;
+        }
+        match &self.shared {
+            None => true,
+            Some(shared) => shared.opened(user).await.unwrap_or_else(|e| {
+                tracing::warn!(error = %e, "presence: Redis unreachable, answering locally");
+                true
+            }),
         }
     }
 
     /// A socket of `user` closed; true when the user just went offline.
     pub async fn closed(&self, user: Uuid) -> bool {
-        match self {
-            Self::Local(local) => local.change(user, false),
+        if !self.local.change(user, false) {
+            return false;
+        }
+        match &self.shared {
+            None => true,
+            Some(shared) => shared.closed(user).await.unwrap_or_else(|e| {
+                tracing::warn!(error = %e, "presence: Redis unreachable, answering locally");
+                true
+            }),
         }
     }
 
     pub async fn online(&self, users: &[Uuid]) -> Vec<bool> {
-        match self {
-            Self::Local(local) => users.iter().map(|u| local.is_online(*u)).collect(),
+        let local: Vec<bool> = users.iter().map(|u| self.local.is_online(*u)).collect();
+        let Some(shared) = &self.shared else {
+            return local;
+        };
+        match shared.online(users).await {
+            Ok(global) => global.iter().zip(&local).map(|(g, l)| *g || *l).collect(),
+            Err(e) => {
+                tracing::warn!(error = %e, "presence: Redis unreachable, answering locally");
+                local
+            }
+        }
+    }
+
+    /// Renews this instance's presence entries and reaps other instances' expired ones;
+    /// returns users who went offline everywhere (to announce). Nothing to do without Redis.
+    pub async fn heartbeat(&self) -> Vec<Uuid> {
+        let Some(shared) = &self.shared else {
+            return Vec::new();
+        };
+        match shared.heartbeat(&self.local.users()).await {
+            Ok(offline) => offline,
+            Err(e) => {
+                tracing::debug!(error = %e, "presence heartbeat failed");
+                Vec::new()
+            }
         }
     }
 }

@@ -49,29 +49,34 @@ pub async fn route(
     Ok(response)
 }
 
-/// Announces presence changes to everyone allowed to see them. Runs detached: a socket must not
-/// wait on it, and it must happen even when the socket's task is gone.
-fn announce_presence(state: Arc<AppState>, user: Uuid, online: bool) {
+/// Records a socket opening or closing and, when that changes the user's presence, announces
+/// it. Runs detached: a socket must not wait on it, and it must happen even when the socket's
+/// task is gone.
+fn record_presence(state: Arc<AppState>, user: Uuid, opened: bool) {
     actix_web::rt::spawn(async move {
-        let changed = if online {
+        let changed = if opened {
             state.realtime.presence.opened(user).await
         } else {
             state.realtime.presence.closed(user).await
         };
-        if !changed {
-            return;
-        }
-        match with_db(&state.pool, move |c| contacts::presence_audience(c, user)).await {
-            Ok(audience) => state.realtime.broker.publish(
-                &audience,
-                &ServerEvent::Presence {
-                    user_id: user,
-                    online,
-                },
-            ),
-            Err(e) => tracing::warn!(error = %e, "presence audience lookup failed"),
+        if changed {
+            announce_presence(&state, user, opened).await;
         }
     });
+}
+
+/// Tells everyone allowed to see `user`'s presence that it changed.
+pub async fn announce_presence(state: &AppState, user: Uuid, online: bool) {
+    match with_db(&state.pool, move |c| contacts::presence_audience(c, user)).await {
+        Ok(audience) => state.realtime.broker.publish(
+            &audience,
+            &ServerEvent::Presence {
+                user_id: user,
+                online,
+            },
+        ),
+        Err(e) => tracing::warn!(error = %e, "presence audience lookup failed"),
+    }
 }
 
 /// Counts the socket for presence while alive; the drop announces the close on every exit path.
@@ -82,7 +87,7 @@ struct PresenceGuard {
 
 impl PresenceGuard {
     fn open(state: Arc<AppState>, user: Uuid) -> Self {
-        announce_presence(state.clone(), user, true);
+        record_presence(state.clone(), user, true);
         state.metrics.sockets_open.inc();
         Self { state, user }
     }
@@ -91,7 +96,7 @@ impl PresenceGuard {
 impl Drop for PresenceGuard {
     fn drop(&mut self) {
         self.state.metrics.sockets_open.dec();
-        announce_presence(self.state.clone(), self.user, false);
+        record_presence(self.state.clone(), self.user, false);
     }
 }
 

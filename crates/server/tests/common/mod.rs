@@ -2,11 +2,13 @@
 //! file or a fresh PostgreSQL database, and talks to it over real HTTP and WebSockets.
 #![allow(dead_code)]
 
+pub mod redis;
 pub mod ws;
 
 use std::io::{BufRead, BufReader};
 use std::path::PathBuf;
 use std::process::{Child, Command, Stdio};
+use std::sync::Arc;
 use std::time::Duration;
 
 use chat_protocol::{AuthResponse, Chat, User};
@@ -95,7 +97,7 @@ pub struct TestServer {
     pub base: String,
     pub addr: String,
     child: Child,
-    pub db: TestDatabase,
+    pub db: Arc<TestDatabase>,
     pub env: Vec<(String, String)>,
 }
 
@@ -110,7 +112,11 @@ impl TestServer {
 
     /// Starts with extra environment, e.g. `[("MESSAGE_RATE_LIMIT", "1")]`.
     pub async fn start_with(backend: Backend, env: &[(&str, &str)]) -> Self {
-        let db = TestDatabase::create(backend);
+        Self::start_on(Arc::new(TestDatabase::create(backend)), env).await
+    }
+
+    /// Starts another instance on an existing database (several instances, one database).
+    pub async fn start_on(db: Arc<TestDatabase>, env: &[(&str, &str)]) -> Self {
         let env: Vec<(String, String)> = env
             .iter()
             .map(|(k, v)| (k.to_string(), v.to_string()))
@@ -169,7 +175,7 @@ impl TestServer {
         }
     }
 
-    async fn spawn(db: TestDatabase, env: Vec<(String, String)>, bind: &str) -> Self {
+    async fn spawn(db: Arc<TestDatabase>, env: Vec<(String, String)>, bind: &str) -> Self {
         let bind = bind.to_owned();
         let (db, env, launched) = tokio::task::spawn_blocking(move || {
             let launched = Self::launch(&db, &env, &bind);
