@@ -175,7 +175,11 @@ mod tests {
         let mut group = chat(20, 5);
         group.kind = ChatKind::Group;
         assert!(upsert(&mut chats, group.clone(), me));
-        assert_eq!(ids(&chats), vec![10, 20], "the chat with a message is newer");
+        assert_eq!(
+            ids(&chats),
+            vec![10, 20],
+            "the chat with a message is newer"
+        );
         group.members.retain(|m| m.id != me);
         assert!(!upsert(&mut chats, group, me), "left the group");
         assert_eq!(ids(&chats), vec![10]);

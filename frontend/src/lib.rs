@@ -11,3 +11,10 @@ pub mod reconnect;
 pub mod rows;
 pub mod timeline;
 pub mod typing;
+
+pub mod api;
+pub mod route;
+pub mod session;
+pub mod socket;
+pub mod store;
+pub mod ui;

@@ -1,3 +1,6 @@
+//! Entry point of the web app (built for wasm32 by trunk).
+
 fn main() {
-    leptos::mount::mount_to_body(chat_web::App);
+    console_error_panic_hook::set_once();
+    leptos::mount::mount_to_body(chat_web::ui::App);
 }

@@ -1,0 +1,44 @@
+//! The address bar: `/chats/<id>` while a chat is open, `/` otherwise, so a reload reopens the
+//! same chat and the browser's back button leaves it.
+
+use leptos::prelude::*;
+use uuid::Uuid;
+
+pub fn chat_path(id: Uuid) -> String {
+    format!("/chats/{id}")
+}
+
+/// The chat named by a path, if it is a chat path.
+pub fn chat_from_path(path: &str) -> Option<Uuid> {
+    let rest = path.strip_prefix("/chats/")?;
+    Uuid::parse_str(rest.trim_end_matches('/')).ok()
+}
+
+pub fn current_path() -> String {
+    window().location().pathname().unwrap_or_default()
+}
+
+/// Shows `path` in the address bar (a new history entry) unless it is already there.
+pub fn push(path: &str) {
+    if current_path() == path {
+        return;
+    }
+    if let Ok(history) = window().history() {
+        let _ = history.push_state_with_url(&wasm_bindgen::JsValue::NULL, "", Some(path));
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn chat_paths_round_trip() {
+        let id = Uuid::from_u128(0x1234);
+        assert_eq!(chat_from_path(&chat_path(id)), Some(id));
+        assert_eq!(chat_from_path(&format!("{}/", chat_path(id))), Some(id));
+        assert_eq!(chat_from_path("/"), None);
+        assert_eq!(chat_from_path("/chats/not-a-uuid"), None);
+        assert_eq!(chat_from_path("/contacts"), None);
+    }
+}
