@@ -1,0 +1,979 @@
+//! `docs/openapi.json`, served at `GET /api/openapi.json`, against the live server: the document
+//! lists exactly the server's routes, every listed route answers (a protected one with 401, not
+//! 404/405), every `$ref` resolves, and the real responses of a walk through the API match the
+//! documented status codes and schemas.
+
+mod common;
+
+use std::collections::BTreeSet;
+
+use chat_protocol::limits::check_username;
+use chat_protocol::{Chat, ClientCommand, ServerEvent};
+use common::{Api, Backend, TestServer};
+use reqwest::{Method, StatusCode};
+use serde_json::{Value, json};
+use uuid::Uuid;
+
+/// Every route the server serves: method, path template, and whether it needs a bearer token.
+/// Adding a route to the server means adding it here and to `docs/openapi.json`.
+const ROUTES: &[(&str, &str, bool)] = &[
+    ("GET", "/healthz", false),
+    ("GET", "/readyz", false),
+    ("GET", "/metrics", false),
+    ("GET", "/api/openapi.json", false),
+    ("POST", "/api/auth/register", false),
+    ("POST", "/api/auth/login", false),
+    ("POST", "/api/auth/refresh", false),
+    ("POST", "/api/auth/logout", true),
+    ("GET", "/api/me", true),
+    ("GET", "/api/users", true),
+    ("GET", "/api/contacts", true),
+    ("POST", "/api/contacts", true),
+    ("DELETE", "/api/contacts/{user_id}", true),
+    ("GET", "/api/chats", true),
+    ("POST", "/api/chats", true),
+    ("GET", "/api/chats/{id}", true),
+    ("POST", "/api/chats/{id}/members", true),
+    ("DELETE", "/api/chats/{id}/members/{user_id}", true),
+    ("GET", "/api/chats/{id}/messages", true),
+    ("GET", "/ws", true),
+];
+
+const HTTP_METHODS: [&str; 8] = [
+    "get", "put", "post", "delete", "options", "head", "patch", "trace",
+];
+
+/// The `pattern`s the document uses; the schema checker below knows how to test each.
+const USERNAME_PATTERN: &str = "^[A-Za-z0-9_.-]{3,32}$";
+const TIME_PATTERN: &str = r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z$";
+const UUID_PATTERN: &str =
+    "^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$";
+const NOT_BLANK_PATTERN: &str = r"\S";
+
+fn fill(template: &str) -> String {
+    template
+        .replace("{user_id}", &Uuid::new_v4().to_string())
+        .replace("{id}", &Uuid::new_v4().to_string())
+}
+
+fn documented_routes(doc: &Value) -> BTreeSet<(String, String)> {
+    let paths = doc["paths"].as_object().expect("paths is an object");
+    paths
+        .iter()
+        .flat_map(|(path, item)| {
+            let item = item.as_object().expect("path item is an object");
+            item.keys()
+                .filter(|k| HTTP_METHODS.contains(&k.as_str()))
+                .map(|m| (m.to_uppercase(), path.clone()))
+                .collect::<Vec<_>>()
+        })
+        .collect()
+}
+
+fn operation<'a>(doc: &'a Value, method: &str, template: &str) -> &'a Value {
+    let op = &doc["paths"][template][method.to_lowercase()];
+    assert!(op.is_object(), "{method} {template} is not documented");
+    op
+}
+
+/// Follows `$ref`s (local JSON pointers) to the object they name.
+fn deref<'a>(doc: &'a Value, mut v: &'a Value) -> &'a Value {
+    while let Some(target) = v.get("$ref").and_then(Value::as_str) {
+        let pointer = target.strip_prefix('#').expect("local $ref");
+        v = doc
+            .pointer(pointer)
+            .unwrap_or_else(|| panic!("$ref {target} does not resolve"));
+    }
+    v
+}
+
+fn collect_refs(v: &Value, at: &str, out: &mut Vec<(String, String)>) {
+    match v {
+        Value::Object(map) => {
+            for (k, child) in map {
+                if k == "$ref" {
+                    out.push((at.to_owned(), child.as_str().unwrap_or("").to_owned()));
+                } else {
+                    collect_refs(child, &format!("{at}/{k}"), out);
+                }
+            }
+        }
+        Value::Array(items) => {
+            for (i, child) in items.iter().enumerate() {
+                collect_refs(child, &format!("{at}/{i}"), out);
+            }
+        }
+        _ => {}
+    }
+}
+
+fn matches_pattern(pattern: &str, s: &str) -> bool {
+    match pattern {
+        USERNAME_PATTERN => check_username(s).is_ok(),
+        UUID_PATTERN => s.len() == 36 && Uuid::parse_str(s).is_ok(),
+        NOT_BLANK_PATTERN => s.chars().any(|c| !c.is_whitespace()),
+        TIME_PATTERN => {
+            let b = s.as_bytes();
+            b.len() == 24
+                && b.iter().enumerate().all(|(i, c)| match i {
+                    4 | 7 => *c == b'-',
+                    10 => *c == b'T',
+                    13 | 16 => *c == b':',
+                    19 => *c == b'.',
+                    23 => *c == b'Z',
+                    _ => c.is_ascii_digit(),
+                })
+        }
+        other => panic!("the schema checker does not know the pattern {other:?}; teach it"),
+    }
+}
+
+fn type_matches(name: &str, v: &Value) -> bool {
+    match name {
+        "null" => v.is_null(),
+        "boolean" => v.is_boolean(),
+        "object" => v.is_object(),
+        "array" => v.is_array(),
+        "number" => v.is_number(),
+        "integer" => v.is_i64() || v.is_u64(),
+        "string" => v.is_string(),
+        other => panic!("unknown JSON Schema type {other}"),
+    }
+}
+
+/// A JSON Schema checker for the keywords the document uses; unknown keywords fail loudly so the
+/// document cannot silently outgrow it.
+fn check_schema(doc: &Value, schema: &Value, v: &Value, at: &str, errors: &mut Vec<String>) {
+    let schema = deref(doc, schema);
+    let Some(keywords) = schema.as_object() else {
+        panic!("schema at {at} is not an object: {schema}");
+    };
+    for (keyword, arg) in keywords {
+        match keyword.as_str() {
+            "description" | "examples" | "example" | "default" | "title" => {}
+            "allOf" => {
+                for sub in arg.as_array().expect("allOf array") {
+                    check_schema(doc, sub, v, at, errors);
+                }
+            }
+            "anyOf" | "oneOf" => {
+                let passing = arg
+                    .as_array()
+                    .expect("anyOf/oneOf array")
+                    .iter()
+                    .filter(|sub| {
+                        let mut sub_errors = Vec::new();
+                        check_schema(doc, sub, v, at, &mut sub_errors);
+                        sub_errors.is_empty()
+                    })
+                    .count();
+                let ok = if keyword == "anyOf" {
+                    passing >= 1
+                } else {
+                    passing == 1
+                };
+                if !ok {
+                    errors.push(format!(
+                        "{at}: {keyword} matched {passing} alternatives: {v}"
+                    ));
+                }
+            }
+            "const" if v != arg => errors.push(format!("{at}: {v} is not {arg}")),
+            "enum" if !arg.as_array().expect("enum array").contains(v) => {
+                errors.push(format!("{at}: {v} not in {arg}"))
+            }
+            "type" => {
+                let ok = match arg {
+                    Value::String(t) => type_matches(t, v),
+                    Value::Array(ts) => ts.iter().any(|t| type_matches(t.as_str().unwrap(), v)),
+                    _ => panic!("bad type keyword at {at}"),
+                };
+                if !ok {
+                    errors.push(format!("{at}: {v} is not of type {arg}"));
+                }
+            }
+            "format" => {
+                if let Some(s) = v.as_str() {
+                    let ok = match arg.as_str().unwrap() {
+                        "uuid" => Uuid::parse_str(s).is_ok(),
+                        "date-time" => chrono::DateTime::parse_from_rfc3339(s).is_ok(),
+                        _ => true,
+                    };
+                    if !ok {
+                        errors.push(format!("{at}: {s:?} is not a {arg}"));
+                    }
+                }
+            }
+            "pattern" => {
+                if let Some(s) = v.as_str()
+                    && !matches_pattern(arg.as_str().unwrap(), s)
+                {
+                    errors.push(format!("{at}: {s:?} does not match {arg}"));
+                }
+            }
+            "minLength" | "maxLength" => {
+                if let Some(s) = v.as_str() {
+                    let len = s.chars().count() as u64;
+                    let bound = arg.as_u64().unwrap();
+                    if (keyword == "minLength" && len < bound)
+                        || (keyword == "maxLength" && len > bound)
+                    {
+                        errors.push(format!("{at}: length {len} breaks {keyword} {bound}"));
+                    }
+                }
+            }
+            "minimum" | "maximum" => {
+                if let Some(n) = v.as_f64() {
+                    let bound = arg.as_f64().unwrap();
+                    if (keyword == "minimum" && n < bound) || (keyword == "maximum" && n > bound) {
+                        errors.push(format!("{at}: {n} breaks {keyword} {bound}"));
+                    }
+                }
+            }
+            "minItems" | "maxItems" => {
+                if let Some(items) = v.as_array() {
+                    let len = items.len() as u64;
+                    let bound = arg.as_u64().unwrap();
+                    if (keyword == "minItems" && len < bound)
+                        || (keyword == "maxItems" && len > bound)
+                    {
+                        errors.push(format!("{at}: {len} items break {keyword} {bound}"));
+                    }
+                }
+            }
+            "items" => {
+                for (i, item) in v.as_array().into_iter().flatten().enumerate() {
+                    check_schema(doc, arg, item, &format!("{at}[{i}]"), errors);
+                }
+            }
+            "required" => {
+                if let Some(obj) = v.as_object() {
+                    for name in arg.as_array().unwrap() {
+                        if !obj.contains_key(name.as_str().unwrap()) {
+                            errors.push(format!("{at}: missing required field {name}"));
+                        }
+                    }
+                }
+            }
+            "properties" => {
+                if let Some(obj) = v.as_object() {
+                    for (name, sub) in arg.as_object().unwrap() {
+                        if let Some(field) = obj.get(name) {
+                            check_schema(doc, sub, field, &format!("{at}.{name}"), errors);
+                        }
+                    }
+                }
+            }
+            "additionalProperties" => {
+                if arg == &Value::Bool(false)
+                    && let Some(obj) = v.as_object()
+                {
+                    let known = schema["properties"].as_object();
+                    for name in obj.keys() {
+                        if !known.is_some_and(|k| k.contains_key(name)) {
+                            errors.push(format!("{at}: unexpected field {name}"));
+                        }
+                    }
+                }
+            }
+            "const" | "enum" => {}
+            other => panic!("the schema checker does not know the keyword {other:?} (at {at})"),
+        }
+    }
+}
+
+/// Asserts that `status` is documented for the operation and `body` matches its schema.
+fn conforms(doc: &Value, method: &str, template: &str, status: StatusCode, body: &Value) {
+    let op = operation(doc, method, template);
+    let code = status.as_str();
+    let Some(response) = op["responses"].get(code) else {
+        panic!("{method} {template} answered {status}, which the document does not list: {body}");
+    };
+    let response = deref(doc, response);
+    match response["content"].get("application/json") {
+        Some(media) => {
+            let mut errors = Vec::new();
+            check_schema(doc, &media["schema"], body, "body", &mut errors);
+            assert!(
+                errors.is_empty(),
+                "{method} {template} {status}: body does not match the schema: {errors:#?}\n{body}"
+            );
+        }
+        None => assert!(
+            body.is_null(),
+            "{method} {template} {status}: documented without a JSON body, got {body}"
+        ),
+    }
+}
+
+/// Calls the API and checks the answer against the document; returns it for further asserts.
+async fn call(
+    doc: &Value,
+    api: &Api,
+    method: Method,
+    template: &str,
+    path: impl AsRef<str>,
+    body: Option<Value>,
+) -> (StatusCode, Value) {
+    let (status, value) = api.call(method.clone(), path.as_ref(), body.as_ref()).await;
+    conforms(doc, method.as_str(), template, status, &value);
+    (status, value)
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn document_matches_the_server() {
+    let server = TestServer::start(Backend::Sqlite).await;
+    let http = reqwest::Client::new();
+
+    let resp = http
+        .get(format!("{}/api/openapi.json", server.base))
+        .send()
+        .await
+        .expect("fetch openapi.json");
+    assert_eq!(resp.status(), StatusCode::OK);
+    let content_type = resp.headers()["content-type"].to_str().unwrap().to_owned();
+    assert!(
+        content_type.starts_with("application/json"),
+        "{content_type}"
+    );
+    let doc: Value = serde_json::from_str(&resp.text().await.unwrap()).expect("valid JSON");
+    let on_disk: Value =
+        serde_json::from_str(include_str!("../../../docs/openapi.json")).expect("file is JSON");
+    assert_eq!(doc, on_disk, "the server serves docs/openapi.json as is");
+    assert!(
+        doc["openapi"]
+            .as_str()
+            .is_some_and(|v| v.starts_with("3.1.")),
+        "OpenAPI 3.1.x: {}",
+        doc["openapi"]
+    );
+    assert!(doc["info"]["title"].is_string() && doc["info"]["version"].is_string());
+
+    // Exactly the server's routes.
+    let listed: BTreeSet<(String, String)> = ROUTES
+        .iter()
+        .map(|(m, p, _)| (m.to_string(), p.to_string()))
+        .collect();
+    assert_eq!(listed.len(), ROUTES.len(), "ROUTES has duplicates");
+    let documented = documented_routes(&doc);
+    assert_eq!(
+        documented.difference(&listed).collect::<Vec<_>>(),
+        Vec::<&(String, String)>::new(),
+        "documented but not served"
+    );
+    assert_eq!(
+        listed.difference(&documented).collect::<Vec<_>>(),
+        Vec::<&(String, String)>::new(),
+        "served but not documented"
+    );
+
+    // Every $ref resolves.
+    let mut refs = Vec::new();
+    collect_refs(&doc, "", &mut refs);
+    assert!(!refs.is_empty());
+    for (at, target) in &refs {
+        let pointer = target
+            .strip_prefix('#')
+            .unwrap_or_else(|| panic!("{at}: $ref {target:?} is not local"));
+        assert!(
+            doc.pointer(pointer).is_some(),
+            "{at}: $ref {target} does not resolve"
+        );
+    }
+
+    let schemes = doc["components"]["securitySchemes"]
+        .as_object()
+        .expect("security schemes");
+    let bearer = schemes
+        .iter()
+        .find(|(_, s)| s["type"] == "http" && s["scheme"] == "bearer")
+        .map(|(name, s)| {
+            assert_eq!(s["bearerFormat"], "JWT");
+            name.clone()
+        })
+        .expect("an HTTP bearer (JWT) security scheme");
+
+    for (method, template, protected) in ROUTES {
+        let op = operation(&doc, method, template);
+        assert!(op["operationId"].is_string(), "{method} {template}");
+
+        // Security: the bearer scheme on protected routes, none on the others.
+        let security = op.get("security").unwrap_or(&doc["security"]);
+        let requirements = security.as_array().expect("security is a list");
+        if *protected {
+            assert!(
+                !requirements.is_empty()
+                    && requirements.iter().any(|r| r.get(&bearer).is_some())
+                    && requirements
+                        .iter()
+                        .all(|r| !r.as_object().unwrap().is_empty()),
+                "{method} {template} must require {bearer}: {security}"
+            );
+            assert!(
+                op["responses"].get("401").is_some(),
+                "{method} {template} documents 401"
+            );
+        } else {
+            assert!(
+                requirements.is_empty(),
+                "{method} {template} is public: {security}"
+            );
+        }
+
+        // Path parameters: each template variable is a required UUID parameter.
+        let params: Vec<&Value> = op["parameters"]
+            .as_array()
+            .into_iter()
+            .flatten()
+            .chain(
+                doc["paths"][template]["parameters"]
+                    .as_array()
+                    .into_iter()
+                    .flatten(),
+            )
+            .map(|p| deref(&doc, p))
+            .collect();
+        let vars: Vec<&str> = template
+            .split('/')
+            .filter_map(|s| s.strip_prefix('{')?.strip_suffix('}'))
+            .collect();
+        for var in &vars {
+            let param = params
+                .iter()
+                .find(|p| p["in"] == "path" && p["name"] == *var)
+                .unwrap_or_else(|| panic!("{method} {template}: no path parameter {var}"));
+            assert_eq!(param["required"], true, "{method} {template} {var}");
+            assert_eq!(
+                deref(&doc, &param["schema"])["format"],
+                "uuid",
+                "{method} {template} {var}"
+            );
+        }
+        for param in params.iter().filter(|p| p["in"] == "path") {
+            assert!(
+                vars.contains(&param["name"].as_str().unwrap()),
+                "{method} {template}: stray path parameter {param}"
+            );
+        }
+
+        // The route exists on the live server.
+        let path = fill(template);
+        let anonymous = server.client();
+        let method = Method::from_bytes(method.as_bytes()).unwrap();
+        if *protected {
+            let (status, body) = anonymous.call(method.clone(), &path, None::<&()>).await;
+            common::assert_error(status, &body, 401, "unauthorized");
+            conforms(&doc, method.as_str(), template, status, &body);
+        } else {
+            let probe = match *template {
+                "/api/auth/register" => Some(json!({"username": "x", "password": "password123"})),
+                "/api/auth/login" => {
+                    Some(json!({"username": "nobody-here", "password": "nope12345"}))
+                }
+                "/api/auth/refresh" => Some(json!({"refresh_token": "not-a-token"})),
+                _ => None,
+            };
+            let expected = match *template {
+                "/api/auth/register" => 422,
+                "/api/auth/login" | "/api/auth/refresh" => 401,
+                _ => 200,
+            };
+            let resp = http
+                .request(method.clone(), format!("{}{path}", server.base))
+                .json(&probe)
+                .send()
+                .await
+                .expect("request");
+            let status = resp.status();
+            let is_text = resp.headers()["content-type"]
+                .to_str()
+                .unwrap()
+                .starts_with("text/plain");
+            let text = resp.text().await.unwrap();
+            assert_eq!(status.as_u16(), expected, "{method} {template}: {text}");
+            if is_text {
+                let op = operation(&doc, method.as_str(), template);
+                assert!(
+                    op["responses"]["200"]["content"]["text/plain"].is_object(),
+                    "{method} {template} answers text/plain"
+                );
+                assert!(text.contains("# TYPE "), "Prometheus text: {text}");
+            } else {
+                let body: Value = serde_json::from_str(&text).expect("JSON");
+                conforms(&doc, method.as_str(), template, status, &body);
+            }
+        }
+    }
+
+    // No other method answers on a listed path: unlisted methods get 404 or 405, never 401 or a
+    // success, so ROUTES (and with it the document) holds every route.
+    let templates: BTreeSet<&str> = ROUTES.iter().map(|(_, p, _)| *p).collect();
+    for template in templates {
+        for method in ["GET", "POST", "PUT", "PATCH", "DELETE"] {
+            if listed.contains(&(method.to_owned(), template.to_owned())) {
+                continue;
+            }
+            let resp = http
+                .request(
+                    Method::from_bytes(method.as_bytes()).unwrap(),
+                    format!("{}{}", server.base, fill(template)),
+                )
+                .json(&json!({}))
+                .send()
+                .await
+                .expect("request");
+            let status = resp.status().as_u16();
+            assert!(
+                status == 404 || status == 405,
+                "{method} {template} answered {status}: an undocumented route?"
+            );
+        }
+    }
+}
+
+/// A walk through the API whose every answer, success or error, must be a documented status
+/// with a body matching the documented schema.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn responses_match_the_documented_schemas() {
+    let server = TestServer::start(Backend::Sqlite).await;
+    let doc: Value = serde_json::from_str(include_str!("../../../docs/openapi.json")).unwrap();
+    let d = &doc;
+    let anon = server.client();
+    let tag = &Uuid::new_v4().simple().to_string()[..8];
+
+    // Auth.
+    let name = format!("Oa{tag}");
+    let creds = json!({"username": name, "password": "password123"});
+    let (_, auth) = call(
+        d,
+        &anon,
+        Method::POST,
+        "/api/auth/register",
+        "/api/auth/register",
+        Some(creds.clone()),
+    )
+    .await;
+    let reg = |body| {
+        call(
+            d,
+            &anon,
+            Method::POST,
+            "/api/auth/register",
+            "/api/auth/register",
+            Some(body),
+        )
+    };
+    assert_eq!(reg(creds.clone()).await.0, StatusCode::CONFLICT);
+    assert_eq!(
+        reg(json!({"username": "bad name", "password": "password123"}))
+            .await
+            .0,
+        StatusCode::UNPROCESSABLE_ENTITY
+    );
+    assert_eq!(
+        reg(json!({"username": format!("ok{tag}"), "password": "short"}))
+            .await
+            .0,
+        StatusCode::UNPROCESSABLE_ENTITY
+    );
+    assert_eq!(
+        reg(json!({"username": format!("ok{tag}"), "password": "password123", "x": 1}))
+            .await
+            .0,
+        StatusCode::UNPROCESSABLE_ENTITY
+    );
+    let (status, body) = anon
+        .raw(
+            Method::POST,
+            "/api/auth/register",
+            "application/json",
+            b"{\"user".to_vec(),
+        )
+        .await;
+    assert_eq!(status, StatusCode::BAD_REQUEST);
+    conforms(d, "POST", "/api/auth/register", status, &body);
+    let (status, body) = anon
+        .raw(
+            Method::POST,
+            "/api/auth/register",
+            "text/plain",
+            creds.to_string().into_bytes(),
+        )
+        .await;
+    assert_eq!(status, StatusCode::UNSUPPORTED_MEDIA_TYPE);
+    conforms(d, "POST", "/api/auth/register", status, &body);
+    let huge = json!({"username": "x".repeat(70 * 1024), "password": "password123"});
+    let (status, body) = anon
+        .raw(
+            Method::POST,
+            "/api/auth/register",
+            "application/json",
+            huge.to_string().into_bytes(),
+        )
+        .await;
+    assert_eq!(status, StatusCode::PAYLOAD_TOO_LARGE);
+    conforms(d, "POST", "/api/auth/register", status, &body);
+
+    let (status, login) = call(
+        d,
+        &anon,
+        Method::POST,
+        "/api/auth/login",
+        "/api/auth/login",
+        Some(creds.clone()),
+    )
+    .await;
+    assert_eq!(status, StatusCode::OK);
+    let wrong = json!({"username": name, "password": "wrong-password"});
+    let (status, _) = call(
+        d,
+        &anon,
+        Method::POST,
+        "/api/auth/login",
+        "/api/auth/login",
+        Some(wrong),
+    )
+    .await;
+    assert_eq!(status, StatusCode::UNAUTHORIZED);
+    let spent = login["refresh_token"].clone();
+    let refresh = |token: &Value| {
+        call(
+            d,
+            &anon,
+            Method::POST,
+            "/api/auth/refresh",
+            "/api/auth/refresh",
+            Some(json!({"refresh_token": token})),
+        )
+    };
+    let (status, refreshed) = refresh(&spent).await;
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(refresh(&spent).await.0, StatusCode::UNAUTHORIZED, "reuse");
+
+    let me = anon.with_token(auth["access_token"].as_str());
+    let me_id = auth["user"]["id"].as_str().unwrap().to_owned();
+    let (status, _) = call(d, &me, Method::GET, "/api/me", "/api/me", None).await;
+    assert_eq!(status, StatusCode::OK);
+
+    // Users and contacts.
+    let (_, bob) = server.user(&format!("ob{tag}")).await;
+    let (_, carol) = server.user(&format!("oc{tag}")).await;
+    let (_, dave) = server.user(&format!("od{tag}")).await;
+    let (status, found) = call(
+        d,
+        &me,
+        Method::GET,
+        "/api/users",
+        &format!("/api/users?search=ob{tag}"),
+        None,
+    )
+    .await;
+    assert_eq!(
+        (status, found.as_array().unwrap().len()),
+        (StatusCode::OK, 1)
+    );
+    let (status, _) = call(
+        d,
+        &me,
+        Method::GET,
+        "/api/users",
+        "/api/users?search=a&search=b",
+        None,
+    )
+    .await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+
+    let contacts = |body: Value| {
+        call(
+            d,
+            &me,
+            Method::POST,
+            "/api/contacts",
+            "/api/contacts",
+            Some(body),
+        )
+    };
+    assert_eq!(
+        contacts(json!({"username": bob.user.username})).await.0,
+        StatusCode::CREATED
+    );
+    assert_eq!(
+        contacts(json!({"username": bob.user.username})).await.0,
+        StatusCode::CONFLICT
+    );
+    assert_eq!(
+        contacts(json!({"username": name})).await.0,
+        StatusCode::UNPROCESSABLE_ENTITY
+    );
+    assert_eq!(
+        contacts(json!({"username": "nobody-at-all"})).await.0,
+        StatusCode::NOT_FOUND
+    );
+    let (status, list) = call(d, &me, Method::GET, "/api/contacts", "/api/contacts", None).await;
+    assert_eq!(
+        (status, list.as_array().unwrap().len()),
+        (StatusCode::OK, 1)
+    );
+    let remove_contact = format!("/api/contacts/{}", bob.user.id);
+    let (status, _) = call(
+        d,
+        &me,
+        Method::DELETE,
+        "/api/contacts/{user_id}",
+        &remove_contact,
+        None,
+    )
+    .await;
+    assert_eq!(status, StatusCode::NO_CONTENT);
+    let (status, _) = call(
+        d,
+        &me,
+        Method::DELETE,
+        "/api/contacts/{user_id}",
+        &remove_contact,
+        None,
+    )
+    .await;
+    assert_eq!(status, StatusCode::NOT_FOUND);
+    let (status, _) = call(
+        d,
+        &me,
+        Method::DELETE,
+        "/api/contacts/{user_id}",
+        "/api/contacts/not-a-uuid",
+        None,
+    )
+    .await;
+    assert_eq!(status, StatusCode::NOT_FOUND);
+
+    // Chats.
+    let create = |body: Value| call(d, &me, Method::POST, "/api/chats", "/api/chats", Some(body));
+    let direct_body = json!({"members": [bob.user.username]});
+    let (status, direct) = create(direct_body.clone()).await;
+    assert_eq!(status, StatusCode::CREATED);
+    assert_eq!(create(direct_body).await.0, StatusCode::OK);
+    let (status, group) =
+        create(json!({"members": [bob.user.username, carol.user.username], "name": " team "}))
+            .await;
+    assert_eq!(status, StatusCode::CREATED);
+    assert_eq!(
+        create(json!({"members": [bob.user.username, carol.user.username]}))
+            .await
+            .0,
+        StatusCode::UNPROCESSABLE_ENTITY
+    );
+    assert_eq!(
+        create(json!({"members": [bob.user.username], "name": "   "}))
+            .await
+            .0,
+        StatusCode::UNPROCESSABLE_ENTITY
+    );
+    assert_eq!(
+        create(json!({"members": []})).await.0,
+        StatusCode::UNPROCESSABLE_ENTITY
+    );
+    assert_eq!(
+        create(json!({"members": [name]})).await.0,
+        StatusCode::UNPROCESSABLE_ENTITY
+    );
+    assert_eq!(
+        create(json!({"members": ["nobody-at-all"]})).await.0,
+        StatusCode::NOT_FOUND
+    );
+    let group: Chat = serde_json::from_value(group).unwrap();
+    let direct: Chat = serde_json::from_value(direct).unwrap();
+
+    // Messages, sent over the WebSocket: a plain one, an edited one, a deleted one.
+    let mut socket = server.socket(auth["access_token"].as_str().unwrap()).await;
+    for content in ["hello", "to be edited", "to be deleted"] {
+        socket
+            .send(&ClientCommand::NewMessage {
+                chat_id: group.id,
+                content: content.into(),
+                client_id: Uuid::new_v4(),
+            })
+            .await;
+    }
+    let mut ids = Vec::new();
+    while ids.len() < 3 {
+        if let ServerEvent::NewMessage { message } = socket.next_event().await {
+            ids.push(message.id);
+        }
+    }
+    socket
+        .send(&ClientCommand::EditMessage {
+            message_id: ids[1],
+            content: "edited".into(),
+        })
+        .await;
+    socket
+        .send(&ClientCommand::DeleteMessage { message_id: ids[2] })
+        .await;
+    loop {
+        if let ServerEvent::MessageDeleted { .. } = socket.next_event().await {
+            break;
+        }
+    }
+
+    let (status, chats) = call(d, &me, Method::GET, "/api/chats", "/api/chats", None).await;
+    assert_eq!(
+        (status, chats.as_array().unwrap().len()),
+        (StatusCode::OK, 2)
+    );
+    let chat_path = format!("/api/chats/{}", group.id);
+    let (status, _) = call(d, &me, Method::GET, "/api/chats/{id}", &chat_path, None).await;
+    assert_eq!(status, StatusCode::OK);
+    let stranger = format!("/api/chats/{}", Uuid::new_v4());
+    let (status, _) = call(d, &me, Method::GET, "/api/chats/{id}", &stranger, None).await;
+    assert_eq!(status, StatusCode::NOT_FOUND);
+
+    let history = "/api/chats/{id}/messages";
+    let (status, page) = call(
+        d,
+        &me,
+        Method::GET,
+        history,
+        &format!("{chat_path}/messages"),
+        None,
+    )
+    .await;
+    assert_eq!(status, StatusCode::OK);
+    let messages = page["messages"].as_array().unwrap();
+    assert_eq!(messages.len(), 3);
+    assert!(messages[1]["edited_at"].is_string());
+    assert_eq!(
+        (
+            messages[2]["deleted"].clone(),
+            messages[2]["content"].clone()
+        ),
+        (json!(true), json!(""))
+    );
+    let (status, page) = call(
+        d,
+        &me,
+        Method::GET,
+        history,
+        &format!("{chat_path}/messages?after_seq=1&limit=1"),
+        None,
+    )
+    .await;
+    assert_eq!(
+        (status, page["has_more"].clone()),
+        (StatusCode::OK, json!(true))
+    );
+    for bad in [
+        "limit=0",
+        "limit=101",
+        "before_seq=-1",
+        "after_seq=x",
+        "cursor=3",
+    ] {
+        let (status, _) = call(
+            d,
+            &me,
+            Method::GET,
+            history,
+            &format!("{chat_path}/messages?{bad}"),
+            None,
+        )
+        .await;
+        assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{bad}");
+    }
+    let (status, _) = call(
+        d,
+        &me,
+        Method::GET,
+        history,
+        &format!("{stranger}/messages"),
+        None,
+    )
+    .await;
+    assert_eq!(status, StatusCode::NOT_FOUND);
+
+    // Membership.
+    let members = "/api/chats/{id}/members";
+    let add = |path: String, username: &str| {
+        call(
+            d,
+            &me,
+            Method::POST,
+            members,
+            path,
+            Some(json!({"username": username})),
+        )
+    };
+    let (status, _) = add(format!("{chat_path}/members"), &dave.user.username).await;
+    assert_eq!(status, StatusCode::CREATED);
+    let (status, _) = add(format!("{chat_path}/members"), &dave.user.username).await;
+    assert_eq!(status, StatusCode::CONFLICT);
+    let (status, _) = add(
+        format!("/api/chats/{}/members", direct.id),
+        &dave.user.username,
+    )
+    .await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+    let (status, _) = add(format!("{stranger}/members"), &dave.user.username).await;
+    assert_eq!(status, StatusCode::NOT_FOUND);
+
+    let member = "/api/chats/{id}/members/{user_id}";
+    let (status, _) = call(
+        d,
+        &me,
+        Method::DELETE,
+        member,
+        &format!("{chat_path}/members/{}", bob.user.id),
+        None,
+    )
+    .await;
+    assert_eq!(status, StatusCode::FORBIDDEN);
+    let (status, _) = call(
+        d,
+        &me,
+        Method::DELETE,
+        member,
+        &format!("/api/chats/{}/members/{me_id}", direct.id),
+        None,
+    )
+    .await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+    let (status, _) = call(
+        d,
+        &me,
+        Method::DELETE,
+        member,
+        &format!("{chat_path}/members/{me_id}"),
+        None,
+    )
+    .await;
+    assert_eq!(status, StatusCode::NO_CONTENT);
+    let (status, _) = call(
+        d,
+        &me,
+        Method::DELETE,
+        member,
+        &format!("{chat_path}/members/{me_id}"),
+        None,
+    )
+    .await;
+    assert_eq!(status, StatusCode::NOT_FOUND);
+
+    // Logout, then the operations endpoints.
+    let (status, _) = call(
+        d,
+        &me,
+        Method::POST,
+        "/api/auth/logout",
+        "/api/auth/logout",
+        Some(json!({"refresh_token": refreshed["refresh_token"]})),
+    )
+    .await;
+    assert_eq!(status, StatusCode::NO_CONTENT);
+    assert_eq!(
+        refresh(&refreshed["refresh_token"]).await.0,
+        StatusCode::UNAUTHORIZED
+    );
+    for path in ["/healthz", "/readyz", "/api/openapi.json"] {
+        let (status, _) = call(d, &anon, Method::GET, path, path, None).await;
+        assert_eq!(status, StatusCode::OK, "{path}");
+    }
+}
