@@ -13,9 +13,10 @@ use crate::config::Config;
 use crate::db::{self, DatabaseTarget, Pool};
 use crate::error::{AppError, extractors};
 use crate::metrics::Metrics;
-use crate::realtime::limits::{ChatLocks, RateLimiter, TypingThrottle};
+use crate::realtime::limits::{RateLimiter, TypingThrottle};
 use crate::realtime::redis::{RedisBroker, RedisLink, RedisPresence};
 use crate::realtime::session::announce_presence;
+use crate::realtime::writer::{MessageWriter, Publish};
 use crate::realtime::{Broker, Hub, Presence, Realtime};
 use crate::{api, http_log};
 
@@ -24,7 +25,7 @@ pub struct AppState {
     pub jwt: JwtKeys,
     pub refresh_ttl_secs: i64,
     pub realtime: Realtime,
-    pub metrics: Metrics,
+    pub metrics: Arc<Metrics>,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -132,6 +133,18 @@ pub async fn run(config: Config) -> Result<(), StartError> {
             )
         }
     };
+    let broker = Arc::new(broker);
+    let metrics = Arc::new(Metrics::default());
+    // SQLite has one writer at a time; PostgreSQL commits chats of different shards in parallel.
+    let writer_shards = if target.is_sqlite() { 1 } else { 4 };
+    let writer = MessageWriter::start(
+        pool.clone(),
+        writer_shards,
+        Publish {
+            broker: broker.clone(),
+            metrics: metrics.clone(),
+        },
+    );
     let state = web::Data::new(AppState {
         pool,
         jwt: JwtKeys::new(&signing_secret, config.access_token_ttl_secs),
@@ -142,11 +155,11 @@ pub async fn run(config: Config) -> Result<(), StartError> {
             presence,
             rate_limiter: RateLimiter::new(config.message_rate_limit),
             typing: TypingThrottle::new(Duration::from_secs(1)),
-            chat_locks: ChatLocks::new(1024),
+            writer,
             idle_timeout: Duration::from_secs(config.ws_idle_timeout_secs.max(1)),
             shutdown: shutdown_rx,
         },
-        metrics: Metrics::default(),
+        metrics,
     });
 
     spawn_maintenance(state.clone().into_inner());

@@ -10,6 +10,10 @@ async fn main() -> std::process::ExitCode {
         )
         .with_writer(std::io::stderr)
         .init();
+    // Every socket is a descriptor; the default soft limit (often 1024) caps connections.
+    if let Err(e) = rlimit::increase_nofile_limit(1_000_000) {
+        tracing::warn!(error = %e, "could not raise the open-files limit");
+    }
     match app::run(config).await {
         Ok(()) => std::process::ExitCode::SUCCESS,
         Err(e) => {

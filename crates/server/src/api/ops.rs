@@ -11,7 +11,15 @@ use crate::db;
 pub fn routes(cfg: &mut web::ServiceConfig) {
     cfg.route("/healthz", web::get().to(healthz))
         .route("/readyz", web::get().to(readyz))
-        .route("/metrics", web::get().to(metrics));
+        .route("/metrics", web::get().to(metrics))
+        .route("/api/openapi.json", web::get().to(openapi));
+}
+
+/// The REST API's OpenAPI description (`docs/openapi.json`, checked against the routes by tests).
+async fn openapi() -> HttpResponse {
+    HttpResponse::Ok()
+        .content_type("application/json")
+        .body(include_str!("../../../../docs/openapi.json"))
 }
 
 async fn healthz() -> HttpResponse {

@@ -7,9 +7,10 @@ use serde_json::Value;
 use uuid::Uuid;
 
 use crate::app::AppState;
-use crate::error::AppError;
+use crate::error::{AppError, AppResult};
 use crate::store::messages::PostOutcome;
 use crate::store::{chats, messages, with_db};
+use futures_util::future::LocalBoxFuture;
 
 const KNOWN_COMMANDS: [&str; 6] = [
     "fetch_messages",
@@ -49,33 +50,69 @@ impl Echo {
     }
 }
 
+/// A command's answer to its own socket.
+pub enum Reply {
+    Nothing,
+    Now(Box<ServerEvent>),
+    /// A message on its way to the database: the socket keeps reading meanwhile, and sends
+    /// what this resolves to (nothing once stored: the broadcast reaches the sender too).
+    Later(LocalBoxFuture<'static, Option<ServerEvent>>),
+}
+
 /// Parses and runs one text frame from `user`'s socket.
-pub async fn handle_frame(state: &AppState, user: &User, frame: &str) -> Option<ServerEvent> {
+pub async fn handle_frame(state: &AppState, user: &User, frame: &str) -> Reply {
     let value: Value = match serde_json::from_str(frame) {
         Ok(v) => v,
         Err(_) => {
-            return Some(Echo::default().error(ErrorCode::BadRequest, "frame is not valid JSON"));
+            return Reply::Now(Box::new(
+                Echo::default().error(ErrorCode::BadRequest, "frame is not valid JSON"),
+            ));
         }
     };
     let echo = Echo::of(&value);
+    match parse(value, echo.clone()) {
+        Err(refusal) => Reply::Now(refusal),
+        Ok(ClientCommand::NewMessage {
+            chat_id,
+            content,
+            client_id,
+        }) => match new_message(state, user, chat_id, content, client_id) {
+            Ok(pending) => Reply::Later(Box::pin(async move {
+                match pending.await {
+                    Ok(Ok(PostOutcome::Stored(_))) => None,
+                    Ok(Ok(PostOutcome::Duplicate(message))) => {
+                        Some(ServerEvent::NewMessage { message })
+                    }
+                    Ok(Err(e)) => Some(echo.error(e.code(), e.public_message())),
+                    Err(_) => Some(echo.error(ErrorCode::Internal, "internal server error")),
+                }
+            })),
+            Err(e) => Reply::Now(Box::new(echo.error(e.code(), e.public_message()))),
+        },
+        Ok(command) => match run(state, user, command).await {
+            Ok(Some(reply)) => Reply::Now(Box::new(reply)),
+            Ok(None) => Reply::Nothing,
+            Err(e) => Reply::Now(Box::new(echo.error(e.code(), e.public_message()))),
+        },
+    }
+}
+
+/// Turns a JSON frame into a command, or into the error event that refuses it.
+fn parse(value: Value, echo: Echo) -> Result<ClientCommand, Box<ServerEvent>> {
     if !value.is_object() {
-        return Some(echo.error(ErrorCode::BadRequest, "frame must be a JSON object"));
+        return Err(Box::new(
+            echo.error(ErrorCode::BadRequest, "frame must be a JSON object"),
+        ));
     }
     if echo.command.is_none() {
         let message = match value.get("command") {
             None => "missing \"command\"".to_owned(),
             Some(other) => format!("unknown command {other}"),
         };
-        return Some(echo.error(ErrorCode::BadRequest, message));
+        return Err(Box::new(echo.error(ErrorCode::BadRequest, message)));
     }
-    let command: ClientCommand = match serde_json::from_value(value) {
-        Ok(c) => c,
-        Err(e) => return Some(echo.error(ErrorCode::ValidationFailed, e.to_string())),
-    };
-    match run(state, user, command).await {
-        Ok(reply) => reply,
-        Err(e) => Some(echo.error(e.code(), e.public_message())),
-    }
+    serde_json::from_value(value)
+        .map_err(|e| Box::new(echo.error(ErrorCode::ValidationFailed, e.to_string())))
 }
 
 async fn run(
@@ -108,11 +145,8 @@ async fn run(
                 request_id,
             }))
         }
-        ClientCommand::NewMessage {
-            chat_id,
-            content,
-            client_id,
-        } => new_message(state, user, chat_id, content, client_id).await,
+        // Answered by `handle_frame` without waiting for the commit.
+        ClientCommand::NewMessage { .. } => Ok(None),
         ClientCommand::EditMessage {
             message_id,
             content,
@@ -197,35 +231,20 @@ async fn run(
     }
 }
 
-async fn new_message(
+/// Checks and queues a message for the writer; the event goes out from there after commit.
+fn new_message(
     state: &AppState,
     user: &User,
     chat_id: Uuid,
     content: String,
     client_id: Uuid,
-) -> Result<Option<ServerEvent>, AppError> {
+) -> Result<tokio::sync::oneshot::Receiver<AppResult<PostOutcome>>, AppError> {
     check_content(&content).map_err(AppError::Validation)?;
     if !state.realtime.rate_limiter.allow(user.id) {
         return Err(AppError::RateLimited);
     }
-    // Held until the event is with the broker, so this chat's events leave in seq order.
-    let _order = state.realtime.chat_locks.lock(chat_id).await;
-    let sender = user.clone();
-    let outcome = with_db(&state.pool, move |c| {
-        messages::post(c, chat_id, &sender, &content, client_id)
-    })
-    .await?;
-    match outcome {
-        PostOutcome::Stored(delivery) => {
-            state.metrics.messages_stored.inc();
-            state.realtime.broker.publish(
-                &delivery.members,
-                &ServerEvent::NewMessage {
-                    message: delivery.message,
-                },
-            );
-            Ok(None)
-        }
-        PostOutcome::Duplicate(message) => Ok(Some(ServerEvent::NewMessage { message })),
-    }
+    Ok(state
+        .realtime
+        .writer
+        .post(chat_id, user.clone(), content, client_id))
 }

@@ -1,5 +1,4 @@
-//! Per-user and per-chat limits kept in memory: the send rate limit, the typing throttle, and
-//! the per-chat locks that keep fan-out in commit (seq) order.
+//! Per-user limits kept in memory: the send rate limit and the typing throttle.
 
 use std::collections::HashMap;
 use std::sync::Mutex;
@@ -79,27 +78,6 @@ impl TypingThrottle {
                 true
             }
         }
-    }
-}
-
-/// Striped async locks by chat. Held from a message's transaction until its event is handed to
-/// the broker, so events of one chat leave this instance in seq order.
-pub struct ChatLocks {
-    stripes: Vec<tokio::sync::Mutex<()>>,
-}
-
-impl ChatLocks {
-    pub fn new(stripes: usize) -> Self {
-        Self {
-            stripes: (0..stripes.max(1))
-                .map(|_| tokio::sync::Mutex::new(()))
-                .collect(),
-        }
-    }
-
-    pub async fn lock(&self, chat: Uuid) -> tokio::sync::MutexGuard<'_, ()> {
-        let index = (chat.as_u128() % self.stripes.len() as u128) as usize;
-        self.stripes[index].lock().await
     }
 }
 

@@ -11,12 +11,18 @@ use chat_protocol::limits::WS_MAX_FRAME;
 use chat_protocol::{ErrorCode, ServerEvent, User};
 use uuid::Uuid;
 
-use super::commands::handle_frame;
+use futures_util::StreamExt;
+use futures_util::stream::FuturesUnordered;
+
+use super::commands::{Reply, handle_frame};
 use super::events::encode;
 use crate::app::AppState;
 use crate::auth::extractor::{authenticate, bearer_token};
 use crate::error::AppError;
 use crate::store::{contacts, with_db};
+
+/// Posts a socket may have waiting for their commit before it stops reading frames.
+const MAX_PENDING_POSTS: usize = 256;
 
 /// The token from the header, or from `?access_token=` for browsers (which cannot set headers).
 fn socket_token(req: &HttpRequest) -> Option<String> {
@@ -121,6 +127,7 @@ async fn run(
     let mut heartbeat = tokio::time::interval((idle_timeout / 3).max(Duration::from_millis(100)));
     heartbeat.tick().await;
     let mut last_heard = Instant::now();
+    let mut posts = FuturesUnordered::new();
 
     let ready = encode(&ServerEvent::Ready { user: user.clone() });
     let reason = if session.text(ready).await.is_err() {
@@ -128,14 +135,19 @@ async fn run(
     } else {
         loop {
             tokio::select! {
-                frame = stream.recv() => {
+                // While too many of its posts await their commit, the socket reads no more.
+                frame = stream.recv(), if posts.len() < MAX_PENDING_POSTS => {
                     last_heard = Instant::now();
                     match frame {
                         Some(Ok(AggregatedMessage::Text(text))) => {
-                            if let Some(reply) = handle_frame(&state, &user, &text).await
-                                && session.text(encode(&reply)).await.is_err()
-                            {
-                                break None;
+                            match handle_frame(&state, &user, &text).await {
+                                Reply::Nothing => {}
+                                Reply::Now(reply) => {
+                                    if session.text(encode(&reply)).await.is_err() {
+                                        break None;
+                                    }
+                                }
+                                Reply::Later(pending) => posts.push(pending),
                             }
                         }
                         Some(Ok(AggregatedMessage::Binary(_))) => {
@@ -181,7 +193,22 @@ async fn run(
                         break None;
                     }
                 }
-                _ = shutdown.changed() => break close(CloseCode::Away, "server shutting down"),
+                Some(reply) = posts.next(), if !posts.is_empty() => {
+                    if let Some(reply) = reply
+                        && session.text(encode(&reply)).await.is_err()
+                    {
+                        break None;
+                    }
+                }
+                _ = shutdown.changed() => {
+                    // Finish in-flight writes: their senders get their answers before 1001.
+                    while let Some(reply) = posts.next().await {
+                        if let Some(reply) = reply {
+                            let _ = session.text(encode(&reply)).await;
+                        }
+                    }
+                    break close(CloseCode::Away, "server shutting down");
+                }
             }
         }
     };

@@ -173,6 +173,103 @@ pub fn post(
     }
 }
 
+/// One message waiting in a batch.
+#[derive(Debug, Clone)]
+pub struct NewPost {
+    pub chat: Uuid,
+    pub sender: User,
+    pub content: String,
+    pub client_id: Uuid,
+}
+
+/// What became of one message of a batch.
+#[derive(Debug)]
+pub enum BatchOutcome {
+    Stored(Delivery),
+    /// Already stored under this `client_id`; fetch it after the batch commits.
+    Duplicate,
+    /// No such chat, or the sender is not a member.
+    NotFound,
+}
+
+/// Stores a batch of messages in one transaction (one commit, one fsync). Each message gets its
+/// seq exactly as [`post`] would give it; a message that cannot be stored leaves no trace.
+/// An error means nothing of the batch was stored.
+pub fn post_batch(conn: &mut AnyConnection, batch: &[NewPost]) -> AppResult<Vec<BatchOutcome>> {
+    write_tx(conn, |c| {
+        let mut members_of: std::collections::HashMap<Uuid, Vec<Uuid>> = Default::default();
+        let mut outcomes = Vec::with_capacity(batch.len());
+        let at = now();
+        for post in batch {
+            let chat_key = post.chat.to_string();
+            let sender_key = post.sender.id.to_string();
+            let is_member = chat_members::table
+                .filter(chat_members::chat_id.eq(&chat_key))
+                .filter(chat_members::user_id.eq(&sender_key));
+            let seq: Option<i64> = diesel::update(
+                chats::table
+                    .filter(chats::id.eq(&chat_key))
+                    .filter(diesel::dsl::exists(is_member)),
+            )
+            .set((
+                chats::last_seq.eq(chats::last_seq + 1),
+                chats::last_activity_at.eq(at),
+            ))
+            .returning(chats::last_seq)
+            .get_result(c)
+            .optional()?;
+            let Some(seq) = seq else {
+                outcomes.push(BatchOutcome::NotFound);
+                continue;
+            };
+            let already: bool = diesel::select(diesel::dsl::exists(
+                messages::table
+                    .filter(messages::sender_id.eq(&sender_key))
+                    .filter(messages::client_id.eq(post.client_id.to_string())),
+            ))
+            .get_result(c)?;
+            if already {
+                // Give the seq back: nothing else took one since, the chat row is ours.
+                diesel::update(chats::table.filter(chats::id.eq(&chat_key)))
+                    .set(chats::last_seq.eq(chats::last_seq - 1))
+                    .execute(c)?;
+                outcomes.push(BatchOutcome::Duplicate);
+                continue;
+            }
+            let row: MessageRow = diesel::insert_into(messages::table)
+                .values((
+                    messages::chat_id.eq(&chat_key),
+                    messages::seq.eq(seq),
+                    messages::sender_id.eq(&sender_key),
+                    messages::content.eq(&post.content),
+                    messages::client_id.eq(post.client_id.to_string()),
+                    messages::created_at.eq(at),
+                    messages::deleted.eq(false),
+                ))
+                .returning(messages::all_columns)
+                .get_result(c)?;
+            let members = match members_of.get(&post.chat) {
+                Some(m) => m.clone(),
+                None => {
+                    let m = member_ids(c, post.chat)?;
+                    members_of.insert(post.chat, m.clone());
+                    m
+                }
+            };
+            outcomes.push(BatchOutcome::Stored(Delivery {
+                message: row.into_message(&post.sender.username)?,
+                members,
+            }));
+        }
+        Ok(outcomes)
+    })
+}
+
+/// The stored message a retried `client_id` refers to.
+pub fn stored_retry(conn: &mut AnyConnection, sender: Uuid, client_id: Uuid) -> AppResult<Message> {
+    by_client_id(conn, sender, client_id)?.ok_or(AppError::internal("duplicate client_id vanished"))
+}
+
 /// Loads a message the `author` may change: it exists in a chat they belong to (else
 /// `NotFound`), they wrote it (else `Forbidden`), and it is not deleted (else `NotFound`).
 fn own_message(conn: &mut AnyConnection, author: Uuid, id: i64) -> AppResult<(MessageRow, String)> {

@@ -1,0 +1,143 @@
+//! Group commit for new messages. Writer threads each own a shard of chats (one thread for
+//! SQLite, which has a single writer anyway; several for PostgreSQL). A writer takes every
+//! message waiting for its shard, stores them in one transaction (one commit, one fsync), and
+//! only then hands the events to the broker, in commit order, so each chat's events go out in
+//! seq order. Durability is unchanged: nothing is echoed before its commit.
+
+use std::sync::Arc;
+
+use chat_protocol::{ServerEvent, User};
+use tokio::sync::{mpsc, oneshot};
+use uuid::Uuid;
+
+use super::broker::Broker;
+use crate::db::Pool;
+use crate::error::{AppError, AppResult};
+use crate::metrics::Metrics;
+use crate::store::messages::{self, BatchOutcome, NewPost, PostOutcome};
+
+/// Messages one transaction may carry.
+const MAX_BATCH: usize = 512;
+
+struct Job {
+    post: NewPost,
+    reply: oneshot::Sender<AppResult<PostOutcome>>,
+}
+
+pub struct MessageWriter {
+    shards: Vec<mpsc::UnboundedSender<Job>>,
+}
+
+/// What the writer threads need to publish after commit.
+pub struct Publish {
+    pub broker: Arc<Broker>,
+    pub metrics: Arc<Metrics>,
+}
+
+impl MessageWriter {
+    pub fn start(pool: Pool, shards: usize, publish: Publish) -> Self {
+        let publish = Arc::new(publish);
+        let shards = (0..shards.max(1))
+            .map(|i| {
+                let (tx, rx) = mpsc::unbounded_channel();
+                let pool = pool.clone();
+                let publish = publish.clone();
+                std::thread::Builder::new()
+                    .name(format!("message-writer-{i}"))
+                    .spawn(move || run(pool, rx, &publish))
+                    .expect("spawn message writer thread");
+                tx
+            })
+            .collect();
+        Self { shards }
+    }
+
+    /// Queues a message; resolves once it is committed and published (or refused).
+    pub fn post(
+        &self,
+        chat: Uuid,
+        sender: User,
+        content: String,
+        client_id: Uuid,
+    ) -> oneshot::Receiver<AppResult<PostOutcome>> {
+        let (reply, done) = oneshot::channel();
+        let shard = &self.shards[(chat.as_u128() % self.shards.len() as u128) as usize];
+        let job = Job {
+            post: NewPost {
+                chat,
+                sender,
+                content,
+                client_id,
+            },
+            reply,
+        };
+        if let Err(mpsc::error::SendError(job)) = shard.send(job) {
+            let _ = job
+                .reply
+                .send(Err(AppError::internal("message writer stopped")));
+        }
+        done
+    }
+}
+
+fn run(pool: Pool, mut queue: mpsc::UnboundedReceiver<Job>, publish: &Publish) {
+    let mut jobs = Vec::with_capacity(MAX_BATCH);
+    while queue.blocking_recv().map(|job| jobs.push(job)).is_some() {
+        while jobs.len() < MAX_BATCH {
+            match queue.try_recv() {
+                Ok(job) => jobs.push(job),
+                Err(_) => break,
+            }
+        }
+        let outcomes = store(&pool, &jobs);
+        for (job, outcome) in jobs.drain(..).zip(outcomes) {
+            if let Ok(PostOutcome::Stored(delivery)) = &outcome {
+                publish.metrics.messages_stored.inc();
+                publish.broker.publish(
+                    &delivery.members,
+                    &ServerEvent::NewMessage {
+                        message: delivery.message.clone(),
+                    },
+                );
+            }
+            let _ = job.reply.send(outcome);
+        }
+    }
+}
+
+/// Stores the batch in one transaction; if that fails as a whole (e.g. another instance raced
+/// a retry into the unique index), stores each message on its own so one cannot sink the rest.
+fn store(pool: &Pool, jobs: &[Job]) -> Vec<AppResult<PostOutcome>> {
+    let mut conn = match pool.get() {
+        Ok(conn) => conn,
+        Err(e) => {
+            let e = AppError::from(e);
+            return jobs.iter().map(|_| Err(AppError::internal(&e))).collect();
+        }
+    };
+    let posts: Vec<NewPost> = jobs.iter().map(|j| j.post.clone()).collect();
+    match messages::post_batch(&mut conn, &posts) {
+        Ok(outcomes) => posts
+            .iter()
+            .zip(outcomes)
+            .map(|(post, outcome)| match outcome {
+                BatchOutcome::Stored(delivery) => Ok(PostOutcome::Stored(delivery)),
+                BatchOutcome::NotFound => Err(AppError::NotFound("no such chat")),
+                BatchOutcome::Duplicate => {
+                    messages::stored_retry(&mut conn, post.sender.id, post.client_id)
+                        .map(PostOutcome::Duplicate)
+                }
+            })
+            .collect(),
+        Err(batch_error) => {
+            if posts.len() == 1 {
+                return vec![Err(batch_error)];
+            }
+            tracing::debug!(error = %batch_error, "batch failed; storing one by one");
+            posts
+                .iter()
+                .map(|p| messages::post(&mut conn, p.chat, &p.sender, &p.content, p.client_id))
+                .collect()
+        }
+    }
+}
