@@ -21,6 +21,10 @@ struct Cli {
     /// Base URL of the server (loopback only).
     #[arg(long, default_value = "http://127.0.0.1:8080", global = true)]
     server: String,
+    /// More instances of the same deployment: sockets are spread round-robin over all servers
+    /// (REST setup goes to `--server`).
+    #[arg(long, global = true)]
+    also_server: Vec<String>,
     /// Print the final report as one JSON object on stdout.
     #[arg(long, global = true)]
     json: bool,
@@ -111,8 +115,19 @@ async fn main() -> std::process::ExitCode {
             return std::process::ExitCode::FAILURE;
         }
     };
+    let mut sockets_to = vec![target.clone()];
+    for extra in &cli.also_server {
+        match Target::parse(extra) {
+            Ok(t) => sockets_to.push(t),
+            Err(e) => {
+                eprintln!("chat-bench: {e}");
+                return std::process::ExitCode::FAILURE;
+            }
+        }
+    }
     let ctx = setup::Context {
         target,
+        sockets_to,
         users_file: cli.users_file.clone(),
         http: reqwest::Client::builder()
             .timeout(Duration::from_secs(30))

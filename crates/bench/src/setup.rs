@@ -12,6 +12,8 @@ use crate::{BenchError, Target};
 
 pub struct Context {
     pub target: Target,
+    /// Instances sockets connect to, round-robin (just `target` for one instance).
+    pub sockets_to: Vec<Target>,
     pub users_file: String,
     pub http: reqwest::Client,
 }
@@ -54,6 +56,11 @@ fn unix_now() -> u64 {
 const PASSWORD: &str = "bench-password-1";
 
 impl Context {
+    /// The instance the `n`-th socket of a run connects to.
+    pub fn socket_target(&self, n: usize) -> &Target {
+        &self.sockets_to[n % self.sockets_to.len()]
+    }
+
     /// At least `count` users with working tokens, reusing the users file when it can.
     pub async fn users(&self, count: usize) -> Result<Vec<BenchUser>, BenchError> {
         let cached: Option<UsersFile> = std::fs::read(&self.users_file)

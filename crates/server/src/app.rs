@@ -107,9 +107,13 @@ pub async fn run(config: Config) -> Result<(), StartError> {
             "token lifetimes must be positive".into(),
         ));
     }
+    // SQLite has one writer at a time; PostgreSQL commits chats of different shards in parallel.
+    let writer_shards = if target.is_sqlite() { 1 } else { 4 };
+    // Each message writer keeps a connection of its own, on top of those for requests.
     let pool_size = config
         .db_pool_size
-        .unwrap_or(if target.is_sqlite() { 4 } else { 16 });
+        .unwrap_or(if target.is_sqlite() { 4 } else { 16 })
+        + writer_shards as u32;
     let pool = {
         let target = target.clone();
         tokio::task::spawn_blocking(move || db::connect(&target, pool_size))
@@ -135,8 +139,6 @@ pub async fn run(config: Config) -> Result<(), StartError> {
     };
     let broker = Arc::new(broker);
     let metrics = Arc::new(Metrics::default());
-    // SQLite has one writer at a time; PostgreSQL commits chats of different shards in parallel.
-    let writer_shards = if target.is_sqlite() { 1 } else { 4 };
     let writer = MessageWriter::start(
         pool.clone(),
         writer_shards,

@@ -73,7 +73,7 @@ pub async fn run(ctx: &Context, args: Args) -> Result<Report, BenchError> {
             let source = IpAddr::V4(Ipv4Addr::new(127, 0, 0, 1 + (i % sources as usize) as u8));
             let (open, failed) = (open.clone(), failed.clone());
             async move {
-                match client::connect(&ctx.target, &user.token, Some(source)).await {
+                match client::connect(ctx.socket_target(i), &user.token, Some(source)).await {
                     Ok((writer, mut reader)) => {
                         open.fetch_add(1, Ordering::Relaxed);
                         let open = open.clone();

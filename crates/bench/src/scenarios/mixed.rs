@@ -44,7 +44,7 @@ pub struct Args {
 
 /// One active member: reads live, and after each forced reconnect recovers with `after_seq`.
 async fn member(
-    ctx: Arc<Context>,
+    target: crate::Target,
     user: BenchUser,
     chat: Uuid,
     kick: Arc<Notify>,
@@ -57,7 +57,7 @@ async fn member(
     let mut reconnects = 0;
     let mut resume: Option<i64> = None;
     'connection: loop {
-        let Ok((writer, mut reader)) = client::connect(&ctx.target, &user.token, None).await else {
+        let Ok((writer, mut reader)) = client::connect(&target, &user.token, None).await else {
             tokio::time::sleep(Duration::from_millis(50)).await;
             continue;
         };
@@ -158,11 +158,6 @@ pub async fn run(ctx: &Context, args: Args) -> Result<Report, BenchError> {
         })
         .collect();
 
-    let shared = Arc::new(Context {
-        target: ctx.target.clone(),
-        users_file: ctx.users_file.clone(),
-        http: ctx.http.clone(),
-    });
     let start = Instant::now();
     let live = Arc::new(Live::default());
     let (stop_tx, stop_rx) = watch::channel(false);
@@ -174,7 +169,7 @@ pub async fn run(ctx: &Context, args: Args) -> Result<Report, BenchError> {
             kicks.push(kick.clone());
         }
         members.push(tokio::spawn(member(
-            shared.clone(),
+            ctx.socket_target(i).clone(),
             user.clone(),
             rooms[i / args.members],
             kick,

@@ -19,8 +19,8 @@ pub async fn connect_all(
     users: &[BenchUser],
     parallel: usize,
 ) -> Result<Vec<(Writer, Reader)>, BenchError> {
-    let results: Vec<Result<(Writer, Reader), BenchError>> = stream::iter(users)
-        .map(|u| client::connect(&ctx.target, &u.token, None))
+    let results: Vec<Result<(Writer, Reader), BenchError>> = stream::iter(users.iter().enumerate())
+        .map(|(n, u)| client::connect(ctx.socket_target(n), &u.token, None))
         .buffered(parallel)
         .collect()
         .await;

@@ -21,6 +21,19 @@ pub enum AnyConnection {
     Sqlite(diesel::SqliteConnection),
 }
 
+/// Runs the same diesel code on the backend's own connection type. Hot paths use it: through
+/// `AnyConnection` every execution re-serializes its SQL, natively a prepared statement is
+/// reused. The body is type-checked once per backend.
+#[macro_export]
+macro_rules! on_native {
+    ($conn:expr, |$c:ident| $body:expr) => {
+        match $conn {
+            $crate::db::AnyConnection::Postgresql($c) => $body,
+            $crate::db::AnyConnection::Sqlite($c) => $body,
+        }
+    };
+}
+
 pub type Pool = r2d2::Pool<Manager>;
 pub type PooledConnection = r2d2::PooledConnection<Manager>;
 

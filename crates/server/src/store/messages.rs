@@ -196,16 +196,49 @@ pub enum BatchOutcome {
 /// seq exactly as [`post`] would give it; a message that cannot be stored leaves no trace.
 /// An error means nothing of the batch was stored.
 pub fn post_batch(conn: &mut AnyConnection, batch: &[NewPost]) -> AppResult<Vec<BatchOutcome>> {
-    write_tx(conn, |c| {
-        let mut members_of: std::collections::HashMap<Uuid, Vec<Uuid>> = Default::default();
-        let mut outcomes = Vec::with_capacity(batch.len());
-        let at = now();
-        for post in batch {
+    let at = now();
+    let rows = match conn {
+        AnyConnection::Postgresql(c) => store_rows_pg(c, batch, at)?,
+        // BEGIN IMMEDIATE takes the write lock up front (see `write_tx`).
+        AnyConnection::Sqlite(c) => store_rows_sqlite(c, batch, at)?,
+    };
+    rows.into_iter()
+        .zip(batch)
+        .map(|(row, post)| {
+            Ok(match row {
+                BatchRow::Stored(row, members) => BatchOutcome::Stored(Delivery {
+                    message: row.into_message(&post.sender.username)?,
+                    members: members
+                        .iter()
+                        .map(|m| parse_id(m))
+                        .collect::<AppResult<_>>()?,
+                }),
+                BatchRow::Duplicate => BatchOutcome::Duplicate,
+                BatchRow::NotFound => BatchOutcome::NotFound,
+            })
+        })
+        .collect()
+}
+
+enum BatchRow {
+    Stored(MessageRow, std::sync::Arc<Vec<String>>),
+    Duplicate,
+    NotFound,
+}
+
+/// The body of [`post_batch`], written once and compiled for each backend's connection.
+macro_rules! store_rows_body {
+    ($c:ident, $batch:ident, $at:ident) => {{
+        let mut members_of: std::collections::HashMap<Uuid, std::sync::Arc<Vec<String>>> =
+            Default::default();
+        let mut rows = Vec::with_capacity($batch.len());
+        for post in $batch {
             let chat_key = post.chat.to_string();
             let sender_key = post.sender.id.to_string();
             let is_member = chat_members::table
                 .filter(chat_members::chat_id.eq(&chat_key))
                 .filter(chat_members::user_id.eq(&sender_key));
+            // Locks the chat row (PostgreSQL) until commit: concurrent senders queue here.
             let seq: Option<i64> = diesel::update(
                 chats::table
                     .filter(chats::id.eq(&chat_key))
@@ -213,56 +246,69 @@ pub fn post_batch(conn: &mut AnyConnection, batch: &[NewPost]) -> AppResult<Vec<
             )
             .set((
                 chats::last_seq.eq(chats::last_seq + 1),
-                chats::last_activity_at.eq(at),
+                chats::last_activity_at.eq($at),
             ))
             .returning(chats::last_seq)
-            .get_result(c)
+            .get_result($c)
             .optional()?;
             let Some(seq) = seq else {
-                outcomes.push(BatchOutcome::NotFound);
+                rows.push(BatchRow::NotFound);
                 continue;
             };
-            let already: bool = diesel::select(diesel::dsl::exists(
-                messages::table
-                    .filter(messages::sender_id.eq(&sender_key))
-                    .filter(messages::client_id.eq(post.client_id.to_string())),
-            ))
-            .get_result(c)?;
-            if already {
-                // Give the seq back: nothing else took one since, the chat row is ours.
-                diesel::update(chats::table.filter(chats::id.eq(&chat_key)))
-                    .set(chats::last_seq.eq(chats::last_seq - 1))
-                    .execute(c)?;
-                outcomes.push(BatchOutcome::Duplicate);
-                continue;
-            }
-            let row: MessageRow = diesel::insert_into(messages::table)
+            let inserted: Option<MessageRow> = diesel::insert_into(messages::table)
                 .values((
                     messages::chat_id.eq(&chat_key),
                     messages::seq.eq(seq),
                     messages::sender_id.eq(&sender_key),
                     messages::content.eq(&post.content),
                     messages::client_id.eq(post.client_id.to_string()),
-                    messages::created_at.eq(at),
+                    messages::created_at.eq($at),
                     messages::deleted.eq(false),
                 ))
+                .on_conflict_do_nothing()
                 .returning(messages::all_columns)
-                .get_result(c)?;
+                .get_result($c)
+                .optional()?;
+            let Some(row) = inserted else {
+                // A retry: give the seq back (the chat row is ours until commit).
+                diesel::update(chats::table.filter(chats::id.eq(&chat_key)))
+                    .set(chats::last_seq.eq(chats::last_seq - 1))
+                    .execute($c)?;
+                rows.push(BatchRow::Duplicate);
+                continue;
+            };
             let members = match members_of.get(&post.chat) {
                 Some(m) => m.clone(),
                 None => {
-                    let m = member_ids(c, post.chat)?;
+                    let m: Vec<String> = chat_members::table
+                        .filter(chat_members::chat_id.eq(&chat_key))
+                        .select(chat_members::user_id)
+                        .load($c)?;
+                    let m = std::sync::Arc::new(m);
                     members_of.insert(post.chat, m.clone());
                     m
                 }
             };
-            outcomes.push(BatchOutcome::Stored(Delivery {
-                message: row.into_message(&post.sender.username)?,
-                members,
-            }));
+            rows.push(BatchRow::Stored(row, members));
         }
-        Ok(outcomes)
-    })
+        Ok::<_, diesel::result::Error>(rows)
+    }};
+}
+
+fn store_rows_pg(
+    c: &mut diesel::PgConnection,
+    batch: &[NewPost],
+    at: chrono::NaiveDateTime,
+) -> QueryResult<Vec<BatchRow>> {
+    c.transaction(|c| store_rows_body!(c, batch, at))
+}
+
+fn store_rows_sqlite(
+    c: &mut diesel::SqliteConnection,
+    batch: &[NewPost],
+    at: chrono::NaiveDateTime,
+) -> QueryResult<Vec<BatchRow>> {
+    c.immediate_transaction(|c| store_rows_body!(c, batch, at))
 }
 
 /// The stored message a retried `client_id` refers to.
