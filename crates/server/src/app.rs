@@ -24,6 +24,8 @@ pub struct AppState {
     pub pool: Pool,
     pub jwt: JwtKeys,
     pub refresh_ttl_secs: i64,
+    pub refresh_grace_secs: i64,
+    pub auth_limiter: RateLimiter<std::net::IpAddr>,
     pub realtime: Realtime,
     pub metrics: Arc<Metrics>,
 }
@@ -151,6 +153,8 @@ pub async fn run(config: Config) -> Result<(), StartError> {
         pool,
         jwt: JwtKeys::new(&signing_secret, config.access_token_ttl_secs),
         refresh_ttl_secs: config.refresh_token_ttl_secs,
+        refresh_grace_secs: config.refresh_reuse_grace_secs.max(0),
+        auth_limiter: RateLimiter::new(config.auth_rate_limit),
         realtime: Realtime {
             hub,
             broker,
@@ -177,10 +181,12 @@ pub async fn run(config: Config) -> Result<(), StartError> {
             .app_data(app_state.clone())
             .wrap(middleware::from_fn(http_log::log_requests))
             .configure(routes);
+        // Files answers GET and HEAD; everything else it does not match falls to the JSON 404/405.
+        let app = app.default_service(web::to(default_route));
         if serve_app {
             app.service(web_app(&static_dir))
         } else {
-            app.default_service(web::to(default_route))
+            app
         }
     })
     .disable_signals()

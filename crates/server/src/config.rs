@@ -36,6 +36,16 @@ pub struct Config {
     #[arg(long, env = "MESSAGE_RATE_LIMIT", default_value_t = 20)]
     pub message_rate_limit: u32,
 
+    /// Sign-ups, logins and refreshes per second per client address (burst 5x); 0 turns it off.
+    /// Behind a proxy every client shares the proxy's address: size it for that.
+    #[arg(long, env = "AUTH_RATE_LIMIT", default_value_t = 10)]
+    pub auth_rate_limit: u32,
+
+    /// Seconds after a rotation during which presenting the old refresh token again is answered
+    /// with 401 but not treated as theft (two tabs refreshing at once).
+    #[arg(long, env = "REFRESH_REUSE_GRACE_SECS", default_value_t = 10)]
+    pub refresh_reuse_grace_secs: i64,
+
     /// Lifetime of access tokens in seconds.
     #[arg(long, env = "ACCESS_TOKEN_TTL_SECS", default_value_t = 900)]
     pub access_token_ttl_secs: i64,

@@ -20,6 +20,8 @@ on_both_backends!(
     expired_access_tokens_are_refused,
     refresh_rotates_and_reuse_revokes_the_family,
     logout_revokes_the_refresh_token,
+    concurrent_refreshes_keep_the_session,
+    sign_ins_are_rate_limited_per_address,
     malformed_bodies_get_contract_errors,
 );
 
@@ -210,7 +212,8 @@ async fn expired_access_tokens_are_refused(backend: Backend) {
 }
 
 async fn refresh_rotates_and_reuse_revokes_the_family(backend: Backend) {
-    let server = TestServer::start(backend).await;
+    // No grace period: any second use of a rotated token counts as theft.
+    let server = TestServer::start_with(backend, &[("REFRESH_REUSE_GRACE_SECS", "0")]).await;
     let (_, auth) = server.user("hank").await;
     let api = server.client();
     let refresh = |token: String| {
@@ -323,4 +326,60 @@ async fn malformed_bodies_get_contract_errors(backend: Backend) {
             .await;
         assert_error(got, &body, status, code);
     }
+}
+
+async fn concurrent_refreshes_keep_the_session(backend: Backend) {
+    // Two tabs share one stored refresh token and refresh at the same moment.
+    let server = TestServer::start(backend).await;
+    let (_, auth) = server.user("tabs").await;
+    let api = server.client();
+    let body = json!({"refresh_token": auth.refresh_token});
+    let (first, second) = tokio::join!(
+        api.post("/api/auth/refresh", body.clone()),
+        api.post("/api/auth/refresh", body.clone())
+    );
+    let mut statuses = [first.0.as_u16(), second.0.as_u16()];
+    statuses.sort();
+    assert_eq!(
+        statuses,
+        [200, 401],
+        "one wins, the other is refused: {first:?} {second:?}"
+    );
+    let winner = if first.0 == StatusCode::OK {
+        first.1
+    } else {
+        second.1
+    };
+    let winner: AuthResponse = serde_json::from_value(winner).unwrap();
+    // The loser did not sign the session out: the winner's token still works.
+    let (status, body) = api
+        .post(
+            "/api/auth/refresh",
+            json!({"refresh_token": winner.refresh_token}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+}
+
+async fn sign_ins_are_rate_limited_per_address(backend: Backend) {
+    let server = TestServer::start_with(backend, &[("AUTH_RATE_LIMIT", "1")]).await;
+    let api = server.client();
+    let mut limited = 0;
+    for i in 0..8 {
+        let (status, body) = api
+            .post(
+                "/api/auth/login",
+                json!({"username": format!("nobody{i}"), "password": "password123"}),
+            )
+            .await;
+        match status.as_u16() {
+            401 => {}
+            429 => {
+                assert_error(status, &body, 429, "rate_limited");
+                limited += 1;
+            }
+            other => panic!("unexpected {other}: {body}"),
+        }
+    }
+    assert_eq!(limited, 3, "a burst of 5 is allowed, then 1 per second");
 }

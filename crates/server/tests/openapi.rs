@@ -935,7 +935,7 @@ async fn responses_match_the_documented_schemas() {
         None,
     )
     .await;
-    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert_eq!(status, StatusCode::FORBIDDEN, "direct chats cannot be left");
     let (status, _) = call(
         d,
         &me,

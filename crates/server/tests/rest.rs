@@ -20,6 +20,50 @@ on_both_backends!(
     sigterm_drains_and_exits_cleanly,
 );
 
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn serves_the_web_app_next_to_the_api() {
+    let dir = std::env::temp_dir().join(format!("chat-web-{}", Uuid::new_v4().simple()));
+    std::fs::create_dir_all(&dir).unwrap();
+    std::fs::write(dir.join("index.html"), "<!doctype html><title>chat</title>").unwrap();
+    std::fs::write(dir.join("app.js"), "console.log(1)").unwrap();
+    let static_dir = dir.display().to_string();
+    let server =
+        TestServer::start_with(Backend::Sqlite, &[("STATIC_DIR", static_dir.as_str())]).await;
+    let http = reqwest::Client::new();
+    for page in ["/", "/chats/some-chat", "/contacts"] {
+        let resp = http
+            .get(format!("{}{page}", server.base))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(resp.status(), StatusCode::OK, "{page}");
+        assert!(
+            resp.text().await.unwrap().contains("<title>chat</title>"),
+            "{page}"
+        );
+    }
+    let js = http
+        .get(format!("{}/app.js", server.base))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(js.text().await.unwrap(), "console.log(1)");
+    let api = server.client();
+    let (status, body) = api.get("/api/nope").await;
+    assert_error(status, &body, 404, "not_found");
+    let (status, body) = api.get("/missing.js").await;
+    assert_error(status, &body, 404, "not_found");
+    let (status, body) = api
+        .call(reqwest::Method::PUT, "/api/chats", None::<&()>)
+        .await;
+    assert_error(status, &body, 405, "bad_request");
+    let (status, body) = api.post("/api/nope", json!({})).await;
+    assert_error(status, &body, 405, "bad_request");
+    let (status, _) = api.get("/healthz").await;
+    assert_eq!(status, StatusCode::OK);
+    let _ = std::fs::remove_dir_all(dir);
+}
+
 async fn user_search_by_prefix(backend: Backend) {
     let server = TestServer::start(backend).await;
     let (api, me) = server.user("searcher").await;
@@ -237,7 +281,7 @@ async fn group_chats_members_and_leaving(backend: Backend) {
     let (status, body) = alice
         .delete(&format!("/api/chats/{}/members/{}", direct.id, a.user.id))
         .await;
-    assert_error(status, &body, 422, "validation_failed");
+    assert_error(status, &body, 403, "forbidden");
 }
 
 async fn outsiders_see_nothing(backend: Backend) {

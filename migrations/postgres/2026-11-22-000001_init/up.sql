@@ -2,7 +2,8 @@
 CREATE TABLE users (
     id TEXT PRIMARY KEY NOT NULL,
     username TEXT NOT NULL,
-    username_lower TEXT NOT NULL UNIQUE,
+    -- Byte order, like SQLite: search results and contact order must not depend on the locale.
+    username_lower TEXT COLLATE "C" NOT NULL UNIQUE,
     password_hash TEXT NOT NULL,
     created_at TIMESTAMP NOT NULL
 );

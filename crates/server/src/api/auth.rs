@@ -1,4 +1,4 @@
-use actix_web::{HttpResponse, web};
+use actix_web::{HttpRequest, HttpResponse, web};
 use chat_protocol::limits::{check_password, check_username};
 use chat_protocol::{AuthResponse, RefreshRequest, RegisterRequest, User};
 use chrono::Duration;
@@ -55,10 +55,20 @@ fn respond(state: &AppState, user: User, refresh_token: String) -> AppResult<Aut
     })
 }
 
+/// Per-address limit on the unauthenticated endpoints that cost a password hash or a token.
+fn limit_signins(state: &AppState, req: &HttpRequest) -> AppResult<()> {
+    match req.peer_addr() {
+        Some(peer) if !state.auth_limiter.allow(peer.ip()) => Err(AppError::RateLimited),
+        _ => Ok(()),
+    }
+}
+
 async fn register(
     state: web::Data<AppState>,
+    req: HttpRequest,
     body: web::Json<RegisterRequest>,
 ) -> AppResult<HttpResponse> {
+    limit_signins(&state, &req)?;
     let RegisterRequest { username, password } = body.into_inner();
     check_username(&username).map_err(AppError::Validation)?;
     check_password(&password).map_err(AppError::Validation)?;
@@ -72,6 +82,7 @@ async fn register(
     if taken {
         return Err(AppError::Conflict("username is taken"));
     }
+    let _slot = password::hashing_slot().await?;
     let hash = blocking(move || password::hash(&password)).await??;
     let user = with_db(&state.pool, move |c| users::create(c, &username, &hash)).await?;
     tracing::info!(user = %user.id, "registered");
@@ -80,10 +91,13 @@ async fn register(
 
 async fn login(
     state: web::Data<AppState>,
+    req: HttpRequest,
     body: web::Json<RegisterRequest>,
 ) -> AppResult<HttpResponse> {
+    limit_signins(&state, &req)?;
     let RegisterRequest { username, password } = body.into_inner();
     let row = with_db(&state.pool, move |c| users::find_by_name(c, &username)).await?;
+    let _slot = password::hashing_slot().await?;
     let verified = blocking(move || match row {
         Some(row) if password::verify(&password, &row.password_hash) => Some(row),
         Some(_) => None,
@@ -99,14 +113,17 @@ async fn login(
 
 async fn refresh(
     state: web::Data<AppState>,
+    req: HttpRequest,
     body: web::Json<RefreshRequest>,
 ) -> AppResult<HttpResponse> {
+    limit_signins(&state, &req)?;
     let presented = hash_token(&body.refresh_token);
     let next = random_token()?;
     let next_hash = hash_token(&next);
     let expires = refresh_expiry(&state);
+    let grace = state.refresh_grace_secs;
     let owner = with_db(&state.pool, move |c| {
-        tokens::rotate(c, &presented, &next_hash, expires)
+        tokens::rotate(c, &presented, &next_hash, expires, grace)
     })
     .await?;
     Ok(HttpResponse::Ok().json(respond(&state, owner.to_user()?, next)?))

@@ -86,11 +86,12 @@ fn establish(target: &DatabaseTarget) -> ConnectionResult<AnyConnection> {
         )),
         DatabaseTarget::Sqlite(path) => {
             let mut conn = diesel::SqliteConnection::establish(&path.to_string_lossy())?;
-            // busy_timeout and foreign_keys are per connection; WAL persists in the file.
+            // busy_timeout and foreign_keys are per connection; WAL persists in the file. The timeout
+            // comes first: switching to WAL needs a lock that other new connections may hold.
             // synchronous=FULL: a message echoed to its sender survives a power loss, too.
             conn.batch_execute(
-                "PRAGMA journal_mode = WAL; PRAGMA synchronous = FULL; \
-                 PRAGMA busy_timeout = 10000; PRAGMA foreign_keys = ON;",
+                "PRAGMA busy_timeout = 10000; PRAGMA journal_mode = WAL; \
+                 PRAGMA synchronous = FULL; PRAGMA foreign_keys = ON;",
             )
             .map_err(ConnectionError::CouldntSetupConfiguration)?;
             Ok(AnyConnection::Sqlite(conn))

@@ -186,20 +186,22 @@ async fn run(
         }
         ClientCommand::Typing { chat_id } => {
             let me = user.id;
+            // Throttled first, so a keystroke storm costs no database work.
+            if !state.realtime.typing.allow(me, chat_id) {
+                return Ok(None);
+            }
             let members = with_db(&state.pool, move |c| chats::member_ids(c, chat_id)).await?;
             if !members.contains(&me) {
                 return Err(AppError::NotFound("no such chat"));
             }
-            if state.realtime.typing.allow(me, chat_id) {
-                let others: Vec<Uuid> = members.into_iter().filter(|m| *m != me).collect();
-                state.realtime.broker.publish(
-                    &others,
-                    &ServerEvent::Typing {
-                        chat_id,
-                        user: user.clone(),
-                    },
-                );
-            }
+            let others: Vec<Uuid> = members.into_iter().filter(|m| *m != me).collect();
+            state.realtime.broker.publish(
+                &others,
+                &ServerEvent::Typing {
+                    chat_id,
+                    user: user.clone(),
+                },
+            );
             Ok(None)
         }
         ClientCommand::MarkRead { chat_id, seq } => {

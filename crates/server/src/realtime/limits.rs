@@ -1,4 +1,4 @@
-//! Per-user limits kept in memory: the send rate limit and the typing throttle.
+//! Limits kept in memory: send and sign-in rate limits, and the typing throttle.
 
 use std::collections::HashMap;
 use std::sync::Mutex;
@@ -6,14 +6,15 @@ use std::time::{Duration, Instant};
 
 use uuid::Uuid;
 
-/// Token bucket per user: `rate` sends per second, bursts up to 5 × `rate`. `rate = 0` is off.
-pub struct RateLimiter {
+/// Token bucket per key (a user, an address): `rate` per second, bursts up to 5 × `rate`.
+/// `rate = 0` is off.
+pub struct RateLimiter<K = Uuid> {
     rate: f64,
     burst: f64,
-    buckets: Mutex<HashMap<Uuid, (f64, Instant)>>,
+    buckets: Mutex<HashMap<K, (f64, Instant)>>,
 }
 
-impl RateLimiter {
+impl<K: std::hash::Hash + Eq> RateLimiter<K> {
     pub fn new(per_second: u32) -> Self {
         Self {
             rate: f64::from(per_second),
@@ -23,11 +24,11 @@ impl RateLimiter {
     }
 
     /// Takes one token; `false` when the user is over the limit.
-    pub fn allow(&self, user: Uuid) -> bool {
-        self.allow_at(user, Instant::now())
+    pub fn allow(&self, key: K) -> bool {
+        self.allow_at(key, Instant::now())
     }
 
-    fn allow_at(&self, user: Uuid, now: Instant) -> bool {
+    fn allow_at(&self, key: K, now: Instant) -> bool {
         if self.rate <= 0.0 {
             return true;
         }
@@ -37,7 +38,7 @@ impl RateLimiter {
             let full_after = Duration::from_secs_f64(self.burst / self.rate);
             buckets.retain(|_, (_, at)| now.duration_since(*at) < full_after);
         }
-        let (tokens, last) = buckets.entry(user).or_insert((self.burst, now));
+        let (tokens, last) = buckets.entry(key).or_insert((self.burst, now));
         let refill = now.duration_since(*last).as_secs_f64() * self.rate;
         *tokens = (*tokens + refill).min(self.burst);
         *last = now;

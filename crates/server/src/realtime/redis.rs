@@ -22,7 +22,9 @@ use super::events::encode;
 use super::hub::Hub;
 
 const OP_TIMEOUT: Duration = Duration::from_secs(2);
-const PUBLISH_QUEUE: usize = 100_000;
+/// Events waiting for Redis. Past this, events are dropped (clients recover through the
+/// `resync` that follows) rather than held in memory for the length of an outage.
+const PUBLISH_QUEUE: usize = 10_000;
 const PUBLISH_BATCH: usize = 256;
 
 #[derive(Debug, thiserror::Error)]

@@ -277,9 +277,7 @@ pub fn remove_member(
     }
     let row = find_row(conn, chat)?.ok_or(AppError::NotFound("no such chat"))?;
     if row.kind != ChatKind::Group.as_str() {
-        return Err(AppError::Validation(
-            "you cannot leave a direct chat".into(),
-        ));
+        return Err(AppError::Forbidden("you cannot leave a direct chat"));
     }
     diesel::delete(
         chat_members::table

@@ -1,6 +1,7 @@
 //! Refresh tokens, stored only as hashes, rotated on every use. A token presented after it was
 //! rotated is a sign of theft: the whole family (every token descended from the same login) is
-//! revoked.
+//! revoked, except within a short grace period after the rotation, when it is more likely a
+//! second tab that refreshed at the same moment (it just gets 401).
 
 use chrono::NaiveDateTime;
 use diesel::prelude::*;
@@ -50,6 +51,7 @@ pub fn rotate(
     presented: &str,
     next: &str,
     next_expires_at: NaiveDateTime,
+    grace_secs: i64,
 ) -> AppResult<UserRow> {
     let outcome = write_tx(conn, |c| {
         let row: Option<(i64, String, String, NaiveDateTime, Option<NaiveDateTime>)> =
@@ -67,7 +69,11 @@ pub fn rotate(
         let Some((id, user_id, family, expires_at, revoked_at)) = row else {
             return Err(RotateError::Refused("unknown refresh token"));
         };
-        if revoked_at.is_some() {
+        if let Some(revoked_at) = revoked_at {
+            // Just rotated: most likely a second tab refreshing at the same moment.
+            if revoked_at > now() - chrono::Duration::seconds(grace_secs) {
+                return Err(RotateError::Refused("refresh token was just rotated"));
+            }
             return Err(RotateError::Reused(family));
         }
         if expires_at <= now() {
@@ -82,7 +88,8 @@ pub fn rotate(
         .set(refresh_tokens::revoked_at.eq(now()))
         .execute(c)?;
         if spent != 1 {
-            return Err(RotateError::Reused(family));
+            // A concurrent refresh with the same token won the race.
+            return Err(RotateError::Refused("refresh token was just rotated"));
         }
         let owner: UserRow = users::table
             .find(&user_id)

@@ -132,9 +132,15 @@ impl TestServer {
             .env("BIND_ADDR", bind)
             .env("DATABASE_URL", &db.url)
             .env("DATA_DIR", db.dir.join("data"))
-            .env("STATIC_DIR", db.dir.join("no-web-app"))
+            .env(
+                "STATIC_DIR",
+                std::env::var("TEST_STATIC_DIR")
+                    .map(PathBuf::from)
+                    .unwrap_or(db.dir.join("no-web-app")),
+            )
             .env("JWT_SECRET", JWT_SECRET)
             .env("MESSAGE_RATE_LIMIT", "0")
+            .env("AUTH_RATE_LIMIT", "0")
             .env("WORKERS", "2")
             .env(
                 "RUST_LOG",
