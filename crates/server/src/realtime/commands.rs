@@ -30,6 +30,19 @@ struct Echo {
 }
 
 impl Echo {
+    fn of_command(command: &ClientCommand) -> Self {
+        let (client_id, request_id) = match command {
+            ClientCommand::NewMessage { client_id, .. } => (Some(*client_id), None),
+            ClientCommand::FetchMessages { request_id, .. } => (None, request_id.clone()),
+            _ => (None, None),
+        };
+        Self {
+            command: Some(command.name().to_owned()),
+            client_id,
+            request_id,
+        }
+    }
+
     fn of(frame: &Value) -> Self {
         let text = |key: &str| frame.get(key).and_then(Value::as_str).map(str::to_owned);
         Self {
@@ -61,22 +74,19 @@ pub enum Reply {
 
 /// Parses and runs one text frame from `user`'s socket.
 pub async fn handle_frame(state: &AppState, user: &User, frame: &str) -> Reply {
-    let value: Value = match serde_json::from_str(frame) {
-        Ok(v) => v,
-        Err(_) => {
-            return Reply::Now(Box::new(
-                Echo::default().error(ErrorCode::BadRequest, "frame is not valid JSON"),
-            ));
-        }
+    // Well-formed frames parse straight into a command; only a refused frame is parsed again,
+    // loosely, to say what was wrong and echo what it carried.
+    let command = match serde_json::from_str::<ClientCommand>(frame) {
+        Ok(command) => command,
+        Err(_) => return Reply::Now(Box::new(refusal(frame))),
     };
-    let echo = Echo::of(&value);
-    match parse(value, echo.clone()) {
-        Err(refusal) => Reply::Now(refusal),
-        Ok(ClientCommand::NewMessage {
+    let echo = Echo::of_command(&command);
+    match command {
+        ClientCommand::NewMessage {
             chat_id,
             content,
             client_id,
-        }) => match new_message(state, user, chat_id, content, client_id) {
+        } => match new_message(state, user, chat_id, content, client_id) {
             Ok(pending) => Reply::Later(Box::pin(async move {
                 match pending.await {
                     Ok(Ok(PostOutcome::Stored(_))) => None,
@@ -89,11 +99,24 @@ pub async fn handle_frame(state: &AppState, user: &User, frame: &str) -> Reply {
             })),
             Err(e) => Reply::Now(Box::new(echo.error(e.code(), e.public_message()))),
         },
-        Ok(command) => match run(state, user, command).await {
+        command => match run(state, user, command).await {
             Ok(Some(reply)) => Reply::Now(Box::new(reply)),
             Ok(None) => Reply::Nothing,
             Err(e) => Reply::Now(Box::new(echo.error(e.code(), e.public_message()))),
         },
+    }
+}
+
+/// The error event for a frame that is not a valid command.
+fn refusal(frame: &str) -> ServerEvent {
+    let Ok(value) = serde_json::from_str::<Value>(frame) else {
+        return Echo::default().error(ErrorCode::BadRequest, "frame is not valid JSON");
+    };
+    let echo = Echo::of(&value);
+    match parse(value, echo) {
+        Err(refusal) => *refusal,
+        // Unreachable in practice: the strict parse already failed on this frame.
+        Ok(_) => Echo::default().error(ErrorCode::BadRequest, "invalid command"),
     }
 }
 

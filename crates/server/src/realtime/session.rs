@@ -140,7 +140,8 @@ async fn run(
                     last_heard = Instant::now();
                     match frame {
                         Some(Ok(AggregatedMessage::Text(text))) => {
-                            match handle_frame(&state, &user, &text).await {
+                            // Boxed: kept out of every idle socket's task state, allocated only while a frame runs.
+                            match Box::pin(handle_frame(&state, &user, &text)).await {
                                 Reply::Nothing => {}
                                 Reply::Now(reply) => {
                                     if session.text(encode(&reply)).await.is_err() {

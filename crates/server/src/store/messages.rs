@@ -396,23 +396,37 @@ pub fn page(
     query: &HistoryQuery,
 ) -> AppResult<MessagePage> {
     let limit = validate_query(query)?;
-    require_member(conn, chat, viewer)?;
-    let mut q = messages::table
-        .inner_join(users::table)
-        .filter(messages::chat_id.eq(chat.to_string()))
-        .select((messages::all_columns, users::username))
-        .limit(limit + 1)
-        .into_boxed();
-    if let Some(before) = query.before_seq {
-        q = q.filter(messages::seq.lt(before));
-    }
+    let chat_key = chat.to_string();
+    let viewer_key = viewer.to_string();
+    // One statement shape for every cursor (`seq > lo AND seq < hi`), so it stays prepared.
+    let lo = query.after_seq.unwrap_or(-1);
+    let hi = query.before_seq.unwrap_or(i64::MAX);
     let forward = query.after_seq.is_some();
-    if let Some(after) = query.after_seq {
-        q = q.filter(messages::seq.gt(after)).order(messages::seq.asc());
-    } else {
-        q = q.order(messages::seq.desc());
-    }
-    let mut rows: Vec<(MessageRow, String)> = q.load(conn)?;
+    let rows: Option<Vec<(MessageRow, String)>> = crate::on_native!(conn, |c| {
+        let member: bool = diesel::select(diesel::dsl::exists(
+            chat_members::table
+                .filter(chat_members::chat_id.eq(&chat_key))
+                .filter(chat_members::user_id.eq(&viewer_key)),
+        ))
+        .get_result(c)?;
+        if member {
+            let page = messages::table
+                .inner_join(users::table)
+                .filter(messages::chat_id.eq(&chat_key))
+                .filter(messages::seq.gt(lo))
+                .filter(messages::seq.lt(hi))
+                .select((messages::all_columns, users::username))
+                .limit(limit + 1);
+            if forward {
+                Some(page.order(messages::seq.asc()).load(c)?)
+            } else {
+                Some(page.order(messages::seq.desc()).load(c)?)
+            }
+        } else {
+            None
+        }
+    });
+    let mut rows = rows.ok_or(AppError::NotFound("no such chat"))?;
     let has_more = rows.len() as i64 > limit;
     rows.truncate(limit as usize);
     if !forward {
