@@ -10,7 +10,7 @@ use uuid::Uuid;
 
 use super::events::encode;
 use super::hub::Hub;
-use super::redis::RedisBroker;
+use super::redis::{Order, RedisBroker};
 
 pub enum Broker {
     /// One instance: publish is delivery.
@@ -19,10 +19,13 @@ pub enum Broker {
     Redis(Box<RedisBroker>),
 }
 
-/// New messages carry their chat and seq, so every hub can hand them out in seq order.
-fn ordering(event: &ServerEvent) -> Option<(Uuid, i64)> {
+/// New messages carry their chat and seq, so every hub can hand them out in seq order; edits
+/// and deletes follow whatever of their chat a hub still holds back.
+fn ordering(event: &ServerEvent) -> Option<Order> {
     match event {
-        ServerEvent::NewMessage { message } => Some((message.chat_id, message.seq)),
+        ServerEvent::NewMessage { message } => Some(Order::Seq(message.chat_id, message.seq)),
+        ServerEvent::MessageUpdated { message } => Some(Order::After(message.chat_id)),
+        ServerEvent::MessageDeleted { chat_id, .. } => Some(Order::After(*chat_id)),
         _ => None,
     }
 }

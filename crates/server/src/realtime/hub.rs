@@ -28,8 +28,17 @@ const ORDER_SHARDS: usize = 64;
 /// until the gap before them closes.
 struct ChatOrder {
     last: i64,
-    held: BTreeMap<i64, (Vec<Uuid>, ByteString, Instant)>,
+    held: BTreeMap<i64, Held>,
     touched: Instant,
+}
+
+struct Held {
+    recipients: Vec<Uuid>,
+    payload: ByteString,
+    at: Instant,
+    /// Events about this chat that arrived after this message (edits, deletes): they must not
+    /// overtake it.
+    followers: Vec<(Vec<Uuid>, ByteString)>,
 }
 
 pub struct Hub {
@@ -145,13 +154,42 @@ impl Hub {
             self.deliver(&recipients, &payload);
             return;
         }
-        state.held.insert(seq, (recipients, payload, now));
+        state.held.insert(
+            seq,
+            Held {
+                recipients,
+                payload,
+                at: now,
+                followers: Vec::new(),
+            },
+        );
         while let Some(entry) = state.held.first_entry() {
             if *entry.key() != state.last + 1 {
                 break;
             }
-            let (seq, (recipients, payload, _)) = entry.remove_entry();
+            let (seq, held) = entry.remove_entry();
             state.last = seq;
+            self.release(held);
+        }
+    }
+
+    /// Delivers an event about `chat` (an edit, a delete) after every message of the chat held
+    /// back so far, so it never overtakes the message it is about.
+    pub fn deliver_after(&self, chat: Uuid, recipients: Vec<Uuid>, payload: ByteString) {
+        let shard = &self.order[(chat.as_u128() % ORDER_SHARDS as u128) as usize];
+        let mut chats = shard.lock().unwrap_or_else(|p| p.into_inner());
+        match chats
+            .get_mut(&chat)
+            .and_then(|s| s.held.values_mut().next_back())
+        {
+            Some(last_held) => last_held.followers.push((recipients, payload)),
+            None => self.deliver(&recipients, &payload),
+        }
+    }
+
+    fn release(&self, held: Held) {
+        self.deliver(&held.recipients, &held.payload);
+        for (recipients, payload) in held.followers {
             self.deliver(&recipients, &payload);
         }
     }
@@ -166,11 +204,11 @@ impl Hub {
                     .held
                     .values()
                     .next()
-                    .is_some_and(|(_, _, at)| now.duration_since(*at) >= REORDER_WAIT);
+                    .is_some_and(|held| now.duration_since(held.at) >= REORDER_WAIT);
                 if overdue {
-                    for (seq, (recipients, payload, _)) in std::mem::take(&mut state.held) {
+                    for (seq, held) in std::mem::take(&mut state.held) {
                         state.last = state.last.max(seq);
-                        self.deliver(&recipients, &payload);
+                        self.release(held);
                     }
                 }
             }
@@ -257,6 +295,21 @@ mod tests {
         assert_eq!(drain(&mut rx), ["6", "7", "8"]);
         send(4);
         assert_eq!(drain(&mut rx), ["4"], "late ones still go out");
+    }
+
+    #[test]
+    fn edits_never_overtake_held_messages() {
+        let hub = Hub::new();
+        let (user, chat) = (Uuid::new_v4(), Uuid::new_v4());
+        let (_reg, mut rx) = hub.register(user);
+        hub.deliver_in_order(chat, 5, vec![user], ByteString::from("5"));
+        hub.deliver_in_order(chat, 7, vec![user], ByteString::from("7"));
+        hub.deliver_after(chat, vec![user], ByteString::from("edit 7"));
+        assert_eq!(drain(&mut rx), ["5"]);
+        hub.deliver_in_order(chat, 6, vec![user], ByteString::from("6"));
+        assert_eq!(drain(&mut rx), ["6", "7", "edit 7"]);
+        hub.deliver_after(chat, vec![user], ByteString::from("edit 6"));
+        assert_eq!(drain(&mut rx), ["edit 6"], "nothing held: goes out at once");
     }
 
     #[test]

@@ -112,13 +112,15 @@ struct Envelope {
     origin: Uuid,
     /// Every socket on every instance (e.g. `resync`), ignoring `recipients`.
     broadcast: bool,
-    order: Option<(Uuid, i64)>,
+    order: Option<Order>,
     recipients: Vec<Uuid>,
     payload: ByteString,
 }
 
 const FLAG_BROADCAST: u8 = 1;
 const FLAG_ORDERED: u8 = 2;
+/// `order` names the chat only (seq 0): deliver after whatever of the chat is held back.
+const FLAG_AFTER: u8 = 4;
 
 impl Envelope {
     fn encode(&self) -> Vec<u8> {
@@ -129,11 +131,19 @@ impl Envelope {
         if self.broadcast {
             flags |= FLAG_BROADCAST;
         }
-        if self.order.is_some() {
-            flags |= FLAG_ORDERED;
-        }
+        let (chat, seq) = match self.order {
+            Some(Order::Seq(chat, seq)) => {
+                flags |= FLAG_ORDERED;
+                (Some(chat), seq)
+            }
+            Some(Order::After(chat)) => {
+                flags |= FLAG_ORDERED | FLAG_AFTER;
+                (Some(chat), 0)
+            }
+            None => (None, 0),
+        };
         out.push(flags);
-        if let Some((chat, seq)) = self.order {
+        if let Some(chat) = chat {
             out.extend_from_slice(chat.as_bytes());
             out.extend_from_slice(&seq.to_be_bytes());
         }
@@ -158,7 +168,11 @@ impl Envelope {
         let order = if flags & FLAG_ORDERED != 0 {
             let chat = uuid(take(&mut rest, 16)?)?;
             let seq = i64::from_be_bytes(take(&mut rest, 8)?.try_into().ok()?);
-            Some((chat, seq))
+            Some(if flags & FLAG_AFTER != 0 {
+                Order::After(chat)
+            } else {
+                Order::Seq(chat, seq)
+            })
         } else {
             None
         };
@@ -180,11 +194,26 @@ impl Envelope {
     fn dispatch(self, hub: &Hub) {
         if self.broadcast {
             hub.deliver_all(&self.payload);
-        } else if let Some((chat, seq)) = self.order {
-            hub.deliver_in_order(chat, seq, self.recipients, self.payload);
         } else {
-            hub.deliver(&self.recipients, &self.payload);
+            deliver_locally(hub, self.order, self.recipients, self.payload);
         }
+    }
+}
+
+/// How an event is placed among the others of its chat.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Order {
+    /// A new message: handed out in seq order.
+    Seq(Uuid, i64),
+    /// About existing messages (edit, delete): never before what is held back in the chat.
+    After(Uuid),
+}
+
+fn deliver_locally(hub: &Hub, order: Option<Order>, recipients: Vec<Uuid>, payload: ByteString) {
+    match order {
+        Some(Order::Seq(chat, seq)) => hub.deliver_in_order(chat, seq, recipients, payload),
+        Some(Order::After(chat)) => hub.deliver_after(chat, recipients, payload),
+        None => hub.deliver(&recipients, &payload),
     }
 }
 
@@ -220,14 +249,8 @@ impl RedisBroker {
     }
 
     /// Delivers to this instance's sockets at once, then queues for the others.
-    pub fn publish(&self, recipients: &[Uuid], payload: ByteString, order: Option<(Uuid, i64)>) {
-        match order {
-            Some((chat, seq)) => {
-                self.hub
-                    .deliver_in_order(chat, seq, recipients.to_vec(), payload.clone())
-            }
-            None => self.hub.deliver(recipients, &payload),
-        }
+    pub fn publish(&self, recipients: &[Uuid], payload: ByteString, order: Option<Order>) {
+        deliver_locally(&self.hub, order, recipients.to_vec(), payload.clone());
         let envelope = Envelope {
             origin: self.link.instance,
             broadcast: false,
@@ -551,7 +574,7 @@ mod tests {
         let envelope = Envelope {
             origin: Uuid::new_v4(),
             broadcast: false,
-            order: Some((Uuid::new_v4(), 42)),
+            order: Some(Order::Seq(Uuid::new_v4(), 42)),
             recipients: vec![Uuid::new_v4(), Uuid::new_v4()],
             payload: ByteString::from(r#"{"type":"resync"}"#),
         };
@@ -563,6 +586,11 @@ mod tests {
             ..envelope
         };
         assert_eq!(Envelope::decode(&plain.encode()), Some(plain.clone()));
+        let after = Envelope {
+            order: Some(Order::After(Uuid::new_v4())),
+            ..plain.clone()
+        };
+        assert_eq!(Envelope::decode(&after.encode()), Some(after));
         let bytes = plain.encode();
         for cut in 0..21 {
             assert_eq!(Envelope::decode(&bytes[..cut]), None, "truncated at {cut}");
