@@ -118,7 +118,7 @@ def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--quick", action="store_true")
     ap.add_argument("--only", default="limit,sqlite,postgres,redis2")
-    ap.add_argument("--connections", default="10000,20000,50000")
+    ap.add_argument("--connections", default="10000,19000")
     ap.add_argument("--skip-connections", action="store_true")
     a = ap.parse_args()
     os.makedirs(OUT, exist_ok=True)

@@ -17,6 +17,8 @@ use tokio_tungstenite::{WebSocketStream, client_async_with_config};
 
 use crate::{BenchError, Target};
 
+const CONNECT_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(10);
+
 pub type Reader = SplitStream<WebSocketStream<TcpStream>>;
 
 /// Sends frames for a socket; a background task writes them, flushing once per burst.
@@ -53,12 +55,19 @@ pub async fn connect(
     if let Some(ip) = source {
         socket.bind(SocketAddr::new(ip, 0))?;
     }
-    let stream = socket.connect(server).await?;
-    stream.set_nodelay(true)?;
     let url = format!("{}?access_token={token}", target.ws);
-    let (ws, _) = client_async_with_config(url, stream, Some(small_buffers()))
+    // A server out of descriptors leaves handshakes waiting in its backlog forever.
+    let handshake = async {
+        let stream = socket.connect(server).await?;
+        stream.set_nodelay(true)?;
+        let (ws, _) = client_async_with_config(url, stream, Some(small_buffers()))
+            .await
+            .map_err(Box::new)?;
+        Ok::<_, BenchError>(ws)
+    };
+    let ws = tokio::time::timeout(CONNECT_TIMEOUT, handshake)
         .await
-        .map_err(Box::new)?;
+        .map_err(|_| BenchError::Setup("connect timed out".into()))??;
     let (mut sink, reader) = ws.split();
     let (tx, mut rx) = mpsc::unbounded_channel::<Frame>();
     tokio::spawn(async move {
