@@ -123,6 +123,9 @@ pub async fn run(config: Config) -> Result<(), StartError> {
             .map_err(|e| StartError::Config(e.to_string()))??
     };
     tracing::info!(database = %target.describe(), "database ready");
+    if target.is_sqlite() {
+        db::spawn_checkpointer(pool.clone());
+    }
 
     let (shutdown_tx, shutdown_rx) = watch::channel(false);
     let hub = Arc::new(Hub::new());
