@@ -21,8 +21,13 @@ pg_up() { pg_isready -q -h 127.0.0.1 -p 5432 2>/dev/null; }
 redis_up() { redis-cli -h 127.0.0.1 -p 6379 ping 2>/dev/null | grep -q PONG; }
 
 # Build needs: libpq for diesel's postgres feature; the servers for the tests; Chromium and its
-# driver for the web app's browser tests; Node.js/npm for the web build's wasm-opt.
-apt_install libpq-dev postgresql redis-server chromium chromium-driver nodejs npm
+# driver for the web app's browser tests.
+apt_install libpq-dev postgresql redis-server chromium chromium-driver
+# Node.js/npm for the web build's wasm-opt; machines may have it from outside Debian (whose
+# `npm` package would then conflict), so only the missing commands are installed.
+if ! command -v npm >/dev/null 2>&1; then
+  apt_install nodejs npm
+fi
 
 if ! pg_up; then
   echo "starting PostgreSQL"
