@@ -235,27 +235,22 @@ impl Session {
         self.user.set(None);
     }
 
+    fn token_pair(&self) -> Option<(String, String)> {
+        self.inner
+            .borrow()
+            .tokens
+            .as_ref()
+            .map(|t| (t.access.clone(), t.refresh.clone()))
+    }
+
     /// Signs out: revokes the refresh token on the server, then forgets the tokens.
     pub async fn sign_out(&self) {
-        let tokens = {
-            let inner = self.inner.borrow();
-            inner
-                .tokens
-                .as_ref()
-                .map(|t| (t.access.clone(), t.refresh.clone()))
-        };
-        if let Some((access, refresh)) = tokens {
+        if let Some((access, refresh)) = self.token_pair() {
             let revoked = api::logout(&access, &refresh).await;
             if revoked.as_ref().is_err_and(ApiError::is_unauthorized) {
                 // The access token had just expired: renew (which rotates) and revoke the new one.
-                if self.refresh().await.is_ok()
-                    && let Some((access, refresh)) = self
-                        .inner
-                        .borrow()
-                        .tokens
-                        .as_ref()
-                        .map(|t| (t.access.clone(), t.refresh.clone()))
-                {
+                let renewed = self.refresh().await.is_ok();
+                if let Some((access, refresh)) = self.token_pair().filter(|_| renewed) {
                     let _ = api::logout(&access, &refresh).await;
                 }
             }

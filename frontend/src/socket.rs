@@ -25,7 +25,7 @@ use crate::reconnect::{Backoff, ConnStatus};
 pub enum SocketEvent {
     Status(ConnStatus),
     /// A frame from the server (`ready` first on every connection).
-    Server(ServerEvent),
+    Server(Box<ServerEvent>),
     /// A connection that had been ready closed.
     Lost,
 }
@@ -175,7 +175,7 @@ async fn connect_once(
                             backoff.reset();
                             on_event(SocketEvent::Status(ConnStatus::Online));
                         }
-                        on_event(SocketEvent::Server(event));
+                        on_event(SocketEvent::Server(Box::new(event)));
                     }
                     Err(e) => leptos::logging::warn!("unreadable frame from the server: {e}"),
                 },

@@ -220,7 +220,7 @@ impl Store {
         match event {
             SocketEvent::Status(status) => self.status.set(status),
             SocketEvent::Lost => self.outbox.update(Outbox::connection_lost),
-            SocketEvent::Server(event) => self.apply(event),
+            SocketEvent::Server(event) => self.apply(*event),
         }
     }
 

@@ -45,7 +45,11 @@ pub fn Conversation(chat_id: Uuid) -> impl IntoView {
     let subtitle = move || {
         if is_group() {
             let n = chat.with(|c| c.as_ref().map_or(0, |c| c.members.len()));
-            format!("{n} members")
+            if n == 1 {
+                "1 member".to_owned()
+            } else {
+                format!("{n} members")
+            }
         } else if peer_online.get() {
             "online".to_owned()
         } else {
@@ -303,11 +307,15 @@ fn Composer(chat_id: Uuid) -> impl IntoView {
             }
         >
             <label for="composer" class="visually-hidden">"Message"</label>
+            <span id="composer-hint" class="visually-hidden">
+                "Enter sends; Shift+Enter starts a new line."
+            </span>
             <textarea
                 id="composer"
                 node_ref=input
                 rows="1"
-                placeholder="Write a message… (Enter sends, Shift+Enter for a new line)"
+                placeholder="Write a message…"
+                aria-describedby="composer-hint"
                 prop:value=move || text.get()
                 on:input=move |ev| {
                     text.set(event_target_value(&ev));

@@ -1,0 +1,129 @@
+//! Groups and history: create a group, page back through a long history with `before_seq`
+//! (scrolling up), add a member by name (with a clear error for an unknown one), and leave.
+
+use chat_e2e::keys::ENTER;
+use chat_e2e::{Browser, ChromeDriver, Result, Server, TempDir, unique_suffix};
+
+const PASSWORD: &str = "correct horse battery";
+const HISTORY: usize = 40;
+
+async fn sign_up(b: &Browser, base: &str, username: &str) -> Result<()> {
+    b.goto(base).await?;
+    b.click("#auth-tab-signup").await?;
+    b.type_into("#auth-username", username).await?;
+    b.type_into("#auth-password", PASSWORD).await?;
+    b.click("#auth-submit").await?;
+    b.wait_text("#conn-status", "online").await
+}
+
+async fn add_contact(b: &Browser, username: &str) -> Result<()> {
+    b.click("#tab-contacts").await?;
+    b.type_into("#people-search", username).await?;
+    b.click(&format!(
+        ".search-result[data-username=\"{username}\"] .add-contact"
+    ))
+    .await?;
+    b.wait_present(&format!(".contact[data-username=\"{username}\"]"))
+        .await
+}
+
+/// The `data-seq` of every confirmed message shown, top to bottom.
+async fn shown_seqs(b: &Browser) -> Result<Vec<i64>> {
+    let v = b
+        .js(
+            "return Array.from(document.querySelectorAll('#messages .msg[data-seq]'))
+               .map(m => Number(m.dataset.seq));",
+            serde_json::json!(null),
+        )
+        .await?;
+    Ok(serde_json::from_value(v)?)
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn groups_paging_members_and_leaving() -> Result<()> {
+    let data = TempDir::new("data");
+    let server = Server::start(data.path(), 0);
+    let base = server.url();
+    let chromedriver = ChromeDriver::start();
+    let run = unique_suffix();
+    let (dana, eric) = (format!("dana_{run}"), format!("eric_{run}"));
+
+    let d = Browser::open(&chromedriver, "dana", 1100, 760).await?;
+    let e = Browser::open(&chromedriver, "eric", 1100, 760).await?;
+    sign_up(&d, &base, &dana).await?;
+    sign_up(&e, &base, &eric).await?;
+    add_contact(&d, &eric).await?;
+
+    // A group with a name and a picked contact.
+    d.click("#tab-new").await?;
+    d.type_into("#group-name", "Release crew").await?;
+    d.click(".group-candidate input").await?;
+    d.click("#create-group").await?;
+    d.wait_text("#conv-title", "Release crew").await?;
+    d.wait_text("#conv-subtitle", "2 members").await?;
+
+    // A long history, sent one after the other.
+    for i in 1..=HISTORY {
+        d.type_into("#composer", &format!("message {i}{ENTER}"))
+            .await?;
+    }
+    d.wait_for("every message confirmed", || async {
+        let seqs = shown_seqs(&d).await?;
+        Ok((seqs.len() == HISTORY && d.count(".msg.pending").await? == 0).then_some(()))
+    })
+    .await?;
+
+    // Eric gets the group live, opens it, sees only the latest page, then scrolls back.
+    e.wait_text(".chat-item .chat-title", "Release crew")
+        .await?;
+    e.wait_text(
+        ".chat-item .chat-preview",
+        &format!("{dana}: message {HISTORY}"),
+    )
+    .await?;
+    e.click(".chat-item").await?;
+    e.wait_for("the newest page", || async {
+        Ok(shown_seqs(&e)
+            .await?
+            .last()
+            .copied()
+            .filter(|s| *s == HISTORY as i64))
+    })
+    .await?;
+    let first_page = shown_seqs(&e).await?;
+    assert!(
+        first_page.len() < HISTORY,
+        "the whole history was loaded at once: {first_page:?}"
+    );
+    e.screenshot("11-group").await?;
+    e.wait_for("the beginning of the history", || async {
+        e.js(
+            "document.getElementById('messages').scrollTop = 0;",
+            serde_json::json!(null),
+        )
+        .await?;
+        Ok((e.count("#history-start").await? > 0).then_some(()))
+    })
+    .await?;
+    let all = shown_seqs(&e).await?;
+    let expected: Vec<i64> = (1..=HISTORY as i64).collect();
+    assert_eq!(all, expected, "every message once, in order");
+
+    // Adding an unknown person fails clearly; leaving removes the group from the list.
+    e.click("#members-toggle").await?;
+    e.wait_present(&format!("#member-list .member[data-username=\"{dana}\"]"))
+        .await?;
+    e.type_into("#add-member-input", &format!("nobody_{run}{ENTER}"))
+        .await?;
+    e.wait_text("#members-panel .form-error", "There is no user called")
+        .await?;
+    e.screenshot("12-members").await?;
+    e.click("#leave-group").await?;
+    e.wait_gone(".chat-item").await?;
+    d.wait_text("#conv-subtitle", "1 member").await?;
+
+    d.quit().await?;
+    e.quit().await?;
+    drop(server);
+    Ok(())
+}
