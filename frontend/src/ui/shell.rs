@@ -4,12 +4,24 @@ use leptos::prelude::*;
 
 use super::conversation::Conversation;
 use super::sidebar::Sidebar;
+use crate::chat_list;
 use crate::store::Store;
 
 #[component]
 pub fn Shell() -> impl IntoView {
     let store = expect_context::<Store>();
     let notice = move || store.notice.get();
+    // Unread messages show in the tab title: "(3) Chat".
+    Effect::new(move |_| {
+        let unread = store.chats.with(|c| chat_list::total_unread(c));
+        let title = if unread > 0 {
+            format!("({unread}) Chat")
+        } else {
+            "Chat".to_owned()
+        };
+        document().set_title(&title);
+    });
+    on_cleanup(|| document().set_title("Chat"));
     view! {
         <div class="shell" class:chat-open=move || store.current.with(Option::is_some)>
             <Sidebar />

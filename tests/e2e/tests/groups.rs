@@ -109,6 +109,37 @@ async fn groups_paging_members_and_leaving() -> Result<()> {
     let expected: Vec<i64> = (1..=HISTORY as i64).collect();
     assert_eq!(all, expected, "every message once, in order");
 
+    // Events of one chat never show in another: Dana looks at her direct chat with Eric while
+    // Eric writes in the group.
+    d.click("#tab-contacts").await?;
+    d.click(&format!(
+        ".contact[data-username=\"{eric}\"] .message-contact"
+    ))
+    .await?;
+    d.wait_text("#conv-title", &eric).await?;
+    e.type_into("#composer", &format!("group only{ENTER}"))
+        .await?;
+    d.click("#tab-chats").await?;
+    d.wait_text(".chat-item.unread .chat-preview", "group only")
+        .await?;
+    d.wait_for("the tab title to count the unread message", || async {
+        let title = d.driver.title().await?;
+        Ok((title == "(1) Chat").then_some(()))
+    })
+    .await?;
+    let direct = d.texts("#messages .msg-text").await?;
+    assert!(
+        !direct
+            .iter()
+            .any(|t| t.contains("group only") || t.starts_with("message ")),
+        "group messages leaked into the direct chat: {direct:?}"
+    );
+    assert_eq!(d.text("#conv-title").await?.as_deref(), Some(eric.as_str()));
+    d.click(".chat-item.unread").await?;
+    d.wait_text("#conv-title", "Release crew").await?;
+    d.wait_text("#messages .msg-text", "group only").await?;
+    d.wait_gone(".chat-item.unread").await?;
+
     // Adding an unknown person fails clearly; leaving removes the group from the list.
     e.click("#members-toggle").await?;
     e.wait_present(&format!("#member-list .member[data-username=\"{dana}\"]"))
@@ -119,7 +150,11 @@ async fn groups_paging_members_and_leaving() -> Result<()> {
         .await?;
     e.screenshot("12-members").await?;
     e.click("#leave-group").await?;
-    e.wait_gone(".chat-item").await?;
+    e.wait_for("the group to leave Eric's list", || async {
+        let titles = e.texts(".chat-item .chat-title").await?;
+        Ok((!titles.iter().any(|t| t == "Release crew")).then_some(()))
+    })
+    .await?;
     d.wait_text("#conv-subtitle", "1 member").await?;
 
     d.quit().await?;
