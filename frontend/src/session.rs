@@ -184,7 +184,15 @@ impl Session {
         } else {
             current
         };
-        match api::refresh(&token).await {
+        let mut result = api::refresh(&token).await;
+        // Two tabs renewing at once: the other one may have just stored a newer token.
+        if result.as_ref().is_err_and(ApiError::is_unauthorized)
+            && remember
+            && let Some(latest) = remembered_refresh_token().filter(|t| *t != token)
+        {
+            result = api::refresh(&latest).await;
+        }
+        match result {
             Ok(auth) => {
                 self.accept(auth, remember);
                 Ok(())
