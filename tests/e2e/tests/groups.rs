@@ -157,6 +157,15 @@ async fn groups_paging_members_and_leaving() -> Result<()> {
     .await?;
     d.wait_text("#conv-subtitle", "1 member").await?;
 
+    // Removing a contact.
+    d.click("#tab-contacts").await?;
+    d.click(&format!(
+        ".contact[data-username=\"{eric}\"] .remove-contact"
+    ))
+    .await?;
+    d.wait_gone(&format!(".contact[data-username=\"{eric}\"]"))
+        .await?;
+
     d.quit().await?;
     e.quit().await?;
     drop(server);
