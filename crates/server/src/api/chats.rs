@@ -23,22 +23,26 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
         .route("/chats/{id}/messages", web::get().to(history));
 }
 
-/// Tells each recipient about the chat as they see it (their own unread count).
+/// Tells each recipient about the chat as they see it (their own unread count). One
+/// recipient's failed rendering is logged and does not keep the others uninformed.
 async fn notify_chat_updated(state: &AppState, chat: Uuid, recipients: Vec<Uuid>) {
     let rendered = with_db(&state.pool, move |c| {
-        recipients
+        Ok(recipients
             .into_iter()
-            .map(|viewer| Ok((viewer, chats::view(c, chat, viewer)?)))
-            .collect::<AppResult<Vec<_>>>()
+            .map(|viewer| (viewer, chats::view(c, chat, viewer)))
+            .collect::<Vec<_>>())
     })
     .await;
     match rendered {
         Ok(views) => {
-            for (viewer, chat) in views {
-                state
-                    .realtime
-                    .broker
-                    .publish(&[viewer], &ServerEvent::ChatUpdated { chat });
+            for (viewer, view) in views {
+                match view {
+                    Ok(chat) => state
+                        .realtime
+                        .broker
+                        .publish(&[viewer], &ServerEvent::ChatUpdated { chat }),
+                    Err(e) => tracing::warn!(error = %e, "chat_updated not sent to one member"),
+                }
             }
         }
         Err(e) => tracing::warn!(error = %e, "chat_updated not sent"),
