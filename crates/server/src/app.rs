@@ -110,7 +110,11 @@ pub async fn run(config: Config) -> Result<(), StartError> {
         ));
     }
     // SQLite has one writer at a time; PostgreSQL commits chats of different shards in parallel.
-    let writer_shards = if target.is_sqlite() { 1 } else { 4 };
+    let writer_shards = match (config.message_writers, target.is_sqlite()) {
+        (Some(n), false) => n.clamp(1, 64),
+        (_, true) => 1,
+        (None, false) => 4,
+    };
     // Each message writer keeps a connection of its own, on top of those for requests.
     let pool_size = config
         .db_pool_size

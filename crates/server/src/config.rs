@@ -62,6 +62,11 @@ pub struct Config {
     #[arg(long, env = "DB_POOL_SIZE")]
     pub db_pool_size: Option<u32>,
 
+    /// Message writer threads (each commits batches for its share of chats). Default: 1 for
+    /// SQLite (one writer at a time anyway), 4 for PostgreSQL.
+    #[arg(long, env = "MESSAGE_WRITERS")]
+    pub message_writers: Option<usize>,
+
     /// Seconds a presence entry lives in Redis without a heartbeat from its instance.
     #[arg(long, env = "PRESENCE_TTL_SECS", default_value_t = 30)]
     pub presence_ttl_secs: u64,
