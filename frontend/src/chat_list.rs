@@ -120,6 +120,8 @@ mod tests {
             last_message: None,
             unread_count: 0,
             last_seq: 0,
+            read_positions: Vec::new(),
+            online_members: Vec::new(),
         }
     }
 

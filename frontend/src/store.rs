@@ -391,6 +391,7 @@ impl Store {
             match api.chats().await {
                 Ok(fresh) => {
                     let me = store.me_untracked();
+                    store.absorb_reads_and_presence(&fresh);
                     store.chats.update(|c| chat_list::replace(c, fresh));
                     store.chats_loaded.set(true);
                     // A chat open in the address bar that is not ours (any more) closes.
@@ -568,10 +569,33 @@ impl Store {
         }
     }
 
+    /// Read positions and members' presence as the server knows them now (events keep them
+    /// current from here), so "seen" markers and online dots survive a reload.
+    fn absorb_reads_and_presence(&self, chats: &[Chat]) {
+        let me = self.me_untracked();
+        self.reads.update(|r| {
+            for chat in chats {
+                let per_chat = r.entry(chat.id).or_default();
+                for read in chat.read_positions.iter().filter(|p| Some(p.user_id) != me) {
+                    let pos = per_chat.entry(read.user_id).or_insert(0);
+                    *pos = (*pos).max(read.seq);
+                }
+            }
+        });
+        self.presence.update(|p| {
+            for chat in chats {
+                for member in &chat.members {
+                    p.insert(member.id, chat.online_members.contains(&member.id));
+                }
+            }
+        });
+    }
+
     fn upsert_chat(&self, chat: Chat) {
         let Some(me) = self.me_untracked() else {
             return;
         };
+        self.absorb_reads_and_presence(std::slice::from_ref(&chat));
         let id = chat.id;
         let mut member = true;
         self.chats

@@ -10,6 +10,6 @@ pub mod time;
 pub mod ws;
 
 pub use error::{ErrorBody, ErrorCode, ErrorDetail};
-pub use model::{Chat, ChatKind, Message, User};
+pub use model::{Chat, ChatKind, Message, ReadPosition, User};
 pub use rest::*;
 pub use ws::{ClientCommand, ServerEvent};

@@ -63,4 +63,19 @@ pub struct Chat {
     /// Messages from others after the caller's read position (tombstones excluded).
     pub unread_count: i64,
     pub last_seq: i64,
+    /// Added to the contract: how far each member has read (`mark_read`), so "seen" markers
+    /// survive a reload; `read` events update it live.
+    #[serde(default)]
+    pub read_positions: Vec<ReadPosition>,
+    /// Added to the contract: the members with a socket open right now, on any instance;
+    /// `presence` events update it live.
+    #[serde(default)]
+    pub online_members: Vec<Uuid>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub struct ReadPosition {
+    pub user_id: Uuid,
+    /// The last seq this member marked read (0: nothing yet).
+    pub seq: i64,
 }

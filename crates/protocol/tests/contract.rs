@@ -5,11 +5,32 @@ use chat_protocol::*;
 use serde::{Serialize, de::DeserializeOwned};
 use serde_json::{Value, json};
 
+/// Every field of `want` is in `got` with the same value (the server may add fields).
+fn assert_contains(got: &Value, want: &Value, path: &str) {
+    match (got, want) {
+        (Value::Object(got), Value::Object(want)) => {
+            for (key, value) in want {
+                let inner = got
+                    .get(key)
+                    .unwrap_or_else(|| panic!("{path}.{key} missing in {got:?}"));
+                assert_contains(inner, value, &format!("{path}.{key}"));
+            }
+        }
+        (Value::Array(got), Value::Array(want)) => {
+            assert_eq!(got.len(), want.len(), "{path} length");
+            for (i, (g, w)) in got.iter().zip(want).enumerate() {
+                assert_contains(g, w, &format!("{path}[{i}]"));
+            }
+        }
+        _ => assert_eq!(got, want, "{path}"),
+    }
+}
+
 fn round_trip<T: Serialize + DeserializeOwned + std::fmt::Debug + PartialEq>(wire: Value) -> T {
     let parsed: T = serde_json::from_value(wire.clone())
         .unwrap_or_else(|e| panic!("contract JSON must parse: {e}\n{wire}"));
     let back = serde_json::to_value(&parsed).expect("serializes");
-    assert_eq!(back, wire, "serialized form must equal the contract's");
+    assert_contains(&back, &wire, "$");
     parsed
 }
 
@@ -49,6 +70,18 @@ fn shared_objects() {
     direct["name"] = Value::Null;
     direct["last_message"] = Value::Null;
     round_trip::<Chat>(direct);
+}
+
+#[test]
+fn chats_carry_read_positions_and_online_members_beyond_the_contract() {
+    let plain: Chat = round_trip(chat());
+    assert!(plain.read_positions.is_empty() && plain.online_members.is_empty());
+    let mut extended = chat();
+    extended["read_positions"] = json!([{"user_id": UID, "seq": 7}]);
+    extended["online_members"] = json!([UID]);
+    let parsed: Chat = serde_json::from_value(extended.clone()).unwrap();
+    assert_eq!(parsed.read_positions[0].seq, 7);
+    assert_eq!(serde_json::to_value(&parsed).unwrap(), extended);
 }
 
 #[test]

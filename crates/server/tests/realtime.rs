@@ -603,6 +603,18 @@ async fn read_receipts_drive_unread_counts(backend: Backend) {
     assert_eq!(seq, 3);
     let chats: Vec<Chat> = bob.get_ok("/api/chats").await;
     assert_eq!(chats[0].unread_count, 0);
+    // Read positions survive a reload: they come with the chat, for every member.
+    let seen_by_alice: Chat = alice.get_ok(&format!("/api/chats/{}", chat.id)).await;
+    let bob_read = seen_by_alice
+        .read_positions
+        .iter()
+        .find(|r| r.user_id == b.user.id);
+    assert_eq!(bob_read.map(|r| r.seq), Some(3));
+    let alice_read = seen_by_alice
+        .read_positions
+        .iter()
+        .find(|r| r.user_id == a.user.id);
+    assert_eq!(alice_read.map(|r| r.seq), Some(0));
 }
 
 async fn presence_follows_first_open_and_last_close(backend: Backend) {
@@ -622,8 +634,20 @@ async fn presence_follows_first_open_and_last_close(backend: Backend) {
         _ => None,
     };
 
+    let shared = alice.create_chat(&[&c.user], None).await;
+    assert!(
+        shared.online_members.contains(&a.user.id),
+        "{:?}",
+        shared.online_members
+    );
+    assert!(!shared.online_members.contains(&c.user.id));
     let first = server.socket(&c.access_token).await;
     assert_eq!(sa.wait_for(presence).await, (c.user.id, true));
+    let seen: Chat = alice.get_ok(&format!("/api/chats/{}", shared.id)).await;
+    assert!(
+        seen.online_members.contains(&c.user.id),
+        "members' presence comes with the chat"
+    );
     let contacts: Vec<chat_protocol::Contact> = alice.get_ok("/api/contacts").await;
     assert!(contacts[0].online);
     let second = server.socket(&c.access_token).await;

@@ -1,6 +1,6 @@
 use actix_web::{HttpResponse, web};
 use chat_protocol::limits::check_group_name;
-use chat_protocol::{AddMemberRequest, CreateChatRequest, HistoryQuery, ServerEvent};
+use chat_protocol::{AddMemberRequest, Chat, CreateChatRequest, HistoryQuery, ServerEvent};
 use uuid::Uuid;
 
 use crate::app::AppState;
@@ -23,6 +23,30 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
         .route("/chats/{id}/messages", web::get().to(history));
 }
 
+/// Fills in which members of these chats are online (presence lives outside the database).
+async fn with_presence(state: &AppState, chats: &mut [Chat]) {
+    let mut everyone: Vec<Uuid> = chats
+        .iter()
+        .flat_map(|c| c.members.iter().map(|m| m.id))
+        .collect();
+    everyone.sort_unstable();
+    everyone.dedup();
+    let online = state.realtime.presence.online(&everyone).await;
+    let online: std::collections::HashSet<Uuid> = everyone
+        .into_iter()
+        .zip(online)
+        .filter_map(|(id, on)| on.then_some(id))
+        .collect();
+    for chat in chats {
+        chat.online_members = chat
+            .members
+            .iter()
+            .map(|m| m.id)
+            .filter(|id| online.contains(id))
+            .collect();
+    }
+}
+
 /// Tells each recipient about the chat as they see it (their own unread count). One
 /// recipient's failed rendering is logged and does not keep the others uninformed.
 async fn notify_chat_updated(state: &AppState, chat: Uuid, recipients: Vec<Uuid>) {
@@ -37,10 +61,13 @@ async fn notify_chat_updated(state: &AppState, chat: Uuid, recipients: Vec<Uuid>
         Ok(views) => {
             for (viewer, view) in views {
                 match view {
-                    Ok(chat) => state
-                        .realtime
-                        .broker
-                        .publish(&[viewer], &ServerEvent::ChatUpdated { chat }),
+                    Ok(mut chat) => {
+                        with_presence(state, std::slice::from_mut(&mut chat)).await;
+                        state
+                            .realtime
+                            .broker
+                            .publish(&[viewer], &ServerEvent::ChatUpdated { chat })
+                    }
                     Err(e) => tracing::warn!(error = %e, "chat_updated not sent to one member"),
                 }
             }
@@ -50,7 +77,8 @@ async fn notify_chat_updated(state: &AppState, chat: Uuid, recipients: Vec<Uuid>
 }
 
 async fn list(state: web::Data<AppState>, caller: AuthUser) -> AppResult<HttpResponse> {
-    let all = with_db(&state.pool, move |c| chats::list(c, caller.id)).await?;
+    let mut all = with_db(&state.pool, move |c| chats::list(c, caller.id)).await?;
+    with_presence(&state, &mut all).await;
     Ok(HttpResponse::Ok().json(all))
 }
 
@@ -73,8 +101,9 @@ async fn create(
     let me = caller.id;
     if members.len() == 1 && name.is_none() {
         let other = members[0].clone();
-        let (chat, created) =
+        let (mut chat, created) =
             with_db(&state.pool, move |c| chats::open_direct(c, me, &other)).await?;
+        with_presence(&state, std::slice::from_mut(&mut chat)).await;
         if !created {
             return Ok(HttpResponse::Ok().json(chat));
         }
@@ -84,10 +113,11 @@ async fn create(
     }
     let name = name.ok_or_else(|| AppError::Validation("a group chat needs a name".into()))?;
     check_group_name(&name).map_err(AppError::Validation)?;
-    let chat = with_db(&state.pool, move |c| {
+    let mut chat = with_db(&state.pool, move |c| {
         chats::create_group(c, me, &members, &name)
     })
     .await?;
+    with_presence(&state, std::slice::from_mut(&mut chat)).await;
     let everyone = chat.members.iter().map(|m| m.id).collect();
     notify_chat_updated(&state, chat.id, everyone).await;
     Ok(HttpResponse::Created().json(chat))
@@ -99,7 +129,8 @@ async fn get(
     path: web::Path<Uuid>,
 ) -> AppResult<HttpResponse> {
     let chat = path.into_inner();
-    let found = with_db(&state.pool, move |c| chats::get(c, chat, caller.id)).await?;
+    let mut found = with_db(&state.pool, move |c| chats::get(c, chat, caller.id)).await?;
+    with_presence(&state, std::slice::from_mut(&mut found)).await;
     Ok(HttpResponse::Ok().json(found))
 }
 
@@ -111,10 +142,11 @@ async fn add_member(
 ) -> AppResult<HttpResponse> {
     let chat = path.into_inner();
     let username = body.into_inner().username;
-    let updated = with_db(&state.pool, move |c| {
+    let mut updated = with_db(&state.pool, move |c| {
         chats::add_member(c, chat, caller.id, &username)
     })
     .await?;
+    with_presence(&state, std::slice::from_mut(&mut updated)).await;
     let everyone = updated.members.iter().map(|m| m.id).collect();
     notify_chat_updated(&state, chat, everyone).await;
     Ok(HttpResponse::Created().json(updated))

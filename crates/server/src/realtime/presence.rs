@@ -78,11 +78,19 @@ impl Presence {
         self.shared.as_ref().map(RedisPresence::heartbeat_interval)
     }
 
-    /// A socket of `user` opened; true when the user just came online.
-    pub async fn opened(&self, user: Uuid) -> bool {
-        if !self.local.change(user, true) {
-            return false;
-        }
+    /// Counts a socket of `user` on this instance, at once; true when it is the first here.
+    pub fn opened_here(&self, user: Uuid) -> bool {
+        self.local.change(user, true)
+    }
+
+    /// Uncounts a socket of `user`; true when it was the last one here.
+    pub fn closed_here(&self, user: Uuid) -> bool {
+        self.local.change(user, false)
+    }
+
+    /// After this instance's first socket of `user`: true when the user just came online
+    /// everywhere (always, without Redis).
+    pub async fn came_online(&self, user: Uuid) -> bool {
         match &self.shared {
             None => true,
             Some(shared) => shared.opened(user).await.unwrap_or_else(|e| {
@@ -92,11 +100,9 @@ impl Presence {
         }
     }
 
-    /// A socket of `user` closed; true when the user just went offline.
-    pub async fn closed(&self, user: Uuid) -> bool {
-        if !self.local.change(user, false) {
-            return false;
-        }
+    /// After this instance's last socket of `user` closed: true when the user is now offline
+    /// everywhere.
+    pub async fn went_offline(&self, user: Uuid) -> bool {
         match &self.shared {
             None => true,
             Some(shared) => shared.closed(user).await.unwrap_or_else(|e| {
@@ -144,12 +150,12 @@ mod tests {
     async fn first_open_and_last_close() {
         let presence = Presence::local();
         let user = Uuid::new_v4();
-        assert!(presence.opened(user).await);
-        assert!(!presence.opened(user).await);
+        assert!(presence.opened_here(user) && presence.came_online(user).await);
+        assert!(!presence.opened_here(user));
         assert_eq!(presence.online(&[user]).await, vec![true]);
-        assert!(!presence.closed(user).await);
-        assert!(presence.closed(user).await);
+        assert!(!presence.closed_here(user));
+        assert!(presence.closed_here(user) && presence.went_offline(user).await);
         assert_eq!(presence.online(&[user]).await, vec![false]);
-        assert!(!presence.closed(user).await, "extra close is harmless");
+        assert!(!presence.closed_here(user), "extra close is harmless");
     }
 }

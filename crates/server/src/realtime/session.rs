@@ -55,15 +55,26 @@ pub async fn route(
     Ok(response)
 }
 
-/// Records a socket opening or closing and, when that changes the user's presence, announces
-/// it. Runs detached: a socket must not wait on it, and it must happen even when the socket's
-/// task is gone.
+/// Counts a socket opening or closing at once (so requests right after `ready` see it) and,
+/// when that was the first or last socket here, settles the global change and announces it.
+/// The announcing part runs detached: a socket must not wait on it, and it must happen even
+/// when the socket's task is gone.
 fn record_presence(state: Arc<AppState>, user: Uuid, opened: bool) {
+    let presence = &state.realtime.presence;
+    let edge = if opened {
+        presence.opened_here(user)
+    } else {
+        presence.closed_here(user)
+    };
+    if !edge {
+        return;
+    }
     actix_web::rt::spawn(async move {
+        let presence = &state.realtime.presence;
         let changed = if opened {
-            state.realtime.presence.opened(user).await
+            presence.came_online(user).await
         } else {
-            state.realtime.presence.closed(user).await
+            presence.went_offline(user).await
         };
         if changed {
             announce_presence(&state, user, opened).await;

@@ -1,7 +1,7 @@
 //! Chats and their membership. Every read takes the viewer and answers `NotFound` when the viewer
 //! is not a member, so a chat's existence never leaks to outsiders.
 
-use chat_protocol::{Chat, ChatKind, User};
+use chat_protocol::{Chat, ChatKind, ReadPosition, User};
 use diesel::prelude::*;
 use uuid::Uuid;
 
@@ -49,14 +49,25 @@ pub fn member_ids(conn: &mut AnyConnection, chat: Uuid) -> AppResult<Vec<Uuid>> 
     ids.iter().map(|id| parse_id(id)).collect()
 }
 
-fn members(conn: &mut AnyConnection, chat: &str) -> AppResult<Vec<User>> {
-    let rows: Vec<(String, String)> = chat_members::table
+/// The members, in joining order, and how far each has read.
+fn members(conn: &mut AnyConnection, chat: &str) -> AppResult<(Vec<User>, Vec<ReadPosition>)> {
+    let rows: Vec<(String, String, i64)> = chat_members::table
         .inner_join(users::table)
         .filter(chat_members::chat_id.eq(chat))
         .order((chat_members::joined_at.asc(), users::username_lower.asc()))
-        .select((users::id, users::username))
+        .select((users::id, users::username, chat_members::last_read_seq))
         .load(conn)?;
-    rows.iter().map(|(id, name)| to_user(id, name)).collect()
+    let mut users = Vec::with_capacity(rows.len());
+    let mut reads = Vec::with_capacity(rows.len());
+    for (id, name, seq) in &rows {
+        let user = to_user(id, name)?;
+        reads.push(ReadPosition {
+            user_id: user.id,
+            seq: *seq,
+        });
+        users.push(user);
+    }
+    Ok((users, reads))
 }
 
 /// The wire `Chat` as `viewer` sees it (their unread count). The viewer must be a member.
@@ -82,16 +93,20 @@ fn render(conn: &mut AnyConnection, row: &ChatRow, viewer: Uuid) -> AppResult<Ch
         .select((messages_t::all_columns, users::username))
         .first(conn)
         .optional()?;
+    let (members, read_positions) = members(conn, &row.id)?;
     Ok(Chat {
         id: parse_id(&row.id)?,
         kind: ChatKind::parse(&row.kind)
             .ok_or_else(|| AppError::internal(format!("stored chat kind {:?}", row.kind)))?,
         name: row.name.clone(),
-        members: members(conn, &row.id)?,
+        members,
         created_at: to_utc(row.created_at),
         last_message: last.map(|(m, name)| m.into_message(&name)).transpose()?,
         unread_count,
         last_seq: row.last_seq,
+        read_positions,
+        // Presence is not in the database: the API fills it in (`api::chats::with_presence`).
+        online_members: Vec::new(),
     })
 }
 
