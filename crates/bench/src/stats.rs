@@ -10,11 +10,21 @@ pub fn histogram() -> Histogram<u64> {
     Histogram::new_with_bounds(1, 100_000_000, 3).expect("valid bounds")
 }
 
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+enum Seen {
+    #[default]
+    Not,
+    /// Through a history page after a reconnect.
+    Recovered,
+    /// As a live event.
+    Live,
+}
+
 /// One receiving socket's record.
 pub struct Receipts {
     pub latency_us: Histogram<u64>,
-    /// Per sender: flags of message numbers seen, and the highest number seen so far.
-    seen: HashMap<usize, (Vec<bool>, Option<u64>)>,
+    /// Per sender: how each message number arrived (see `Seen`), and the highest number so far.
+    seen: HashMap<usize, (Vec<Seen>, Option<u64>)>,
     last_seq: HashMap<String, i64>,
     pub delivered: u64,
     pub duplicated: u64,
@@ -48,17 +58,24 @@ impl Receipts {
         let (flags, highest) = self.seen.entry(sender).or_default();
         let index = counter as usize;
         if flags.len() <= index {
-            flags.resize(index + 1, false);
+            flags.resize(index + 1, Seen::Not);
         }
-        if flags[index] {
-            // A resuming client's page overlaps what arrived live on its new socket; only a
-            // second live delivery is a duplicate.
-            if latency_us.is_some() {
+        let live = latency_us.is_some();
+        match flags[index] {
+            Seen::Not => {}
+            // A resuming client's page and the live events on its new socket overlap (either
+            // may come first; clients dedupe by id): only a second live delivery is a duplicate.
+            Seen::Live if live => {
                 self.duplicated += 1;
+                return;
             }
-            return;
+            Seen::Recovered if live => {
+                flags[index] = Seen::Live;
+                return;
+            }
+            Seen::Live | Seen::Recovered => return,
         }
-        flags[index] = true;
+        flags[index] = if live { Seen::Live } else { Seen::Recovered };
         self.delivered += 1;
         if highest.is_some_and(|h| counter < h) && latency_us.is_some() {
             self.out_of_order += 1;
