@@ -15,7 +15,7 @@ use uuid::Uuid;
 use super::broker::Broker;
 use diesel::r2d2::R2D2Connection;
 
-use crate::db::{Pool, PooledConnection};
+use crate::db::{AnyConnection, Pool, PooledConnection};
 use crate::error::{AppError, AppResult};
 use crate::metrics::Metrics;
 use crate::store::messages::{self, BatchOutcome, NewPost, PostOutcome};
@@ -168,24 +168,33 @@ fn store(
         Ok(outcomes) => posts
             .iter()
             .zip(outcomes)
-            .map(|(post, outcome)| match outcome {
-                BatchOutcome::Stored(delivery) => Ok(PostOutcome::Stored(delivery)),
-                BatchOutcome::NotFound => Err(AppError::NotFound("no such chat")),
-                BatchOutcome::Duplicate => {
-                    messages::stored_retry(conn, post.sender.id, post.client_id)
-                        .map(PostOutcome::Duplicate)
-                }
-            })
+            .map(|(post, outcome)| resolve(conn, post, outcome))
             .collect(),
+        Err(batch_error) if posts.len() == 1 => vec![Err(batch_error)],
         Err(batch_error) => {
-            if posts.len() == 1 {
-                return vec![Err(batch_error)];
-            }
             tracing::debug!(error = %batch_error, "batch failed; storing one by one");
             posts
                 .iter()
-                .map(|p| messages::post(conn, p.chat, &p.sender, &p.content, p.client_id))
+                .map(|post| {
+                    let mut outcome = messages::post_batch(conn, std::slice::from_ref(post))?;
+                    resolve(conn, post, outcome.remove(0))
+                })
                 .collect()
+        }
+    }
+}
+
+/// What a message's sender hears back for its outcome in a batch.
+fn resolve(
+    conn: &mut AnyConnection,
+    post: &NewPost,
+    outcome: BatchOutcome,
+) -> AppResult<PostOutcome> {
+    match outcome {
+        BatchOutcome::Stored(delivery) => Ok(PostOutcome::Stored(delivery)),
+        BatchOutcome::NotFound => Err(AppError::NotFound("no such chat")),
+        BatchOutcome::Duplicate => {
+            messages::stored_retry(conn, post.sender.id, post.client_id).map(PostOutcome::Duplicate)
         }
     }
 }

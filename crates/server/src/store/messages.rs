@@ -7,7 +7,7 @@ use diesel::prelude::*;
 use uuid::Uuid;
 
 use super::chats::{member_ids, require_member};
-use super::{is_unique_violation, now, parse_id, to_utc, write_tx};
+use super::{now, parse_id, to_utc, write_tx};
 use crate::db::AnyConnection;
 use crate::db::schema::{chat_members, chats, messages, users};
 use crate::error::{AppError, AppResult};
@@ -59,33 +59,13 @@ pub struct Delivery {
     pub members: Vec<Uuid>,
 }
 
+/// What storing one message came to, for its sender.
 #[derive(Debug)]
 pub enum PostOutcome {
     /// Newly stored; fan out to `members`.
     Stored(Delivery),
     /// The sender's `client_id` was already stored: answer the sender with that message only.
     Duplicate(Message),
-}
-
-enum PostError {
-    Duplicate,
-    App(AppError),
-}
-
-impl From<diesel::result::Error> for PostError {
-    fn from(e: diesel::result::Error) -> Self {
-        if is_unique_violation(&e) {
-            Self::Duplicate
-        } else {
-            Self::App(e.into())
-        }
-    }
-}
-
-impl From<AppError> for PostError {
-    fn from(e: AppError) -> Self {
-        Self::App(e)
-    }
 }
 
 fn by_client_id(
@@ -101,76 +81,6 @@ fn by_client_id(
         .first(conn)
         .optional()?;
     row.map(|(m, name)| m.into_message(&name)).transpose()
-}
-
-/// Stores a message. The seq is taken from the chat row in the same transaction that inserts
-/// the message, so it is gapless and unique however many writers (or instances) race; a
-/// membership check guards the same statement.
-pub fn post(
-    conn: &mut AnyConnection,
-    chat: Uuid,
-    sender: &User,
-    content: &str,
-    client_id: Uuid,
-) -> AppResult<PostOutcome> {
-    let stored = write_tx(conn, |c| -> Result<Delivery, PostError> {
-        let chat_key = chat.to_string();
-        let sender_key = sender.id.to_string();
-        let at = now();
-        let is_member = chat_members::table
-            .filter(chat_members::chat_id.eq(&chat_key))
-            .filter(chat_members::user_id.eq(&sender_key));
-        // Locks the chat row (PostgreSQL) until commit: concurrent senders queue here.
-        let seq: Option<i64> = diesel::update(
-            chats::table
-                .filter(chats::id.eq(&chat_key))
-                .filter(diesel::dsl::exists(is_member)),
-        )
-        .set((
-            chats::last_seq.eq(chats::last_seq + 1),
-            chats::last_activity_at.eq(at),
-        ))
-        .returning(chats::last_seq)
-        .get_result(c)
-        .optional()
-        .map_err(|e| PostError::App(e.into()))?;
-        let seq = seq.ok_or(AppError::NotFound("no such chat"))?;
-        let already: bool = diesel::select(diesel::dsl::exists(
-            messages::table
-                .filter(messages::sender_id.eq(&sender_key))
-                .filter(messages::client_id.eq(client_id.to_string())),
-        ))
-        .get_result(c)
-        .map_err(|e| PostError::App(e.into()))?;
-        if already {
-            // Rolls back the seq increment.
-            return Err(PostError::Duplicate);
-        }
-        let row: MessageRow = diesel::insert_into(messages::table)
-            .values((
-                messages::chat_id.eq(&chat_key),
-                messages::seq.eq(seq),
-                messages::sender_id.eq(&sender_key),
-                messages::content.eq(content),
-                messages::client_id.eq(client_id.to_string()),
-                messages::created_at.eq(at),
-                messages::deleted.eq(false),
-            ))
-            .returning(messages::all_columns)
-            .get_result(c)?;
-        Ok(Delivery {
-            message: row.into_message(&sender.username)?,
-            members: member_ids(c, chat)?,
-        })
-    });
-    match stored {
-        Ok(delivery) => Ok(PostOutcome::Stored(delivery)),
-        // Either found before inserting, or a concurrent retry won the unique index.
-        Err(PostError::Duplicate) => by_client_id(conn, sender.id, client_id)?
-            .map(PostOutcome::Duplicate)
-            .ok_or(AppError::internal("duplicate client_id vanished")),
-        Err(PostError::App(e)) => Err(e),
-    }
 }
 
 /// One message waiting in a batch.
@@ -192,8 +102,10 @@ pub enum BatchOutcome {
     NotFound,
 }
 
-/// Stores a batch of messages in one transaction (one commit, one fsync). Each message gets its
-/// seq exactly as [`post`] would give it; a message that cannot be stored leaves no trace.
+/// Stores a batch of messages in one transaction (one commit, one fsync). Each message takes
+/// the next seq of its chat from the chat row, in this same transaction, so seqs are gapless
+/// and unique however many writers (or instances) race; the same statement checks that the
+/// sender is a member. A message that cannot be stored leaves no trace.
 /// An error means nothing of the batch was stored.
 pub fn post_batch(conn: &mut AnyConnection, batch: &[NewPost]) -> AppResult<Vec<BatchOutcome>> {
     let at = now();
