@@ -4,6 +4,8 @@ use hdrhistogram::Histogram;
 use serde::Serialize;
 use serde_json::Value;
 
+use crate::stats::Receipts;
+
 #[derive(Debug, Default, Serialize)]
 pub struct Percentiles {
     pub p50: f64,
@@ -53,6 +55,32 @@ pub struct Report {
 }
 
 impl Report {
+    /// A delivery run's report: `expected` deliveries against what the receivers recorded,
+    /// over `active_s` seconds (the run's start to its last delivery).
+    pub fn deliveries(
+        scenario: &str,
+        params: Value,
+        sent: u64,
+        expected: u64,
+        received: &Receipts,
+        active_s: f64,
+    ) -> Self {
+        Self {
+            scenario: scenario.into(),
+            params,
+            duration_s: active_s,
+            sent,
+            expected,
+            delivered: received.delivered,
+            lost: expected.saturating_sub(received.delivered),
+            duplicated: received.duplicated,
+            out_of_order: received.out_of_order,
+            per_second: received.delivered as f64 / active_s.max(1e-9),
+            latency_ms: Percentiles::from_us(&received.latency_us),
+            ..Self::default()
+        }
+    }
+
     pub fn errors_found(&self) -> bool {
         self.lost + self.duplicated + self.out_of_order > 0
     }

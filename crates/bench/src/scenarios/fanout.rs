@@ -15,7 +15,7 @@ use uuid::Uuid;
 use super::{Live, connect_all, progress, settle};
 use crate::BenchError;
 use crate::client::{self, Reader, Writer};
-use crate::report::{Percentiles, Report};
+use crate::report::Report;
 use crate::setup::Context;
 use crate::stats::Receipts;
 
@@ -193,22 +193,12 @@ pub async fn run(ctx: &Context, args: Args) -> Result<Report, BenchError> {
     }
     drop(keep_writers);
     let active_s = live.last_delivery_ns.load(Ordering::Relaxed) as f64 / 1e9;
-    Ok(Report {
-        scenario: "fanout".into(),
-        params: json!({
-            "rooms": args.rooms, "members": args.members, "senders": args.senders,
-            "window": if closed_loop { Some(args.window) } else { None },
-            "rate": args.rate, "messages": args.messages, "duration": args.duration,
-        }),
-        duration_s: active_s,
-        sent,
-        expected,
-        delivered: all.delivered,
-        lost: expected.saturating_sub(all.delivered),
-        duplicated: all.duplicated,
-        out_of_order: all.out_of_order,
-        per_second: all.delivered as f64 / active_s.max(1e-9),
-        latency_ms: Percentiles::from_us(&all.latency_us),
-        ..Report::default()
-    })
+    let params = json!({
+        "rooms": args.rooms, "members": args.members, "senders": args.senders,
+        "window": if closed_loop { Some(args.window) } else { None },
+        "rate": args.rate, "messages": args.messages, "duration": args.duration,
+    });
+    Ok(Report::deliveries(
+        "fanout", params, sent, expected, &all, active_s,
+    ))
 }

@@ -15,7 +15,7 @@ use uuid::Uuid;
 use super::{Live, connect_all, progress, settle};
 use crate::BenchError;
 use crate::client;
-use crate::report::{Percentiles, Report};
+use crate::report::Report;
 use crate::setup::{BenchUser, Context};
 use crate::stats::Receipts;
 
@@ -241,19 +241,9 @@ pub async fn run(ctx: &Context, args: Args) -> Result<Report, BenchError> {
     let mut extra = serde_json::Map::new();
     extra.insert("reconnects".into(), json!(reconnects));
     extra.insert("idle_sockets".into(), json!(args.idle));
+    let params = json!({"idle": args.idle, "rooms": args.rooms, "members": args.members, "rate": args.rate, "churn": args.churn, "duration": args.duration});
     Ok(Report {
-        scenario: "mixed".into(),
-        params: json!({"idle": args.idle, "rooms": args.rooms, "members": args.members, "rate": args.rate, "churn": args.churn, "duration": args.duration}),
-        duration_s: active_s,
-        sent,
-        expected,
-        delivered: all.delivered,
-        lost: expected.saturating_sub(all.delivered),
-        duplicated: all.duplicated,
-        out_of_order: all.out_of_order,
-        per_second: all.delivered as f64 / active_s.max(1e-9),
-        latency_ms: Percentiles::from_us(&all.latency_us),
         extra,
-        ..Report::default()
+        ..Report::deliveries("mixed", params, sent, expected, &all, active_s)
     })
 }

@@ -230,16 +230,7 @@ impl Hub {
         self.deliver(&users, payload);
     }
 
-    /// Users with at least one socket here.
-    pub fn local_users(&self) -> Vec<Uuid> {
-        self.by_user
-            .read()
-            .unwrap_or_else(|p| p.into_inner())
-            .keys()
-            .copied()
-            .collect()
-    }
-
+    #[cfg(test)]
     pub fn socket_count(&self) -> usize {
         self.by_user
             .read()
