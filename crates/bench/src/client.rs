@@ -19,21 +19,21 @@ use crate::{BenchError, Target};
 
 const CONNECT_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(10);
 
-pub type Reader = SplitStream<WebSocketStream<TcpStream>>;
+pub(crate) type Reader = SplitStream<WebSocketStream<TcpStream>>;
 
 /// Sends frames for a socket; a background task writes them, flushing once per burst.
 #[derive(Clone)]
-pub struct Writer(mpsc::UnboundedSender<Frame>);
+pub(crate) struct Writer(mpsc::UnboundedSender<Frame>);
 
 impl Writer {
-    pub fn command(&self, command: &ClientCommand) -> bool {
+    pub(crate) fn command(&self, command: &ClientCommand) -> bool {
         match serde_json::to_string(command) {
             Ok(text) => self.0.send(Frame::text(text)).is_ok(),
             Err(_) => false,
         }
     }
 
-    pub fn close(&self) {
+    pub(crate) fn close(&self) {
         let _ = self.0.send(Frame::Close(None));
     }
 }
@@ -45,7 +45,7 @@ fn small_buffers() -> WebSocketConfig {
         .write_buffer_size(0)
 }
 
-pub async fn connect(
+pub(crate) async fn connect(
     target: &Target,
     token: &str,
     source: Option<IpAddr>,
@@ -90,7 +90,7 @@ pub async fn connect(
 }
 
 #[derive(Debug, Deserialize)]
-pub struct Event<'a> {
+pub(crate) struct Event<'a> {
     #[serde(rename = "type", borrow)]
     pub kind: &'a str,
     #[serde(borrow)]
@@ -102,7 +102,7 @@ pub struct Event<'a> {
 }
 
 #[derive(Debug, Deserialize)]
-pub struct EventMessage<'a> {
+pub(crate) struct EventMessage<'a> {
     #[serde(borrow)]
     pub chat_id: &'a str,
     pub seq: Option<i64>,
@@ -111,7 +111,7 @@ pub struct EventMessage<'a> {
 }
 
 #[derive(Debug, Deserialize)]
-pub struct MessageSeq {
+pub(crate) struct MessageSeq {
     pub seq: Option<i64>,
     #[serde(default)]
     pub content: Option<String>,
@@ -119,12 +119,14 @@ pub struct MessageSeq {
     _rest: Option<IgnoredAny>,
 }
 
-pub fn parse(text: &str) -> Option<Event<'_>> {
+pub(crate) fn parse(text: &str) -> Option<Event<'_>> {
     serde_json::from_str(text).ok()
 }
 
 /// Reads the next text frame; `None` when the socket ended.
-pub async fn next_text(reader: &mut Reader) -> Option<tokio_tungstenite::tungstenite::Utf8Bytes> {
+pub(crate) async fn next_text(
+    reader: &mut Reader,
+) -> Option<tokio_tungstenite::tungstenite::Utf8Bytes> {
     loop {
         match reader.next().await? {
             Ok(Frame::Text(text)) => return Some(text),
@@ -136,11 +138,11 @@ pub async fn next_text(reader: &mut Reader) -> Option<tokio_tungstenite::tungste
 
 /// The bench's message body: who sent it, its number from that sender, and when (ns since the
 /// run's start), so receivers can measure latency and check loss, duplicates and order.
-pub fn body(sender: usize, counter: u64, sent_ns: u64) -> String {
+pub(crate) fn body(sender: usize, counter: u64, sent_ns: u64) -> String {
     format!("b:{sender}:{counter}:{sent_ns}")
 }
 
-pub fn parse_body(content: &str) -> Option<(usize, u64, u64)> {
+pub(crate) fn parse_body(content: &str) -> Option<(usize, u64, u64)> {
     let mut parts = content.strip_prefix("b:")?.split(':');
     Some((
         parts.next()?.parse().ok()?,

@@ -7,7 +7,7 @@ use serde_json::Value;
 use crate::stats::Receipts;
 
 #[derive(Debug, Default, Serialize)]
-pub struct Percentiles {
+pub(crate) struct Percentiles {
     pub p50: f64,
     pub p90: f64,
     pub p99: f64,
@@ -19,7 +19,7 @@ pub struct Percentiles {
 
 impl Percentiles {
     /// From a histogram of microseconds, in milliseconds.
-    pub fn from_us(h: &Histogram<u64>) -> Option<Self> {
+    pub(crate) fn from_us(h: &Histogram<u64>) -> Option<Self> {
         if h.is_empty() {
             return None;
         }
@@ -37,7 +37,7 @@ impl Percentiles {
 }
 
 #[derive(Debug, Default, Serialize)]
-pub struct Report {
+pub(crate) struct Report {
     pub label: String,
     pub scenario: String,
     pub params: Value,
@@ -57,7 +57,7 @@ pub struct Report {
 impl Report {
     /// A delivery run's report: `expected` deliveries against what the receivers recorded,
     /// over `active_s` seconds (the run's start to its last delivery).
-    pub fn deliveries(
+    pub(crate) fn deliveries(
         scenario: &str,
         params: Value,
         sent: u64,
@@ -81,11 +81,11 @@ impl Report {
         }
     }
 
-    pub fn errors_found(&self) -> bool {
+    pub(crate) fn errors_found(&self) -> bool {
         self.lost + self.duplicated + self.out_of_order > 0
     }
 
-    pub fn print(&self, json: bool) {
+    pub(crate) fn print(&self, json: bool) {
         if json {
             println!("{}", serde_json::to_string(self).unwrap_or_default());
             return;

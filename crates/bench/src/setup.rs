@@ -10,7 +10,7 @@ use serde_json::Value;
 
 use crate::{BenchError, Target};
 
-pub struct Context {
+pub(crate) struct Context {
     pub target: Target,
     /// Instances sockets connect to, round-robin (just `target` for one instance).
     pub sockets_to: Vec<Target>,
@@ -19,7 +19,7 @@ pub struct Context {
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
-pub struct BenchUser {
+pub(crate) struct BenchUser {
     pub username: String,
     pub token: String,
     /// Kept as JSON: the baseline server uses integers, the chat server UUIDs.
@@ -57,12 +57,12 @@ const PASSWORD: &str = "bench-password-1";
 
 impl Context {
     /// The instance the `n`-th socket of a run connects to.
-    pub fn socket_target(&self, n: usize) -> &Target {
+    pub(crate) fn socket_target(&self, n: usize) -> &Target {
         &self.sockets_to[n % self.sockets_to.len()]
     }
 
     /// At least `count` users with working tokens, reusing the users file when it can.
-    pub async fn users(&self, count: usize) -> Result<Vec<BenchUser>, BenchError> {
+    pub(crate) async fn users(&self, count: usize) -> Result<Vec<BenchUser>, BenchError> {
         let cached: Option<UsersFile> = std::fs::read(&self.users_file)
             .ok()
             .and_then(|bytes| serde_json::from_slice(&bytes).ok());
@@ -161,7 +161,11 @@ impl Context {
     }
 
     /// Creates a group of `members[0]` with the others; returns its id.
-    pub async fn room(&self, members: &[BenchUser], name: &str) -> Result<String, BenchError> {
+    pub(crate) async fn room(
+        &self,
+        members: &[BenchUser],
+        name: &str,
+    ) -> Result<String, BenchError> {
         let body = CreateChatRequest {
             members: members[1..].iter().map(|u| u.username.clone()).collect(),
             name: Some(name.into()),

@@ -5,7 +5,7 @@ use std::collections::HashMap;
 
 use hdrhistogram::Histogram;
 
-pub fn histogram() -> Histogram<u64> {
+pub(crate) fn histogram() -> Histogram<u64> {
     // Microseconds, 1 µs .. 100 s, 3 significant figures.
     Histogram::new_with_bounds(1, 100_000_000, 3).expect("valid bounds")
 }
@@ -21,7 +21,7 @@ enum Seen {
 }
 
 /// One receiving socket's record.
-pub struct Receipts {
+pub(crate) struct Receipts {
     pub latency_us: Histogram<u64>,
     /// Per sender: how each message number arrived (see `Seen`), and the highest number so far.
     seen: HashMap<usize, (Vec<Seen>, Option<u64>)>,
@@ -47,7 +47,7 @@ impl Default for Receipts {
 impl Receipts {
     /// Records message `counter` of `sender` in `chat`; `latency_us` is `None` for messages
     /// recovered by a history fetch rather than delivered live.
-    pub fn record(
+    pub(crate) fn record(
         &mut self,
         chat: &str,
         seq: Option<i64>,
@@ -95,17 +95,17 @@ impl Receipts {
         }
     }
 
-    pub fn last_seq(&self, chat: &str) -> Option<i64> {
+    pub(crate) fn last_seq(&self, chat: &str) -> Option<i64> {
         self.last_seq.get(chat).copied()
     }
 
     /// After a history fetch the live order restarts from what was recovered.
-    pub fn set_last_seq(&mut self, chat: &str, seq: i64) {
+    pub(crate) fn set_last_seq(&mut self, chat: &str, seq: i64) {
         let entry = self.last_seq.entry(chat.to_owned()).or_insert(seq);
         *entry = (*entry).max(seq);
     }
 
-    pub fn merge(&mut self, other: &Receipts) {
+    pub(crate) fn merge(&mut self, other: &Receipts) {
         let _ = self.latency_us.add(&other.latency_us);
         self.delivered += other.delivered;
         self.duplicated += other.duplicated;

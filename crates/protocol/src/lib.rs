@@ -3,6 +3,7 @@
 //! `wasm32-unknown-unknown` (web app) as well as native (server, load generator).
 
 pub mod error;
+pub mod ids;
 pub mod limits;
 pub mod model;
 pub mod rest;
@@ -10,6 +11,7 @@ pub mod time;
 pub mod ws;
 
 pub use error::{ErrorBody, ErrorCode, ErrorDetail};
+pub use ids::{ChatId, MessageId, SessionId, UserId};
 pub use model::{Chat, ChatKind, Message, ReadPosition, User};
 pub use rest::*;
 pub use ws::{ClientCommand, ServerEvent};

@@ -3,18 +3,20 @@
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
+use crate::ids::{ChatId, MessageId, UserId};
+
 use crate::time::Timestamp;
 
 #[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
 pub struct User {
-    pub id: Uuid,
+    pub id: UserId,
     pub username: String,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Message {
-    pub id: i64,
-    pub chat_id: Uuid,
+    pub id: MessageId,
+    pub chat_id: ChatId,
     pub seq: i64,
     pub sender: User,
     /// Empty when `deleted` is true.
@@ -29,6 +31,11 @@ pub struct Message {
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
+#[cfg_attr(
+    feature = "diesel",
+    derive(diesel::expression::AsExpression, diesel::deserialize::FromSqlRow)
+)]
+#[cfg_attr(feature = "diesel", diesel(sql_type = diesel::sql_types::Text))]
 pub enum ChatKind {
     Direct,
     Group,
@@ -51,9 +58,44 @@ impl ChatKind {
     }
 }
 
+#[cfg(feature = "diesel")]
+impl diesel::serialize::ToSql<diesel::sql_types::Text, diesel::pg::Pg> for ChatKind {
+    fn to_sql<'b>(
+        &'b self,
+        out: &mut diesel::serialize::Output<'b, '_, diesel::pg::Pg>,
+    ) -> diesel::serialize::Result {
+        use std::io::Write;
+        out.write_all(self.as_str().as_bytes())?;
+        Ok(diesel::serialize::IsNull::No)
+    }
+}
+
+#[cfg(feature = "diesel")]
+impl diesel::serialize::ToSql<diesel::sql_types::Text, diesel::sqlite::Sqlite> for ChatKind {
+    fn to_sql<'b>(
+        &'b self,
+        out: &mut diesel::serialize::Output<'b, '_, diesel::sqlite::Sqlite>,
+    ) -> diesel::serialize::Result {
+        out.set_value(self.as_str());
+        Ok(diesel::serialize::IsNull::No)
+    }
+}
+
+#[cfg(feature = "diesel")]
+impl<DB> diesel::deserialize::FromSql<diesel::sql_types::Text, DB> for ChatKind
+where
+    DB: diesel::backend::Backend,
+    String: diesel::deserialize::FromSql<diesel::sql_types::Text, DB>,
+{
+    fn from_sql(raw: DB::RawValue<'_>) -> diesel::deserialize::Result<Self> {
+        let text = String::from_sql(raw)?;
+        Self::parse(&text).ok_or_else(|| format!("stored chat kind {text:?}").into())
+    }
+}
+
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Chat {
-    pub id: Uuid,
+    pub id: ChatId,
     pub kind: ChatKind,
     pub name: Option<String>,
     pub members: Vec<User>,
@@ -70,12 +112,12 @@ pub struct Chat {
     /// Added to the contract: the members with a socket open right now, on any instance;
     /// `presence` events update it live.
     #[serde(default)]
-    pub online_members: Vec<Uuid>,
+    pub online_members: Vec<UserId>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 pub struct ReadPosition {
-    pub user_id: Uuid,
+    pub user_id: UserId,
     /// The last seq this member marked read (0: nothing yet).
     pub seq: i64,
 }

@@ -1,9 +1,7 @@
 //! REST request and response bodies (prefix `/api`).
 
-use serde::{Deserialize, Serialize};
-use uuid::Uuid;
-
 use crate::model::{Message, User};
+use serde::{Deserialize, Serialize};
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -85,9 +83,4 @@ pub struct MessagePage {
     pub messages: Vec<Message>,
     /// More messages exist beyond this page in the paging direction.
     pub has_more: bool,
-}
-
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct ChatPath {
-    pub id: Uuid,
 }

@@ -5,13 +5,14 @@ use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
 use crate::error::ErrorCode;
+use crate::ids::{ChatId, MessageId, UserId};
 use crate::model::{Chat, Message, User};
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(tag = "command", rename_all = "snake_case", deny_unknown_fields)]
 pub enum ClientCommand {
     FetchMessages {
-        chat_id: Uuid,
+        chat_id: ChatId,
         #[serde(default, skip_serializing_if = "Option::is_none")]
         before_seq: Option<i64>,
         #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -22,28 +23,39 @@ pub enum ClientCommand {
         request_id: Option<String>,
     },
     NewMessage {
-        chat_id: Uuid,
+        chat_id: ChatId,
         content: String,
         /// Chosen by the client; a retry with the same id stores nothing new.
         client_id: Uuid,
     },
     EditMessage {
-        message_id: i64,
+        message_id: MessageId,
         content: String,
     },
     DeleteMessage {
-        message_id: i64,
+        message_id: MessageId,
     },
     Typing {
-        chat_id: Uuid,
+        chat_id: ChatId,
     },
     MarkRead {
-        chat_id: Uuid,
+        chat_id: ChatId,
         seq: i64,
     },
 }
 
 impl ClientCommand {
+    /// Every `command` tag, so a frame whose body does not parse can still be answered with the
+    /// command it named (and an unknown name is never echoed back).
+    pub const NAMES: [&'static str; 6] = [
+        "fetch_messages",
+        "new_message",
+        "edit_message",
+        "delete_message",
+        "typing",
+        "mark_read",
+    ];
+
     /// The `command` tag, echoed in `error` events.
     pub fn name(&self) -> &'static str {
         match self {
@@ -64,7 +76,7 @@ pub enum ServerEvent {
         user: User,
     },
     Messages {
-        chat_id: Uuid,
+        chat_id: ChatId,
         messages: Vec<Message>,
         has_more: bool,
         #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -77,21 +89,21 @@ pub enum ServerEvent {
         message: Message,
     },
     MessageDeleted {
-        chat_id: Uuid,
-        message_id: i64,
+        chat_id: ChatId,
+        message_id: MessageId,
         seq: i64,
     },
     Typing {
-        chat_id: Uuid,
+        chat_id: ChatId,
         user: User,
     },
     Presence {
-        user_id: Uuid,
+        user_id: UserId,
         online: bool,
     },
     Read {
-        chat_id: Uuid,
-        user_id: Uuid,
+        chat_id: ChatId,
+        user_id: UserId,
         seq: i64,
     },
     ChatUpdated {

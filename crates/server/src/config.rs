@@ -1,7 +1,10 @@
-//! Configuration from the environment, with mirroring command-line flags (`chat-server --help`).
+//! Configuration from the environment, with mirroring command-line flags (`chat-server --help`),
+//! and the policy that turns raw settings into the values the server runs with (defaults that
+//! depend on the database, lower bounds). Parses and checks only: it opens nothing.
 
 use std::net::SocketAddr;
 use std::path::PathBuf;
+use std::time::Duration;
 
 use clap::Parser;
 
@@ -96,5 +99,79 @@ impl Config {
         self.database_url
             .clone()
             .unwrap_or_else(|| format!("sqlite://{}", self.data_dir.join("chat.db").display()))
+    }
+
+    /// Refuses settings the server cannot run with.
+    pub(crate) fn check(&self) -> Result<(), String> {
+        if self.access_token_ttl_secs <= 0 || self.refresh_token_ttl_secs <= 0 {
+            return Err("token lifetimes must be positive".into());
+        }
+        Ok(())
+    }
+
+    /// Message writer threads: SQLite has one writer at a time; PostgreSQL commits chats of
+    /// different shards in parallel.
+    pub(crate) fn writer_shards(&self, sqlite: bool) -> usize {
+        match (self.message_writers, sqlite) {
+            (_, true) => 1,
+            (Some(n), false) => n.clamp(1, 64),
+            (None, false) => 4,
+        }
+    }
+
+    /// Pooled connections: those for requests plus one held by each message writer.
+    pub(crate) fn pool_size(&self, sqlite: bool) -> u32 {
+        let for_requests = self.db_pool_size.unwrap_or(if sqlite { 4 } else { 16 });
+        let writers = u32::try_from(self.writer_shards(sqlite)).unwrap_or(64);
+        for_requests + writers
+    }
+
+    /// A presence entry must outlive a few heartbeats (a third of it each).
+    pub(crate) fn presence_ttl(&self) -> Duration {
+        Duration::from_secs(self.presence_ttl_secs.max(3))
+    }
+
+    pub(crate) fn ws_idle_timeout(&self) -> Duration {
+        Duration::from_secs(self.ws_idle_timeout_secs.max(1))
+    }
+
+    pub(crate) fn refresh_grace_secs(&self) -> i64 {
+        self.refresh_reuse_grace_secs.max(0)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn parse(args: &[&str]) -> Config {
+        Config::parse_from(std::iter::once("chat-server").chain(args.iter().copied()))
+    }
+
+    #[test]
+    fn sizes_depend_on_the_database() {
+        let config = parse(&["--message-writers", "8"]);
+        assert_eq!(config.writer_shards(true), 1, "SQLite has one writer");
+        assert_eq!(config.writer_shards(false), 8);
+        assert_eq!(config.pool_size(true), 5);
+        assert_eq!(config.pool_size(false), 24);
+        assert_eq!(parse(&["--message-writers", "0"]).writer_shards(false), 1);
+        assert_eq!(parse(&[]).writer_shards(false), 4);
+    }
+
+    #[test]
+    fn lower_bounds_and_checks() {
+        let config = parse(&[
+            "--presence-ttl-secs",
+            "1",
+            "--ws-idle-timeout-secs",
+            "0",
+            "--refresh-reuse-grace-secs=-5",
+        ]);
+        assert_eq!(config.presence_ttl(), Duration::from_secs(3));
+        assert_eq!(config.ws_idle_timeout(), Duration::from_secs(1));
+        assert_eq!(config.refresh_grace_secs(), 0);
+        assert!(config.check().is_ok());
+        assert!(parse(&["--access-token-ttl-secs", "0"]).check().is_err());
     }
 }

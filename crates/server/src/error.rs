@@ -1,11 +1,14 @@
 //! The server's one error type, mapped in one place to the contract's error body and status.
+//! Which variant to use: `BadRequest` (400) when the input cannot be read at all (malformed
+//! JSON, not a WebSocket upgrade); `Validation` (422) when it reads but breaks a rule (too
+//! long, negative seq, unknown field value).
 
 use actix_web::http::StatusCode;
 use actix_web::{HttpResponse, ResponseError};
 use chat_protocol::{ErrorBody, ErrorCode};
 
 #[derive(Debug, thiserror::Error)]
-pub enum AppError {
+pub(crate) enum AppError {
     #[error("{0}")]
     BadRequest(String),
     #[error("{0}")]
@@ -31,14 +34,14 @@ pub enum AppError {
     Internal(String),
 }
 
-pub type AppResult<T> = Result<T, AppError>;
+pub(crate) type AppResult<T> = Result<T, AppError>;
 
 impl AppError {
-    pub fn internal(cause: impl std::fmt::Display) -> Self {
+    pub(crate) fn internal(cause: impl std::fmt::Display) -> Self {
         Self::Internal(cause.to_string())
     }
 
-    pub fn code(&self) -> ErrorCode {
+    pub(crate) fn code(&self) -> ErrorCode {
         match self {
             Self::BadRequest(_) | Self::UnsupportedMediaType(_) | Self::MethodNotAllowed => {
                 ErrorCode::BadRequest
@@ -55,14 +58,14 @@ impl AppError {
     }
 
     /// What the client may read: everything except internal causes.
-    pub fn public_message(&self) -> String {
+    pub(crate) fn public_message(&self) -> String {
         match self {
             Self::Internal(_) => "internal server error".to_owned(),
             other => other.to_string(),
         }
     }
 
-    pub fn body(&self) -> ErrorBody {
+    pub(crate) fn body(&self) -> ErrorBody {
         ErrorBody::new(self.code(), self.public_message())
     }
 }
@@ -111,42 +114,5 @@ impl From<diesel::result::Error> for AppError {
 impl From<diesel::r2d2::PoolError> for AppError {
     fn from(e: diesel::r2d2::PoolError) -> Self {
         Self::internal(format!("database pool: {e}"))
-    }
-}
-
-/// Body, query and path errors from actix's extractors, turned into the contract's shapes
-/// instead of actix's plain-text defaults.
-pub mod extractors {
-    use actix_web::error::{JsonPayloadError, PathError, QueryPayloadError};
-    use actix_web::{Error, HttpRequest};
-
-    use super::AppError;
-
-    pub fn json(err: JsonPayloadError, _req: &HttpRequest) -> Error {
-        let app = match &err {
-            JsonPayloadError::OverflowKnownLength { .. } | JsonPayloadError::Overflow { .. } => {
-                AppError::PayloadTooLarge("request body is too large".into())
-            }
-            JsonPayloadError::ContentType => {
-                AppError::UnsupportedMediaType("expected Content-Type: application/json".into())
-            }
-            JsonPayloadError::Deserialize(e) if e.is_data() => {
-                AppError::Validation(format!("invalid request body: {e}"))
-            }
-            JsonPayloadError::Deserialize(e) => {
-                AppError::BadRequest(format!("malformed JSON: {e}"))
-            }
-            other => AppError::BadRequest(format!("unreadable request body: {other}")),
-        };
-        app.into()
-    }
-
-    pub fn query(err: QueryPayloadError, _req: &HttpRequest) -> Error {
-        AppError::Validation(format!("invalid query: {err}")).into()
-    }
-
-    /// A path segment that does not parse (e.g. a chat id that is no UUID) names nothing.
-    pub fn path(_err: PathError, _req: &HttpRequest) -> Error {
-        AppError::NotFound("not found").into()
     }
 }

@@ -1,13 +1,29 @@
-//! The chat server as a library: `chat-server` (`main.rs`) parses configuration and calls
-//! [`app::run`]; tests start the binary on a loopback port.
+//! The chat server: REST + one WebSocket per client over SQLite or PostgreSQL, fanned out
+//! in process or through Redis. `main.rs` parses [`Config`] and calls [`run`]; nothing else is
+//! exported, so rustc reports any item nothing uses.
+//!
+//! Layers, each using only those below it (checked by `scripts/import-cycles.py`):
+//! - edges: `http` (REST handlers, extractors, request log, web app files) and `ws` (the socket
+//!   loop and one function per command); `startup` wires everything and runs the server;
+//! - `services`: what a chat does beyond one query (announcing presence and chat changes);
+//! - `state`: the shared context handed to the edges;
+//! - `realtime`: delivery plumbing (hub, reorder buffer, broker, writer, presence, Redis);
+//! - `store` (queries), `db` (connections, schema, migrations), `auth` (hashing, tokens),
+//!   `limits`, `metrics`, `error`, `config`.
 
-pub mod api;
-pub mod app;
-pub mod auth;
-pub mod config;
-pub mod db;
-pub mod error;
-pub mod http_log;
-pub mod metrics;
-pub mod realtime;
-pub mod store;
+mod auth;
+mod config;
+mod db;
+mod error;
+mod http;
+mod limits;
+mod metrics;
+mod realtime;
+mod services;
+mod startup;
+mod state;
+mod store;
+mod ws;
+
+pub use config::Config;
+pub use startup::{StartError, run};

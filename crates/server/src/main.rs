@@ -1,4 +1,6 @@
-use chat_server::{app, config::Config};
+//! `chat-server`: logging, the open-files limit, the allocator; then [`chat_server::run`].
+
+use chat_server::{Config, run};
 
 // glibc's allocator keeps the peak of every thread arena: payloads allocated on the publisher
 // thread and freed on socket workers left RSS growing run after run (0.8 -> 1.8 GB in three
@@ -20,7 +22,7 @@ async fn main() -> std::process::ExitCode {
     if let Err(e) = rlimit::increase_nofile_limit(1_000_000) {
         tracing::warn!(error = %e, "could not raise the open-files limit");
     }
-    match app::run(config).await {
+    match run(config).await {
         Ok(()) => std::process::ExitCode::SUCCESS,
         Err(e) => {
             tracing::error!("{e}");

@@ -4,37 +4,37 @@ use std::fmt::Write;
 use std::sync::atomic::{AtomicI64, AtomicU64, Ordering};
 
 #[derive(Default)]
-pub struct Counter(AtomicU64);
+pub(crate) struct Counter(AtomicU64);
 
 impl Counter {
-    pub fn inc(&self) {
+    pub(crate) fn inc(&self) {
         self.0.fetch_add(1, Ordering::Relaxed);
     }
 
-    pub fn get(&self) -> u64 {
+    pub(crate) fn get(&self) -> u64 {
         self.0.load(Ordering::Relaxed)
     }
 }
 
 #[derive(Default)]
-pub struct Gauge(AtomicI64);
+pub(crate) struct Gauge(AtomicI64);
 
 impl Gauge {
-    pub fn inc(&self) {
+    pub(crate) fn inc(&self) {
         self.0.fetch_add(1, Ordering::Relaxed);
     }
 
-    pub fn dec(&self) {
+    pub(crate) fn dec(&self) {
         self.0.fetch_sub(1, Ordering::Relaxed);
     }
 
-    pub fn get(&self) -> i64 {
+    pub(crate) fn get(&self) -> i64 {
         self.0.load(Ordering::Relaxed)
     }
 }
 
 #[derive(Default)]
-pub struct Metrics {
+pub(crate) struct Metrics {
     pub http_requests: Counter,
     pub http_server_errors: Counter,
     pub sockets_open: Gauge,
@@ -43,7 +43,7 @@ pub struct Metrics {
 
 impl Metrics {
     /// `extra` carries counters owned elsewhere (the hub's), as (name, help, value).
-    pub fn render(&self, extra: &[(&str, &str, u64)]) -> String {
+    pub(crate) fn render(&self, extra: &[(&str, &str, u64)]) -> String {
         let mut out = String::new();
         let mut line = |name: &str, kind: &str, help: &str, value: String| {
             let _ = writeln!(

@@ -6,7 +6,7 @@ mod common;
 use std::collections::HashMap;
 use std::time::Duration;
 
-use chat_protocol::{Chat, ClientCommand, ErrorCode, Message, MessagePage, ServerEvent};
+use chat_protocol::{Chat, ChatId, ClientCommand, ErrorCode, Message, MessagePage, ServerEvent};
 use common::ws::{Socket, Upgrade};
 use common::{Backend, TestServer};
 use tokio_tungstenite::tungstenite::Message as Frame;
@@ -32,7 +32,7 @@ on_both_backends!(
     silent_peers_are_dropped,
 );
 
-fn send(chat_id: Uuid, content: &str) -> (ClientCommand, Uuid) {
+fn send(chat_id: ChatId, content: &str) -> (ClientCommand, Uuid) {
     let client_id = Uuid::new_v4();
     (
         ClientCommand::NewMessage {
@@ -426,7 +426,7 @@ async fn outsiders_can_do_nothing_in_a_chat(backend: Backend) {
         ClientCommand::DeleteMessage {
             message_id: secret.id,
         },
-        send(Uuid::new_v4(), "no such chat").0,
+        send(ChatId::from(Uuid::new_v4()), "no such chat").0,
     ];
     for attempt in attempts {
         se.send(&attempt).await;

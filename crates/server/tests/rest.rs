@@ -3,7 +3,7 @@
 
 mod common;
 
-use chat_protocol::{Chat, ChatKind, Contact, MessagePage, User};
+use chat_protocol::{Chat, ChatId, ChatKind, Contact, MessagePage, User, UserId};
 use common::{Backend, TestServer, assert_error};
 use reqwest::StatusCode;
 use serde_json::json;
@@ -171,7 +171,7 @@ async fn direct_chats_are_unique_per_pair(backend: Backend) {
     assert_eq!(chat.last_seq, 0);
     assert_eq!(chat.unread_count, 0);
     assert!(chat.last_message.is_none());
-    let mut members: Vec<Uuid> = chat.members.iter().map(|m| m.id).collect();
+    let mut members: Vec<UserId> = chat.members.iter().map(|m| m.id).collect();
     members.sort();
     let mut want = vec![a.user.id, b.user.id];
     want.sort();
@@ -290,7 +290,7 @@ async fn outsiders_see_nothing(backend: Backend) {
     let (_, b) = server.user("bob").await;
     let (eve, e) = server.user("eve").await;
     let chat = alice.create_chat(&[&b.user], Some("private")).await;
-    let missing = Uuid::new_v4();
+    let missing = ChatId::from(Uuid::new_v4());
     for id in [chat.id, missing] {
         for path in [
             format!("/api/chats/{id}"),

@@ -6,7 +6,7 @@ mod common;
 use std::sync::Arc;
 use std::time::Duration;
 
-use chat_protocol::{ClientCommand, Message, MessagePage, ServerEvent};
+use chat_protocol::{ChatId, ClientCommand, Message, MessagePage, ServerEvent, UserId};
 use common::redis::TestRedis;
 use common::ws::Socket;
 use common::{Backend, TestDatabase, TestServer};
@@ -45,7 +45,7 @@ async fn wait_ready(server: &TestServer, want: bool) {
     panic!("{} never became ready={want}", server.base);
 }
 
-fn send(chat_id: Uuid, content: &str) -> ClientCommand {
+fn send(chat_id: ChatId, content: &str) -> ClientCommand {
     ClientCommand::NewMessage {
         chat_id,
         content: content.into(),
@@ -60,7 +60,7 @@ fn new_message(event: ServerEvent) -> Option<Message> {
     }
 }
 
-fn presence(event: ServerEvent) -> Option<(Uuid, bool)> {
+fn presence(event: ServerEvent) -> Option<(UserId, bool)> {
     match event {
         ServerEvent::Presence { user_id, online } => Some((user_id, online)),
         _ => None,

@@ -17,7 +17,7 @@ use crate::report::Report;
 use crate::setup::Context;
 
 #[derive(Debug, Clone, clap::Args)]
-pub struct Args {
+pub(crate) struct Args {
     /// Sockets to open.
     #[arg(long, default_value_t = 10_000)]
     pub count: usize,
@@ -39,7 +39,7 @@ pub struct Args {
 }
 
 /// Resident set size of `pid` in KiB.
-pub fn rss_kib(pid: u32) -> Option<u64> {
+pub(crate) fn rss_kib(pid: u32) -> Option<u64> {
     let status = std::fs::read_to_string(format!("/proc/{pid}/status")).ok()?;
     status
         .lines()
@@ -47,7 +47,7 @@ pub fn rss_kib(pid: u32) -> Option<u64> {
         .and_then(|v| v.trim().trim_end_matches("kB").trim().parse().ok())
 }
 
-pub async fn run(ctx: &Context, args: Args) -> Result<Report, BenchError> {
+pub(crate) async fn run(ctx: &Context, args: Args) -> Result<Report, BenchError> {
     let users = ctx.users(args.users.max(1)).await?;
     let rss_before = args.server_pid.and_then(rss_kib);
     let open = Arc::new(AtomicU64::new(0));

@@ -7,6 +7,7 @@ use std::sync::Arc;
 use std::sync::atomic::Ordering;
 use std::time::{Duration, Instant};
 
+use chat_protocol::ChatId;
 use chat_protocol::ClientCommand;
 use serde_json::json;
 use tokio::sync::{Semaphore, watch};
@@ -20,7 +21,7 @@ use crate::setup::Context;
 use crate::stats::Receipts;
 
 #[derive(Debug, Clone, clap::Args)]
-pub struct Args {
+pub(crate) struct Args {
     #[arg(long, default_value_t = 10)]
     pub rooms: usize,
     #[arg(long, default_value_t = 10)]
@@ -47,7 +48,7 @@ fn now_ns(start: Instant) -> u64 {
 }
 
 /// Reads one socket's events until told to stop; releases the sender's window on its echoes.
-pub async fn read_deliveries(
+pub(crate) async fn read_deliveries(
     mut reader: Reader,
     me: Option<usize>,
     window: Option<Arc<Semaphore>>,
@@ -94,7 +95,7 @@ pub async fn read_deliveries(
     receipts
 }
 
-pub async fn run(ctx: &Context, args: Args) -> Result<Report, BenchError> {
+pub(crate) async fn run(ctx: &Context, args: Args) -> Result<Report, BenchError> {
     if args.rooms == 0 || args.members == 0 || args.senders == 0 || args.senders > args.members {
         return Err(BenchError::Setup(
             "need rooms, members ≥ senders ≥ 1".into(),
@@ -105,7 +106,10 @@ pub async fn run(ctx: &Context, args: Args) -> Result<Report, BenchError> {
     for r in 0..args.rooms {
         let members = &users[r * args.members..(r + 1) * args.members];
         let id = ctx.room(members, &format!("bench-{r}")).await?;
-        rooms.push(Uuid::parse_str(&id).map_err(|e| BenchError::Setup(e.to_string()))?);
+        rooms.push(
+            id.parse::<ChatId>()
+                .map_err(|e| BenchError::Setup(e.to_string()))?,
+        );
     }
     let sockets = connect_all(ctx, &users, 64).await?;
     // Give the server a moment to finish its per-socket setup (presence) before measuring.
@@ -116,7 +120,7 @@ pub async fn run(ctx: &Context, args: Args) -> Result<Report, BenchError> {
     let (stop_tx, stop_rx) = watch::channel(false);
     let closed_loop = args.rate.is_none();
     let mut readers = Vec::new();
-    let mut senders: Vec<(usize, Uuid, Writer, Option<Arc<Semaphore>>)> = Vec::new();
+    let mut senders: Vec<(usize, ChatId, Writer, Option<Arc<Semaphore>>)> = Vec::new();
     let mut keep_writers = Vec::new();
     for (i, (writer, reader)) in sockets.into_iter().enumerate() {
         let (room, position) = (i / args.members, i % args.members);

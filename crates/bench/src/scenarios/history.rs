@@ -2,6 +2,7 @@
 
 use std::time::{Duration, Instant};
 
+use chat_protocol::ChatId;
 use chat_protocol::ClientCommand;
 use serde_json::json;
 use uuid::Uuid;
@@ -14,7 +15,7 @@ use crate::setup::Context;
 use crate::stats::histogram;
 
 #[derive(Debug, Clone, clap::Args)]
-pub struct Args {
+pub(crate) struct Args {
     #[arg(long, default_value_t = 10)]
     pub clients: usize,
     /// Round trips per client.
@@ -31,10 +32,12 @@ pub struct Args {
     pub duration: u64,
 }
 
-pub async fn run(ctx: &Context, args: Args) -> Result<Report, BenchError> {
+pub(crate) async fn run(ctx: &Context, args: Args) -> Result<Report, BenchError> {
     let users = ctx.users(args.clients.max(2)).await?;
     let room = ctx.room(&users, "bench-history").await?;
-    let chat_id = Uuid::parse_str(&room).map_err(|e| BenchError::Setup(e.to_string()))?;
+    let chat_id: ChatId = room
+        .parse()
+        .map_err(|e: uuid::Error| BenchError::Setup(e.to_string()))?;
     let mut sockets = connect_all(ctx, &users, 64).await?;
     {
         let (writer, reader) = &mut sockets[0];

@@ -7,6 +7,7 @@ use std::sync::Arc;
 use std::sync::atomic::Ordering;
 use std::time::{Duration, Instant};
 
+use chat_protocol::ChatId;
 use chat_protocol::ClientCommand;
 use serde_json::json;
 use tokio::sync::{Notify, watch};
@@ -20,7 +21,7 @@ use crate::setup::{BenchUser, Context};
 use crate::stats::Receipts;
 
 #[derive(Debug, Clone, clap::Args)]
-pub struct Args {
+pub(crate) struct Args {
     /// Idle sockets.
     #[arg(long, default_value_t = 2000)]
     pub idle: usize,
@@ -46,7 +47,7 @@ pub struct Args {
 async fn member(
     target: crate::Target,
     user: BenchUser,
-    chat: Uuid,
+    chat: ChatId,
     kick: Arc<Notify>,
     live: Arc<Live>,
     start: Instant,
@@ -130,7 +131,7 @@ async fn member(
     (receipts, reconnects)
 }
 
-pub async fn run(ctx: &Context, args: Args) -> Result<Report, BenchError> {
+pub(crate) async fn run(ctx: &Context, args: Args) -> Result<Report, BenchError> {
     let active_users = args.rooms * args.members;
     let users = ctx.users(active_users + args.idle_users.max(1)).await?;
     let (active, idle_users) = users.split_at(active_users);
@@ -142,7 +143,10 @@ pub async fn run(ctx: &Context, args: Args) -> Result<Report, BenchError> {
                 &format!("mixed-{r}"),
             )
             .await?;
-        rooms.push(Uuid::parse_str(&id).map_err(|e| BenchError::Setup(e.to_string()))?);
+        rooms.push(
+            id.parse::<ChatId>()
+                .map_err(|e| BenchError::Setup(e.to_string()))?,
+        );
     }
     let idle_owners: Vec<BenchUser> = (0..args.idle)
         .map(|i| idle_users[i % idle_users.len()].clone())

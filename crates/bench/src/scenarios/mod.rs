@@ -1,7 +1,7 @@
-pub mod connections;
-pub mod fanout;
-pub mod history;
-pub mod mixed;
+pub(crate) mod connections;
+pub(crate) mod fanout;
+pub(crate) mod history;
+pub(crate) mod mixed;
 
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -14,7 +14,7 @@ use crate::client::{self, Reader, Writer};
 use crate::setup::{BenchUser, Context};
 
 /// Opens one socket per user, `parallel` handshakes at a time.
-pub async fn connect_all(
+pub(crate) async fn connect_all(
     ctx: &Context,
     users: &[BenchUser],
     parallel: usize,
@@ -29,7 +29,7 @@ pub async fn connect_all(
 
 /// Counters shared by readers and the progress line.
 #[derive(Default)]
-pub struct Live {
+pub(crate) struct Live {
     pub delivered: AtomicU64,
     pub sent: AtomicU64,
     /// Nanoseconds since the run's start of the latest delivery.
@@ -37,14 +37,14 @@ pub struct Live {
 }
 
 impl Live {
-    pub fn delivered(&self, at_ns: u64) {
+    pub(crate) fn delivered(&self, at_ns: u64) {
         self.delivered.fetch_add(1, Ordering::Relaxed);
         self.last_delivery_ns.fetch_max(at_ns, Ordering::Relaxed);
     }
 }
 
 /// Prints a progress line to stderr every second until dropped.
-pub fn progress(live: Arc<Live>, start: Instant) -> tokio::task::JoinHandle<()> {
+pub(crate) fn progress(live: Arc<Live>, start: Instant) -> tokio::task::JoinHandle<()> {
     tokio::spawn(async move {
         let mut tick = tokio::time::interval(Duration::from_secs(1));
         tick.tick().await;
@@ -65,7 +65,7 @@ pub fn progress(live: Arc<Live>, start: Instant) -> tokio::task::JoinHandle<()> 
 }
 
 /// Waits until `done()` holds, or no progress was made for `idle`.
-pub async fn settle(live: &Live, expected: u64, idle: Duration) {
+pub(crate) async fn settle(live: &Live, expected: u64, idle: Duration) {
     let mut last = live.delivered.load(Ordering::Relaxed);
     let mut since = Instant::now();
     while last < expected && since.elapsed() < idle {

@@ -1,28 +1,21 @@
 //! HS256 access tokens: `sub` = user id, `exp`, `iat`, plus the username so sockets can
 //! announce the user without a database round trip.
 
+use chat_protocol::{User, UserId};
 use jsonwebtoken::{Algorithm, DecodingKey, EncodingKey, Header, Validation, decode, encode};
 use serde::{Deserialize, Serialize};
-use uuid::Uuid;
 
 use crate::error::AppError;
 
 #[derive(Debug, Serialize, Deserialize)]
 struct Claims {
-    sub: Uuid,
+    sub: UserId,
     name: String,
     iat: i64,
     exp: i64,
 }
 
-/// The identity an access token proves.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct TokenIdentity {
-    pub user_id: Uuid,
-    pub username: String,
-}
-
-pub struct JwtKeys {
+pub(crate) struct JwtKeys {
     encoding: EncodingKey,
     decoding: DecodingKey,
     validation: Validation,
@@ -30,7 +23,7 @@ pub struct JwtKeys {
 }
 
 impl JwtKeys {
-    pub fn new(secret: &[u8], access_ttl_secs: i64) -> Self {
+    pub(crate) fn new(secret: &[u8], access_ttl_secs: i64) -> Self {
         let mut validation = Validation::new(Algorithm::HS256);
         // Expired means expired: the client refreshes ahead of time.
         validation.leeway = 0;
@@ -43,7 +36,7 @@ impl JwtKeys {
         }
     }
 
-    pub fn issue(&self, user_id: Uuid, username: &str) -> Result<String, AppError> {
+    pub(crate) fn issue(&self, user_id: UserId, username: &str) -> Result<String, AppError> {
         let now = chrono::Utc::now().timestamp();
         let claims = Claims {
             sub: user_id,
@@ -55,12 +48,12 @@ impl JwtKeys {
             .map_err(|e| AppError::internal(format!("signing token: {e}")))
     }
 
-    /// Accepts only HS256 tokens signed with our secret and not yet expired.
-    pub fn verify(&self, token: &str) -> Result<TokenIdentity, AppError> {
+    /// The user a token proves: only HS256 tokens signed with our secret and not yet expired.
+    pub(crate) fn verify(&self, token: &str) -> Result<User, AppError> {
         let data = decode::<Claims>(token, &self.decoding, &self.validation)
             .map_err(|_| AppError::Unauthorized("invalid or expired access token"))?;
-        Ok(TokenIdentity {
-            user_id: data.claims.sub,
+        Ok(User {
+            id: data.claims.sub,
             username: data.claims.name,
         })
     }
@@ -70,6 +63,7 @@ impl JwtKeys {
 mod tests {
     use base64::Engine;
     use base64::engine::general_purpose::URL_SAFE_NO_PAD as B64;
+    use uuid::Uuid;
 
     use super::*;
 
@@ -79,16 +73,16 @@ mod tests {
 
     #[test]
     fn issued_tokens_verify() {
-        let id = Uuid::new_v4();
+        let id = UserId::from(Uuid::new_v4());
         let token = keys().issue(id, "alice").unwrap();
         let who = keys().verify(&token).unwrap();
-        assert_eq!(who.user_id, id);
+        assert_eq!(who.id, id);
         assert_eq!(who.username, "alice");
     }
 
     #[test]
     fn refuses_other_secret_alg_none_tampering_and_expiry() {
-        let id = Uuid::new_v4();
+        let id = UserId::from(Uuid::new_v4());
         let token = keys().issue(id, "alice").unwrap();
         assert!(JwtKeys::new(&[8u8; 32], 60).verify(&token).is_err());
 

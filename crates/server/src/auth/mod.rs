@@ -1,11 +1,10 @@
-//! Authentication: password hashing, access JWTs, opaque refresh tokens, the signing secret, and
-//! the extractor that turns `Authorization: Bearer` into the caller's identity.
+//! Credentials, framework-free: argon2id password hashing, access JWTs, opaque refresh tokens
+//! and their hashes, and the signing secret. No HTTP and no database here: `http::auth` and
+//! `store::tokens` put these to use.
 
-pub mod extractor;
-pub mod jwt;
-pub mod password;
-pub mod secret;
-pub mod tokens;
+pub(crate) mod jwt;
+pub(crate) mod password;
+pub(crate) mod secret;
+pub(crate) mod tokens;
 
-pub use extractor::AuthUser;
-pub use jwt::JwtKeys;
+pub(crate) use jwt::JwtKeys;

@@ -15,7 +15,7 @@ static HASHING_SLOTS: LazyLock<tokio::sync::Semaphore> = LazyLock::new(|| {
 });
 
 /// Waits for a hashing slot; a request that would wait more than 10 s is told to come back.
-pub async fn hashing_slot() -> Result<tokio::sync::SemaphorePermit<'static>, AppError> {
+pub(crate) async fn hashing_slot() -> Result<tokio::sync::SemaphorePermit<'static>, AppError> {
     match tokio::time::timeout(Duration::from_secs(10), HASHING_SLOTS.acquire()).await {
         Ok(Ok(permit)) => Ok(permit),
         Ok(Err(_)) => Err(AppError::internal("hashing slots closed")),
@@ -23,7 +23,7 @@ pub async fn hashing_slot() -> Result<tokio::sync::SemaphorePermit<'static>, App
     }
 }
 
-pub fn hash(password: &str) -> Result<String, AppError> {
+pub(crate) fn hash(password: &str) -> Result<String, AppError> {
     Argon2::default()
         .hash_password(password.as_bytes())
         .map(|h| h.to_string())
@@ -31,7 +31,7 @@ pub fn hash(password: &str) -> Result<String, AppError> {
 }
 
 /// Verifies `password` against a stored PHC string; a malformed stored hash counts as a mismatch.
-pub fn verify(password: &str, stored: &str) -> bool {
+pub(crate) fn verify(password: &str, stored: &str) -> bool {
     PasswordHash::new(stored)
         .map(|parsed| {
             Argon2::default()
@@ -43,7 +43,7 @@ pub fn verify(password: &str, stored: &str) -> bool {
 
 /// Spends the same time as a real verification, so a login for an unknown user cannot be told
 /// apart from a wrong password by its latency.
-pub fn verify_dummy(password: &str) {
+pub(crate) fn verify_dummy(password: &str) {
     static DUMMY: LazyLock<String> =
         LazyLock::new(|| hash("dummy-password-for-timing").unwrap_or_default());
     let _ = verify(password, &DUMMY);

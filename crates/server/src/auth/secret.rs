@@ -6,7 +6,7 @@ use std::path::Path;
 
 use super::tokens::random_token;
 
-pub const MIN_SECRET_BYTES: usize = 32;
+pub(crate) const MIN_SECRET_BYTES: usize = 32;
 const SECRET_FILE: &str = "jwt_secret";
 
 #[derive(Debug, thiserror::Error)]
@@ -26,7 +26,7 @@ pub enum SecretError {
     Random(String),
 }
 
-pub fn load(
+pub(crate) fn load(
     from_env: Option<&str>,
     embedded: bool,
     data_dir: &Path,

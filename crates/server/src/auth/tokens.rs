@@ -8,14 +8,14 @@ use sha2::{Digest, Sha256};
 use crate::error::AppError;
 
 /// 32 random bytes from the OS, URL-safe base64 (43 characters).
-pub fn random_token() -> Result<String, AppError> {
+pub(crate) fn random_token() -> Result<String, AppError> {
     let mut bytes = [0u8; 32];
     getrandom::fill(&mut bytes).map_err(|e| AppError::internal(format!("OS randomness: {e}")))?;
     Ok(URL_SAFE_NO_PAD.encode(bytes))
 }
 
 /// SHA-256 is enough here: the input is 256 random bits, not a guessable password.
-pub fn hash_token(token: &str) -> String {
+pub(crate) fn hash_token(token: &str) -> String {
     let digest = Sha256::digest(token.as_bytes());
     digest.iter().map(|b| format!("{b:02x}")).collect()
 }

@@ -1,7 +1,11 @@
 //! One connection type over SQLite and PostgreSQL, chosen at runtime from `DATABASE_URL`, with an
 //! r2d2 pool whose manager applies SQLite's per-connection settings, and embedded migrations.
+//! Connections and schema only: queries live in `store`.
 
-pub mod schema;
+pub(crate) mod schema;
+mod types;
+
+pub(crate) use types::ClientKey;
 
 use std::path::{Path, PathBuf};
 use std::time::Duration;
@@ -15,10 +19,10 @@ const SQLITE_MIGRATIONS: EmbeddedMigrations = embed_migrations!("../../migration
 const PG_MIGRATIONS: EmbeddedMigrations = embed_migrations!("../../migrations/postgres");
 
 #[derive(diesel::MultiConnection)]
-pub enum AnyConnection {
-    Postgresql(diesel::PgConnection),
+pub(crate) enum AnyConnection {
+    Postgresql(PgConnection),
     // Last: SQLite accepts any string as a path.
-    Sqlite(diesel::SqliteConnection),
+    Sqlite(SqliteConnection),
 }
 
 /// Runs the same diesel code on the backend's own connection type. Hot paths use it: through
@@ -34,19 +38,19 @@ macro_rules! on_native {
     };
 }
 
-pub type Pool = r2d2::Pool<Manager>;
-pub type PooledConnection = r2d2::PooledConnection<Manager>;
+pub(crate) type Pool = r2d2::Pool<Manager>;
+pub(crate) type PooledConnection = r2d2::PooledConnection<Manager>;
 
 /// Where the data lives, parsed from `DATABASE_URL`.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub enum DatabaseTarget {
+pub(crate) enum DatabaseTarget {
     Postgres(String),
     Sqlite(PathBuf),
 }
 
 impl DatabaseTarget {
     /// `postgres://…` / `postgresql://…`, or `sqlite://path` / `sqlite:path` / a bare path.
-    pub fn parse(url: &str) -> Self {
+    pub(crate) fn parse(url: &str) -> Self {
         if url.starts_with("postgres://") || url.starts_with("postgresql://") {
             return Self::Postgres(url.to_owned());
         }
@@ -57,12 +61,12 @@ impl DatabaseTarget {
         Self::Sqlite(PathBuf::from(path))
     }
 
-    pub fn is_sqlite(&self) -> bool {
+    pub(crate) fn is_sqlite(&self) -> bool {
         matches!(self, Self::Sqlite(_))
     }
 
     /// A description safe for logs: never the PostgreSQL password.
-    pub fn describe(&self) -> String {
+    pub(crate) fn describe(&self) -> String {
         match self {
             Self::Postgres(url) => {
                 let host = url.rsplit('@').next().unwrap_or("postgres");
@@ -74,18 +78,18 @@ impl DatabaseTarget {
     }
 }
 
-pub struct Manager {
+pub(crate) struct Manager {
     target: DatabaseTarget,
 }
 
 fn establish(target: &DatabaseTarget) -> ConnectionResult<AnyConnection> {
     match target {
         // Dispatch ourselves: `AnyConnection::establish` hides the real error.
-        DatabaseTarget::Postgres(url) => Ok(AnyConnection::Postgresql(
-            diesel::PgConnection::establish(url)?,
-        )),
+        DatabaseTarget::Postgres(url) => {
+            Ok(AnyConnection::Postgresql(PgConnection::establish(url)?))
+        }
         DatabaseTarget::Sqlite(path) => {
-            let mut conn = diesel::SqliteConnection::establish(&path.to_string_lossy())?;
+            let mut conn = SqliteConnection::establish(&path.to_string_lossy())?;
             // busy_timeout and foreign_keys are per connection; WAL persists in the file. The timeout
             // comes first: switching to WAL needs a lock that other new connections may hold.
             // synchronous=FULL: a message echoed to its sender survives a power loss, too.
@@ -130,7 +134,7 @@ pub enum SetupError {
 }
 
 /// Opens the pool and applies pending migrations.
-pub fn connect(target: &DatabaseTarget, max_size: u32) -> Result<Pool, SetupError> {
+pub(crate) fn connect(target: &DatabaseTarget, max_size: u32) -> Result<Pool, SetupError> {
     if let DatabaseTarget::Sqlite(path) = target {
         ensure_parent(path)?;
     }
@@ -175,7 +179,7 @@ fn run_migrations(conn: &mut AnyConnection) -> Result<(), SetupError> {
 /// never wait for anyone) keeping up in the background, little is left for it to copy.
 /// Measured alternatives: no automatic checkpoint left the WAL at 1 GB after 20 s of load, and
 /// a TRUNCATE checkpoint past 64 MB stalled writers for ~100 ms.
-pub fn spawn_checkpointer(pool: Pool) {
+pub(crate) fn spawn_checkpointer(pool: Pool) {
     let spawned = std::thread::Builder::new()
         .name("sqlite-checkpoint".into())
         .spawn(move || {
@@ -194,7 +198,7 @@ pub fn spawn_checkpointer(pool: Pool) {
 }
 
 /// True when the database answers a trivial query.
-pub fn ping(pool: &Pool) -> bool {
+pub(crate) fn ping(pool: &Pool) -> bool {
     pool.get().map(|mut c| c.ping().is_ok()).unwrap_or(false)
 }
 
@@ -217,18 +221,48 @@ mod tests {
         assert_eq!(pg.describe(), "postgres (db:5432/chat)");
     }
 
+    fn tables(c: &mut SqliteConnection) -> Vec<String> {
+        #[derive(QueryableByName)]
+        struct Name {
+            #[diesel(sql_type = diesel::sql_types::Text)]
+            name: String,
+        }
+        diesel::sql_query(
+            "SELECT name FROM sqlite_master WHERE type = 'table' \
+             AND name NOT LIKE 'sqlite_%' AND name != '__diesel_schema_migrations' ORDER BY name",
+        )
+        .load::<Name>(c)
+        .expect("list tables")
+        .into_iter()
+        .map(|n| n.name)
+        .collect()
+    }
+
     #[test]
     fn migrations_run_up_down_up_on_sqlite() {
         let dir = std::env::temp_dir().join(format!("chat-mig-{}", uuid::Uuid::new_v4()));
         let target = DatabaseTarget::Sqlite(dir.join("m.db"));
         let pool = connect(&target, 1).expect("migrates");
-        let mut conn = pool.get().unwrap();
-        if let AnyConnection::Sqlite(c) = &mut *conn {
-            c.revert_all_migrations(SQLITE_MIGRATIONS)
-                .expect("down.sql works");
-            c.run_pending_migrations(SQLITE_MIGRATIONS)
-                .expect("up again");
-        }
+        let mut conn = pool.get().expect("a connection");
+        let AnyConnection::Sqlite(c) = &mut *conn else {
+            panic!("a sqlite:// target must open a SQLite connection");
+        };
+        let schema = tables(c);
+        let want = [
+            "chat_members",
+            "chats",
+            "contacts",
+            "messages",
+            "refresh_tokens",
+            "users",
+        ];
+        assert_eq!(schema, want);
+        c.revert_all_migrations(SQLITE_MIGRATIONS)
+            .expect("down.sql works");
+        assert!(tables(c).is_empty(), "down.sql leaves no table behind");
+        c.run_pending_migrations(SQLITE_MIGRATIONS)
+            .expect("up again");
+        assert_eq!(tables(c), want, "the schema is back after the second up");
         drop(conn);
         let _ = std::fs::remove_dir_all(dir);
     }

@@ -1,70 +1,46 @@
 //! The sockets open on this instance, by user. Delivery never waits on a socket: each one has a
 //! bounded queue, and a socket whose queue is full is cut loose (it closes, and its client
 //! resumes with `after_seq`), so one slow reader cannot stall others or grow memory.
+//! Ordered delivery (a chat's messages in seq order) goes through [`Reorder`].
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::HashMap;
+use std::sync::RwLock;
 use std::sync::atomic::{AtomicU64, Ordering};
-use std::sync::{Mutex, RwLock};
-use std::time::{Duration, Instant};
+use std::time::Instant;
 
 use bytestring::ByteString;
+use chat_protocol::{ChatId, UserId};
 use tokio::sync::mpsc;
-use uuid::Uuid;
+
+use super::reorder::Reorder;
 
 /// Events a socket may have queued before it counts as too slow.
-pub const SOCKET_QUEUE: usize = 1024;
+pub(super) const SOCKET_QUEUE: usize = 1024;
 
 struct Conn {
     id: u64,
     tx: mpsc::Sender<ByteString>,
 }
 
-/// How long a message waits for a missing earlier seq of its chat before it goes out anyway
-/// (the client then sees the gap and fetches).
-pub const REORDER_WAIT: Duration = Duration::from_millis(300);
-const ORDER_SHARDS: usize = 64;
-
-/// Where a chat's fan-out stands: the last seq handed to sockets, and later ones held back
-/// until the gap before them closes.
-struct ChatOrder {
-    last: i64,
-    held: BTreeMap<i64, Held>,
-    touched: Instant,
-}
-
-struct Held {
-    recipients: Vec<Uuid>,
+/// An event on its way to some users' sockets.
+struct Parcel {
+    recipients: Vec<UserId>,
     payload: ByteString,
-    at: Instant,
-    /// Events about this chat that arrived after this message (edits, deletes): they must not
-    /// overtake it.
-    followers: Vec<(Vec<Uuid>, ByteString)>,
 }
 
-pub struct Hub {
-    by_user: RwLock<HashMap<Uuid, Vec<Conn>>>,
-    order: Vec<Mutex<HashMap<Uuid, ChatOrder>>>,
+#[derive(Default)]
+pub(super) struct Hub {
+    by_user: RwLock<HashMap<UserId, Vec<Conn>>>,
+    order: Reorder<Parcel>,
     next_id: AtomicU64,
-    pub delivered: AtomicU64,
-    pub dropped_slow: AtomicU64,
-}
-
-impl Default for Hub {
-    fn default() -> Self {
-        Self {
-            by_user: RwLock::default(),
-            order: (0..ORDER_SHARDS).map(|_| Mutex::default()).collect(),
-            next_id: AtomicU64::new(0),
-            delivered: AtomicU64::new(0),
-            dropped_slow: AtomicU64::new(0),
-        }
-    }
+    delivered: AtomicU64,
+    dropped_slow: AtomicU64,
 }
 
 /// A socket's registration; dropping it unregisters, whatever path the socket loop ends by.
-pub struct Registration<'a> {
+pub(crate) struct Registration<'a> {
     hub: &'a Hub,
-    user: Uuid,
+    user: UserId,
     id: u64,
 }
 
@@ -75,12 +51,8 @@ impl Drop for Registration<'_> {
 }
 
 impl Hub {
-    pub fn new() -> Self {
-        Self::default()
-    }
-
     /// Registers a socket of `user`; events for the user arrive on the returned receiver.
-    pub fn register(&self, user: Uuid) -> (Registration<'_>, mpsc::Receiver<ByteString>) {
+    pub(super) fn register(&self, user: UserId) -> (Registration<'_>, mpsc::Receiver<ByteString>) {
         let (tx, rx) = mpsc::channel(SOCKET_QUEUE);
         let id = self.next_id.fetch_add(1, Ordering::Relaxed);
         self.write().entry(user).or_default().push(Conn { id, tx });
@@ -94,7 +66,7 @@ impl Hub {
         )
     }
 
-    fn remove(&self, user: Uuid, id: u64) {
+    fn remove(&self, user: UserId, id: u64) {
         let mut map = self.write();
         if let Some(conns) = map.get_mut(&user) {
             conns.retain(|c| c.id != id);
@@ -105,7 +77,7 @@ impl Hub {
     }
 
     /// Queues `payload` on every local socket of every recipient.
-    pub fn deliver(&self, recipients: &[Uuid], payload: &ByteString) {
+    pub(super) fn deliver(&self, recipients: &[UserId], payload: &ByteString) {
         let mut slow = Vec::new();
         {
             let map = self.by_user.read().unwrap_or_else(|p| p.into_inner());
@@ -129,98 +101,52 @@ impl Hub {
         }
     }
 
-    /// Delivers message `seq` of `chat` in seq order: with several instances, messages of one
-    /// chat can arrive out of commit order, so a message after a gap waits (at most
-    /// [`REORDER_WAIT`]) for the missing one. Runs under the chat's shard lock so two threads
-    /// cannot interleave one chat's deliveries.
-    pub fn deliver_in_order(
+    /// Delivers message `seq` of `chat` in seq order (see [`Reorder`]).
+    pub(super) fn deliver_in_order(
         &self,
-        chat: Uuid,
+        chat: ChatId,
         seq: i64,
-        recipients: Vec<Uuid>,
+        recipients: Vec<UserId>,
         payload: ByteString,
     ) {
-        let now = Instant::now();
-        let shard = &self.order[(chat.as_u128() % ORDER_SHARDS as u128) as usize];
-        let mut chats = shard.lock().unwrap_or_else(|p| p.into_inner());
-        let state = chats.entry(chat).or_insert_with(|| ChatOrder {
-            last: seq - 1,
-            held: BTreeMap::new(),
-            touched: now,
-        });
-        state.touched = now;
-        if seq <= state.last {
-            // Late (its wait ran out) or a repeat: the client places it by seq.
-            self.deliver(&recipients, &payload);
-            return;
-        }
-        state.held.insert(
-            seq,
-            Held {
-                recipients,
-                payload,
-                at: now,
-                followers: Vec::new(),
-            },
-        );
-        while let Some(entry) = state.held.first_entry() {
-            if *entry.key() != state.last + 1 {
-                break;
-            }
-            let (seq, held) = entry.remove_entry();
-            state.last = seq;
-            self.release(held);
-        }
+        let parcel = Parcel {
+            recipients,
+            payload,
+        };
+        self.order
+            .arrive(chat, seq, parcel, Instant::now(), |p| self.send(&p));
     }
 
     /// Delivers an event about `chat` (an edit, a delete) after every message of the chat held
     /// back so far, so it never overtakes the message it is about.
-    pub fn deliver_after(&self, chat: Uuid, recipients: Vec<Uuid>, payload: ByteString) {
-        let shard = &self.order[(chat.as_u128() % ORDER_SHARDS as u128) as usize];
-        let mut chats = shard.lock().unwrap_or_else(|p| p.into_inner());
-        match chats
-            .get_mut(&chat)
-            .and_then(|s| s.held.values_mut().next_back())
-        {
-            Some(last_held) => last_held.followers.push((recipients, payload)),
-            None => self.deliver(&recipients, &payload),
-        }
+    pub(super) fn deliver_after(&self, chat: ChatId, recipients: Vec<UserId>, payload: ByteString) {
+        let parcel = Parcel {
+            recipients,
+            payload,
+        };
+        self.order.follow(chat, parcel, |p| self.send(&p));
     }
 
-    fn release(&self, held: Held) {
-        self.deliver(&held.recipients, &held.payload);
-        for (recipients, payload) in held.followers {
-            self.deliver(&recipients, &payload);
-        }
+    /// Sends held messages whose wait ran out.
+    pub(super) fn flush_overdue(&self) {
+        self.order.flush_overdue(Instant::now(), |p| self.send(&p));
     }
 
-    /// Sends held messages whose wait ran out, and forgets chats idle for ten minutes.
-    pub fn flush_overdue(&self) {
-        let now = Instant::now();
-        for shard in &self.order {
-            let mut chats = shard.lock().unwrap_or_else(|p| p.into_inner());
-            for state in chats.values_mut() {
-                let overdue = state
-                    .held
-                    .values()
-                    .next()
-                    .is_some_and(|held| now.duration_since(held.at) >= REORDER_WAIT);
-                if overdue {
-                    for (seq, held) in std::mem::take(&mut state.held) {
-                        state.last = state.last.max(seq);
-                        self.release(held);
-                    }
-                }
-            }
-            chats.retain(|_, s| {
-                !s.held.is_empty() || now.duration_since(s.touched) < Duration::from_secs(600)
-            });
-        }
+    fn send(&self, parcel: &Parcel) {
+        self.deliver(&parcel.recipients, &parcel.payload);
+    }
+
+    /// Events queued to local sockets, and sockets cut loose for not keeping up, so far.
+    pub(super) fn counts(&self) -> (u64, u64) {
+        (
+            self.delivered.load(Ordering::Relaxed),
+            self.dropped_slow.load(Ordering::Relaxed),
+        )
     }
 
     /// Queues `payload` on every local socket of every user (e.g. `resync`).
-    pub fn deliver_all(&self, payload: &ByteString) {
-        let users: Vec<Uuid> = self
+    pub(super) fn deliver_all(&self, payload: &ByteString) {
+        let users: Vec<UserId> = self
             .by_user
             .read()
             .unwrap_or_else(|p| p.into_inner())
@@ -231,7 +157,7 @@ impl Hub {
     }
 
     #[cfg(test)]
-    pub fn socket_count(&self) -> usize {
+    pub(super) fn socket_count(&self) -> usize {
         self.by_user
             .read()
             .unwrap_or_else(|p| p.into_inner())
@@ -240,19 +166,25 @@ impl Hub {
             .sum()
     }
 
-    fn write(&self) -> std::sync::RwLockWriteGuard<'_, HashMap<Uuid, Vec<Conn>>> {
+    fn write(&self) -> std::sync::RwLockWriteGuard<'_, HashMap<UserId, Vec<Conn>>> {
         self.by_user.write().unwrap_or_else(|p| p.into_inner())
     }
 }
 
 #[cfg(test)]
 mod tests {
+    use uuid::Uuid;
+
     use super::*;
+
+    fn someone() -> UserId {
+        UserId::from(Uuid::new_v4())
+    }
 
     #[test]
     fn delivers_to_every_socket_of_recipients_only() {
-        let hub = Hub::new();
-        let (alice, bob, carol) = (Uuid::new_v4(), Uuid::new_v4(), Uuid::new_v4());
+        let hub = Hub::default();
+        let (alice, bob, carol) = (someone(), someone(), someone());
         let (_a1, mut rx_a1) = hub.register(alice);
         let (_a2, mut rx_a2) = hub.register(alice);
         let (_c, mut rx_c) = hub.register(carol);
@@ -260,81 +192,41 @@ mod tests {
         assert_eq!(rx_a1.try_recv().unwrap(), "hi");
         assert_eq!(rx_a2.try_recv().unwrap(), "hi");
         assert!(rx_c.try_recv().is_err());
+        hub.deliver_all(&ByteString::from("all"));
+        assert_eq!(rx_c.try_recv().unwrap(), "all");
     }
 
-    fn drain(rx: &mut mpsc::Receiver<ByteString>) -> Vec<String> {
+    #[test]
+    fn ordered_delivery_reaches_sockets_in_seq_order() {
+        let hub = Hub::default();
+        let (user, chat) = (someone(), ChatId::from(Uuid::new_v4()));
+        let (_reg, mut rx) = hub.register(user);
+        for seq in [1, 3, 2] {
+            hub.deliver_in_order(chat, seq, vec![user], ByteString::from(seq.to_string()));
+        }
+        hub.deliver_after(chat, vec![user], ByteString::from("edit"));
         let mut got = Vec::new();
         while let Ok(p) = rx.try_recv() {
             got.push(p.to_string());
         }
-        got
-    }
-
-    #[test]
-    fn holds_messages_after_a_gap_until_it_closes() {
-        let hub = Hub::new();
-        let (user, chat) = (Uuid::new_v4(), Uuid::new_v4());
-        let (_reg, mut rx) = hub.register(user);
-        let send = |seq: i64| {
-            hub.deliver_in_order(chat, seq, vec![user], ByteString::from(seq.to_string()))
-        };
-        send(5);
-        send(7);
-        send(8);
-        assert_eq!(drain(&mut rx), ["5"], "7 and 8 wait for 6");
-        send(6);
-        assert_eq!(drain(&mut rx), ["6", "7", "8"]);
-        send(4);
-        assert_eq!(drain(&mut rx), ["4"], "late ones still go out");
-    }
-
-    #[test]
-    fn edits_never_overtake_held_messages() {
-        let hub = Hub::new();
-        let (user, chat) = (Uuid::new_v4(), Uuid::new_v4());
-        let (_reg, mut rx) = hub.register(user);
-        hub.deliver_in_order(chat, 5, vec![user], ByteString::from("5"));
-        hub.deliver_in_order(chat, 7, vec![user], ByteString::from("7"));
-        hub.deliver_after(chat, vec![user], ByteString::from("edit 7"));
-        assert_eq!(drain(&mut rx), ["5"]);
-        hub.deliver_in_order(chat, 6, vec![user], ByteString::from("6"));
-        assert_eq!(drain(&mut rx), ["6", "7", "edit 7"]);
-        hub.deliver_after(chat, vec![user], ByteString::from("edit 6"));
-        assert_eq!(drain(&mut rx), ["edit 6"], "nothing held: goes out at once");
-    }
-
-    #[test]
-    fn held_messages_go_out_when_their_wait_ends() {
-        let hub = Hub::new();
-        let (user, chat) = (Uuid::new_v4(), Uuid::new_v4());
-        let (_reg, mut rx) = hub.register(user);
-        hub.deliver_in_order(chat, 1, vec![user], ByteString::from("1"));
-        hub.deliver_in_order(chat, 3, vec![user], ByteString::from("3"));
-        hub.flush_overdue();
-        assert_eq!(drain(&mut rx), ["1"]);
-        std::thread::sleep(REORDER_WAIT);
-        hub.flush_overdue();
-        assert_eq!(drain(&mut rx), ["3"]);
-        hub.deliver_in_order(chat, 4, vec![user], ByteString::from("4"));
-        assert_eq!(drain(&mut rx), ["4"]);
+        assert_eq!(got, ["1", "2", "3", "edit"]);
     }
 
     #[test]
     fn unregisters_on_drop_and_cuts_slow_sockets() {
-        let hub = Hub::new();
-        let user = Uuid::new_v4();
+        let hub = Hub::default();
+        let user = someone();
         {
             let (_reg, _rx) = hub.register(user);
             assert_eq!(hub.socket_count(), 1);
         }
         assert_eq!(hub.socket_count(), 0);
-
         let (_reg, mut rx) = hub.register(user);
         for _ in 0..=SOCKET_QUEUE {
             hub.deliver(&[user], &ByteString::from("x"));
         }
         assert_eq!(hub.socket_count(), 0, "the slow socket was cut loose");
-        assert_eq!(hub.dropped_slow.load(Ordering::Relaxed), 1);
+        assert_eq!(hub.counts().1, 1);
         let mut queued = 0;
         while rx.try_recv().is_ok() {
             queued += 1;

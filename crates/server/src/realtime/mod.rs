@@ -1,41 +1,171 @@
-//! Real-time delivery: the socket loop, one handler per client command, the local hub of open
-//! sockets, the broker that fans events out (in process, or through Redis across instances),
-//! presence, and the per-user limits.
+//! Real-time delivery, as one facade ([`Realtime`]) over the parts: the local hub of open
+//! sockets, the per-chat reorder buffer, the broker that fans events out (in process, or
+//! through Redis across instances), presence, the group-commit message writer, and the
+//! per-user send limits. It never sees HTTP, sockets' frames or the application state.
 //!
-//! A message's path: socket loop → `commands` → `writer` (one transaction per batch assigns
-//! each `seq` and inserts) → `Broker::publish` → `Hub::deliver` → each member socket's bounded queue.
+//! A message's path: `ws::commands` → [`Realtime::post_message`] → `writer` (one transaction
+//! per batch assigns each `seq` and inserts) → `Broker::publish` → `Hub` → each member socket's
+//! bounded queue.
 
-pub mod broker;
-pub mod commands;
-pub mod events;
-pub mod hub;
-pub mod limits;
-pub mod presence;
-pub mod redis;
-pub mod session;
-pub mod writer;
+mod broker;
+mod events;
+mod hub;
+mod presence;
+mod redis;
+mod reorder;
+mod writer;
 
 use std::sync::Arc;
+use std::time::Duration;
 
-use tokio::sync::watch;
+use bytestring::ByteString;
+use chat_protocol::{ChatId, ServerEvent, UserId};
+use tokio::sync::{mpsc, oneshot, watch};
 
-pub use broker::Broker;
-pub use hub::Hub;
-pub use presence::Presence;
+use crate::db::Pool;
+use crate::error::AppResult;
+use crate::limits::{RateLimiter, TypingThrottle};
+use crate::metrics::Metrics;
+use crate::store::messages::{NewPost, PostOutcome};
+use broker::Broker;
+use hub::Hub;
+use presence::Presence;
+use redis::{RedisBroker, RedisLink, RedisPresence};
+use writer::{MessageWriter, Publisher};
 
-use limits::{RateLimiter, TypingThrottle};
-use writer::MessageWriter;
+pub(crate) use events::encode;
+pub(crate) use hub::Registration;
+pub(crate) use redis::RedisError;
 
-/// Everything the sockets share.
-pub struct Realtime {
-    pub hub: Arc<Hub>,
-    pub broker: Arc<Broker>,
-    pub presence: Presence,
-    pub rate_limiter: RateLimiter,
-    pub typing: TypingThrottle,
-    pub writer: MessageWriter,
+/// Redis settings when several instances share the work.
+pub(crate) struct SharedSettings {
+    pub url: String,
+    pub prefix: String,
+    /// How long a crashed instance's users stay online at most.
+    pub presence_ttl: Duration,
+}
+
+pub(crate) struct Settings {
+    pub redis: Option<SharedSettings>,
+    pub writer_shards: usize,
+    /// Sends (and edits) per second per user; 0 is off.
+    pub message_rate_limit: u32,
     /// A socket silent for this long is dropped; the server pings at a third of it.
-    pub idle_timeout: std::time::Duration,
+    pub idle_timeout: Duration,
+}
+
+pub(crate) struct Realtime {
+    hub: Arc<Hub>,
+    broker: Arc<Broker>,
+    presence: Presence,
+    send_limiter: RateLimiter<UserId>,
+    typing: TypingThrottle,
+    writer: MessageWriter,
+    idle_timeout: Duration,
     /// Flips to `true` when the server drains; sockets close with 1001.
-    pub shutdown: watch::Receiver<bool>,
+    shutdown: watch::Receiver<bool>,
+}
+
+impl Realtime {
+    /// Starts the writer threads and, with Redis, the publisher and subscriber tasks (so it
+    /// must run inside the runtime).
+    pub(crate) fn start(
+        pool: Pool,
+        settings: Settings,
+        metrics: Arc<Metrics>,
+        shutdown: watch::Receiver<bool>,
+    ) -> Result<Self, RedisError> {
+        let hub = Arc::new(Hub::default());
+        let (broker, presence) = match settings.redis {
+            None => (Broker::Local(hub.clone()), Presence::local()),
+            Some(shared) => {
+                let link = RedisLink::new(&shared.url, &shared.prefix)?;
+                tracing::info!(instance = %link.instance, "fan-out and presence through Redis");
+                (
+                    Broker::Redis(Box::new(RedisBroker::start(link.clone(), hub.clone()))),
+                    Presence::shared(RedisPresence::new(link, shared.presence_ttl)),
+                )
+            }
+        };
+        let broker = Arc::new(broker);
+        let writer = MessageWriter::start(
+            pool,
+            settings.writer_shards,
+            Publisher {
+                broker: broker.clone(),
+                metrics,
+            },
+        );
+        Ok(Self {
+            hub,
+            broker,
+            presence,
+            send_limiter: RateLimiter::new(settings.message_rate_limit),
+            typing: TypingThrottle::new(Duration::from_secs(1)),
+            writer,
+            idle_timeout: settings.idle_timeout,
+            shutdown,
+        })
+    }
+
+    /// Sends `event` to every socket of every recipient, on every instance, without waiting.
+    pub(crate) fn publish(&self, recipients: &[UserId], event: &ServerEvent) {
+        self.broker.publish(recipients, event);
+    }
+
+    /// Queues a message for the writer; resolves once it is committed and published (or
+    /// refused). Rate-limited per sender.
+    pub(crate) fn post_message(&self, post: NewPost) -> oneshot::Receiver<AppResult<PostOutcome>> {
+        self.writer.post(post)
+    }
+
+    /// Takes one send (or edit) from `user`'s bucket; false when they are over the limit.
+    pub(crate) fn allow_send(&self, user: UserId) -> bool {
+        self.send_limiter.allow(user)
+    }
+
+    /// At most one `typing` per user and chat per second; false for the rest.
+    pub(crate) fn allow_typing(&self, user: UserId, chat: ChatId) -> bool {
+        self.typing.allow(user, chat)
+    }
+
+    /// Registers a socket of `user`; its events arrive on the receiver until the registration
+    /// is dropped (or the socket falls too far behind: the receiver then ends).
+    pub(crate) fn register(&self, user: UserId) -> (Registration<'_>, mpsc::Receiver<ByteString>) {
+        self.hub.register(user)
+    }
+
+    pub(crate) fn presence(&self) -> &Presence {
+        &self.presence
+    }
+
+    /// Whether each of `users` has a socket open on any instance.
+    pub(crate) async fn online(&self, users: &[UserId]) -> Vec<bool> {
+        self.presence.online(users).await
+    }
+
+    pub(crate) fn idle_timeout(&self) -> Duration {
+        self.idle_timeout
+    }
+
+    pub(crate) fn shutdown_signal(&self) -> watch::Receiver<bool> {
+        self.shutdown.clone()
+    }
+
+    /// Releases held-back messages whose wait for an earlier seq ran out.
+    pub(crate) fn flush_overdue(&self) {
+        self.hub.flush_overdue();
+    }
+
+    /// Whether fan-out works right now (for `/readyz`).
+    pub(crate) async fn ping(&self) -> bool {
+        self.broker.ping().await
+    }
+
+    /// Counters for `/metrics`: events queued to local sockets, slow sockets cut loose, events
+    /// that never reached the other instances.
+    pub(crate) fn counts(&self) -> (u64, u64, u64) {
+        let (delivered, dropped_slow) = self.hub.counts();
+        (delivered, dropped_slow, self.broker.publish_failures())
+    }
 }

@@ -9,88 +9,90 @@
 use std::collections::HashMap;
 use std::sync::Mutex;
 
-use uuid::Uuid;
+use chat_protocol::UserId;
 
 use super::redis::RedisPresence;
 
 #[derive(Default)]
 struct LocalCounts {
-    sockets: Mutex<HashMap<Uuid, usize>>,
+    sockets: Mutex<HashMap<UserId, usize>>,
 }
 
 impl LocalCounts {
-    /// Returns true on this instance's first open / last close for the user.
-    fn change(&self, user: Uuid, opened: bool) -> bool {
-        let mut sockets = self.sockets.lock().unwrap_or_else(|p| p.into_inner());
-        if opened {
-            let count = sockets.entry(user).or_insert(0);
-            *count += 1;
-            *count == 1
-        } else {
-            match sockets.get_mut(&user) {
-                Some(count) if *count > 1 => {
-                    *count -= 1;
-                    false
-                }
-                Some(_) => {
-                    sockets.remove(&user);
-                    true
-                }
-                None => false,
+    /// Counts one more socket; true when it is the user's first on this instance.
+    fn opened(&self, user: UserId) -> bool {
+        let mut sockets = self.lock();
+        let count = sockets.entry(user).or_insert(0);
+        *count += 1;
+        *count == 1
+    }
+
+    /// Counts one socket less; true when it was the user's last on this instance.
+    fn closed(&self, user: UserId) -> bool {
+        let mut sockets = self.lock();
+        match sockets.get_mut(&user) {
+            Some(count) if *count > 1 => {
+                *count -= 1;
+                false
             }
+            Some(_) => {
+                sockets.remove(&user);
+                true
+            }
+            None => false,
         }
     }
 
-    fn is_online(&self, user: Uuid) -> bool {
+    fn is_online(&self, user: UserId) -> bool {
         self.lock().contains_key(&user)
     }
 
-    fn users(&self) -> Vec<Uuid> {
+    fn users(&self) -> Vec<UserId> {
         self.lock().keys().copied().collect()
     }
 
-    fn lock(&self) -> std::sync::MutexGuard<'_, HashMap<Uuid, usize>> {
+    fn lock(&self) -> std::sync::MutexGuard<'_, HashMap<UserId, usize>> {
         self.sockets.lock().unwrap_or_else(|p| p.into_inner())
     }
 }
 
-pub struct Presence {
+pub(crate) struct Presence {
     local: LocalCounts,
     shared: Option<RedisPresence>,
 }
 
 impl Presence {
-    pub fn local() -> Self {
+    pub(crate) fn local() -> Self {
         Self {
             local: LocalCounts::default(),
             shared: None,
         }
     }
 
-    pub fn shared(redis: RedisPresence) -> Self {
+    pub(crate) fn shared(redis: RedisPresence) -> Self {
         Self {
             local: LocalCounts::default(),
             shared: Some(redis),
         }
     }
 
-    pub fn heartbeat_interval(&self) -> Option<std::time::Duration> {
+    pub(crate) fn heartbeat_interval(&self) -> Option<std::time::Duration> {
         self.shared.as_ref().map(RedisPresence::heartbeat_interval)
     }
 
     /// Counts a socket of `user` on this instance, at once; true when it is the first here.
-    pub fn opened_here(&self, user: Uuid) -> bool {
-        self.local.change(user, true)
+    pub(crate) fn opened_here(&self, user: UserId) -> bool {
+        self.local.opened(user)
     }
 
     /// Uncounts a socket of `user`; true when it was the last one here.
-    pub fn closed_here(&self, user: Uuid) -> bool {
-        self.local.change(user, false)
+    pub(crate) fn closed_here(&self, user: UserId) -> bool {
+        self.local.closed(user)
     }
 
     /// After this instance's first socket of `user`: true when the user just came online
     /// everywhere (always, without Redis).
-    pub async fn came_online(&self, user: Uuid) -> bool {
+    pub(crate) async fn came_online(&self, user: UserId) -> bool {
         match &self.shared {
             None => true,
             Some(shared) => shared.opened(user).await.unwrap_or_else(|e| {
@@ -102,7 +104,7 @@ impl Presence {
 
     /// After this instance's last socket of `user` closed: true when the user is now offline
     /// everywhere.
-    pub async fn went_offline(&self, user: Uuid) -> bool {
+    pub(crate) async fn went_offline(&self, user: UserId) -> bool {
         match &self.shared {
             None => true,
             Some(shared) => shared.closed(user).await.unwrap_or_else(|e| {
@@ -112,7 +114,7 @@ impl Presence {
         }
     }
 
-    pub async fn online(&self, users: &[Uuid]) -> Vec<bool> {
+    pub(crate) async fn online(&self, users: &[UserId]) -> Vec<bool> {
         let local: Vec<bool> = users.iter().map(|u| self.local.is_online(*u)).collect();
         let Some(shared) = &self.shared else {
             return local;
@@ -128,7 +130,7 @@ impl Presence {
 
     /// Renews this instance's presence entries and reaps other instances' expired ones;
     /// returns users who went offline everywhere (to announce). Nothing to do without Redis.
-    pub async fn heartbeat(&self) -> Vec<Uuid> {
+    pub(crate) async fn heartbeat(&self) -> Vec<UserId> {
         let Some(shared) = &self.shared else {
             return Vec::new();
         };
@@ -144,12 +146,14 @@ impl Presence {
 
 #[cfg(test)]
 mod tests {
+    use uuid::Uuid;
+
     use super::*;
 
     #[tokio::test]
     async fn first_open_and_last_close() {
         let presence = Presence::local();
-        let user = Uuid::new_v4();
+        let user = UserId::from(Uuid::new_v4());
         assert!(presence.opened_here(user) && presence.came_online(user).await);
         assert!(!presence.opened_here(user));
         assert_eq!(presence.online(&[user]).await, vec![true]);

@@ -8,12 +8,11 @@
 
 use std::sync::Arc;
 
-use chat_protocol::{ServerEvent, User};
+use chat_protocol::ServerEvent;
+use diesel::r2d2::R2D2Connection;
 use tokio::sync::{mpsc, oneshot};
-use uuid::Uuid;
 
 use super::broker::Broker;
-use diesel::r2d2::R2D2Connection;
 
 use crate::db::{AnyConnection, Pool, PooledConnection};
 use crate::error::{AppError, AppResult};
@@ -28,18 +27,18 @@ struct Job {
     reply: oneshot::Sender<AppResult<PostOutcome>>,
 }
 
-pub struct MessageWriter {
+pub(super) struct MessageWriter {
     shards: Vec<mpsc::UnboundedSender<Job>>,
 }
 
 /// What the writer threads need to publish after commit.
-pub struct Publish {
+pub(super) struct Publisher {
     pub broker: Arc<Broker>,
     pub metrics: Arc<Metrics>,
 }
 
 impl MessageWriter {
-    pub fn start(pool: Pool, shards: usize, publish: Publish) -> Self {
+    pub(super) fn start(pool: Pool, shards: usize, publish: Publisher) -> Self {
         let publish = Arc::new(publish);
         let shards = (0..shards.max(1))
             .map(|i| {
@@ -49,7 +48,7 @@ impl MessageWriter {
                 let (committed_tx, committed_rx) = std::sync::mpsc::channel();
                 std::thread::Builder::new()
                     .name(format!("msg-writer-{i}"))
-                    .spawn(move || run(pool, rx, committed_tx))
+                    .spawn(move || store_batches(pool, rx, committed_tx))
                     .expect("spawn message writer thread");
                 std::thread::Builder::new()
                     .name(format!("msg-publish-{i}"))
@@ -62,24 +61,11 @@ impl MessageWriter {
     }
 
     /// Queues a message; resolves once it is committed and published (or refused).
-    pub fn post(
-        &self,
-        chat: Uuid,
-        sender: User,
-        content: String,
-        client_id: Uuid,
-    ) -> oneshot::Receiver<AppResult<PostOutcome>> {
+    pub(super) fn post(&self, post: NewPost) -> oneshot::Receiver<AppResult<PostOutcome>> {
         let (reply, done) = oneshot::channel();
-        let shard = &self.shards[(chat.as_u128() % self.shards.len() as u128) as usize];
-        let job = Job {
-            post: NewPost {
-                chat,
-                sender,
-                content,
-                client_id,
-            },
-            reply,
-        };
+        let index = post.chat.as_uuid().as_u128() % self.shards.len() as u128;
+        let shard = &self.shards[usize::try_from(index).unwrap_or(0)];
+        let job = Job { post, reply };
         if let Err(mpsc::error::SendError(job)) = shard.send(job) {
             let _ = job
                 .reply
@@ -91,7 +77,9 @@ impl MessageWriter {
 
 type Committed = Vec<(Job, AppResult<PostOutcome>)>;
 
-fn run(
+/// A writer thread: takes every job waiting for its shard, stores them in one transaction,
+/// passes the batch on to its publisher.
+fn store_batches(
     pool: Pool,
     mut queue: mpsc::UnboundedReceiver<Job>,
     committed: std::sync::mpsc::Sender<Committed>,
@@ -120,7 +108,7 @@ fn run(
 }
 
 /// Encodes and publishes committed messages in commit order, then answers their senders.
-fn publish_committed(committed: std::sync::mpsc::Receiver<Committed>, publish: &Publish) {
+fn publish_committed(committed: std::sync::mpsc::Receiver<Committed>, publish: &Publisher) {
     for batch in committed {
         for (job, outcome) in batch {
             if let Ok(PostOutcome::Stored(delivery)) = &outcome {
@@ -148,20 +136,15 @@ fn store(
     if held.as_mut().is_some_and(|c| c.is_broken()) {
         *held = None;
     }
-    if held.is_none() {
-        match pool.get() {
-            Ok(conn) => *held = Some(conn),
+    let conn = match held {
+        Some(conn) => conn,
+        None => match pool.get() {
+            Ok(conn) => held.insert(conn),
             Err(e) => {
                 let e = AppError::from(e);
                 return jobs.iter().map(|_| Err(AppError::internal(&e))).collect();
             }
-        }
-    }
-    let Some(conn) = held.as_mut() else {
-        return jobs
-            .iter()
-            .map(|_| Err(AppError::internal("no connection")))
-            .collect();
+        },
     };
     let posts: Vec<NewPost> = jobs.iter().map(|j| j.post.clone()).collect();
     match messages::post_batch(conn, &posts) {

@@ -1,57 +1,21 @@
 //! Chats and their membership. Every read takes the viewer and answers `NotFound` when the viewer
 //! is not a member, so a chat's existence never leaks to outsiders.
 
-use chat_protocol::{Chat, ChatKind, ReadPosition, User};
+use chat_protocol::{Chat, ChatId, ChatKind, ReadPosition, User, UserId};
 use diesel::prelude::*;
 use uuid::Uuid;
 
-use super::messages::MessageRow;
-use super::users::{find_by_name, to_user};
-use super::{is_unique_violation, now, parse_id, to_utc, write_tx};
+use super::members::{is_member, require_member};
+use super::rows::{ChatRow, MessageRow};
+use super::users::find_by_name;
+use super::{OnUnique, now, to_utc, write_tx};
 use crate::db::AnyConnection;
 use crate::db::schema::{chat_members, chats, messages as messages_t, users};
 use crate::error::{AppError, AppResult};
 
-#[derive(Debug, Clone, Queryable)]
-pub struct ChatRow {
-    pub id: String,
-    pub kind: String,
-    pub name: Option<String>,
-    pub direct_key: Option<String>,
-    pub created_at: chrono::NaiveDateTime,
-    pub last_seq: i64,
-    pub last_activity_at: chrono::NaiveDateTime,
-}
-
-pub fn is_member(conn: &mut AnyConnection, chat: Uuid, user: Uuid) -> AppResult<bool> {
-    Ok(diesel::select(diesel::dsl::exists(
-        chat_members::table
-            .filter(chat_members::chat_id.eq(chat.to_string()))
-            .filter(chat_members::user_id.eq(user.to_string())),
-    ))
-    .get_result(conn)?)
-}
-
-/// `NotFound` unless `user` is a member of `chat`.
-pub fn require_member(conn: &mut AnyConnection, chat: Uuid, user: Uuid) -> AppResult<()> {
-    if is_member(conn, chat, user)? {
-        Ok(())
-    } else {
-        Err(AppError::NotFound("no such chat"))
-    }
-}
-
-pub fn member_ids(conn: &mut AnyConnection, chat: Uuid) -> AppResult<Vec<Uuid>> {
-    let ids: Vec<String> = chat_members::table
-        .filter(chat_members::chat_id.eq(chat.to_string()))
-        .select(chat_members::user_id)
-        .load(conn)?;
-    ids.iter().map(|id| parse_id(id)).collect()
-}
-
 /// The members, in joining order, and how far each has read.
-fn members(conn: &mut AnyConnection, chat: &str) -> AppResult<(Vec<User>, Vec<ReadPosition>)> {
-    let rows: Vec<(String, String, i64)> = chat_members::table
+fn members(conn: &mut AnyConnection, chat: ChatId) -> AppResult<(Vec<User>, Vec<ReadPosition>)> {
+    let rows: Vec<(UserId, String, i64)> = chat_members::table
         .inner_join(users::table)
         .filter(chat_members::chat_id.eq(chat))
         .order((chat_members::joined_at.asc(), users::username_lower.asc()))
@@ -59,95 +23,94 @@ fn members(conn: &mut AnyConnection, chat: &str) -> AppResult<(Vec<User>, Vec<Re
         .load(conn)?;
     let mut users = Vec::with_capacity(rows.len());
     let mut reads = Vec::with_capacity(rows.len());
-    for (id, name, seq) in &rows {
-        let user = to_user(id, name)?;
-        reads.push(ReadPosition {
-            user_id: user.id,
-            seq: *seq,
-        });
-        users.push(user);
+    for (id, username, seq) in rows {
+        reads.push(ReadPosition { user_id: id, seq });
+        users.push(User { id, username });
     }
     Ok((users, reads))
 }
 
 /// The wire `Chat` as `viewer` sees it (their unread count). The viewer must be a member.
-fn render(conn: &mut AnyConnection, row: &ChatRow, viewer: Uuid) -> AppResult<Chat> {
+fn render(conn: &mut AnyConnection, row: &ChatRow, viewer: UserId) -> AppResult<Chat> {
     let read_seq: i64 = chat_members::table
-        .filter(chat_members::chat_id.eq(&row.id))
-        .filter(chat_members::user_id.eq(viewer.to_string()))
+        .filter(chat_members::chat_id.eq(row.id))
+        .filter(chat_members::user_id.eq(viewer))
         .select(chat_members::last_read_seq)
         .first::<i64>(conn)
         .optional()?
         .unwrap_or(row.last_seq);
     let unread_count: i64 = messages_t::table
-        .filter(messages_t::chat_id.eq(&row.id))
+        .filter(messages_t::chat_id.eq(row.id))
         .filter(messages_t::seq.gt(read_seq))
-        .filter(messages_t::sender_id.ne(viewer.to_string()))
+        .filter(messages_t::sender_id.ne(viewer))
         .filter(messages_t::deleted.eq(false))
         .count()
         .get_result(conn)?;
     let last: Option<(MessageRow, String)> = messages_t::table
         .inner_join(users::table)
-        .filter(messages_t::chat_id.eq(&row.id))
+        .filter(messages_t::chat_id.eq(row.id))
         .order(messages_t::seq.desc())
         .select((messages_t::all_columns, users::username))
         .first(conn)
         .optional()?;
-    let (members, read_positions) = members(conn, &row.id)?;
+    let (members, read_positions) = members(conn, row.id)?;
     Ok(Chat {
-        id: parse_id(&row.id)?,
-        kind: ChatKind::parse(&row.kind)
-            .ok_or_else(|| AppError::internal(format!("stored chat kind {:?}", row.kind)))?,
+        id: row.id,
+        kind: row.kind,
         name: row.name.clone(),
         members,
         created_at: to_utc(row.created_at),
-        last_message: last.map(|(m, name)| m.into_message(&name)).transpose()?,
+        last_message: last.map(|(m, name)| m.into_message(&name)),
         unread_count,
         last_seq: row.last_seq,
         read_positions,
-        // Presence is not in the database: the API fills it in (`api::chats::with_presence`).
+        // Presence is not in the database: `services::presence` fills it in.
         online_members: Vec::new(),
     })
 }
 
-fn find_row(conn: &mut AnyConnection, chat: Uuid) -> AppResult<Option<ChatRow>> {
+fn find_row(conn: &mut AnyConnection, chat: ChatId) -> AppResult<Option<ChatRow>> {
     Ok(chats::table
-        .find(chat.to_string())
-        .select(chats::all_columns)
+        .find(chat)
+        .select(ChatRow::as_select())
         .first(conn)
         .optional()?)
 }
 
 /// The chat as `viewer` sees it; `NotFound` for non-members.
-pub fn get(conn: &mut AnyConnection, chat: Uuid, viewer: Uuid) -> AppResult<Chat> {
+pub(crate) fn get(conn: &mut AnyConnection, chat: ChatId, viewer: UserId) -> AppResult<Chat> {
     require_member(conn, chat, viewer)?;
-    view(conn, chat, viewer)
+    render_unchecked(conn, chat, viewer)
 }
 
 /// The chat as `viewer` would see it, member or not: for telling someone who just left.
 /// Never hand this to a request path without a membership check.
-pub fn view(conn: &mut AnyConnection, chat: Uuid, viewer: Uuid) -> AppResult<Chat> {
+pub(crate) fn render_unchecked(
+    conn: &mut AnyConnection,
+    chat: ChatId,
+    viewer: UserId,
+) -> AppResult<Chat> {
     let row = find_row(conn, chat)?.ok_or(AppError::NotFound("no such chat"))?;
     render(conn, &row, viewer)
 }
 
 /// The viewer's chats, most recent activity first.
-pub fn list(conn: &mut AnyConnection, viewer: Uuid) -> AppResult<Vec<Chat>> {
+pub(crate) fn list(conn: &mut AnyConnection, viewer: UserId) -> AppResult<Vec<Chat>> {
     let rows: Vec<ChatRow> = chats::table
         .inner_join(chat_members::table)
-        .filter(chat_members::user_id.eq(viewer.to_string()))
+        .filter(chat_members::user_id.eq(viewer))
         .order((chats::last_activity_at.desc(), chats::id.asc()))
-        .select(chats::all_columns)
+        .select(ChatRow::as_select())
         .load(conn)?;
     rows.iter().map(|row| render(conn, row, viewer)).collect()
 }
 
-fn direct_key(a: Uuid, b: Uuid) -> String {
+fn direct_key(a: UserId, b: UserId) -> String {
     let (lo, hi) = if a < b { (a, b) } else { (b, a) };
     format!("{lo}:{hi}")
 }
 
-fn insert_member(conn: &mut AnyConnection, chat: &str, user: &str) -> QueryResult<usize> {
+fn insert_member(conn: &mut AnyConnection, chat: ChatId, user: UserId) -> QueryResult<usize> {
     diesel::insert_into(chat_members::table)
         .values((
             chat_members::chat_id.eq(chat),
@@ -163,14 +126,14 @@ fn insert_chat(
     kind: ChatKind,
     name: Option<&str>,
     key: Option<&str>,
-    member_ids: &[Uuid],
-) -> QueryResult<Uuid> {
-    let id = Uuid::new_v4();
+    member_ids: &[UserId],
+) -> QueryResult<ChatId> {
+    let id = ChatId::from(Uuid::new_v4());
     let at = now();
     diesel::insert_into(chats::table)
         .values((
-            chats::id.eq(id.to_string()),
-            chats::kind.eq(kind.as_str()),
+            chats::id.eq(id),
+            chats::kind.eq(kind),
             chats::name.eq(name),
             chats::direct_key.eq(key),
             chats::created_at.eq(at),
@@ -179,7 +142,7 @@ fn insert_chat(
         ))
         .execute(conn)?;
     for member in member_ids {
-        insert_member(conn, &id.to_string(), &member.to_string())?;
+        insert_member(conn, id, *member)?;
     }
     Ok(id)
 }
@@ -190,30 +153,36 @@ fn resolve(conn: &mut AnyConnection, usernames: &[String]) -> AppResult<Vec<User
         .iter()
         .map(|name| {
             find_by_name(conn, name)?
-                .ok_or(AppError::NotFound("no such user"))?
-                .to_user()
+                .map(|row| row.to_user())
+                .ok_or(AppError::NotFound("no such user"))
         })
         .collect()
 }
 
 /// The direct chat of `me` and `other`, created if needed; `true` when it was created now.
-pub fn open_direct(conn: &mut AnyConnection, me: Uuid, other: &str) -> AppResult<(Chat, bool)> {
-    let other = resolve(conn, &[other.to_owned()])?.remove(0);
+pub(crate) fn open_direct(
+    conn: &mut AnyConnection,
+    me: UserId,
+    other: &str,
+) -> AppResult<(Chat, bool)> {
+    let other = find_by_name(conn, other)?
+        .ok_or(AppError::NotFound("no such user"))?
+        .to_user();
     if other.id == me {
         return Err(AppError::Validation(
             "a direct chat needs another person; name a group to talk to yourself".into(),
         ));
     }
     let key = direct_key(me, other.id);
-    let existing = |c: &mut AnyConnection| -> AppResult<Option<String>> {
+    let existing = |c: &mut AnyConnection| -> AppResult<Option<ChatId>> {
         Ok(chats::table
             .filter(chats::direct_key.eq(&key))
             .select(chats::id)
-            .first::<String>(c)
+            .first::<ChatId>(c)
             .optional()?)
     };
     if let Some(id) = existing(conn)? {
-        return Ok((get(conn, parse_id(&id)?, me)?, false));
+        return Ok((get(conn, id, me)?, false));
     }
     let created = write_tx(conn, |c| {
         insert_chat(c, ChatKind::Direct, None, Some(&key), &[me, other.id])
@@ -221,17 +190,20 @@ pub fn open_direct(conn: &mut AnyConnection, me: Uuid, other: &str) -> AppResult
     match created {
         Ok(id) => Ok((get(conn, id, me)?, true)),
         // Both sides opened the chat at the same moment: theirs won, use it.
-        Err(e) if is_unique_violation(&e) => {
+        Err(diesel::result::Error::DatabaseError(
+            diesel::result::DatabaseErrorKind::UniqueViolation,
+            _,
+        )) => {
             let id = existing(conn)?.ok_or(AppError::internal("direct chat vanished"))?;
-            Ok((get(conn, parse_id(&id)?, me)?, false))
+            Ok((get(conn, id, me)?, false))
         }
         Err(e) => Err(e.into()),
     }
 }
 
-pub fn create_group(
+pub(crate) fn create_group(
     conn: &mut AnyConnection,
-    me: Uuid,
+    me: UserId,
     usernames: &[String],
     name: &str,
 ) -> AppResult<Chat> {
@@ -247,39 +219,36 @@ pub fn create_group(
     get(conn, id, me)
 }
 
-pub fn add_member(
+pub(crate) fn add_member(
     conn: &mut AnyConnection,
-    chat: Uuid,
-    actor: Uuid,
+    chat: ChatId,
+    actor: UserId,
     username: &str,
 ) -> AppResult<Chat> {
     require_member(conn, chat, actor)?;
     let row = find_row(conn, chat)?.ok_or(AppError::NotFound("no such chat"))?;
-    if row.kind != ChatKind::Group.as_str() {
+    if row.kind != ChatKind::Group {
         return Err(AppError::Validation(
             "members can only be added to group chats".into(),
         ));
     }
-    let newcomer = resolve(conn, &[username.to_owned()])?.remove(0);
-    let added = write_tx(conn, |c| {
-        insert_member(c, &row.id, &newcomer.id.to_string())?;
-        diesel::update(chats::table.find(&row.id))
+    let newcomer = find_by_name(conn, username)?.ok_or(AppError::NotFound("no such user"))?;
+    write_tx(conn, |c| {
+        insert_member(c, row.id, newcomer.id)?;
+        diesel::update(chats::table.find(row.id))
             .set(chats::last_activity_at.eq(now()))
             .execute(c)
-    });
-    match added {
-        Ok(_) => get(conn, chat, actor),
-        Err(e) if is_unique_violation(&e) => Err(AppError::Conflict("already a member")),
-        Err(e) => Err(e.into()),
-    }
+    })
+    .on_unique(AppError::Conflict("already a member"))?;
+    get(conn, chat, actor)
 }
 
 /// Removes `target` from the chat; members may only remove themselves (leave).
-pub fn remove_member(
+pub(crate) fn remove_member(
     conn: &mut AnyConnection,
-    chat: Uuid,
-    actor: Uuid,
-    target: Uuid,
+    chat: ChatId,
+    actor: UserId,
+    target: UserId,
 ) -> AppResult<()> {
     require_member(conn, chat, actor)?;
     if target != actor {
@@ -291,13 +260,13 @@ pub fn remove_member(
         return Err(AppError::NotFound("not a member of this chat"));
     }
     let row = find_row(conn, chat)?.ok_or(AppError::NotFound("no such chat"))?;
-    if row.kind != ChatKind::Group.as_str() {
+    if row.kind != ChatKind::Group {
         return Err(AppError::Forbidden("you cannot leave a direct chat"));
     }
     diesel::delete(
         chat_members::table
-            .filter(chat_members::chat_id.eq(chat.to_string()))
-            .filter(chat_members::user_id.eq(target.to_string())),
+            .filter(chat_members::chat_id.eq(chat))
+            .filter(chat_members::user_id.eq(target)),
     )
     .execute(conn)?;
     Ok(())
@@ -305,17 +274,17 @@ pub fn remove_member(
 
 /// Moves the reader's position forward to `seq` (never back, never past the last message).
 /// Returns the new position when it moved.
-pub fn mark_read(
+pub(crate) fn mark_read(
     conn: &mut AnyConnection,
-    chat: Uuid,
-    reader: Uuid,
+    chat: ChatId,
+    reader: UserId,
     seq: i64,
 ) -> AppResult<Option<i64>> {
     write_tx(conn, |c| {
         let last_seq: Option<i64> = chats::table
             .inner_join(chat_members::table)
-            .filter(chats::id.eq(chat.to_string()))
-            .filter(chat_members::user_id.eq(reader.to_string()))
+            .filter(chats::id.eq(chat))
+            .filter(chat_members::user_id.eq(reader))
             .select(chats::last_seq)
             .first(c)
             .optional()?;
@@ -323,8 +292,8 @@ pub fn mark_read(
         let position = seq.min(last_seq);
         let moved = diesel::update(
             chat_members::table
-                .filter(chat_members::chat_id.eq(chat.to_string()))
-                .filter(chat_members::user_id.eq(reader.to_string()))
+                .filter(chat_members::chat_id.eq(chat))
+                .filter(chat_members::user_id.eq(reader))
                 .filter(chat_members::last_read_seq.lt(position)),
         )
         .set(chat_members::last_read_seq.eq(position))

@@ -1,53 +1,51 @@
-use chat_protocol::User;
-use diesel::prelude::*;
-use uuid::Uuid;
+//! Contacts (one-directional: the owner's address book) and who may see a user's presence.
 
-use super::users::{find_by_name, to_user};
-use super::{is_unique_violation, now, write_tx};
+use chat_protocol::{User, UserId};
+use diesel::prelude::*;
+
+use super::rows::users_of;
+use super::users::find_by_name;
+use super::{OnUnique, now, write_tx};
 use crate::db::AnyConnection;
 use crate::db::schema::{chat_members, contacts, users};
 use crate::error::{AppError, AppResult};
 
 /// The owner's contacts, by username.
-pub fn list(conn: &mut AnyConnection, owner: Uuid) -> AppResult<Vec<User>> {
-    let rows: Vec<(String, String)> = contacts::table
+pub(crate) fn list(conn: &mut AnyConnection, owner: UserId) -> AppResult<Vec<User>> {
+    let rows: Vec<(UserId, String)> = contacts::table
         .inner_join(users::table.on(users::id.eq(contacts::contact_id)))
-        .filter(contacts::owner_id.eq(owner.to_string()))
+        .filter(contacts::owner_id.eq(owner))
         .order(users::username_lower.asc())
         .select((users::id, users::username))
         .load(conn)?;
-    rows.iter().map(|(id, name)| to_user(id, name)).collect()
+    Ok(users_of(rows))
 }
 
-pub fn add(conn: &mut AnyConnection, owner: Uuid, username: &str) -> AppResult<User> {
+pub(crate) fn add(conn: &mut AnyConnection, owner: UserId, username: &str) -> AppResult<User> {
     let target = find_by_name(conn, username)?.ok_or(AppError::NotFound("no such user"))?;
-    let user = target.to_user()?;
-    if user.id == owner {
+    if target.id == owner {
         return Err(AppError::Validation(
             "you cannot add yourself as a contact".into(),
         ));
     }
-    let inserted = write_tx(conn, |c| {
+    write_tx(conn, |c| {
         diesel::insert_into(contacts::table)
             .values((
-                contacts::owner_id.eq(owner.to_string()),
-                contacts::contact_id.eq(&target.id),
+                contacts::owner_id.eq(owner),
+                contacts::contact_id.eq(target.id),
                 contacts::created_at.eq(now()),
             ))
             .execute(c)
-    });
-    match inserted {
-        Ok(_) => Ok(user),
-        Err(e) if is_unique_violation(&e) => Err(AppError::Conflict("already a contact")),
-        Err(e) => Err(e.into()),
-    }
+    })
+    .on_unique(AppError::Conflict("already a contact"))?;
+    Ok(target.to_user())
 }
 
-pub fn remove(conn: &mut AnyConnection, owner: Uuid, contact: Uuid) -> AppResult<()> {
+pub(crate) fn remove(conn: &mut AnyConnection, owner: UserId, contact: UserId) -> AppResult<()> {
     let removed = diesel::delete(
         contacts::table
-            .filter(contacts::owner_id.eq(owner.to_string()))
-            .filter(contacts::contact_id.eq(contact.to_string())),
+            .filter(contacts::owner_id.eq(owner))
+            .filter(contacts::contact_id.eq(contact)),
     )
     .execute(conn)?;
     if removed == 0 {
@@ -58,35 +56,30 @@ pub fn remove(conn: &mut AnyConnection, owner: Uuid, contact: Uuid) -> AppResult
 
 /// Everyone who may see `user`'s presence: contacts in either direction and co-members of any
 /// chat, `user` excluded.
-pub fn presence_audience(conn: &mut AnyConnection, user: Uuid) -> AppResult<Vec<Uuid>> {
-    let me = user.to_string();
-    let mut ids: Vec<String> = contacts::table
-        .filter(contacts::contact_id.eq(&me))
+pub(crate) fn presence_audience(conn: &mut AnyConnection, user: UserId) -> AppResult<Vec<UserId>> {
+    let mut ids: Vec<UserId> = contacts::table
+        .filter(contacts::contact_id.eq(user))
         .select(contacts::owner_id)
         .load(conn)?;
     ids.extend(
         contacts::table
-            .filter(contacts::owner_id.eq(&me))
+            .filter(contacts::owner_id.eq(user))
             .select(contacts::contact_id)
-            .load::<String>(conn)?,
+            .load::<UserId>(conn)?,
     );
     let mine = diesel::alias!(chat_members as mine);
     let my_chats = mine
-        .filter(mine.field(chat_members::user_id).eq(&me))
+        .filter(mine.field(chat_members::user_id).eq(user))
         .select(mine.field(chat_members::chat_id));
     ids.extend(
         chat_members::table
             .filter(chat_members::chat_id.eq_any(my_chats))
             .select(chat_members::user_id)
             .distinct()
-            .load::<String>(conn)?,
+            .load::<UserId>(conn)?,
     );
-    let mut audience: Vec<Uuid> = ids
-        .iter()
-        .filter_map(|id| Uuid::parse_str(id).ok())
-        .filter(|id| *id != user)
-        .collect();
-    audience.sort_unstable();
-    audience.dedup();
-    Ok(audience)
+    ids.retain(|id| *id != user);
+    ids.sort_unstable();
+    ids.dedup();
+    Ok(ids)
 }

@@ -1,67 +1,31 @@
 //! Messages: storing with a per-chat gapless `seq`, idempotent retries by `client_id`, edits,
 //! tombstone deletes, and paged history.
 
+use std::collections::HashMap;
+use std::sync::Arc;
+
 use chat_protocol::limits::{PAGE_DEFAULT, PAGE_MAX};
-use chat_protocol::{HistoryQuery, Message, MessagePage, User};
+use chat_protocol::{ChatId, HistoryQuery, Message, MessageId, MessagePage, User, UserId};
 use diesel::prelude::*;
 use uuid::Uuid;
 
-use super::chats::{member_ids, require_member};
-use super::{now, parse_id, to_utc, write_tx};
-use crate::db::AnyConnection;
+use super::members::{member_ids, require_member};
+use super::rows::MessageRow;
+use super::{now, write_tx};
 use crate::db::schema::{chat_members, chats, messages, users};
+use crate::db::{AnyConnection, ClientKey};
 use crate::error::{AppError, AppResult};
-
-#[derive(Debug, Clone, Queryable)]
-pub struct MessageRow {
-    pub id: i64,
-    pub chat_id: String,
-    pub seq: i64,
-    pub sender_id: String,
-    pub content: String,
-    pub client_id: Option<String>,
-    pub created_at: chrono::NaiveDateTime,
-    pub edited_at: Option<chrono::NaiveDateTime>,
-    pub deleted: bool,
-}
-
-impl MessageRow {
-    pub fn into_message(self, sender_name: &str) -> AppResult<Message> {
-        Ok(Message {
-            id: self.id,
-            chat_id: parse_id(&self.chat_id)?,
-            seq: self.seq,
-            sender: User {
-                id: parse_id(&self.sender_id)?,
-                username: sender_name.to_owned(),
-            },
-            // A tombstone never carries its old text, whatever the row still holds.
-            content: if self.deleted {
-                String::new()
-            } else {
-                self.content
-            },
-            client_id: self
-                .client_id
-                .as_deref()
-                .and_then(|c| Uuid::parse_str(c).ok()),
-            created_at: to_utc(self.created_at),
-            edited_at: self.edited_at.map(to_utc),
-            deleted: self.deleted,
-        })
-    }
-}
 
 /// A stored message and who must hear about it.
 #[derive(Debug, Clone)]
-pub struct Delivery {
+pub(crate) struct Delivery {
     pub message: Message,
-    pub members: Vec<Uuid>,
+    pub members: Vec<UserId>,
 }
 
 /// What storing one message came to, for its sender.
 #[derive(Debug)]
-pub enum PostOutcome {
+pub(crate) enum PostOutcome {
     /// Newly stored; fan out to `members`.
     Stored(Delivery),
     /// The sender's `client_id` was already stored: answer the sender with that message only.
@@ -70,23 +34,23 @@ pub enum PostOutcome {
 
 fn by_client_id(
     conn: &mut AnyConnection,
-    sender: Uuid,
+    sender: UserId,
     client_id: Uuid,
 ) -> AppResult<Option<Message>> {
     let row: Option<(MessageRow, String)> = messages::table
         .inner_join(users::table)
-        .filter(messages::sender_id.eq(sender.to_string()))
-        .filter(messages::client_id.eq(client_id.to_string()))
+        .filter(messages::sender_id.eq(sender))
+        .filter(messages::client_id.eq(ClientKey(client_id)))
         .select((messages::all_columns, users::username))
         .first(conn)
         .optional()?;
-    row.map(|(m, name)| m.into_message(&name)).transpose()
+    Ok(row.map(|(m, name)| m.into_message(&name)))
 }
 
 /// One message waiting in a batch.
 #[derive(Debug, Clone)]
-pub struct NewPost {
-    pub chat: Uuid,
+pub(crate) struct NewPost {
+    pub chat: ChatId,
     pub sender: User,
     pub content: String,
     pub client_id: Uuid,
@@ -94,7 +58,7 @@ pub struct NewPost {
 
 /// What became of one message of a batch.
 #[derive(Debug)]
-pub enum BatchOutcome {
+pub(crate) enum BatchOutcome {
     Stored(Delivery),
     /// Already stored under this `client_id`; fetch it after the batch commits.
     Duplicate,
@@ -107,33 +71,32 @@ pub enum BatchOutcome {
 /// and unique however many writers (or instances) race; the same statement checks that the
 /// sender is a member. A message that cannot be stored leaves no trace.
 /// An error means nothing of the batch was stored.
-pub fn post_batch(conn: &mut AnyConnection, batch: &[NewPost]) -> AppResult<Vec<BatchOutcome>> {
+pub(crate) fn post_batch(
+    conn: &mut AnyConnection,
+    batch: &[NewPost],
+) -> AppResult<Vec<BatchOutcome>> {
     let at = now();
     let rows = match conn {
         AnyConnection::Postgresql(c) => store_rows_pg(c, batch, at)?,
         // BEGIN IMMEDIATE takes the write lock up front (see `write_tx`).
         AnyConnection::Sqlite(c) => store_rows_sqlite(c, batch, at)?,
     };
-    rows.into_iter()
+    Ok(rows
+        .into_iter()
         .zip(batch)
-        .map(|(row, post)| {
-            Ok(match row {
-                BatchRow::Stored(row, members) => BatchOutcome::Stored(Delivery {
-                    message: row.into_message(&post.sender.username)?,
-                    members: members
-                        .iter()
-                        .map(|m| parse_id(m))
-                        .collect::<AppResult<_>>()?,
-                }),
-                BatchRow::Duplicate => BatchOutcome::Duplicate,
-                BatchRow::NotFound => BatchOutcome::NotFound,
-            })
+        .map(|(row, post)| match row {
+            BatchRow::Stored(row, members) => BatchOutcome::Stored(Delivery {
+                message: row.into_message(&post.sender.username),
+                members: members.as_ref().clone(),
+            }),
+            BatchRow::Duplicate => BatchOutcome::Duplicate,
+            BatchRow::NotFound => BatchOutcome::NotFound,
         })
-        .collect()
+        .collect())
 }
 
 enum BatchRow {
-    Stored(MessageRow, std::sync::Arc<Vec<String>>),
+    Stored(MessageRow, Arc<Vec<UserId>>),
     Duplicate,
     NotFound,
 }
@@ -141,19 +104,17 @@ enum BatchRow {
 /// The body of [`post_batch`], written once and compiled for each backend's connection.
 macro_rules! store_rows_body {
     ($c:ident, $batch:ident, $at:ident) => {{
-        let mut members_of: std::collections::HashMap<Uuid, std::sync::Arc<Vec<String>>> =
-            Default::default();
+        let mut members_of: HashMap<ChatId, Arc<Vec<UserId>>> = HashMap::new();
         let mut rows = Vec::with_capacity($batch.len());
         for post in $batch {
-            let chat_key = post.chat.to_string();
-            let sender_key = post.sender.id.to_string();
+            let chat = post.chat;
             let is_member = chat_members::table
-                .filter(chat_members::chat_id.eq(&chat_key))
-                .filter(chat_members::user_id.eq(&sender_key));
+                .filter(chat_members::chat_id.eq(chat))
+                .filter(chat_members::user_id.eq(post.sender.id));
             // Locks the chat row (PostgreSQL) until commit: concurrent senders queue here.
             let seq: Option<i64> = diesel::update(
                 chats::table
-                    .filter(chats::id.eq(&chat_key))
+                    .filter(chats::id.eq(chat))
                     .filter(diesel::dsl::exists(is_member)),
             )
             .set((
@@ -169,11 +130,11 @@ macro_rules! store_rows_body {
             };
             let inserted: Option<MessageRow> = diesel::insert_into(messages::table)
                 .values((
-                    messages::chat_id.eq(&chat_key),
+                    messages::chat_id.eq(chat),
                     messages::seq.eq(seq),
-                    messages::sender_id.eq(&sender_key),
+                    messages::sender_id.eq(post.sender.id),
                     messages::content.eq(&post.content),
-                    messages::client_id.eq(post.client_id.to_string()),
+                    messages::client_id.eq(ClientKey(post.client_id)),
                     messages::created_at.eq($at),
                     messages::deleted.eq(false),
                 ))
@@ -183,21 +144,21 @@ macro_rules! store_rows_body {
                 .optional()?;
             let Some(row) = inserted else {
                 // A retry: give the seq back (the chat row is ours until commit).
-                diesel::update(chats::table.filter(chats::id.eq(&chat_key)))
+                diesel::update(chats::table.filter(chats::id.eq(chat)))
                     .set(chats::last_seq.eq(chats::last_seq - 1))
                     .execute($c)?;
                 rows.push(BatchRow::Duplicate);
                 continue;
             };
-            let members = match members_of.get(&post.chat) {
+            let members = match members_of.get(&chat) {
                 Some(m) => m.clone(),
                 None => {
-                    let m: Vec<String> = chat_members::table
-                        .filter(chat_members::chat_id.eq(&chat_key))
+                    let m: Vec<UserId> = chat_members::table
+                        .filter(chat_members::chat_id.eq(chat))
                         .select(chat_members::user_id)
                         .load($c)?;
-                    let m = std::sync::Arc::new(m);
-                    members_of.insert(post.chat, m.clone());
+                    let m = Arc::new(m);
+                    members_of.insert(chat, m.clone());
                     m
                 }
             };
@@ -208,7 +169,7 @@ macro_rules! store_rows_body {
 }
 
 fn store_rows_pg(
-    c: &mut diesel::PgConnection,
+    c: &mut PgConnection,
     batch: &[NewPost],
     at: chrono::NaiveDateTime,
 ) -> QueryResult<Vec<BatchRow>> {
@@ -216,7 +177,7 @@ fn store_rows_pg(
 }
 
 fn store_rows_sqlite(
-    c: &mut diesel::SqliteConnection,
+    c: &mut SqliteConnection,
     batch: &[NewPost],
     at: chrono::NaiveDateTime,
 ) -> QueryResult<Vec<BatchRow>> {
@@ -224,13 +185,21 @@ fn store_rows_sqlite(
 }
 
 /// The stored message a retried `client_id` refers to.
-pub fn stored_retry(conn: &mut AnyConnection, sender: Uuid, client_id: Uuid) -> AppResult<Message> {
+pub(crate) fn stored_retry(
+    conn: &mut AnyConnection,
+    sender: UserId,
+    client_id: Uuid,
+) -> AppResult<Message> {
     by_client_id(conn, sender, client_id)?.ok_or(AppError::internal("duplicate client_id vanished"))
 }
 
 /// Loads a message the `author` may change: it exists in a chat they belong to (else
 /// `NotFound`), they wrote it (else `Forbidden`), and it is not deleted (else `NotFound`).
-fn own_message(conn: &mut AnyConnection, author: Uuid, id: i64) -> AppResult<(MessageRow, String)> {
+fn own_message(
+    conn: &mut AnyConnection,
+    author: UserId,
+    id: MessageId,
+) -> AppResult<(MessageRow, String)> {
     let row: Option<(MessageRow, String)> = messages::table
         .inner_join(users::table)
         .filter(messages::id.eq(id))
@@ -238,9 +207,8 @@ fn own_message(conn: &mut AnyConnection, author: Uuid, id: i64) -> AppResult<(Me
         .first(conn)
         .optional()?;
     let (row, name) = row.ok_or(AppError::NotFound("no such message"))?;
-    require_member(conn, parse_id(&row.chat_id)?, author)
-        .map_err(|_| AppError::NotFound("no such message"))?;
-    if row.sender_id != author.to_string() {
+    require_member(conn, row.chat_id, author).map_err(|_| AppError::NotFound("no such message"))?;
+    if row.sender_id != author {
         return Err(AppError::Forbidden("you can only change your own messages"));
     }
     if row.deleted {
@@ -249,7 +217,12 @@ fn own_message(conn: &mut AnyConnection, author: Uuid, id: i64) -> AppResult<(Me
     Ok((row, name))
 }
 
-pub fn edit(conn: &mut AnyConnection, author: Uuid, id: i64, content: &str) -> AppResult<Delivery> {
+pub(crate) fn edit(
+    conn: &mut AnyConnection,
+    author: UserId,
+    id: MessageId,
+    content: &str,
+) -> AppResult<Delivery> {
     write_tx(conn, |c| {
         let (mut row, name) = own_message(c, author, id)?;
         let at = now();
@@ -258,32 +231,37 @@ pub fn edit(conn: &mut AnyConnection, author: Uuid, id: i64, content: &str) -> A
             .execute(c)?;
         row.content = content.to_owned();
         row.edited_at = Some(at);
-        let chat = parse_id(&row.chat_id)?;
+        let members = member_ids(c, row.chat_id)?;
         Ok(Delivery {
-            message: row.into_message(&name)?,
-            members: member_ids(c, chat)?,
+            message: row.into_message(&name),
+            members,
         })
     })
 }
 
 /// Turns the message into a tombstone: it keeps its seq; its text is erased from storage.
-pub fn delete(conn: &mut AnyConnection, author: Uuid, id: i64) -> AppResult<Delivery> {
+pub(crate) fn delete(
+    conn: &mut AnyConnection,
+    author: UserId,
+    id: MessageId,
+) -> AppResult<Delivery> {
     write_tx(conn, |c| {
         let (mut row, name) = own_message(c, author, id)?;
         diesel::update(messages::table.find(id))
             .set((messages::content.eq(""), messages::deleted.eq(true)))
             .execute(c)?;
         row.deleted = true;
-        let chat = parse_id(&row.chat_id)?;
+        let members = member_ids(c, row.chat_id)?;
         Ok(Delivery {
-            message: row.into_message(&name)?,
-            members: member_ids(c, chat)?,
+            message: row.into_message(&name),
+            members,
         })
     })
 }
 
-/// Checks paging arguments: seqs are non-negative and `limit` is 1..=100.
-pub fn validate_query(q: &HistoryQuery) -> AppResult<i64> {
+/// The page size a query asks for, once its arguments check out: seqs are non-negative and
+/// `limit` is 1..=100.
+fn page_limit(q: &HistoryQuery) -> AppResult<i64> {
     let limit = q.limit.unwrap_or(PAGE_DEFAULT);
     if !(1..=PAGE_MAX).contains(&limit) {
         return Err(AppError::Validation(format!(
@@ -301,15 +279,13 @@ pub fn validate_query(q: &HistoryQuery) -> AppResult<i64> {
 /// A page of history, oldest first. With `after_seq` it walks forward from that seq (what a
 /// reconnecting client asks); otherwise it walks back from `before_seq`, or from the latest.
 /// `has_more` tells whether the walk could go on in its direction.
-pub fn page(
+pub(crate) fn page(
     conn: &mut AnyConnection,
-    chat: Uuid,
-    viewer: Uuid,
+    chat: ChatId,
+    viewer: UserId,
     query: &HistoryQuery,
 ) -> AppResult<MessagePage> {
-    let limit = validate_query(query)?;
-    let chat_key = chat.to_string();
-    let viewer_key = viewer.to_string();
+    let limit = page_limit(query)?;
     // One statement shape for every cursor (`seq > lo AND seq < hi`), so it stays prepared.
     let lo = query.after_seq.unwrap_or(-1);
     let hi = query.before_seq.unwrap_or(i64::MAX);
@@ -317,14 +293,14 @@ pub fn page(
     let rows: Option<Vec<(MessageRow, String)>> = crate::on_native!(conn, |c| {
         let member: bool = diesel::select(diesel::dsl::exists(
             chat_members::table
-                .filter(chat_members::chat_id.eq(&chat_key))
-                .filter(chat_members::user_id.eq(&viewer_key)),
+                .filter(chat_members::chat_id.eq(chat))
+                .filter(chat_members::user_id.eq(viewer)),
         ))
         .get_result(c)?;
         if member {
             let page = messages::table
                 .inner_join(users::table)
-                .filter(messages::chat_id.eq(&chat_key))
+                .filter(messages::chat_id.eq(chat))
                 .filter(messages::seq.gt(lo))
                 .filter(messages::seq.lt(hi))
                 .select((messages::all_columns, users::username))
@@ -339,14 +315,15 @@ pub fn page(
         }
     });
     let mut rows = rows.ok_or(AppError::NotFound("no such chat"))?;
-    let has_more = rows.len() as i64 > limit;
-    rows.truncate(limit as usize);
+    let limit = usize::try_from(limit).unwrap_or(usize::MAX);
+    let has_more = rows.len() > limit;
+    rows.truncate(limit);
     if !forward {
         rows.reverse();
     }
     let messages = rows
         .into_iter()
         .map(|(m, name)| m.into_message(&name))
-        .collect::<AppResult<Vec<_>>>()?;
+        .collect();
     Ok(MessagePage { messages, has_more })
 }

@@ -1,22 +1,27 @@
-//! Every query, as plain functions over a connection; no HTTP types here. Handlers call them
-//! through [`with_db`], which runs them on the blocking pool.
+//! Every query, as plain synchronous functions over a connection, one module per table family;
+//! row types in `rows`, membership checks in `members`. No HTTP, no sockets, no fan-out here:
+//! callers run these through [`with_db`] (the blocking pool) and announce what changed.
 
-pub mod chats;
-pub mod contacts;
-pub mod messages;
-pub mod tokens;
-pub mod users;
+pub(crate) mod chats;
+pub(crate) mod contacts;
+pub(crate) mod members;
+pub(crate) mod messages;
+pub(crate) mod rows;
+pub(crate) mod tokens;
+pub(crate) mod users;
+
+#[cfg(test)]
+mod tests;
 
 use chrono::{DateTime, NaiveDateTime, Timelike, Utc};
 use diesel::connection::SimpleConnection;
 use diesel::prelude::*;
-use uuid::Uuid;
 
 use crate::db::{AnyConnection, Pool};
 use crate::error::AppError;
 
 /// Runs `f` with a pooled connection on actix's blocking thread pool.
-pub async fn with_db<T, F>(pool: &Pool, f: F) -> Result<T, AppError>
+pub(crate) async fn with_db<T, F>(pool: &Pool, f: F) -> Result<T, AppError>
 where
     T: Send + 'static,
     F: FnOnce(&mut AnyConnection) -> Result<T, AppError> + Send + 'static,
@@ -33,7 +38,7 @@ where
 /// A transaction that writes. On SQLite its first statement takes the write lock (what
 /// `BEGIN IMMEDIATE` does): a deferred transaction that reads first and writes later fails with
 /// `SQLITE_BUSY` instead of waiting when another writer commits in between.
-pub fn write_tx<T, E>(
+pub(crate) fn write_tx<T, E>(
     conn: &mut AnyConnection,
     f: impl FnOnce(&mut AnyConnection) -> Result<T, E>,
 ) -> Result<T, E>
@@ -49,24 +54,29 @@ where
 }
 
 /// Now, at the millisecond precision the wire carries, so stored and sent times agree.
-pub fn now() -> NaiveDateTime {
+pub(crate) fn now() -> NaiveDateTime {
     let now = Utc::now().naive_utc();
     now.with_nanosecond(now.nanosecond() / 1_000_000 * 1_000_000)
         .unwrap_or(now)
 }
 
-pub fn to_utc(t: NaiveDateTime) -> DateTime<Utc> {
+pub(crate) fn to_utc(t: NaiveDateTime) -> DateTime<Utc> {
     DateTime::from_naive_utc_and_offset(t, Utc)
 }
 
-/// Ids we stored ourselves; a value that does not parse means the database was tampered with.
-pub fn parse_id(raw: &str) -> Result<Uuid, AppError> {
-    Uuid::parse_str(raw).map_err(|e| AppError::internal(format!("stored id {raw:?}: {e}")))
+/// Turns a unique-index violation into the conflict the caller names; other errors pass.
+pub(crate) trait OnUnique<T> {
+    fn on_unique(self, conflict: AppError) -> Result<T, AppError>;
 }
 
-pub fn is_unique_violation(e: &diesel::result::Error) -> bool {
-    matches!(
-        e,
-        diesel::result::Error::DatabaseError(diesel::result::DatabaseErrorKind::UniqueViolation, _)
-    )
+impl<T> OnUnique<T> for Result<T, diesel::result::Error> {
+    fn on_unique(self, conflict: AppError) -> Result<T, AppError> {
+        match self {
+            Err(diesel::result::Error::DatabaseError(
+                diesel::result::DatabaseErrorKind::UniqueViolation,
+                _,
+            )) => Err(conflict),
+            other => other.map_err(AppError::from),
+        }
+    }
 }

@@ -3,27 +3,27 @@
 //! revoked, except within a short grace period after the rotation, when it is more likely a
 //! second tab that refreshed at the same moment (it just gets 401).
 
+use chat_protocol::{SessionId, UserId};
 use chrono::NaiveDateTime;
 use diesel::prelude::*;
-use uuid::Uuid;
 
-use super::users::UserRow;
+use super::rows::UserRow;
 use super::{now, write_tx};
 use crate::db::AnyConnection;
 use crate::db::schema::{refresh_tokens, users};
 use crate::error::{AppError, AppResult};
 
-pub fn insert(
+pub(crate) fn insert(
     conn: &mut AnyConnection,
-    user_id: Uuid,
-    family_id: &str,
+    user_id: UserId,
+    session: SessionId,
     token_hash: &str,
     expires_at: NaiveDateTime,
 ) -> QueryResult<()> {
     diesel::insert_into(refresh_tokens::table)
         .values((
-            refresh_tokens::user_id.eq(user_id.to_string()),
-            refresh_tokens::family_id.eq(family_id),
+            refresh_tokens::user_id.eq(user_id),
+            refresh_tokens::family_id.eq(session),
             refresh_tokens::token_hash.eq(token_hash),
             refresh_tokens::created_at.eq(now()),
             refresh_tokens::expires_at.eq(expires_at),
@@ -35,7 +35,7 @@ pub fn insert(
 enum RotateError {
     Refused(&'static str),
     /// Reuse detected: commit the family's revocation, then refuse.
-    Reused(String),
+    Reused(SessionId),
     Db(diesel::result::Error),
 }
 
@@ -46,7 +46,7 @@ impl From<diesel::result::Error> for RotateError {
 }
 
 /// Spends the token with hash `presented` and stores `next` in its place; returns its owner.
-pub fn rotate(
+pub(crate) fn rotate(
     conn: &mut AnyConnection,
     presented: &str,
     next: &str,
@@ -54,7 +54,7 @@ pub fn rotate(
     grace_secs: i64,
 ) -> AppResult<UserRow> {
     let outcome = write_tx(conn, |c| {
-        let row: Option<(i64, String, String, NaiveDateTime, Option<NaiveDateTime>)> =
+        let row: Option<(i64, UserId, SessionId, NaiveDateTime, Option<NaiveDateTime>)> =
             refresh_tokens::table
                 .filter(refresh_tokens::token_hash.eq(presented))
                 .select((
@@ -66,7 +66,7 @@ pub fn rotate(
                 ))
                 .first(c)
                 .optional()?;
-        let Some((id, user_id, family, expires_at, revoked_at)) = row else {
+        let Some((id, user_id, session, expires_at, revoked_at)) = row else {
             return Err(RotateError::Refused("unknown refresh token"));
         };
         if let Some(revoked_at) = revoked_at {
@@ -74,7 +74,7 @@ pub fn rotate(
             if revoked_at > now() - chrono::Duration::seconds(grace_secs) {
                 return Err(RotateError::Refused("refresh token was just rotated"));
             }
-            return Err(RotateError::Reused(family));
+            return Err(RotateError::Reused(session));
         }
         if expires_at <= now() {
             return Err(RotateError::Refused("refresh token expired"));
@@ -92,18 +92,17 @@ pub fn rotate(
             return Err(RotateError::Refused("refresh token was just rotated"));
         }
         let owner: UserRow = users::table
-            .find(&user_id)
-            .select(users::all_columns)
+            .find(user_id)
+            .select(UserRow::as_select())
             .first(c)?;
-        let owner_id = super::parse_id(&owner.id).map_err(|_| RotateError::Refused("owner"))?;
-        insert(c, owner_id, &family, next, next_expires_at)?;
+        insert(c, owner.id, session, next, next_expires_at)?;
         Ok(owner)
     });
     match outcome {
         Ok(owner) => Ok(owner),
         Err(RotateError::Refused(why)) => Err(AppError::Unauthorized(why)),
-        Err(RotateError::Reused(family)) => {
-            revoke_family(conn, &family)?;
+        Err(RotateError::Reused(session)) => {
+            revoke_session(conn, session)?;
             tracing::warn!("refresh token reused; its session family was revoked");
             Err(AppError::Unauthorized("refresh token was already used"))
         }
@@ -111,10 +110,11 @@ pub fn rotate(
     }
 }
 
-fn revoke_family(conn: &mut AnyConnection, family: &str) -> AppResult<()> {
+/// Revokes every token of the session (the family descended from one sign-in).
+fn revoke_session(conn: &mut AnyConnection, session: SessionId) -> AppResult<()> {
     diesel::update(
         refresh_tokens::table
-            .filter(refresh_tokens::family_id.eq(family))
+            .filter(refresh_tokens::family_id.eq(session))
             .filter(refresh_tokens::revoked_at.is_null()),
     )
     .set(refresh_tokens::revoked_at.eq(now()))
@@ -123,11 +123,11 @@ fn revoke_family(conn: &mut AnyConnection, family: &str) -> AppResult<()> {
 }
 
 /// Revokes the caller's token with this hash; someone else's token is left alone.
-pub fn revoke(conn: &mut AnyConnection, user_id: Uuid, token_hash: &str) -> AppResult<()> {
+pub(crate) fn revoke(conn: &mut AnyConnection, user_id: UserId, token_hash: &str) -> AppResult<()> {
     diesel::update(
         refresh_tokens::table
             .filter(refresh_tokens::token_hash.eq(token_hash))
-            .filter(refresh_tokens::user_id.eq(user_id.to_string()))
+            .filter(refresh_tokens::user_id.eq(user_id))
             .filter(refresh_tokens::revoked_at.is_null()),
     )
     .set(refresh_tokens::revoked_at.eq(now()))

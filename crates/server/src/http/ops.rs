@@ -1,14 +1,12 @@
 //! Operations endpoints: liveness, readiness, metrics.
 
-use std::sync::atomic::Ordering;
-
 use actix_web::{HttpResponse, web};
 use chat_protocol::{ErrorBody, ErrorCode};
 
-use crate::app::AppState;
 use crate::db;
+use crate::state::AppState;
 
-pub fn routes(cfg: &mut web::ServiceConfig) {
+pub(super) fn routes(cfg: &mut web::ServiceConfig) {
     cfg.route("/healthz", web::get().to(healthz))
         .route("/readyz", web::get().to(readyz))
         .route("/metrics", web::get().to(metrics))
@@ -27,9 +25,9 @@ async fn healthz() -> HttpResponse {
 }
 
 async fn readyz(state: web::Data<AppState>) -> HttpResponse {
-    let pool = state.pool.clone();
+    let pool = state.pool().clone();
     let database = web::block(move || db::ping(&pool)).await.unwrap_or(false);
-    let fan_out = state.realtime.broker.ping().await;
+    let fan_out = state.realtime().ping().await;
     if database && fan_out {
         return HttpResponse::Ok().json(serde_json::json!({"status": "ready"}));
     }
@@ -41,17 +39,22 @@ async fn readyz(state: web::Data<AppState>) -> HttpResponse {
 }
 
 async fn metrics(state: web::Data<AppState>) -> HttpResponse {
-    let hub = &state.realtime.hub;
-    let body = state.metrics.render(&[
+    let (delivered, dropped_slow, publish_failures) = state.realtime().counts();
+    let body = state.metrics().render(&[
         (
             "chat_events_delivered_total",
             "Events queued to local sockets",
-            hub.delivered.load(Ordering::Relaxed),
+            delivered,
         ),
         (
             "chat_slow_sockets_dropped_total",
             "Sockets disconnected for not keeping up",
-            hub.dropped_slow.load(Ordering::Relaxed),
+            dropped_slow,
+        ),
+        (
+            "chat_redis_publish_failures_total",
+            "Events that could not be handed to Redis for the other instances",
+            publish_failures,
         ),
     ]);
     HttpResponse::Ok()

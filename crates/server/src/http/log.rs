@@ -8,9 +8,9 @@ use actix_web::dev::{ServiceRequest, ServiceResponse};
 use actix_web::middleware::Next;
 use actix_web::web;
 
-use crate::app::AppState;
+use crate::state::AppState;
 
-pub async fn log_requests(
+pub(crate) async fn log_requests(
     req: ServiceRequest,
     next: Next<impl MessageBody>,
 ) -> Result<ServiceResponse<impl MessageBody>, actix_web::Error> {
@@ -21,9 +21,9 @@ pub async fn log_requests(
     let response = next.call(req).await?;
     let status = response.status().as_u16();
     if let Some(state) = state {
-        state.metrics.http_requests.inc();
+        state.metrics().http_requests.inc();
         if status >= 500 {
-            state.metrics.http_server_errors.inc();
+            state.metrics().http_server_errors.inc();
         }
     }
     tracing::info!(

@@ -1,21 +1,22 @@
-//! Limits kept in memory: send and sign-in rate limits, and the typing throttle.
+//! Limits kept in memory, per process: token buckets (message sends per user, sign-ins per
+//! address) and the typing throttle. Pure bookkeeping: no I/O, no knowledge of who calls.
 
 use std::collections::HashMap;
 use std::sync::Mutex;
 use std::time::{Duration, Instant};
 
-use uuid::Uuid;
+use chat_protocol::{ChatId, UserId};
 
 /// Token bucket per key (a user, an address): `rate` per second, bursts up to 5 × `rate`.
 /// `rate = 0` is off.
-pub struct RateLimiter<K = Uuid> {
+pub(crate) struct RateLimiter<K> {
     rate: f64,
     burst: f64,
     buckets: Mutex<HashMap<K, (f64, Instant)>>,
 }
 
 impl<K: std::hash::Hash + Eq> RateLimiter<K> {
-    pub fn new(per_second: u32) -> Self {
+    pub(crate) fn new(per_second: u32) -> Self {
         Self {
             rate: f64::from(per_second),
             burst: f64::from(per_second) * 5.0,
@@ -23,8 +24,8 @@ impl<K: std::hash::Hash + Eq> RateLimiter<K> {
         }
     }
 
-    /// Takes one token; `false` when the user is over the limit.
-    pub fn allow(&self, key: K) -> bool {
+    /// Takes one token; `false` when `key` (a user, an address) is over the limit.
+    pub(crate) fn allow(&self, key: K) -> bool {
         self.allow_at(key, Instant::now())
     }
 
@@ -52,20 +53,20 @@ impl<K: std::hash::Hash + Eq> RateLimiter<K> {
 }
 
 /// At most one `typing` event per user and chat per interval; the rest are dropped quietly.
-pub struct TypingThrottle {
+pub(crate) struct TypingThrottle {
     interval: Duration,
-    last: Mutex<HashMap<(Uuid, Uuid), Instant>>,
+    last: Mutex<HashMap<(UserId, ChatId), Instant>>,
 }
 
 impl TypingThrottle {
-    pub fn new(interval: Duration) -> Self {
+    pub(crate) fn new(interval: Duration) -> Self {
         Self {
             interval,
             last: Mutex::new(HashMap::new()),
         }
     }
 
-    pub fn allow(&self, user: Uuid, chat: Uuid) -> bool {
+    pub(crate) fn allow(&self, user: UserId, chat: ChatId) -> bool {
         let now = Instant::now();
         let mut last = self.last.lock().unwrap_or_else(|p| p.into_inner());
         if last.len() > 100_000 {
@@ -84,12 +85,14 @@ impl TypingThrottle {
 
 #[cfg(test)]
 mod tests {
+    use uuid::Uuid;
+
     use super::*;
 
     #[test]
     fn bucket_allows_burst_then_refills() {
         let limiter = RateLimiter::new(2);
-        let user = Uuid::new_v4();
+        let user = UserId::from(Uuid::new_v4());
         let start = Instant::now();
         for _ in 0..10 {
             assert!(limiter.allow_at(user, start));
@@ -98,7 +101,7 @@ mod tests {
         assert!(limiter.allow_at(user, start + Duration::from_millis(600)));
         assert!(!limiter.allow_at(user, start + Duration::from_millis(600)));
         assert!(
-            limiter.allow_at(Uuid::new_v4(), start),
+            limiter.allow_at(UserId::from(Uuid::new_v4()), start),
             "buckets are per user"
         );
     }
@@ -106,17 +109,18 @@ mod tests {
     #[test]
     fn zero_rate_is_unlimited() {
         let limiter = RateLimiter::new(0);
-        let user = Uuid::new_v4();
+        let user = UserId::from(Uuid::new_v4());
         assert!((0..10_000).all(|_| limiter.allow(user)));
     }
 
     #[test]
     fn typing_is_throttled_per_user_and_chat() {
         let throttle = TypingThrottle::new(Duration::from_secs(60));
-        let (user, chat) = (Uuid::new_v4(), Uuid::new_v4());
+        let user = UserId::from(Uuid::new_v4());
+        let chat = ChatId::from(Uuid::new_v4());
         assert!(throttle.allow(user, chat));
         assert!(!throttle.allow(user, chat));
-        assert!(throttle.allow(user, Uuid::new_v4()));
-        assert!(throttle.allow(Uuid::new_v4(), chat));
+        assert!(throttle.allow(user, ChatId::from(Uuid::new_v4())));
+        assert!(throttle.allow(UserId::from(Uuid::new_v4()), chat));
     }
 }

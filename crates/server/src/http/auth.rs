@@ -1,16 +1,21 @@
+//! Accounts and sign-in: register, login, refresh (rotating), logout, and `GET /api/me`.
+
 use actix_web::{HttpRequest, HttpResponse, web};
 use chat_protocol::limits::{check_password, check_username};
-use chat_protocol::{AuthResponse, RefreshRequest, RegisterRequest, User};
+use chat_protocol::{
+    AuthResponse, LoginRequest, LogoutRequest, RefreshRequest, RegisterRequest, SessionId, User,
+};
 use chrono::Duration;
 use uuid::Uuid;
 
-use crate::app::AppState;
+use super::extract::AuthUser;
+use crate::auth::password;
 use crate::auth::tokens::{hash_token, random_token};
-use crate::auth::{AuthUser, password};
 use crate::error::{AppError, AppResult};
-use crate::store::{self, tokens, users, with_db};
+use crate::state::AppState;
+use crate::store::{self, tokens, users};
 
-pub fn routes(cfg: &mut web::ServiceConfig) {
+pub(super) fn routes(cfg: &mut web::ServiceConfig) {
     cfg.route("/auth/register", web::post().to(register))
         .route("/auth/login", web::post().to(login))
         .route("/auth/refresh", web::post().to(refresh))
@@ -23,7 +28,7 @@ async fn blocking<T: Send + 'static>(f: impl FnOnce() -> T + Send + 'static) -> 
 }
 
 fn refresh_expiry(state: &AppState) -> chrono::NaiveDateTime {
-    store::now() + Duration::seconds(state.refresh_ttl_secs)
+    store::now() + Duration::seconds(state.refresh_policy().ttl_secs)
 }
 
 /// A new login session: an access token and the first refresh token of a new family.
@@ -32,24 +37,18 @@ async fn start_session(state: &AppState, user: User) -> AppResult<AuthResponse> 
     let token_hash = hash_token(&refresh_token);
     let expires = refresh_expiry(state);
     let user_id = user.id;
-    with_db(&state.pool, move |c| {
-        Ok(tokens::insert(
-            c,
-            user_id,
-            &Uuid::new_v4().to_string(),
-            &token_hash,
-            expires,
-        )?)
-    })
-    .await?;
+    let session = SessionId::from(Uuid::new_v4());
+    state
+        .db(move |c| Ok(tokens::insert(c, user_id, session, &token_hash, expires)?))
+        .await?;
     respond(state, user, refresh_token)
 }
 
 fn respond(state: &AppState, user: User, refresh_token: String) -> AppResult<AuthResponse> {
     Ok(AuthResponse {
-        access_token: state.jwt.issue(user.id, &user.username)?,
+        access_token: state.jwt().issue(user.id, &user.username)?,
         token_type: "Bearer".into(),
-        expires_in: state.jwt.access_ttl_secs,
+        expires_in: state.jwt().access_ttl_secs,
         refresh_token,
         user,
     })
@@ -58,7 +57,7 @@ fn respond(state: &AppState, user: User, refresh_token: String) -> AppResult<Aut
 /// Per-address limit on the unauthenticated endpoints that cost a password hash or a token.
 fn limit_signins(state: &AppState, req: &HttpRequest) -> AppResult<()> {
     match req.peer_addr() {
-        Some(peer) if !state.auth_limiter.allow(peer.ip()) => Err(AppError::RateLimited),
+        Some(peer) if !state.allow_sign_in(peer.ip()) => Err(AppError::RateLimited),
         _ => Ok(()),
     }
 }
@@ -72,19 +71,22 @@ async fn register(
     let RegisterRequest { username, password } = body.into_inner();
     check_username(&username).map_err(AppError::Validation)?;
     check_password(&password).map_err(AppError::Validation)?;
+    // Checked before hashing so a taken name costs no argon2 hash; `users::create` still
+    // refuses the name if someone takes it meanwhile.
     let taken = {
         let name = username.clone();
-        with_db(&state.pool, move |c| {
-            Ok(users::find_by_name(c, &name)?.is_some())
-        })
-        .await?
+        state
+            .db(move |c| Ok(users::find_by_name(c, &name)?.is_some()))
+            .await?
     };
     if taken {
         return Err(AppError::Conflict("username is taken"));
     }
     let _slot = password::hashing_slot().await?;
     let hash = blocking(move || password::hash(&password)).await??;
-    let user = with_db(&state.pool, move |c| users::create(c, &username, &hash)).await?;
+    let user = state
+        .db(move |c| users::create(c, &username, &hash))
+        .await?;
     tracing::info!(user = %user.id, "registered");
     Ok(HttpResponse::Created().json(start_session(&state, user).await?))
 }
@@ -92,11 +94,11 @@ async fn register(
 async fn login(
     state: web::Data<AppState>,
     req: HttpRequest,
-    body: web::Json<RegisterRequest>,
+    body: web::Json<LoginRequest>,
 ) -> AppResult<HttpResponse> {
     limit_signins(&state, &req)?;
-    let RegisterRequest { username, password } = body.into_inner();
-    let row = with_db(&state.pool, move |c| users::find_by_name(c, &username)).await?;
+    let LoginRequest { username, password } = body.into_inner();
+    let row = state.db(move |c| users::find_by_name(c, &username)).await?;
     let _slot = password::hashing_slot().await?;
     let verified = blocking(move || match row {
         Some(row) if password::verify(&password, &row.password_hash) => Some(row),
@@ -108,7 +110,7 @@ async fn login(
     })
     .await?;
     let row = verified.ok_or(AppError::Unauthorized("wrong username or password"))?;
-    Ok(HttpResponse::Ok().json(start_session(&state, row.to_user()?).await?))
+    Ok(HttpResponse::Ok().json(start_session(&state, row.to_user()).await?))
 }
 
 async fn refresh(
@@ -121,29 +123,29 @@ async fn refresh(
     let next = random_token()?;
     let next_hash = hash_token(&next);
     let expires = refresh_expiry(&state);
-    let grace = state.refresh_grace_secs;
-    let owner = with_db(&state.pool, move |c| {
-        tokens::rotate(c, &presented, &next_hash, expires, grace)
-    })
-    .await?;
-    Ok(HttpResponse::Ok().json(respond(&state, owner.to_user()?, next)?))
+    let grace = state.refresh_policy().reuse_grace_secs;
+    let owner = state
+        .db(move |c| tokens::rotate(c, &presented, &next_hash, expires, grace))
+        .await?;
+    Ok(HttpResponse::Ok().json(respond(&state, owner.to_user(), next)?))
 }
 
 async fn logout(
     state: web::Data<AppState>,
     caller: AuthUser,
-    body: web::Json<RefreshRequest>,
+    body: web::Json<LogoutRequest>,
 ) -> AppResult<HttpResponse> {
     let token_hash = hash_token(&body.refresh_token);
-    with_db(&state.pool, move |c| {
-        tokens::revoke(c, caller.id, &token_hash)
-    })
-    .await?;
+    let caller = caller.id;
+    state
+        .db(move |c| tokens::revoke(c, caller, &token_hash))
+        .await?;
     Ok(HttpResponse::NoContent().finish())
 }
 
 async fn me(state: web::Data<AppState>, caller: AuthUser) -> AppResult<HttpResponse> {
-    let row = with_db(&state.pool, move |c| users::find_by_id(c, caller.id)).await?;
+    let caller = caller.id;
+    let row = state.db(move |c| users::find_by_id(c, caller)).await?;
     let row = row.ok_or(AppError::Unauthorized("account no longer exists"))?;
-    Ok(HttpResponse::Ok().json(row.to_user()?))
+    Ok(HttpResponse::Ok().json(row.to_user()))
 }

@@ -1,22 +1,24 @@
+//! The caller's contacts, with whether each is online.
+
 use actix_web::{HttpResponse, web};
-use chat_protocol::{AddContactRequest, Contact};
-use uuid::Uuid;
+use chat_protocol::{AddContactRequest, Contact, UserId};
 
-use crate::app::AppState;
-use crate::auth::AuthUser;
+use super::extract::AuthUser;
 use crate::error::AppResult;
-use crate::store::{contacts, with_db};
+use crate::state::AppState;
+use crate::store::contacts;
 
-pub fn routes(cfg: &mut web::ServiceConfig) {
+pub(super) fn routes(cfg: &mut web::ServiceConfig) {
     cfg.route("/contacts", web::get().to(list))
         .route("/contacts", web::post().to(add))
         .route("/contacts/{user_id}", web::delete().to(remove));
 }
 
 async fn list(state: web::Data<AppState>, caller: AuthUser) -> AppResult<HttpResponse> {
-    let people = with_db(&state.pool, move |c| contacts::list(c, caller.id)).await?;
-    let ids: Vec<Uuid> = people.iter().map(|u| u.id).collect();
-    let online = state.realtime.presence.online(&ids).await;
+    let owner = caller.id;
+    let people = state.db(move |c| contacts::list(c, owner)).await?;
+    let ids: Vec<UserId> = people.iter().map(|u| u.id).collect();
+    let online = state.realtime().online(&ids).await;
     let listed: Vec<Contact> = people
         .into_iter()
         .zip(online)
@@ -31,20 +33,23 @@ async fn add(
     body: web::Json<AddContactRequest>,
 ) -> AppResult<HttpResponse> {
     let username = body.into_inner().username;
-    let user = with_db(&state.pool, move |c| contacts::add(c, caller.id, &username)).await?;
-    let online = state.realtime.presence.online(&[user.id]).await[0];
+    let owner = caller.id;
+    let user = state
+        .db(move |c| contacts::add(c, owner, &username))
+        .await?;
+    let online = state.realtime().online(&[user.id]).await.first() == Some(&true);
     Ok(HttpResponse::Created().json(Contact { user, online }))
 }
 
 async fn remove(
     state: web::Data<AppState>,
     caller: AuthUser,
-    path: web::Path<Uuid>,
+    path: web::Path<UserId>,
 ) -> AppResult<HttpResponse> {
     let contact = path.into_inner();
-    with_db(&state.pool, move |c| {
-        contacts::remove(c, caller.id, contact)
-    })
-    .await?;
+    let owner = caller.id;
+    state
+        .db(move |c| contacts::remove(c, owner, contact))
+        .await?;
     Ok(HttpResponse::NoContent().finish())
 }

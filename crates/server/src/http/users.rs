@@ -1,13 +1,15 @@
+//! Finding people by username prefix.
+
 use actix_web::{HttpResponse, web};
 use chat_protocol::UserSearchQuery;
 use chat_protocol::limits::USER_SEARCH_MAX;
 
-use crate::app::AppState;
-use crate::auth::AuthUser;
+use super::extract::AuthUser;
 use crate::error::AppResult;
-use crate::store::{users, with_db};
+use crate::state::AppState;
+use crate::store::users;
 
-pub fn routes(cfg: &mut web::ServiceConfig) {
+pub(super) fn routes(cfg: &mut web::ServiceConfig) {
     cfg.route("/users", web::get().to(search));
 }
 
@@ -17,9 +19,9 @@ async fn search(
     query: web::Query<UserSearchQuery>,
 ) -> AppResult<HttpResponse> {
     let prefix = query.into_inner().search;
-    let found = with_db(&state.pool, move |c| {
-        users::search(c, prefix.trim(), caller.id, USER_SEARCH_MAX)
-    })
-    .await?;
+    let caller = caller.id;
+    let found = state
+        .db(move |c| users::search(c, prefix.trim(), caller, USER_SEARCH_MAX))
+        .await?;
     Ok(HttpResponse::Ok().json(found))
 }

@@ -1,0 +1,134 @@
+//! Chats: list, create (direct or group), read one, add and remove members, history.
+
+use actix_web::{HttpResponse, web};
+use chat_protocol::limits::check_group_name;
+use chat_protocol::{AddMemberRequest, ChatId, CreateChatRequest, HistoryQuery, UserId};
+
+use super::extract::AuthUser;
+use crate::error::{AppError, AppResult};
+use crate::services::chat_events::{announce_to_members, notify_chat_updated};
+use crate::services::presence::fill_online_members;
+use crate::state::AppState;
+use crate::store::{chats, members, messages};
+
+/// Most members one request may name when creating a group.
+const MAX_NEW_GROUP_MEMBERS: usize = 256;
+
+pub(super) fn routes(cfg: &mut web::ServiceConfig) {
+    cfg.route("/chats", web::get().to(list))
+        .route("/chats", web::post().to(create))
+        .route("/chats/{id}", web::get().to(get))
+        .route("/chats/{id}/members", web::post().to(add_member))
+        .route(
+            "/chats/{id}/members/{user_id}",
+            web::delete().to(remove_member),
+        )
+        .route("/chats/{id}/messages", web::get().to(history));
+}
+
+async fn list(state: web::Data<AppState>, caller: AuthUser) -> AppResult<HttpResponse> {
+    let viewer = caller.id;
+    let mut all = state.db(move |c| chats::list(c, viewer)).await?;
+    fill_online_members(&state, &mut all).await;
+    Ok(HttpResponse::Ok().json(all))
+}
+
+async fn create(
+    state: web::Data<AppState>,
+    caller: AuthUser,
+    body: web::Json<CreateChatRequest>,
+) -> AppResult<HttpResponse> {
+    let CreateChatRequest { members, name } = body.into_inner();
+    if members.is_empty() {
+        return Err(AppError::Validation(
+            "name at least one other member".into(),
+        ));
+    }
+    if members.len() > MAX_NEW_GROUP_MEMBERS {
+        return Err(AppError::Validation(format!(
+            "at most {MAX_NEW_GROUP_MEMBERS} members per request"
+        )));
+    }
+    let me = caller.id;
+    if let ([other], None) = (members.as_slice(), &name) {
+        let other = other.clone();
+        let (mut chat, created) = state.db(move |c| chats::open_direct(c, me, &other)).await?;
+        fill_online_members(&state, std::slice::from_mut(&mut chat)).await;
+        if !created {
+            return Ok(HttpResponse::Ok().json(chat));
+        }
+        announce_to_members(&state, &chat).await;
+        return Ok(HttpResponse::Created().json(chat));
+    }
+    let name = name.ok_or_else(|| AppError::Validation("a group chat needs a name".into()))?;
+    check_group_name(&name).map_err(AppError::Validation)?;
+    let mut chat = state
+        .db(move |c| chats::create_group(c, me, &members, &name))
+        .await?;
+    fill_online_members(&state, std::slice::from_mut(&mut chat)).await;
+    announce_to_members(&state, &chat).await;
+    Ok(HttpResponse::Created().json(chat))
+}
+
+async fn get(
+    state: web::Data<AppState>,
+    caller: AuthUser,
+    path: web::Path<ChatId>,
+) -> AppResult<HttpResponse> {
+    let chat = path.into_inner();
+    let viewer = caller.id;
+    let mut found = state.db(move |c| chats::get(c, chat, viewer)).await?;
+    fill_online_members(&state, std::slice::from_mut(&mut found)).await;
+    Ok(HttpResponse::Ok().json(found))
+}
+
+async fn add_member(
+    state: web::Data<AppState>,
+    caller: AuthUser,
+    path: web::Path<ChatId>,
+    body: web::Json<AddMemberRequest>,
+) -> AppResult<HttpResponse> {
+    let chat = path.into_inner();
+    let username = body.into_inner().username;
+    let actor = caller.id;
+    let mut updated = state
+        .db(move |c| chats::add_member(c, chat, actor, &username))
+        .await?;
+    fill_online_members(&state, std::slice::from_mut(&mut updated)).await;
+    announce_to_members(&state, &updated).await;
+    Ok(HttpResponse::Created().json(updated))
+}
+
+async fn remove_member(
+    state: web::Data<AppState>,
+    caller: AuthUser,
+    path: web::Path<(ChatId, UserId)>,
+) -> AppResult<HttpResponse> {
+    let (chat, target) = path.into_inner();
+    let actor = caller.id;
+    let remaining = state
+        .db(move |c| {
+            chats::remove_member(c, chat, actor, target)?;
+            members::member_ids(c, chat)
+        })
+        .await?;
+    let mut told = remaining;
+    told.push(target);
+    notify_chat_updated(&state, chat, told).await;
+    Ok(HttpResponse::NoContent().finish())
+}
+
+async fn history(
+    state: web::Data<AppState>,
+    caller: AuthUser,
+    path: web::Path<ChatId>,
+    query: web::Query<HistoryQuery>,
+) -> AppResult<HttpResponse> {
+    let chat = path.into_inner();
+    let query = query.into_inner();
+    let viewer = caller.id;
+    let page = state
+        .db(move |c| messages::page(c, chat, viewer, &query))
+        .await?;
+    Ok(HttpResponse::Ok().json(page))
+}

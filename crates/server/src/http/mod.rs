@@ -1,0 +1,33 @@
+//! The REST edge (actix-web): one module per resource, plus the extractors, the request log
+//! and the web app's files. Handlers extract and check input, call the store or a service,
+//! and answer; they hold no state of their own.
+
+mod auth;
+mod chats;
+mod contacts;
+pub(crate) mod extract;
+pub(crate) mod log;
+mod ops;
+pub(crate) mod static_files;
+mod users;
+
+use actix_web::web;
+
+/// Every REST route, with the contract's error bodies for unreadable bodies, queries and paths.
+pub(crate) fn routes(cfg: &mut web::ServiceConfig) {
+    cfg.app_data(
+        web::JsonConfig::default()
+            .limit(64 * 1024)
+            .error_handler(extract::json_error),
+    )
+    .app_data(web::QueryConfig::default().error_handler(extract::query_error))
+    .app_data(web::PathConfig::default().error_handler(extract::path_error))
+    .configure(ops::routes)
+    .service(
+        web::scope("/api")
+            .configure(auth::routes)
+            .configure(users::routes)
+            .configure(contacts::routes)
+            .configure(chats::routes),
+    );
+}

@@ -1,0 +1,221 @@
+//! Fan-out through Redis pub/sub: a publisher task that pipelines queued events onto the one
+//! channel, and the instance's single subscriber connection that hands other instances'
+//! events to the local hub (in order) and asks clients to `resync` after an outage.
+
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::time::Duration;
+
+use bytestring::ByteString;
+use chat_protocol::{ServerEvent, UserId};
+use deadpool_redis::redis;
+use futures_util::StreamExt;
+use tokio::sync::mpsc;
+use uuid::Uuid;
+
+use super::envelope::Envelope;
+use super::{OP_TIMEOUT, RedisError, RedisLink, timed};
+use crate::realtime::broker::Order;
+use crate::realtime::events::encode;
+use crate::realtime::hub::Hub;
+
+/// Events waiting for Redis. Past this, events are dropped (clients recover through the
+/// `resync` that follows) rather than held in memory for the length of an outage.
+const PUBLISH_QUEUE: usize = 10_000;
+const PUBLISH_BATCH: usize = 256;
+
+pub(crate) struct RedisBroker {
+    link: RedisLink,
+    hub: Arc<Hub>,
+    outbox: mpsc::Sender<Vec<u8>>,
+    subscribed: Arc<AtomicBool>,
+    publishing: Arc<AtomicBool>,
+    publish_failures: Arc<AtomicU64>,
+}
+
+impl RedisBroker {
+    /// Starts the publisher and the subscriber on the current runtime.
+    pub(crate) fn start(link: RedisLink, hub: Arc<Hub>) -> Self {
+        let (outbox, queue) = mpsc::channel(PUBLISH_QUEUE);
+        let broker = Self {
+            link: link.clone(),
+            hub: hub.clone(),
+            outbox,
+            subscribed: Arc::new(AtomicBool::new(false)),
+            publishing: Arc::new(AtomicBool::new(true)),
+            publish_failures: Arc::new(AtomicU64::new(0)),
+        };
+        tokio::spawn(run_publisher(
+            link.clone(),
+            queue,
+            broker.publishing.clone(),
+            broker.publish_failures.clone(),
+        ));
+        tokio::spawn(run_subscriber(link, hub, broker.subscribed.clone()));
+        broker
+    }
+
+    /// Delivers to this instance's sockets at once, then queues for the others.
+    pub(crate) fn publish(&self, recipients: &[UserId], payload: ByteString, order: Option<Order>) {
+        Order::deliver(order, &self.hub, recipients.to_vec(), payload.clone());
+        let envelope = Envelope {
+            origin: self.link.instance,
+            broadcast: false,
+            order,
+            recipients: recipients.to_vec(),
+            payload,
+        };
+        if self.outbox.try_send(envelope.encode()).is_err() {
+            // Redis has been unreachable long enough to fill the queue; clients of other
+            // instances recover through seq gaps and the resync that follows reconnection.
+            let dropped = self.publish_failures.fetch_add(1, Ordering::Relaxed) + 1;
+            if dropped.is_power_of_two() {
+                tracing::warn!(
+                    dropped,
+                    "Redis outbox full; events for other instances dropped"
+                );
+            }
+            self.publishing.store(false, Ordering::Relaxed);
+        }
+    }
+
+    /// Events that could not be handed to Redis (queue full, or a failed publish).
+    pub(crate) fn publish_failures(&self) -> u64 {
+        self.publish_failures.load(Ordering::Relaxed)
+    }
+
+    pub(crate) fn is_healthy(&self) -> bool {
+        self.subscribed.load(Ordering::Relaxed) && self.publishing.load(Ordering::Relaxed)
+    }
+
+    pub(crate) async fn ping(&self) -> bool {
+        self.link.ping().await
+    }
+}
+
+fn resync_envelope(origin: Uuid) -> Vec<u8> {
+    Envelope {
+        origin,
+        broadcast: true,
+        order: None,
+        recipients: Vec::new(),
+        payload: encode(&ServerEvent::Resync),
+    }
+    .encode()
+}
+
+/// Publishes queued events in order, pipelining whatever has piled up. After a failure it
+/// retries every second, starting with a broadcast `resync` (other instances' clients may have
+/// missed events), so health comes back as soon as Redis does, even when nothing is sent.
+async fn run_publisher(
+    link: RedisLink,
+    mut queue: mpsc::Receiver<Vec<u8>>,
+    healthy: Arc<AtomicBool>,
+    failures: Arc<AtomicU64>,
+) {
+    let channel = link.channel();
+    let mut batch: Vec<Vec<u8>> = Vec::with_capacity(PUBLISH_BATCH);
+    let mut failing = false;
+    loop {
+        if failing {
+            let wait = Duration::from_secs(1);
+            let waited = tokio::time::timeout(wait, queue.recv_many(&mut batch, PUBLISH_BATCH));
+            if let Ok(0) = waited.await {
+                return;
+            }
+            batch.insert(0, resync_envelope(link.instance));
+        } else if queue.recv_many(&mut batch, PUBLISH_BATCH).await == 0 {
+            return;
+        }
+        let mut pipe = redis::pipe();
+        for payload in &batch {
+            pipe.publish(&channel, payload.as_slice()).ignore();
+        }
+        let sent = timed(async {
+            let mut conn = link.conn().await?;
+            pipe.query_async::<()>(&mut conn).await?;
+            Ok(())
+        })
+        .await;
+        match sent {
+            Ok(()) => {
+                if failing {
+                    tracing::info!("publishing to Redis again");
+                }
+                failing = false;
+                healthy.store(true, Ordering::Relaxed);
+            }
+            Err(e) => {
+                if !failing {
+                    tracing::warn!(error = %e, "publishing to Redis failed; local sockets still served");
+                }
+                failing = true;
+                healthy.store(false, Ordering::Relaxed);
+                failures.fetch_add(batch.len() as u64, Ordering::Relaxed);
+            }
+        }
+        batch.clear();
+    }
+}
+
+/// Holds the instance's one subscriber connection (pub/sub cannot share pooled connections),
+/// reconnecting with backoff. A half-open connection is caught by pinging it.
+async fn run_subscriber(link: RedisLink, hub: Arc<Hub>, subscribed: Arc<AtomicBool>) {
+    let channel = link.channel();
+    let mut backoff = Duration::from_millis(100);
+    let mut connected_before = false;
+    loop {
+        let attempt = async {
+            let mut pubsub = link.client.get_async_pubsub().await?;
+            pubsub.subscribe(&channel).await?;
+            Ok::<_, RedisError>(pubsub)
+        };
+        match timed(attempt).await {
+            Ok(pubsub) => {
+                backoff = Duration::from_millis(100);
+                subscribed.store(true, Ordering::Relaxed);
+                if connected_before {
+                    tracing::info!("Redis link restored; asking clients to resync");
+                    hub.deliver_all(&encode(&ServerEvent::Resync));
+                } else {
+                    tracing::info!("subscribed to Redis fan-out");
+                }
+                connected_before = true;
+                listen(pubsub, &hub, link.instance).await;
+                subscribed.store(false, Ordering::Relaxed);
+                tracing::warn!("Redis subscription lost; reconnecting");
+            }
+            Err(e) => {
+                subscribed.store(false, Ordering::Relaxed);
+                tracing::debug!(error = %e, "cannot reach Redis");
+            }
+        }
+        tokio::time::sleep(backoff).await;
+        backoff = (backoff * 2).min(Duration::from_secs(5));
+    }
+}
+
+async fn listen(pubsub: redis::aio::PubSub, hub: &Hub, me: Uuid) {
+    let (mut sink, mut stream) = pubsub.split();
+    let mut ping = tokio::time::interval(Duration::from_secs(3));
+    ping.tick().await;
+    loop {
+        tokio::select! {
+            message = stream.next() => match message {
+                Some(message) => match Envelope::decode(message.get_payload_bytes()) {
+                    Some(envelope) if envelope.origin != me => envelope.dispatch(hub),
+                    Some(_) => {}
+                    None => tracing::warn!("undecodable event on the Redis channel"),
+                },
+                None => return,
+            },
+            _ = ping.tick() => {
+                // In subscribed mode PING answers an array, so read it as a plain Value.
+                let answered = tokio::time::timeout(OP_TIMEOUT, sink.ping::<redis::Value>()).await;
+                if !matches!(answered, Ok(Ok(_))) {
+                    return;
+                }
+            }
+        }
+    }
+}

@@ -1,0 +1,212 @@
+//! Per-chat seq ordering of fan-out, as pure bookkeeping with time passed in: with several
+//! instances, messages of one chat can reach a hub out of commit order, so one after a gap
+//! waits (at most [`REORDER_WAIT`]) for the missing one, and edits/deletes wait behind
+//! whatever of their chat is held. It releases items through a callback, under the chat's
+//! shard lock, so two threads never interleave one chat's releases. It knows nothing of sockets.
+
+use std::collections::{BTreeMap, HashMap};
+use std::sync::Mutex;
+use std::time::{Duration, Instant};
+
+use chat_protocol::ChatId;
+
+/// How long a message waits for a missing earlier seq of its chat before it goes out anyway
+/// (the client then sees the gap and fetches).
+pub(super) const REORDER_WAIT: Duration = Duration::from_millis(300);
+/// A chat with nothing held and no traffic for this long is forgotten.
+const IDLE_CHAT: Duration = Duration::from_secs(600);
+const SHARDS: usize = 64;
+
+/// Where a chat's fan-out stands: the last seq released, and later ones held back until the
+/// gap before them closes.
+struct ChatOrder<T> {
+    last: i64,
+    held: BTreeMap<i64, Held<T>>,
+    touched: Instant,
+}
+
+struct Held<T> {
+    item: T,
+    at: Instant,
+    /// Items about this chat that arrived after this message (edits, deletes): they must not
+    /// overtake it.
+    followers: Vec<T>,
+}
+
+impl<T> Held<T> {
+    fn release(self, out: &mut impl FnMut(T)) {
+        out(self.item);
+        for follower in self.followers {
+            out(follower);
+        }
+    }
+}
+
+pub(super) struct Reorder<T> {
+    shards: Vec<Mutex<HashMap<ChatId, ChatOrder<T>>>>,
+}
+
+impl<T> Default for Reorder<T> {
+    fn default() -> Self {
+        Self {
+            shards: (0..SHARDS).map(|_| Mutex::default()).collect(),
+        }
+    }
+}
+
+impl<T> Reorder<T> {
+    fn shard(&self, chat: ChatId) -> std::sync::MutexGuard<'_, HashMap<ChatId, ChatOrder<T>>> {
+        let index = chat.as_uuid().as_u128() % SHARDS as u128;
+        let shard = &self.shards[usize::try_from(index).unwrap_or(0)];
+        shard.lock().unwrap_or_else(|p| p.into_inner())
+    }
+
+    /// Message `seq` of `chat` arrived: released now with every held successor it unblocks,
+    /// or held until its predecessor comes (or its wait runs out).
+    pub(super) fn arrive(
+        &self,
+        chat: ChatId,
+        seq: i64,
+        item: T,
+        now: Instant,
+        mut out: impl FnMut(T),
+    ) {
+        let mut chats = self.shard(chat);
+        let state = chats.entry(chat).or_insert_with(|| ChatOrder {
+            last: seq - 1,
+            held: BTreeMap::new(),
+            touched: now,
+        });
+        state.touched = now;
+        if seq <= state.last {
+            // Late (its wait ran out) or a repeat: the client places it by seq.
+            out(item);
+            return;
+        }
+        state.held.insert(
+            seq,
+            Held {
+                item,
+                at: now,
+                followers: Vec::new(),
+            },
+        );
+        while let Some(entry) = state.held.first_entry() {
+            if *entry.key() != state.last + 1 {
+                break;
+            }
+            let (seq, held) = entry.remove_entry();
+            state.last = seq;
+            held.release(&mut out);
+        }
+    }
+
+    /// An item about `chat` that must not overtake any message of the chat held so far.
+    pub(super) fn follow(&self, chat: ChatId, item: T, mut out: impl FnMut(T)) {
+        let mut chats = self.shard(chat);
+        match chats
+            .get_mut(&chat)
+            .and_then(|s| s.held.values_mut().next_back())
+        {
+            Some(last_held) => last_held.followers.push(item),
+            None => out(item),
+        }
+    }
+
+    /// Releases held messages whose wait ran out, and forgets idle chats.
+    pub(super) fn flush_overdue(&self, now: Instant, mut out: impl FnMut(T)) {
+        for shard in &self.shards {
+            let mut chats = shard.lock().unwrap_or_else(|p| p.into_inner());
+            for state in chats.values_mut() {
+                let overdue = state
+                    .held
+                    .values()
+                    .next()
+                    .is_some_and(|held| now.duration_since(held.at) >= REORDER_WAIT);
+                if overdue {
+                    for (seq, held) in std::mem::take(&mut state.held) {
+                        state.last = state.last.max(seq);
+                        held.release(&mut out);
+                    }
+                }
+            }
+            chats.retain(|_, s| !s.held.is_empty() || now.duration_since(s.touched) < IDLE_CHAT);
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use uuid::Uuid;
+
+    use super::*;
+
+    fn chat() -> ChatId {
+        ChatId::from(Uuid::new_v4())
+    }
+
+    #[test]
+    fn holds_messages_after_a_gap_until_it_closes() {
+        let (order, chat, now) = (Reorder::default(), chat(), Instant::now());
+        let mut out = Vec::new();
+        for seq in [5, 7, 8] {
+            order.arrive(chat, seq, seq, now, |i| out.push(i));
+        }
+        assert_eq!(out, [5], "7 and 8 wait for 6");
+        order.arrive(chat, 6, 6, now, |i| out.push(i));
+        assert_eq!(out, [5, 6, 7, 8]);
+        order.arrive(chat, 4, 4, now, |i| out.push(i));
+        assert_eq!(out, [5, 6, 7, 8, 4], "late ones still go out");
+    }
+
+    #[test]
+    fn followers_never_overtake_held_messages() {
+        let (order, chat, now) = (Reorder::default(), chat(), Instant::now());
+        let mut out = Vec::new();
+        order.arrive(chat, 5, "5", now, |i| out.push(i));
+        order.arrive(chat, 7, "7", now, |i| out.push(i));
+        order.follow(chat, "edit 7", |i| out.push(i));
+        assert_eq!(out, ["5"]);
+        order.arrive(chat, 6, "6", now, |i| out.push(i));
+        assert_eq!(out, ["5", "6", "7", "edit 7"]);
+        order.follow(chat, "edit 6", |i| out.push(i));
+        assert_eq!(
+            out.last(),
+            Some(&"edit 6"),
+            "nothing held: goes out at once"
+        );
+        order.follow(ChatId::from(Uuid::new_v4()), "unknown chat", |i| {
+            out.push(i)
+        });
+        assert_eq!(out.last(), Some(&"unknown chat"));
+    }
+
+    #[test]
+    fn held_messages_go_out_when_their_wait_ends() {
+        let (order, chat, start) = (Reorder::default(), chat(), Instant::now());
+        let mut out = Vec::new();
+        order.arrive(chat, 1, 1, start, |i| out.push(i));
+        order.arrive(chat, 3, 3, start, |i| out.push(i));
+        order.follow(chat, 30, |i| out.push(i));
+        order.flush_overdue(start + REORDER_WAIT / 2, |i| out.push(i));
+        assert_eq!(out, [1]);
+        order.flush_overdue(start + REORDER_WAIT, |i| out.push(i));
+        assert_eq!(out, [1, 3, 30]);
+        order.arrive(chat, 4, 4, start + REORDER_WAIT, |i| out.push(i));
+        assert_eq!(out, [1, 3, 30, 4], "the gap was given up on: 4 follows 3");
+    }
+
+    #[test]
+    fn idle_chats_are_forgotten() {
+        let (order, chat, start) = (Reorder::default(), chat(), Instant::now());
+        let mut out = Vec::new();
+        order.arrive(chat, 10, 10, start, |i| out.push(i));
+        order.flush_overdue(start + IDLE_CHAT, |i| out.push(i));
+        order.arrive(chat, 20, 20, start + IDLE_CHAT, |i| out.push(i));
+        assert_eq!(
+            out,
+            [10, 20],
+            "a forgotten chat starts over at whatever comes next"
+        );
+    }
+}

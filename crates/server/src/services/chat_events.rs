@@ -1,0 +1,43 @@
+//! `chat_updated`: after a chat is created or its membership changes, each person concerned
+//! hears about the chat as they see it (their own unread count, who is online).
+
+use chat_protocol::{Chat, ChatId, ServerEvent, UserId};
+
+use super::presence::fill_online_members;
+use crate::state::AppState;
+use crate::store::chats;
+
+/// Tells each recipient about the chat as they see it. One recipient's failed rendering is
+/// logged and does not keep the others uninformed.
+pub(crate) async fn notify_chat_updated(state: &AppState, chat: ChatId, recipients: Vec<UserId>) {
+    let rendered = state
+        .db(move |c| {
+            Ok(recipients
+                .into_iter()
+                .map(|viewer| (viewer, chats::render_unchecked(c, chat, viewer)))
+                .collect::<Vec<_>>())
+        })
+        .await;
+    match rendered {
+        Ok(views) => {
+            for (viewer, view) in views {
+                match view {
+                    Ok(mut chat) => {
+                        fill_online_members(state, std::slice::from_mut(&mut chat)).await;
+                        state
+                            .realtime()
+                            .publish(&[viewer], &ServerEvent::ChatUpdated { chat });
+                    }
+                    Err(e) => tracing::warn!(error = %e, "chat_updated not sent to one member"),
+                }
+            }
+        }
+        Err(e) => tracing::warn!(error = %e, "chat_updated not sent"),
+    }
+}
+
+/// Tells every member of `chat` about it (a new chat, a new member).
+pub(crate) async fn announce_to_members(state: &AppState, chat: &Chat) {
+    let everyone = chat.members.iter().map(|m| m.id).collect();
+    notify_chat_updated(state, chat.id, everyone).await;
+}

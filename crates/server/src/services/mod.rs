@@ -1,0 +1,6 @@
+//! What the chat does beyond one query, shared by the REST and WebSocket edges: announcing
+//! presence changes and chat changes to the people allowed to see them. Takes the shared
+//! state, returns nothing to a client directly: the edges answer their own callers.
+
+pub(crate) mod chat_events;
+pub(crate) mod presence;

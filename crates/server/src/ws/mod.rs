@@ -1,0 +1,44 @@
+//! The WebSocket edge: `GET /ws` authenticates before the upgrade, then one task per socket
+//! (`socket`) runs the loop; `commands` runs each frame, `refusal` answers frames that are not
+//! commands. It talks to the rest only through the shared state and the services.
+
+mod commands;
+mod refusal;
+mod socket;
+
+use std::collections::HashMap;
+
+use actix_web::{HttpRequest, HttpResponse, web};
+use chat_protocol::limits::WS_MAX_FRAME;
+
+use crate::error::AppError;
+use crate::http::extract::bearer_token;
+use crate::state::AppState;
+
+/// The token from the header, or from `?access_token=` for browsers (which cannot set headers).
+fn socket_token(req: &HttpRequest) -> Option<String> {
+    if let Some(token) = bearer_token(req) {
+        return Some(token.to_owned());
+    }
+    serde_urlencoded::from_str::<HashMap<String, String>>(req.query_string())
+        .ok()?
+        .remove("access_token")
+        .filter(|t| !t.is_empty())
+}
+
+/// `GET /ws`.
+pub(crate) async fn upgrade(
+    req: HttpRequest,
+    body: web::Payload,
+    state: web::Data<AppState>,
+) -> Result<HttpResponse, AppError> {
+    let user = state.authenticate(socket_token(&req).as_deref())?;
+    let (response, session, stream) = actix_ws::handle(&req, body)
+        .map_err(|e| AppError::BadRequest(format!("not a WebSocket upgrade: {e}")))?;
+    let stream = stream
+        .max_frame_size(WS_MAX_FRAME)
+        .aggregate_continuations()
+        .max_continuation_size(WS_MAX_FRAME);
+    actix_web::rt::spawn(socket::serve(state.into_inner(), user, session, stream));
+    Ok(response)
+}
