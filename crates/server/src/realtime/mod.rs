@@ -10,6 +10,7 @@
 mod broker;
 mod events;
 mod hub;
+mod order;
 mod presence;
 mod redis;
 mod reorder;

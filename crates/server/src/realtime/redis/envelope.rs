@@ -5,7 +5,7 @@ use bytestring::ByteString;
 use chat_protocol::{ChatId, UserId};
 use uuid::Uuid;
 
-use crate::realtime::broker::Order;
+use crate::realtime::order::Order;
 use crate::realtime::hub::Hub;
 
 /// One event on the channel. Binary, to avoid escaping the JSON payload:

@@ -15,7 +15,7 @@ use uuid::Uuid;
 
 use super::envelope::Envelope;
 use super::{OP_TIMEOUT, RedisError, RedisLink, timed};
-use crate::realtime::broker::Order;
+use crate::realtime::order::Order;
 use crate::realtime::events::encode;
 use crate::realtime::hub::Hub;
 

@@ -1,0 +1,45 @@
+//! Where an event goes among the others of its chat: new messages in seq order, edits and
+//! deletes behind whatever of their chat is held back. Shared by the local broker and the
+//! Redis envelope, so both place events the same way.
+
+use bytestring::ByteString;
+use chat_protocol::{ChatId, ServerEvent, UserId};
+
+use super::hub::Hub;
+
+/// How an event is placed among the others of its chat.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(super) enum Order {
+    /// A new message: handed out in seq order.
+    Seq(ChatId, i64),
+    /// About existing messages (edit, delete): never before what is held back in the chat.
+    After(ChatId),
+}
+
+impl Order {
+    /// New messages carry their chat and seq, so every hub can hand them out in seq order;
+    /// edits and deletes follow whatever of their chat a hub still holds back.
+    pub(super) fn of(event: &ServerEvent) -> Option<Self> {
+        match event {
+            ServerEvent::NewMessage { message } => Some(Self::Seq(message.chat_id, message.seq)),
+            ServerEvent::MessageUpdated { message } => Some(Self::After(message.chat_id)),
+            ServerEvent::MessageDeleted { chat_id, .. } => Some(Self::After(*chat_id)),
+            _ => None,
+        }
+    }
+
+    /// Hands `payload` to the hub in its place among its chat's events.
+    pub(super) fn deliver(
+        order: Option<Self>,
+        hub: &Hub,
+        recipients: Vec<UserId>,
+        payload: ByteString,
+    ) {
+        match order {
+            Some(Self::Seq(chat, seq)) => hub.deliver_in_order(chat, seq, recipients, payload),
+            Some(Self::After(chat)) => hub.deliver_after(chat, recipients, payload),
+            None => hub.deliver(&recipients, &payload),
+        }
+    }
+}
+
