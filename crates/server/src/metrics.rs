@@ -1,4 +1,5 @@
-//! A few process counters, rendered in Prometheus text format at `GET /metrics`.
+//! A few process counters, rendered in Prometheus text format at `GET /metrics`. Counts only:
+//! whoever owns a counter increments it; nothing here reads the database or the network.
 
 use std::fmt::Write;
 use std::sync::atomic::{AtomicI64, AtomicU64, Ordering};

@@ -1,3 +1,6 @@
+//! The load scenarios, one module each; each sets up its users and rooms through the REST API,
+//! drives sockets and returns a report. They never reach into the server under test.
+
 pub(crate) mod connections;
 pub(crate) mod fanout;
 pub(crate) mod history;

@@ -1,4 +1,5 @@
-// One schema for both backends; the migrations under `migrations/{sqlite,postgres}` match it.
+//! The diesel schema, one for both backends; the migrations under `migrations/{sqlite,postgres}`
+//! must match it. Declarations only: no queries here.
 
 diesel::table! {
     users (id) {

@@ -5,8 +5,8 @@ use bytestring::ByteString;
 use chat_protocol::{ChatId, UserId};
 use uuid::Uuid;
 
-use crate::realtime::order::Order;
 use crate::realtime::hub::Hub;
+use crate::realtime::order::Order;
 
 /// One event on the channel. Binary, to avoid escaping the JSON payload:
 /// `origin(16) | flags(1) | [chat(16) seq(8)] | count(4) | recipients(16 × count) | payload`.

@@ -15,9 +15,9 @@ use uuid::Uuid;
 
 use super::envelope::Envelope;
 use super::{OP_TIMEOUT, RedisError, RedisLink, timed};
-use crate::realtime::order::Order;
 use crate::realtime::events::encode;
 use crate::realtime::hub::Hub;
+use crate::realtime::order::Order;
 
 /// Events waiting for Redis. Past this, events are dropped (clients recover through the
 /// `resync` that follows) rather than held in memory for the length of an outage.

@@ -1,0 +1,125 @@
+//! Storing, retrying, editing, deleting and paging messages.
+
+use chat_protocol::{ChatId, HistoryQuery, MessagePage};
+use uuid::Uuid;
+
+use super::{group, post, stored_seq, user};
+use crate::db::AnyConnection;
+use crate::error::AppError;
+use crate::store::messages;
+use crate::store::messages::{BatchOutcome, NewPost};
+
+on_both_backends!(
+    batches_get_gapless_seqs_and_refuse_outsiders_and_retries,
+    edits_and_deletes_only_by_the_author,
+    history_pages_both_ways,
+);
+
+fn batches_get_gapless_seqs_and_refuse_outsiders_and_retries(c: &mut AnyConnection) {
+    let (ann, ben, eve) = (user(c, "ann"), user(c, "ben"), user(c, "eve"));
+    let chat = group(c, &ann, &[&ben]);
+    let first = post(chat, &ann, "one");
+    let batch = [
+        first.clone(),
+        post(chat, &ben, "two"),
+        post(chat, &eve, "not a member"),
+        post(ChatId::from(Uuid::new_v4()), &ann, "no such chat"),
+        post(chat, &ann, "three"),
+    ];
+    let outcomes = messages::post_batch(c, &batch).expect("batch");
+    assert_eq!(stored_seq(&outcomes[0]), 1);
+    assert_eq!(stored_seq(&outcomes[1]), 2);
+    assert!(matches!(outcomes[2], BatchOutcome::NotFound));
+    assert!(matches!(outcomes[3], BatchOutcome::NotFound));
+    assert_eq!(stored_seq(&outcomes[4]), 3, "refusals leave no gap");
+    let BatchOutcome::Stored(delivery) = &outcomes[0] else {
+        unreachable!()
+    };
+    let mut audience = delivery.members.clone();
+    audience.sort();
+    let mut want = vec![ann.id, ben.id];
+    want.sort();
+    assert_eq!(audience, want);
+
+    let retry = messages::post_batch(c, &[first.clone(), post(chat, &ben, "four")]).expect("retry");
+    assert!(matches!(retry[0], BatchOutcome::Duplicate));
+    assert_eq!(stored_seq(&retry[1]), 4, "a retry gives its seq back");
+    let original = messages::stored_retry(c, ann.id, first.client_id).expect("found");
+    assert_eq!((original.seq, original.content.as_str()), (1, "one"));
+    assert_eq!(original.client_id, Some(first.client_id));
+}
+
+fn edits_and_deletes_only_by_the_author(c: &mut AnyConnection) {
+    let (ann, ben, eve) = (user(c, "ann"), user(c, "ben"), user(c, "eve"));
+    let chat = group(c, &ann, &[&ben]);
+    let outcomes = messages::post_batch(c, &[post(chat, &ann, "draft")]).expect("post");
+    let BatchOutcome::Stored(stored) = &outcomes[0] else {
+        panic!("not stored")
+    };
+    let id = stored.message.id;
+
+    let edited = messages::edit(c, ann.id, id, "final").expect("edit");
+    assert_eq!(edited.message.content, "final");
+    assert!(edited.message.edited_at.is_some());
+    assert!(matches!(
+        messages::edit(c, ben.id, id, "mine now"),
+        Err(AppError::Forbidden(_))
+    ));
+    assert!(
+        matches!(
+            messages::edit(c, eve.id, id, "x"),
+            Err(AppError::NotFound(_))
+        ),
+        "an outsider learns nothing"
+    );
+    let deleted = messages::delete(c, ann.id, id).expect("delete");
+    assert!(deleted.message.deleted && deleted.message.content.is_empty());
+    assert!(matches!(
+        messages::delete(c, ann.id, id),
+        Err(AppError::NotFound(_))
+    ));
+    assert!(matches!(
+        messages::edit(c, ann.id, id, "revive"),
+        Err(AppError::NotFound(_))
+    ));
+    let page = messages::page(c, chat, ben.id, &HistoryQuery::default()).expect("history");
+    assert_eq!(page.messages.len(), 1);
+    assert!(page.messages[0].deleted && page.messages[0].content.is_empty());
+}
+
+fn history_pages_both_ways(c: &mut AnyConnection) {
+    let (ann, ben, eve) = (user(c, "ann"), user(c, "ben"), user(c, "eve"));
+    let chat = group(c, &ann, &[&ben]);
+    let batch: Vec<NewPost> = (1..=7).map(|i| post(chat, &ann, &i.to_string())).collect();
+    messages::post_batch(c, &batch).expect("posts");
+    let query = |before_seq, after_seq, limit| HistoryQuery {
+        before_seq,
+        after_seq,
+        limit,
+    };
+    let seqs = |page: &MessagePage| -> Vec<i64> { page.messages.iter().map(|m| m.seq).collect() };
+    let latest = messages::page(c, chat, ben.id, &query(None, None, Some(3))).expect("latest");
+    assert_eq!((seqs(&latest), latest.has_more), (vec![5, 6, 7], true));
+    let older = messages::page(c, chat, ben.id, &query(Some(5), None, Some(3))).expect("older");
+    assert_eq!((seqs(&older), older.has_more), (vec![2, 3, 4], true));
+    let oldest = messages::page(c, chat, ben.id, &query(Some(2), None, Some(3))).expect("oldest");
+    assert_eq!((seqs(&oldest), oldest.has_more), (vec![1], false));
+    let newer = messages::page(c, chat, ben.id, &query(None, Some(4), Some(2))).expect("newer");
+    assert_eq!((seqs(&newer), newer.has_more), (vec![5, 6], true));
+    let rest = messages::page(c, chat, ben.id, &query(None, Some(6), None)).expect("rest");
+    assert_eq!((seqs(&rest), rest.has_more), (vec![7], false));
+    for bad in [
+        query(None, None, Some(0)),
+        query(None, None, Some(101)),
+        query(Some(-1), None, None),
+    ] {
+        assert!(matches!(
+            messages::page(c, chat, ben.id, &bad),
+            Err(AppError::Validation(_))
+        ));
+    }
+    assert!(matches!(
+        messages::page(c, chat, eve.id, &HistoryQuery::default()),
+        Err(AppError::NotFound(_))
+    ));
+}
