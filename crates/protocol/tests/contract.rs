@@ -139,7 +139,7 @@ fn every_error_code_spells_as_the_contract() {
         "internal",
     ] {
         let parsed: ErrorCode = serde_json::from_value(json!(code)).unwrap();
-        assert_eq!(parsed.as_str(), code);
+        assert_ne!(parsed, ErrorCode::Unknown, "{code}");
         assert_eq!(serde_json::to_value(parsed).unwrap(), json!(code));
     }
 }
