@@ -16,6 +16,24 @@ fn char_count(s: &str) -> usize {
     s.chars().count()
 }
 
+/// Every text field refuses control characters (U+0000 included) except newline and tab: they
+/// have no place in a chat, and PostgreSQL cannot store U+0000 at all.
+pub fn check_no_controls(what: &str, text: &str) -> Result<(), String> {
+    if text
+        .chars()
+        .any(|c| c.is_control() && c != '\n' && c != '\t')
+    {
+        return Err(format!("{what} must not contain control characters"));
+    }
+    Ok(())
+}
+
+/// A username given to find someone (sign-in, contacts, members): any text without control
+/// characters; a name nobody has is answered as unknown, not as invalid.
+pub fn check_name_lookup(name: &str) -> Result<(), String> {
+    check_no_controls("username", name)
+}
+
 /// Why a value was refused, worded for the person who typed it.
 pub fn check_username(name: &str) -> Result<(), String> {
     let len = char_count(name);
@@ -44,6 +62,7 @@ pub fn check_password(password: &str) -> Result<(), String> {
 }
 
 pub fn check_content(content: &str) -> Result<(), String> {
+    check_no_controls("message", content)?;
     if content.trim().is_empty() {
         return Err("message must not be empty".into());
     }
@@ -54,6 +73,7 @@ pub fn check_content(content: &str) -> Result<(), String> {
 }
 
 pub fn check_group_name(name: &str) -> Result<(), String> {
+    check_no_controls("group name", name)?;
     let len = char_count(name.trim());
     if len == 0 || char_count(name) > GROUP_NAME_MAX {
         return Err(format!("group name must be 1-{GROUP_NAME_MAX} characters"));
@@ -88,5 +108,23 @@ mod tests {
         assert!(check_group_name(" ").is_err());
         assert!(check_group_name("team").is_ok());
         assert!(check_group_name(&"n".repeat(101)).is_err());
+    }
+
+    #[test]
+    fn control_characters_are_refused_everywhere_but_newline_and_tab() {
+        assert!(check_content("two\nlines\tand a tab").is_ok());
+        for bad in [
+            "nul\u{0}",
+            "bell\u{7}",
+            "esc\u{1b}[31m",
+            "del\u{7f}",
+            "c1\u{85}",
+        ] {
+            assert!(check_content(bad).is_err(), "{bad:?}");
+            assert!(check_group_name(bad).is_err(), "{bad:?}");
+            assert!(check_name_lookup(bad).is_err(), "{bad:?}");
+            assert!(check_username(bad).is_err(), "{bad:?}");
+        }
+        assert!(check_name_lookup("Anyone At All").is_ok());
     }
 }

@@ -11,6 +11,7 @@ use tokio::sync::watch;
 use crate::auth::{JwtKeys, secret};
 use crate::config::Config;
 use crate::db::{self, DatabaseTarget};
+use crate::http::headers::{self, ContentSecurityPolicy};
 use crate::http::{self, static_files};
 use crate::metrics::Metrics;
 use crate::realtime::{self, Realtime};
@@ -92,14 +93,20 @@ pub async fn run(config: Config) -> Result<(), StartError> {
     spawn_maintenance(state.clone().into_inner());
 
     let static_dir = config.static_dir.clone();
-    let serve_app = static_dir.join("index.html").is_file();
+    let index = std::fs::read_to_string(static_dir.join("index.html")).ok();
+    let serve_app = index.is_some();
     if !serve_app {
         tracing::warn!(dir = %static_dir.display(), "web app not built; serving the API only");
     }
+    let csp = web::Data::new(ContentSecurityPolicy::for_index(
+        index.as_deref().unwrap_or_default(),
+    ));
     let app_state = state.clone();
     let mut server = HttpServer::new(move || {
         let app = App::new()
             .app_data(app_state.clone())
+            .app_data(csp.clone())
+            .wrap(middleware::from_fn(headers::security_headers))
             .wrap(middleware::from_fn(http::log::log_requests))
             .configure(http::routes)
             .route("/ws", web::get().to(ws::upgrade));

@@ -1,7 +1,7 @@
 //! Accounts and sign-in: register, login, refresh (rotating), logout, and `GET /api/me`.
 
 use actix_web::{HttpRequest, HttpResponse, web};
-use chat_protocol::limits::{check_password, check_username};
+use chat_protocol::limits::{check_name_lookup, check_password, check_username};
 use chat_protocol::{
     AuthResponse, LoginRequest, LogoutRequest, RefreshRequest, RegisterRequest, SessionId, User,
 };
@@ -98,6 +98,7 @@ async fn login(
 ) -> AppResult<HttpResponse> {
     limit_signins(&state, &req)?;
     let LoginRequest { username, password } = body.into_inner();
+    check_name_lookup(&username).map_err(AppError::Validation)?;
     let row = state.db(move |c| users::find_by_name(c, &username)).await?;
     let _slot = password::hashing_slot().await?;
     let verified = blocking(move || match row {

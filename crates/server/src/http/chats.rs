@@ -1,7 +1,7 @@
 //! Chats: list, create (direct or group), read one, add and remove members, history.
 
 use actix_web::{HttpResponse, web};
-use chat_protocol::limits::check_group_name;
+use chat_protocol::limits::{check_group_name, check_name_lookup};
 use chat_protocol::{AddMemberRequest, ChatId, CreateChatRequest, HistoryQuery, UserId};
 
 use super::extract::AuthUser;
@@ -39,6 +39,9 @@ async fn create(
     body: web::Json<CreateChatRequest>,
 ) -> AppResult<HttpResponse> {
     let CreateChatRequest { members, name } = body.into_inner();
+    for member in &members {
+        check_name_lookup(member).map_err(AppError::Validation)?;
+    }
     if members.is_empty() {
         return Err(AppError::Validation(
             "name at least one other member".into(),
@@ -90,6 +93,7 @@ async fn add_member(
 ) -> AppResult<HttpResponse> {
     let chat = path.into_inner();
     let username = body.into_inner().username;
+    check_name_lookup(&username).map_err(AppError::Validation)?;
     let actor = caller.id;
     let mut updated = state
         .db(move |c| chats::add_member(c, chat, actor, &username))

@@ -1,10 +1,11 @@
 //! The caller's contacts, with whether each is online.
 
 use actix_web::{HttpResponse, web};
+use chat_protocol::limits::check_name_lookup;
 use chat_protocol::{AddContactRequest, Contact, UserId};
 
 use super::extract::AuthUser;
-use crate::error::AppResult;
+use crate::error::{AppError, AppResult};
 use crate::state::AppState;
 use crate::store::contacts;
 
@@ -33,6 +34,7 @@ async fn add(
     body: web::Json<AddContactRequest>,
 ) -> AppResult<HttpResponse> {
     let username = body.into_inner().username;
+    check_name_lookup(&username).map_err(AppError::Validation)?;
     let owner = caller.id;
     let user = state
         .db(move |c| contacts::add(c, owner, &username))

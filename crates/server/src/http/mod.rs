@@ -6,6 +6,7 @@ mod auth;
 mod chats;
 mod contacts;
 pub(crate) mod extract;
+pub(crate) mod headers;
 pub(crate) mod log;
 mod ops;
 pub(crate) mod static_files;

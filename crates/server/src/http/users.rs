@@ -2,10 +2,10 @@
 
 use actix_web::{HttpResponse, web};
 use chat_protocol::UserSearchQuery;
-use chat_protocol::limits::USER_SEARCH_MAX;
+use chat_protocol::limits::{USER_SEARCH_MAX, check_no_controls};
 
 use super::extract::AuthUser;
-use crate::error::AppResult;
+use crate::error::{AppError, AppResult};
 use crate::state::AppState;
 use crate::store::users;
 
@@ -19,6 +19,7 @@ async fn search(
     query: web::Query<UserSearchQuery>,
 ) -> AppResult<HttpResponse> {
     let prefix = query.into_inner().search;
+    check_no_controls("search", &prefix).map_err(AppError::Validation)?;
     let caller = caller.id;
     let found = state
         .db(move |c| users::search(c, prefix.trim(), caller, USER_SEARCH_MAX))
