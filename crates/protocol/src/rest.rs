@@ -1,6 +1,8 @@
 //! REST request and response bodies (prefix `/api`).
 
+use crate::ids::SessionId;
 use crate::model::{Message, User};
+use crate::time::Timestamp;
 use serde::{Deserialize, Serialize};
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -29,6 +31,19 @@ pub struct AuthResponse {
     pub expires_in: i64,
     pub refresh_token: String,
     pub user: User,
+}
+
+/// One signed-in device (`GET /api/sessions`).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SessionInfo {
+    pub id: SessionId,
+    #[serde(with = "crate::time")]
+    pub created_at: Timestamp,
+    #[serde(with = "crate::time")]
+    pub last_used_at: Timestamp,
+    pub user_agent: Option<String>,
+    /// The session whose access token made the call.
+    pub current: bool,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]

@@ -82,6 +82,10 @@ pub struct Config {
     #[arg(long, env = "WS_IDLE_TIMEOUT_SECS", default_value_t = 30)]
     pub ws_idle_timeout_secs: u64,
 
+    /// Sockets one user may hold open on this instance; one more is refused with 429.
+    #[arg(long, env = "MAX_SOCKETS_PER_USER", default_value_t = 16)]
+    pub max_sockets_per_user: usize,
+
     /// HTTP worker threads (default: one per core).
     #[arg(long, env = "WORKERS")]
     pub workers: Option<usize>,

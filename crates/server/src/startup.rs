@@ -17,6 +17,7 @@ use crate::metrics::Metrics;
 use crate::realtime::{self, Realtime};
 use crate::services::presence;
 use crate::state::{AppState, RefreshPolicy};
+use crate::store::{self, sessions};
 use crate::ws;
 
 #[derive(Debug, thiserror::Error)]
@@ -75,6 +76,10 @@ pub async fn run(config: Config) -> Result<(), StartError> {
         writer_shards: config.writer_shards(sqlite),
         message_rate_limit: config.message_rate_limit,
         idle_timeout: config.ws_idle_timeout(),
+        max_sockets_per_user: config.max_sockets_per_user.max(1),
+        access_token_ttl: Duration::from_secs(
+            u64::try_from(config.access_token_ttl_secs).unwrap_or(0),
+        ),
     };
     let realtime = Realtime::start(pool.clone(), settings, metrics.clone(), shutdown_rx)
         .map_err(|e| StartError::Config(e.to_string()))?;
@@ -164,6 +169,8 @@ fn spawn_maintenance(state: Arc<AppState>) {
             flusher.realtime().flush_overdue();
         }
     });
+    actix_web::rt::spawn(follow_session_revocations(state.clone()));
+    actix_web::rt::spawn(purge_dead_sessions(state.clone()));
     if let Some(interval) = state.realtime().presence().heartbeat_interval() {
         actix_web::rt::spawn(async move {
             let mut tick = tokio::time::interval(interval);
@@ -174,6 +181,55 @@ fn spawn_maintenance(state: Arc<AppState>) {
                 }
             }
         });
+    }
+}
+
+/// Every second, picks up sessions that ended on any instance (the database is the record) and
+/// ends them here: their access tokens are refused and their sockets closed with 4001. Ending
+/// one here is immediate; this bounds how late every other instance learns of it (about 1 s),
+/// Redis or not, restarts included (it starts by reading every revocation that can matter).
+async fn follow_session_revocations(state: Arc<AppState>) {
+    let lookback = chrono::Duration::seconds(state.jwt().access_ttl_secs.max(0) + 60);
+    let mut since = store::now() - lookback;
+    let mut tick = tokio::time::interval(Duration::from_secs(1));
+    loop {
+        tick.tick().await;
+        // Overlapping windows: a revocation committed while the last poll ran, or stamped by
+        // a slightly slower clock, is not missed; seeing one twice is harmless.
+        let from = since - chrono::Duration::seconds(2);
+        let started = store::now();
+        match state.db(move |c| sessions::revoked_since(c, from)).await {
+            Ok(ended) => {
+                since = started;
+                for session in ended {
+                    state.realtime().end_session(session);
+                }
+            }
+            Err(e) => tracing::warn!(error = %e, "cannot read session revocations"),
+        }
+    }
+}
+
+/// Hourly: deletes refresh tokens and sessions that can no longer be used, and forgets ended
+/// sessions whose access tokens have all expired.
+async fn purge_dead_sessions(state: Arc<AppState>) {
+    let mut tick = tokio::time::interval(Duration::from_secs(3600));
+    loop {
+        tick.tick().await;
+        state.realtime().prune_ended_sessions();
+        let now = store::now();
+        let ended_before = now - chrono::Duration::seconds(state.jwt().access_ttl_secs.max(0) + 60);
+        let idle_since = now - chrono::Duration::seconds(state.refresh_policy().ttl_secs);
+        match state
+            .db(move |c| sessions::purge(c, ended_before, idle_since))
+            .await
+        {
+            Ok((tokens, sessions)) if tokens + sessions > 0 => {
+                tracing::info!(tokens, sessions, "purged expired and revoked sign-ins");
+            }
+            Ok(_) => {}
+            Err(e) => tracing::warn!(error = %e, "purging sign-ins failed"),
+        }
     }
 }
 

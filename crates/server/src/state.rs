@@ -5,9 +5,8 @@
 use std::net::IpAddr;
 use std::sync::Arc;
 
-use chat_protocol::User;
-
 use crate::auth::JwtKeys;
+use crate::auth::jwt::Caller;
 use crate::db::{AnyConnection, Pool};
 use crate::error::{AppError, AppResult};
 use crate::limits::RateLimiter;
@@ -84,9 +83,14 @@ impl AppState {
         &self.metrics
     }
 
-    /// The user an access token proves; 401 without one or with a bad one.
-    pub(crate) fn authenticate(&self, token: Option<&str>) -> AppResult<User> {
+    /// Who an access token proves; 401 without one, with a bad or expired one, or with one of
+    /// a session that ended (a map lookup: no query per request).
+    pub(crate) fn authenticate(&self, token: Option<&str>) -> AppResult<Caller> {
         let token = token.ok_or(AppError::Unauthorized("missing access token"))?;
-        self.jwt.verify(token)
+        let caller = self.jwt.verify(token)?;
+        if self.realtime.is_session_ended(caller.session) {
+            return Err(AppError::Unauthorized("session ended; sign in again"));
+        }
+        Ok(caller)
     }
 }

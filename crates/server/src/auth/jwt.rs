@@ -1,7 +1,7 @@
-//! HS256 access tokens: `sub` = user id, `exp`, `iat`, plus the username so sockets can
-//! announce the user without a database round trip.
+//! HS256 access tokens: `sub` = user id, `sid` = the session, `exp`, `iat`, plus the username
+//! so sockets can announce the user without a database round trip.
 
-use chat_protocol::{User, UserId};
+use chat_protocol::{SessionId, User, UserId};
 use jsonwebtoken::{Algorithm, DecodingKey, EncodingKey, Header, Validation, decode, encode};
 use serde::{Deserialize, Serialize};
 
@@ -10,9 +10,19 @@ use crate::error::AppError;
 #[derive(Debug, Serialize, Deserialize)]
 struct Claims {
     sub: UserId,
+    /// Tokens from before sessions existed have none: they are refused, and clients renew.
+    sid: SessionId,
     name: String,
     iat: i64,
     exp: i64,
+}
+
+/// What an access token proves: who, in which session, until when (Unix seconds).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct Caller {
+    pub(crate) user: User,
+    pub(crate) session: SessionId,
+    pub(crate) expires_at: i64,
 }
 
 pub(crate) struct JwtKeys {
@@ -36,11 +46,12 @@ impl JwtKeys {
         }
     }
 
-    pub(crate) fn issue(&self, user_id: UserId, username: &str) -> Result<String, AppError> {
+    pub(crate) fn issue(&self, user: &User, session: SessionId) -> Result<String, AppError> {
         let now = chrono::Utc::now().timestamp();
         let claims = Claims {
-            sub: user_id,
-            name: username.to_owned(),
+            sub: user.id,
+            sid: session,
+            name: user.username.clone(),
             iat: now,
             exp: now + self.access_ttl_secs,
         };
@@ -48,13 +59,17 @@ impl JwtKeys {
             .map_err(|e| AppError::internal(format!("signing token: {e}")))
     }
 
-    /// The user a token proves: only HS256 tokens signed with our secret and not yet expired.
-    pub(crate) fn verify(&self, token: &str) -> Result<User, AppError> {
+    /// What a token proves: only HS256 tokens signed with our secret and not yet expired.
+    pub(crate) fn verify(&self, token: &str) -> Result<Caller, AppError> {
         let data = decode::<Claims>(token, &self.decoding, &self.validation)
             .map_err(|_| AppError::Unauthorized("invalid or expired access token"))?;
-        Ok(User {
-            id: data.claims.sub,
-            username: data.claims.name,
+        Ok(Caller {
+            user: User {
+                id: data.claims.sub,
+                username: data.claims.name,
+            },
+            session: data.claims.sid,
+            expires_at: data.claims.exp,
         })
     }
 }
@@ -67,23 +82,32 @@ mod tests {
 
     use super::*;
 
+    fn alice() -> (User, SessionId) {
+        let user = User {
+            id: UserId::from(Uuid::new_v4()),
+            username: "alice".into(),
+        };
+        (user, SessionId::from(Uuid::new_v4()))
+    }
+
     fn keys() -> JwtKeys {
         JwtKeys::new(&[7u8; 32], 60)
     }
 
     #[test]
     fn issued_tokens_verify() {
-        let id = UserId::from(Uuid::new_v4());
-        let token = keys().issue(id, "alice").unwrap();
+        let (user, session) = alice();
+        let token = keys().issue(&user, session).unwrap();
         let who = keys().verify(&token).unwrap();
-        assert_eq!(who.id, id);
-        assert_eq!(who.username, "alice");
+        assert_eq!((who.user, who.session), (user, session));
+        let lifetime = who.expires_at - chrono::Utc::now().timestamp();
+        assert!((59..=60).contains(&lifetime), "{lifetime}");
     }
 
     #[test]
     fn refuses_other_secret_alg_none_tampering_and_expiry() {
-        let id = UserId::from(Uuid::new_v4());
-        let token = keys().issue(id, "alice").unwrap();
+        let (user, session) = alice();
+        let token = keys().issue(&user, session).unwrap();
         assert!(JwtKeys::new(&[8u8; 32], 60).verify(&token).is_err());
 
         let parts: Vec<&str> = token.split('.').collect();
@@ -104,8 +128,19 @@ mod tests {
         let tampered = format!("{}.{}.{}", parts[0], forged_payload, parts[2]);
         assert!(keys().verify(&tampered).is_err());
 
-        let expired = JwtKeys::new(&[7u8; 32], -10).issue(id, "alice").unwrap();
+        let expired = JwtKeys::new(&[7u8; 32], -10).issue(&user, session).unwrap();
         assert!(keys().verify(&expired).is_err());
         assert!(keys().verify("garbage").is_err());
+        let far = chrono::Utc::now().timestamp() + 600;
+        let sessionless = encode(
+            &Header::new(Algorithm::HS256),
+            &serde_json::json!({"sub": user.id, "name": "alice", "iat": 0, "exp": far}),
+            &EncodingKey::from_secret(&[7u8; 32]),
+        )
+        .unwrap();
+        assert!(
+            keys().verify(&sessionless).is_err(),
+            "a token that names no session is refused"
+        );
     }
 }

@@ -254,6 +254,7 @@ mod tests {
             "contacts",
             "messages",
             "refresh_tokens",
+            "sessions",
             "users",
         ];
         assert_eq!(schema, want);

@@ -24,6 +24,17 @@ diesel::table! {
 }
 
 diesel::table! {
+    sessions (id) {
+        id -> Text,
+        user_id -> Text,
+        created_at -> Timestamp,
+        last_used_at -> Timestamp,
+        user_agent -> Nullable<Text>,
+        revoked_at -> Nullable<Timestamp>,
+    }
+}
+
+diesel::table! {
     contacts (owner_id, contact_id) {
         owner_id -> Text,
         contact_id -> Text,
@@ -67,6 +78,7 @@ diesel::table! {
 }
 
 diesel::joinable!(refresh_tokens -> users (user_id));
+diesel::joinable!(sessions -> users (user_id));
 diesel::joinable!(chat_members -> chats (chat_id));
 diesel::joinable!(chat_members -> users (user_id));
 diesel::joinable!(messages -> chats (chat_id));
@@ -75,6 +87,7 @@ diesel::joinable!(messages -> users (sender_id));
 diesel::allow_tables_to_appear_in_same_query!(
     users,
     refresh_tokens,
+    sessions,
     contacts,
     chats,
     chat_members,

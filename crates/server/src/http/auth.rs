@@ -13,7 +13,7 @@ use crate::auth::password;
 use crate::auth::tokens::{hash_token, random_token};
 use crate::error::{AppError, AppResult};
 use crate::state::AppState;
-use crate::store::{self, tokens, users};
+use crate::store::{self, sessions, users};
 
 pub(super) fn routes(cfg: &mut web::ServiceConfig) {
     cfg.route("/auth/register", web::post().to(register))
@@ -31,22 +31,32 @@ fn refresh_expiry(state: &AppState) -> chrono::NaiveDateTime {
     store::now() + Duration::seconds(state.refresh_policy().ttl_secs)
 }
 
-/// A new login session: an access token and the first refresh token of a new family.
-async fn start_session(state: &AppState, user: User) -> AppResult<AuthResponse> {
+/// A new session: its first refresh token, and an access token naming it.
+async fn start_session(state: &AppState, req: &HttpRequest, user: User) -> AppResult<AuthResponse> {
     let refresh_token = random_token()?;
     let token_hash = hash_token(&refresh_token);
     let expires = refresh_expiry(state);
     let user_id = user.id;
     let session = SessionId::from(Uuid::new_v4());
+    let agent = req
+        .headers()
+        .get(actix_web::http::header::USER_AGENT)
+        .and_then(|v| v.to_str().ok())
+        .map(str::to_owned);
     state
-        .db(move |c| Ok(tokens::insert(c, user_id, session, &token_hash, expires)?))
+        .db(move |c| sessions::start(c, user_id, session, agent.as_deref(), &token_hash, expires))
         .await?;
-    respond(state, user, refresh_token)
+    respond(state, user, session, refresh_token)
 }
 
-fn respond(state: &AppState, user: User, refresh_token: String) -> AppResult<AuthResponse> {
+fn respond(
+    state: &AppState,
+    user: User,
+    session: SessionId,
+    refresh_token: String,
+) -> AppResult<AuthResponse> {
     Ok(AuthResponse {
-        access_token: state.jwt().issue(user.id, &user.username)?,
+        access_token: state.jwt().issue(&user, session)?,
         token_type: "Bearer".into(),
         expires_in: state.jwt().access_ttl_secs,
         refresh_token,
@@ -88,7 +98,7 @@ async fn register(
         .db(move |c| users::create(c, &username, &hash))
         .await?;
     tracing::info!(user = %user.id, "registered");
-    Ok(HttpResponse::Created().json(start_session(&state, user).await?))
+    Ok(HttpResponse::Created().json(start_session(&state, &req, user).await?))
 }
 
 async fn login(
@@ -111,7 +121,7 @@ async fn login(
     })
     .await?;
     let row = verified.ok_or(AppError::Unauthorized("wrong username or password"))?;
-    Ok(HttpResponse::Ok().json(start_session(&state, row.to_user()).await?))
+    Ok(HttpResponse::Ok().json(start_session(&state, &req, row.to_user()).await?))
 }
 
 async fn refresh(
@@ -125,10 +135,10 @@ async fn refresh(
     let next_hash = hash_token(&next);
     let expires = refresh_expiry(&state);
     let grace = state.refresh_policy().reuse_grace_secs;
-    let owner = state
-        .db(move |c| tokens::rotate(c, &presented, &next_hash, expires, grace))
+    let (owner, session) = state
+        .db(move |c| sessions::rotate(c, &presented, &next_hash, expires, grace))
         .await?;
-    Ok(HttpResponse::Ok().json(respond(&state, owner.to_user(), next)?))
+    Ok(HttpResponse::Ok().json(respond(&state, owner.to_user(), session, next)?))
 }
 
 async fn logout(
@@ -136,11 +146,25 @@ async fn logout(
     caller: AuthUser,
     body: web::Json<LogoutRequest>,
 ) -> AppResult<HttpResponse> {
+    // Ends the session the access token names, and the one the refresh token belongs to if
+    // that is another of the caller's.
     let token_hash = hash_token(&body.refresh_token);
-    let caller = caller.id;
-    state
-        .db(move |c| tokens::revoke(c, caller, &token_hash))
+    let (owner, current) = (caller.id, caller.session());
+    let ended = state
+        .db(move |c| {
+            let mut ended = Vec::new();
+            let of_token = sessions::of_token(c, owner, &token_hash)?;
+            for session in std::iter::once(current).chain(of_token) {
+                if sessions::revoke(c, owner, session)? {
+                    ended.push(session);
+                }
+            }
+            Ok(ended)
+        })
         .await?;
+    for session in ended {
+        state.realtime().end_session(session);
+    }
     Ok(HttpResponse::NoContent().finish())
 }
 

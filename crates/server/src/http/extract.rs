@@ -7,20 +7,27 @@ use std::ops::Deref;
 
 use actix_web::error::{JsonPayloadError, PathError, QueryPayloadError};
 use actix_web::{Error, FromRequest, HttpRequest, dev::Payload, web};
-use chat_protocol::User;
+use chat_protocol::{SessionId, User};
 
+use crate::auth::jwt::Caller;
 use crate::error::AppError;
 use crate::state::AppState;
 
-/// The caller, proven by a valid access token.
+/// The caller, proven by a valid access token of a live session.
 #[derive(Debug, Clone)]
-pub(crate) struct AuthUser(pub User);
+pub(crate) struct AuthUser(pub Caller);
+
+impl AuthUser {
+    pub(crate) fn session(&self) -> SessionId {
+        self.0.session
+    }
+}
 
 impl Deref for AuthUser {
     type Target = User;
 
     fn deref(&self) -> &User {
-        &self.0
+        &self.0.user
     }
 }
 

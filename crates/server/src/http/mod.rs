@@ -9,6 +9,7 @@ pub(crate) mod extract;
 pub(crate) mod headers;
 pub(crate) mod log;
 mod ops;
+mod sessions;
 pub(crate) mod static_files;
 mod users;
 
@@ -28,6 +29,7 @@ pub(crate) fn routes(cfg: &mut web::ServiceConfig) {
         web::scope("/api")
             .configure(auth::routes)
             .configure(users::routes)
+            .configure(sessions::routes)
             .configure(contacts::routes)
             .configure(chats::routes),
     );

@@ -4,13 +4,13 @@
 //! Ordered delivery (a chat's messages in seq order) goes through [`Reorder`].
 
 use std::collections::HashMap;
-use std::sync::RwLock;
 use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, RwLock};
 use std::time::Instant;
 
 use bytestring::ByteString;
-use chat_protocol::{ChatId, UserId};
-use tokio::sync::mpsc;
+use chat_protocol::{ChatId, SessionId, UserId};
+use tokio::sync::{mpsc, oneshot};
 
 use super::reorder::Reorder;
 
@@ -20,7 +20,22 @@ pub(super) const SOCKET_QUEUE: usize = 1024;
 struct Conn {
     id: u64,
     tx: mpsc::Sender<ByteString>,
+    session: SessionId,
+    /// Fired when the socket's session ends.
+    ended: Option<oneshot::Sender<()>>,
 }
+
+/// A registered socket: its registration (dropping it unregisters), the events queued for it,
+/// and a signal that fires when its session ends.
+pub(crate) struct SocketLink {
+    pub registration: Registration,
+    pub events: mpsc::Receiver<ByteString>,
+    pub session_ended: oneshot::Receiver<()>,
+}
+
+/// The user already has as many sockets as allowed.
+#[derive(Debug)]
+pub(crate) struct TooManySockets;
 
 /// An event on its way to some users' sockets.
 struct Parcel {
@@ -38,32 +53,64 @@ pub(super) struct Hub {
 }
 
 /// A socket's registration; dropping it unregisters, whatever path the socket loop ends by.
-pub(crate) struct Registration<'a> {
-    hub: &'a Hub,
+pub(crate) struct Registration {
+    hub: Arc<Hub>,
     user: UserId,
     id: u64,
 }
 
-impl Drop for Registration<'_> {
+impl Drop for Registration {
     fn drop(&mut self) {
         self.hub.remove(self.user, self.id);
     }
 }
 
 impl Hub {
-    /// Registers a socket of `user`; events for the user arrive on the returned receiver.
-    pub(super) fn register(&self, user: UserId) -> (Registration<'_>, mpsc::Receiver<ByteString>) {
-        let (tx, rx) = mpsc::channel(SOCKET_QUEUE);
+    /// Registers a socket of `user` in `session`, unless the user already has `max` sockets
+    /// here; events for the user arrive on the link's receiver.
+    pub(super) fn register(
+        self: &Arc<Self>,
+        user: UserId,
+        session: SessionId,
+        max: usize,
+    ) -> Result<SocketLink, TooManySockets> {
+        let (tx, events) = mpsc::channel(SOCKET_QUEUE);
+        let (ended, session_ended) = oneshot::channel();
         let id = self.next_id.fetch_add(1, Ordering::Relaxed);
-        self.write().entry(user).or_default().push(Conn { id, tx });
-        (
-            Registration {
-                hub: self,
+        {
+            let mut map = self.write();
+            let conns = map.entry(user).or_default();
+            if conns.len() >= max {
+                return Err(TooManySockets);
+            }
+            conns.push(Conn {
+                id,
+                tx,
+                session,
+                ended: Some(ended),
+            });
+        }
+        Ok(SocketLink {
+            registration: Registration {
+                hub: self.clone(),
                 user,
                 id,
             },
-            rx,
-        )
+            events,
+            session_ended,
+        })
+    }
+
+    /// Tells every local socket of `session` that it ended.
+    pub(super) fn end_session(&self, session: SessionId) {
+        let mut map = self.write();
+        for conn in map.values_mut().flatten() {
+            if conn.session == session
+                && let Some(ended) = conn.ended.take()
+            {
+                let _ = ended.send(());
+            }
+        }
     }
 
     fn remove(&self, user: UserId, id: u64) {
@@ -181,13 +228,49 @@ mod tests {
         UserId::from(Uuid::new_v4())
     }
 
+    fn session() -> SessionId {
+        SessionId::from(Uuid::new_v4())
+    }
+
+    fn register(hub: &Arc<Hub>, user: UserId) -> (Registration, mpsc::Receiver<ByteString>) {
+        let link = hub
+            .register(user, session(), 16)
+            .expect("room for a socket");
+        (link.registration, link.events)
+    }
+
+    #[test]
+    fn caps_sockets_per_user_and_ends_sessions() {
+        let hub = Arc::new(Hub::default());
+        let (user, mine, other) = (someone(), session(), session());
+        let first = hub.register(user, mine, 2).expect("first");
+        let mut second = hub.register(user, other, 2).expect("second");
+        assert!(hub.register(user, mine, 2).is_err(), "a third is refused");
+        assert!(
+            hub.register(someone(), mine, 2).is_ok(),
+            "the cap is per user"
+        );
+        hub.end_session(mine);
+        let mut first_ended = first.session_ended;
+        assert!(first_ended.try_recv().is_ok());
+        assert!(
+            second.session_ended.try_recv().is_err(),
+            "other sessions go on"
+        );
+        drop(first.registration);
+        assert!(
+            hub.register(user, mine, 2).is_ok(),
+            "a closed socket frees its place"
+        );
+    }
+
     #[test]
     fn delivers_to_every_socket_of_recipients_only() {
-        let hub = Hub::default();
+        let hub = Arc::new(Hub::default());
         let (alice, bob, carol) = (someone(), someone(), someone());
-        let (_a1, mut rx_a1) = hub.register(alice);
-        let (_a2, mut rx_a2) = hub.register(alice);
-        let (_c, mut rx_c) = hub.register(carol);
+        let (_a1, mut rx_a1) = register(&hub, alice);
+        let (_a2, mut rx_a2) = register(&hub, alice);
+        let (_c, mut rx_c) = register(&hub, carol);
         hub.deliver(&[alice, bob], &ByteString::from("hi"));
         assert_eq!(rx_a1.try_recv().unwrap(), "hi");
         assert_eq!(rx_a2.try_recv().unwrap(), "hi");
@@ -198,9 +281,9 @@ mod tests {
 
     #[test]
     fn ordered_delivery_reaches_sockets_in_seq_order() {
-        let hub = Hub::default();
+        let hub = Arc::new(Hub::default());
         let (user, chat) = (someone(), ChatId::from(Uuid::new_v4()));
-        let (_reg, mut rx) = hub.register(user);
+        let (_reg, mut rx) = register(&hub, user);
         for seq in [1, 3, 2] {
             hub.deliver_in_order(chat, seq, vec![user], ByteString::from(seq.to_string()));
         }
@@ -214,14 +297,14 @@ mod tests {
 
     #[test]
     fn unregisters_on_drop_and_cuts_slow_sockets() {
-        let hub = Hub::default();
+        let hub = Arc::new(Hub::default());
         let user = someone();
         {
-            let (_reg, _rx) = hub.register(user);
+            let (_reg, _rx) = register(&hub, user);
             assert_eq!(hub.socket_count(), 1);
         }
         assert_eq!(hub.socket_count(), 0);
-        let (_reg, mut rx) = hub.register(user);
+        let (_reg, mut rx) = register(&hub, user);
         for _ in 0..=SOCKET_QUEUE {
             hub.deliver(&[user], &ByteString::from("x"));
         }

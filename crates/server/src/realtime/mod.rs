@@ -8,6 +8,7 @@
 //! bounded queue.
 
 mod broker;
+mod ended;
 mod events;
 mod hub;
 mod order;
@@ -17,11 +18,10 @@ mod reorder;
 mod writer;
 
 use std::sync::Arc;
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
-use bytestring::ByteString;
-use chat_protocol::{ChatId, ServerEvent, UserId};
-use tokio::sync::{mpsc, oneshot, watch};
+use chat_protocol::{ChatId, ServerEvent, SessionId, UserId};
+use tokio::sync::{oneshot, watch};
 
 use crate::db::Pool;
 use crate::error::AppResult;
@@ -29,13 +29,14 @@ use crate::limits::{RateLimiter, TypingThrottle};
 use crate::metrics::Metrics;
 use crate::store::messages::{NewPost, PostOutcome};
 use broker::Broker;
+use ended::EndedSessions;
 use hub::Hub;
 use presence::Presence;
 use redis::{RedisBroker, RedisLink, RedisPresence};
 use writer::{MessageWriter, Publisher};
 
 pub(crate) use events::encode;
-pub(crate) use hub::Registration;
+pub(crate) use hub::{SocketLink, TooManySockets};
 pub(crate) use redis::RedisError;
 
 /// Redis settings when several instances share the work.
@@ -53,6 +54,9 @@ pub(crate) struct Settings {
     pub message_rate_limit: u32,
     /// A socket silent for this long is dropped; the server pings at a third of it.
     pub idle_timeout: Duration,
+    pub max_sockets_per_user: usize,
+    /// How long an ended session must be remembered: the access-token lifetime.
+    pub access_token_ttl: Duration,
 }
 
 pub(crate) struct Realtime {
@@ -62,7 +66,9 @@ pub(crate) struct Realtime {
     send_limiter: RateLimiter<UserId>,
     typing: TypingThrottle,
     writer: MessageWriter,
+    ended: EndedSessions,
     idle_timeout: Duration,
+    max_sockets_per_user: usize,
     /// Flips to `true` when the server drains; sockets close with 1001.
     shutdown: watch::Receiver<bool>,
 }
@@ -104,7 +110,9 @@ impl Realtime {
             send_limiter: RateLimiter::new(settings.message_rate_limit),
             typing: TypingThrottle::new(Duration::from_secs(1)),
             writer,
+            ended: EndedSessions::new(settings.access_token_ttl),
             idle_timeout: settings.idle_timeout,
+            max_sockets_per_user: settings.max_sockets_per_user,
             shutdown,
         })
     }
@@ -130,10 +138,32 @@ impl Realtime {
         self.typing.allow(user, chat)
     }
 
-    /// Registers a socket of `user`; its events arrive on the receiver until the registration
-    /// is dropped (or the socket falls too far behind: the receiver then ends).
-    pub(crate) fn register(&self, user: UserId) -> (Registration<'_>, mpsc::Receiver<ByteString>) {
-        self.hub.register(user)
+    /// Registers a socket of `user` in `session`; its events arrive on the link until the
+    /// registration is dropped (or the socket falls too far behind: the receiver then ends),
+    /// and the link says when the session ends. Refused beyond the per-user socket cap.
+    pub(crate) fn register(
+        &self,
+        user: UserId,
+        session: SessionId,
+    ) -> Result<SocketLink, TooManySockets> {
+        self.hub.register(user, session, self.max_sockets_per_user)
+    }
+
+    /// A session ended (here or, as the database says, on another instance): its access
+    /// tokens are refused from now on and its sockets here are told to close.
+    pub(crate) fn end_session(&self, session: SessionId) {
+        if self.ended.end(session, Instant::now()) {
+            self.hub.end_session(session);
+        }
+    }
+
+    pub(crate) fn is_session_ended(&self, session: SessionId) -> bool {
+        self.ended.is_ended(session)
+    }
+
+    /// Forgets ended sessions whose access tokens have all expired.
+    pub(crate) fn prune_ended_sessions(&self) {
+        self.ended.prune(Instant::now());
     }
 
     pub(crate) fn presence(&self) -> &Presence {

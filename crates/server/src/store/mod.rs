@@ -7,7 +7,7 @@ pub(crate) mod contacts;
 pub(crate) mod members;
 pub(crate) mod messages;
 pub(crate) mod rows;
-pub(crate) mod tokens;
+pub(crate) mod sessions;
 pub(crate) mod users;
 
 #[cfg(test)]

@@ -32,13 +32,24 @@ pub(crate) async fn upgrade(
     body: web::Payload,
     state: web::Data<AppState>,
 ) -> Result<HttpResponse, AppError> {
-    let user = state.authenticate(socket_token(&req).as_deref())?;
+    let caller = state.authenticate(socket_token(&req).as_deref())?;
+    // Taken before the upgrade, so one socket too many is refused with 429, not opened.
+    let link = state
+        .realtime()
+        .register(caller.user.id, caller.session)
+        .map_err(|_| AppError::RateLimited)?;
     let (response, session, stream) = actix_ws::handle(&req, body)
         .map_err(|e| AppError::BadRequest(format!("not a WebSocket upgrade: {e}")))?;
     let stream = stream
         .max_frame_size(WS_MAX_FRAME)
         .aggregate_continuations()
         .max_continuation_size(WS_MAX_FRAME);
-    actix_web::rt::spawn(socket::serve(state.into_inner(), user, session, stream));
+    actix_web::rt::spawn(socket::serve(
+        state.into_inner(),
+        caller,
+        link,
+        session,
+        stream,
+    ));
     Ok(response)
 }

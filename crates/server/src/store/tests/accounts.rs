@@ -1,59 +1,136 @@
-//! Accounts, refresh tokens, contacts and who sees whose presence.
+//! Accounts, sessions and their refresh tokens, contacts and who sees whose presence.
 
 use chat_protocol::{SessionId, User, UserId};
+use chrono::NaiveDateTime;
 use uuid::Uuid;
 
 use super::{group, user};
 use crate::db::AnyConnection;
 use crate::error::AppError;
-use crate::store::{contacts, now, tokens, users};
+use crate::store::{contacts, now, sessions, users};
 
 on_both_backends!(
     refresh_rotation_grace_and_reuse,
+    sessions_list_and_end,
     contacts_and_presence_audience,
     usernames_are_unique_case_insensitively,
 );
 
+fn start(
+    c: &mut AnyConnection,
+    owner: UserId,
+    token_hash: &str,
+    expires: NaiveDateTime,
+) -> SessionId {
+    let session = SessionId::from(Uuid::new_v4());
+    sessions::start(
+        c,
+        owner,
+        session,
+        Some("test\u{0}agent"),
+        token_hash,
+        expires,
+    )
+    .expect("start");
+    session
+}
+
+fn refused<T: std::fmt::Debug>(result: Result<T, AppError>) -> bool {
+    matches!(result, Err(AppError::Unauthorized(_)))
+}
+
 fn refresh_rotation_grace_and_reuse(c: &mut AnyConnection) {
     let ann = user(c, "ann");
     let later = now() + chrono::Duration::days(1);
-    let session = SessionId::from(Uuid::new_v4());
-    tokens::insert(c, ann.id, session, "hash-1", later).expect("insert");
-    let owner = tokens::rotate(c, "hash-1", "hash-2", later, 10).expect("rotate");
-    assert_eq!(owner.id, ann.id);
+    let session = start(c, ann.id, "hash-1", later);
+    let (owner, rotated_in) = sessions::rotate(c, "hash-1", "hash-2", later, 10).expect("rotate");
+    assert_eq!((owner.id, rotated_in), (ann.id, session));
     assert!(
-        matches!(
-            tokens::rotate(c, "hash-1", "hash-x", later, 10),
-            Err(AppError::Unauthorized(_))
-        ),
+        refused(sessions::rotate(c, "hash-1", "hash-x", later, 10)),
         "within the grace period: refused"
     );
-    tokens::rotate(c, "hash-2", "hash-3", later, 10).expect("the successor still works");
+    sessions::rotate(c, "hash-2", "hash-3", later, 10).expect("the successor still works");
     assert!(
-        matches!(
-            tokens::rotate(c, "hash-1", "hash-y", later, 0),
-            Err(AppError::Unauthorized(_))
-        ),
+        refused(sessions::rotate(c, "hash-1", "hash-y", later, 0)),
         "reuse after the grace period"
     );
     assert!(
-        matches!(
-            tokens::rotate(c, "hash-3", "hash-4", later, 10),
-            Err(AppError::Unauthorized(_))
-        ),
+        refused(sessions::rotate(c, "hash-3", "hash-4", later, 10)),
         "reuse revoked the whole session"
     );
-    tokens::insert(c, ann.id, SessionId::from(Uuid::new_v4()), "old", now())
-        .expect("insert expired");
-    assert!(matches!(
-        tokens::rotate(c, "old", "new", later, 10),
-        Err(AppError::Unauthorized(_))
-    ));
-    tokens::insert(c, ann.id, SessionId::from(Uuid::new_v4()), "out", later).expect("insert");
-    tokens::revoke(c, UserId::from(Uuid::new_v4()), "out").expect("someone else's: no effect");
-    tokens::rotate(c, "out", "out-2", later, 10).expect("still valid");
-    tokens::revoke(c, ann.id, "out-2").expect("logout");
-    assert!(tokens::rotate(c, "out-2", "out-3", later, 10).is_err());
+    assert!(!sessions::is_live(c, session).expect("check"));
+    assert_eq!(
+        sessions::revoked_since(c, now() - chrono::Duration::minutes(1)).expect("poll"),
+        [session],
+        "other instances learn of it"
+    );
+    start(c, ann.id, "old", now());
+    assert!(
+        refused(sessions::rotate(c, "old", "new", later, 10)),
+        "expired"
+    );
+}
+
+fn sessions_list_and_end(c: &mut AnyConnection) {
+    let (ann, ben) = (user(c, "ann"), user(c, "ben"));
+    let later = now() + chrono::Duration::days(1);
+    let phone = start(c, ann.id, "phone-1", later);
+    let laptop = start(c, ann.id, "laptop-1", later);
+    let bens = start(c, ben.id, "ben-1", later);
+    let long_ago = now() - chrono::Duration::days(1);
+    let live = sessions::list_live(c, ann.id, long_ago).expect("list");
+    let mut ids: Vec<SessionId> = live.iter().map(|s| s.id).collect();
+    ids.sort();
+    let mut want = vec![phone, laptop];
+    want.sort();
+    assert_eq!(ids, want, "only the caller's own sessions");
+    assert_eq!(
+        live[0].user_agent.as_deref(),
+        Some("testagent"),
+        "control characters dropped"
+    );
+    assert_eq!(
+        sessions::of_token(c, ann.id, "phone-1").expect("lookup"),
+        Some(phone)
+    );
+    assert_eq!(
+        sessions::of_token(c, ben.id, "phone-1").expect("lookup"),
+        None
+    );
+
+    assert!(
+        !sessions::revoke(c, ben.id, phone).expect("not bens"),
+        "someone else's session"
+    );
+    assert!(sessions::revoke(c, ann.id, phone).expect("end"));
+    assert!(
+        !sessions::revoke(c, ann.id, phone).expect("again"),
+        "already ended"
+    );
+    assert!(refused(sessions::rotate(
+        c, "phone-1", "phone-2", later, 10
+    )));
+    let live: Vec<SessionId> = sessions::list_live(c, ann.id, long_ago)
+        .expect("list")
+        .iter()
+        .map(|s| s.id)
+        .collect();
+    assert_eq!(live, [laptop]);
+    sessions::rotate(c, "laptop-1", "laptop-2", later, 10).expect("others go on");
+
+    // Purging: ended sessions and everything idle go; live ones keep their rotated tokens,
+    // so presenting an old one still reveals a theft.
+    let (tokens, ended) =
+        sessions::purge(c, now() + chrono::Duration::seconds(1), long_ago).expect("purge");
+    assert_eq!((tokens, ended), (1, 1), "the phone's token and session");
+    assert!(refused(sessions::rotate(
+        c, "laptop-1", "laptop-x", later, 0
+    )));
+    assert!(
+        !sessions::is_live(c, laptop).expect("check"),
+        "the reuse was still detected"
+    );
+    assert!(sessions::is_live(c, bens).expect("check"));
 }
 
 fn contacts_and_presence_audience(c: &mut AnyConnection) {
