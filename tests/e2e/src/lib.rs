@@ -18,6 +18,8 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::mpsc;
 use std::time::{Duration, Instant};
 
+pub mod flows;
+
 pub use thirtyfour;
 use thirtyfour::prelude::*;
 

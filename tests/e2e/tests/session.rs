@@ -4,24 +4,12 @@
 
 use std::time::{Duration, Instant};
 
+use chat_e2e::flows::{PASSWORD, Remember, add_contact, send, sign_up};
 use chat_e2e::keys::ENTER;
 use chat_e2e::{Browser, ChromeDriver, Result, Server, TempDir, unique_suffix};
 
-const PASSWORD: &str = "correct horse battery";
 /// Access tokens live 5 s here; the app renews them after 4 s.
 const TTL_SECS: &str = "5";
-
-async fn sign_up(b: &Browser, base: &str, username: &str, remember: bool) -> Result<()> {
-    b.goto(base).await?;
-    b.click("#auth-tab-signup").await?;
-    b.type_into("#auth-username", username).await?;
-    b.type_into("#auth-password", PASSWORD).await?;
-    if remember {
-        b.click("#auth-remember").await?;
-    }
-    b.click("#auth-submit").await?;
-    b.wait_text("#conn-status", "online").await
-}
 
 async fn stored_refresh_token(b: &Browser) -> Result<Option<String>> {
     let v = b
@@ -44,12 +32,12 @@ async fn tokens_are_renewed_and_remember_me_is_honoured() -> Result<()> {
     // Gus signs up without "remember me": nothing is stored.
     let g = Browser::open(&chromedriver, "gus", 1000, 700).await?;
     let gus = format!("gus_{run}");
-    sign_up(&g, &base, &gus, false).await?;
+    sign_up(&g, &base, &gus, Remember::No).await?;
     assert_eq!(stored_refresh_token(&g).await?, None);
 
     let f = Browser::open(&chromedriver, "fay", 1000, 700).await?;
     let fay = format!("fay_{run}");
-    sign_up(&f, &base, &fay, true).await?;
+    sign_up(&f, &base, &fay, Remember::Yes).await?;
     let signed_up = Instant::now();
     let first = stored_refresh_token(&f)
         .await?
@@ -70,18 +58,12 @@ async fn tokens_are_renewed_and_remember_me_is_honoured() -> Result<()> {
     );
 
     // Everything keeps working on the renewed tokens: REST and the socket.
-    f.click("#tab-contacts").await?;
-    f.type_into("#people-search", &gus).await?;
-    f.click(&format!(
-        ".search-result[data-username=\"{gus}\"] .add-contact"
-    ))
-    .await?;
+    add_contact(&f, &gus).await?;
     f.click(&format!(
         ".contact[data-username=\"{gus}\"] .message-contact"
     ))
     .await?;
-    f.type_into("#composer", &format!("still signed in{ENTER}"))
-        .await?;
+    send(&f, "still signed in").await?;
     f.wait_text("#messages .msg:not(.pending) .msg-text", "still signed in")
         .await?;
     g.wait_text(".chat-item .chat-preview", "still signed in")

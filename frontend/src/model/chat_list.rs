@@ -1,30 +1,31 @@
-//! The sidebar's chats, kept sorted by activity (newest first) as events arrive.
+//! The sidebar's chats, kept sorted by activity (newest first) as events arrive, and who a
+//! direct chat is with. Pure functions over `Vec<Chat>`; the reactive list lives in `state`.
 
 use chat_protocol::time::Timestamp;
-use chat_protocol::{Chat, Message};
+use chat_protocol::{Chat, ChatKind, Message};
 use uuid::Uuid;
 
 /// When the chat last saw activity: its last message, or its creation.
-pub fn activity(chat: &Chat) -> Timestamp {
+pub(crate) fn activity(chat: &Chat) -> Timestamp {
     chat.last_message
         .as_ref()
         .map_or(chat.created_at, |m| m.created_at.max(chat.created_at))
 }
 
 /// Newest activity first; ties by id so the order is stable.
-pub fn sort(chats: &mut [Chat]) {
+pub(crate) fn sort(chats: &mut [Chat]) {
     chats.sort_by(|a, b| activity(b).cmp(&activity(a)).then(a.id.cmp(&b.id)));
 }
 
 /// Replaces the whole list (after a fetch).
-pub fn replace(chats: &mut Vec<Chat>, fresh: Vec<Chat>) {
+pub(crate) fn replace(chats: &mut Vec<Chat>, fresh: Vec<Chat>) {
     *chats = fresh;
     sort(chats);
 }
 
 /// A `chat_updated` event or a freshly created chat. Returns false when `me` is no longer a
 /// member, in which case the chat is removed.
-pub fn upsert(chats: &mut Vec<Chat>, chat: Chat, me: Uuid) -> bool {
+pub(crate) fn upsert(chats: &mut Vec<Chat>, chat: Chat, me: Uuid) -> bool {
     let still_member = chat.members.iter().any(|m| m.id == me);
     chats.retain(|c| c.id != chat.id);
     if still_member {
@@ -34,13 +35,18 @@ pub fn upsert(chats: &mut Vec<Chat>, chat: Chat, me: Uuid) -> bool {
     still_member
 }
 
-pub fn remove(chats: &mut Vec<Chat>, chat_id: Uuid) {
+pub(crate) fn remove(chats: &mut Vec<Chat>, chat_id: Uuid) {
     chats.retain(|c| c.id != chat_id);
 }
 
 /// A `new_message` event. `viewing` says the person is looking at this chat's newest messages,
 /// so it does not count as unread. Returns false for a chat not in the list (fetch the list).
-pub fn on_new_message(chats: &mut [Chat], message: &Message, me: Uuid, viewing: bool) -> bool {
+pub(crate) fn on_new_message(
+    chats: &mut [Chat],
+    message: &Message,
+    me: Uuid,
+    viewing: bool,
+) -> bool {
     let Some(chat) = chats.iter_mut().find(|c| c.id == message.chat_id) else {
         return false;
     };
@@ -62,7 +68,7 @@ pub fn on_new_message(chats: &mut [Chat], message: &Message, me: Uuid, viewing: 
 }
 
 /// A `message_updated` event: refreshes the preview if it is the last message.
-pub fn on_message_updated(chats: &mut [Chat], message: &Message) {
+pub(crate) fn on_message_updated(chats: &mut [Chat], message: &Message) {
     if let Some(chat) = chats.iter_mut().find(|c| c.id == message.chat_id)
         && let Some(last) = chat.last_message.as_mut()
         && last.id == message.id
@@ -73,7 +79,7 @@ pub fn on_message_updated(chats: &mut [Chat], message: &Message) {
 }
 
 /// A `message_deleted` event.
-pub fn on_message_deleted(chats: &mut [Chat], chat_id: Uuid, message_id: i64) {
+pub(crate) fn on_message_deleted(chats: &mut [Chat], chat_id: Uuid, message_id: i64) {
     if let Some(chat) = chats.iter_mut().find(|c| c.id == chat_id)
         && let Some(last) = chat.last_message.as_mut()
         && last.id == message_id
@@ -84,7 +90,7 @@ pub fn on_message_deleted(chats: &mut [Chat], chat_id: Uuid, message_id: i64) {
 }
 
 /// My own read position moved (here or in another tab).
-pub fn on_my_read(chats: &mut [Chat], chat_id: Uuid, seq: i64) {
+pub(crate) fn on_my_read(chats: &mut [Chat], chat_id: Uuid, seq: i64) {
     if let Some(chat) = chats.iter_mut().find(|c| c.id == chat_id)
         && seq >= chat.last_seq
     {
@@ -92,37 +98,27 @@ pub fn on_my_read(chats: &mut [Chat], chat_id: Uuid, seq: i64) {
     }
 }
 
-pub fn total_unread(chats: &[Chat]) -> i64 {
+/// The other person of a direct chat.
+pub(crate) fn direct_peer(chat: &Chat, me: Uuid) -> Option<Uuid> {
+    (chat.kind == ChatKind::Direct)
+        .then(|| chat.members.iter().find(|m| m.id != me).map(|m| m.id))
+        .flatten()
+}
+
+pub(crate) fn total_unread(chats: &[Chat]) -> i64 {
     chats.iter().map(|c| c.unread_count).sum()
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::timeline::tests::msg;
-    use chat_protocol::{ChatKind, User};
-    use chrono::{TimeZone, Utc};
+    use crate::model::fixtures::{self, id, msg, user};
+    use chrono::Duration;
 
-    fn user(n: u128, name: &str) -> User {
-        User {
-            id: Uuid::from_u128(n),
-            username: name.into(),
-        }
-    }
-
-    fn chat(n: u128, minute: u32) -> Chat {
-        Chat {
-            id: Uuid::from_u128(n),
-            kind: ChatKind::Direct,
-            name: None,
-            members: vec![user(1, "me"), user(2, "bob")],
-            created_at: Utc.with_ymd_and_hms(2026, 11, 1, 9, minute, 0).unwrap(),
-            last_message: None,
-            unread_count: 0,
-            last_seq: 0,
-            read_positions: Vec::new(),
-            online_members: Vec::new(),
-        }
+    fn chat(n: u128, minute: i64) -> Chat {
+        let mut chat = fixtures::chat(n, ChatKind::Direct);
+        chat.created_at += Duration::minutes(minute);
+        chat
     }
 
     fn ids(chats: &[Chat]) -> Vec<u128> {
@@ -182,6 +178,8 @@ mod tests {
             vec![10, 20],
             "the chat with a message is newer"
         );
+        assert_eq!(direct_peer(&chats[0], me), Some(id(2)));
+        assert_eq!(direct_peer(&group, me), None);
         group.members.retain(|m| m.id != me);
         assert!(!upsert(&mut chats, group, me), "left the group");
         assert_eq!(ids(&chats), vec![10]);

@@ -1,11 +1,19 @@
-//! A round badge with initials, and an optional presence dot.
+//! A round badge with initials and a stable colour, and an optional presence dot. Shows what
+//! it is given; looks nothing up.
 
 use leptos::prelude::*;
 
-use crate::format::{hue, initials};
+use crate::text::format::initials;
+
+/// A stable hue (0–359) for a name's avatar.
+fn hue(name: &str) -> u32 {
+    name.bytes()
+        .fold(7u32, |h, b| h.wrapping_mul(31).wrapping_add(u32::from(b)))
+        % 360
+}
 
 #[component]
-pub fn Avatar(
+pub(crate) fn Avatar(
     #[prop(into)] name: String,
     /// Shows a presence dot when given.
     #[prop(optional, into)]
@@ -32,10 +40,26 @@ pub fn Avatar(
 
 /// "online"/"offline" for screen readers next to a presence dot.
 #[component]
-pub fn PresenceText(#[prop(into)] online: Signal<bool>) -> impl IntoView {
+pub(crate) fn PresenceText(#[prop(into)] online: Signal<bool>) -> impl IntoView {
     view! {
         <span class="visually-hidden">
             {move || if online.get() { ", online" } else { ", offline" }}
         </span>
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::hue;
+
+    #[test]
+    fn hues_are_stable_and_spread() {
+        assert_eq!(hue("alice"), hue("alice"));
+        assert_ne!(hue("alice"), hue("bob"));
+        assert!(
+            ["", "alice", "bob", "a_very_long_name.with-dots"]
+                .iter()
+                .all(|n| hue(n) < 360)
+        );
     }
 }

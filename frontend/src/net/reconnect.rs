@@ -1,11 +1,12 @@
 //! Reconnect policy and the connection status shown to the person: exponential backoff with
-//! jitter, and the words for each state ("connecting…", "offline, retrying in 4 s").
+//! jitter, and the words for each state ("connecting…", "offline, retrying in 4 s"). Pure: the
+//! socket task owns the timers and the randomness.
 
 /// Exponential backoff with "equal jitter": the n-th delay is drawn from `[cap/2, cap]` where
 /// `cap = min(max, base * 2^n)`. Half of the delay is fixed, so a flapping server is never
 /// hammered; the random half spreads many clients that lost the same server.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Backoff {
+pub(crate) struct Backoff {
     base_ms: u32,
     max_ms: u32,
     attempt: u32,
@@ -18,7 +19,7 @@ impl Default for Backoff {
 }
 
 impl Backoff {
-    pub const fn new(base_ms: u32, max_ms: u32) -> Self {
+    pub(crate) const fn new(base_ms: u32, max_ms: u32) -> Self {
         Self {
             base_ms,
             max_ms,
@@ -26,14 +27,9 @@ impl Backoff {
         }
     }
 
-    /// Failed attempts since the last success.
-    pub fn attempt(&self) -> u32 {
-        self.attempt
-    }
-
     /// The delay before the next attempt, in milliseconds. `random` is a uniform sample from
     /// `[0, 1)` (`Math.random()` in the browser); passing it in keeps this testable.
-    pub fn next_delay(&mut self, random: f64) -> u32 {
+    pub(crate) fn next_delay(&mut self, random: f64) -> u32 {
         let exp = self.attempt.min(16);
         let cap = self
             .base_ms
@@ -47,14 +43,14 @@ impl Backoff {
     }
 
     /// The connection succeeded: start again from the base delay.
-    pub fn reset(&mut self) {
+    pub(crate) fn reset(&mut self) {
         self.attempt = 0;
     }
 }
 
 /// Where the one socket of the app stands.
 #[derive(Debug, Clone, PartialEq)]
-pub enum ConnStatus {
+pub(crate) enum ConnStatus {
     /// Opening the socket (first time or after a wait).
     Connecting,
     /// The server said `ready`.
@@ -66,12 +62,8 @@ pub enum ConnStatus {
 }
 
 impl ConnStatus {
-    pub fn is_online(&self) -> bool {
-        matches!(self, Self::Online)
-    }
-
     /// The status line, e.g. "offline, retrying in 4 s". `now_ms` is the current time.
-    pub fn label(&self, now_ms: f64) -> String {
+    pub(crate) fn label(&self, now_ms: f64) -> String {
         match self {
             Self::Connecting => "connecting…".to_owned(),
             Self::Online => "online".to_owned(),
@@ -88,7 +80,7 @@ impl ConnStatus {
     }
 
     /// A CSS modifier for the status pill.
-    pub fn css_class(&self) -> &'static str {
+    pub(crate) fn css_class(&self) -> &'static str {
         match self {
             Self::Connecting => "status-connecting",
             Self::Online => "status-online",
@@ -116,13 +108,12 @@ mod tests {
     }
 
     #[test]
-    fn reset_starts_over_and_counts_attempts() {
+    fn reset_starts_over() {
         let mut b = Backoff::default();
         b.next_delay(0.5);
         b.next_delay(0.5);
-        assert_eq!(b.attempt(), 2);
+        assert_eq!(b.next_delay(0.0), 2_000);
         b.reset();
-        assert_eq!(b.attempt(), 0);
         assert_eq!(b.next_delay(0.0), 500);
     }
 
@@ -147,7 +138,7 @@ mod tests {
         assert_eq!(offline.label(6_500.0), "offline, retrying in 4 s");
         assert_eq!(offline.label(9_999.0), "offline, retrying in 1 s");
         assert_eq!(offline.label(10_000.0), "offline, retrying…");
-        assert!(!offline.is_online());
-        assert!(ConnStatus::Online.is_online());
+        assert_eq!(ConnStatus::Stopped.label(0.0), "signed out");
+        assert_eq!(offline.css_class(), "status-offline");
     }
 }

@@ -2,7 +2,7 @@
 //! separators, "typing…" lines. Time zones are parameters so the tests need no browser.
 
 use chat_protocol::time::Timestamp;
-use chat_protocol::{Chat, ChatKind, Message};
+use chat_protocol::{Chat, ChatKind};
 use chrono::{Datelike, NaiveDate, TimeZone};
 use uuid::Uuid;
 
@@ -22,12 +22,12 @@ const MONTHS: [&str; 12] = [
 ];
 
 /// The local calendar day of a time stamp.
-pub fn local_day<Tz: TimeZone>(t: &Timestamp, tz: &Tz) -> NaiveDate {
+pub(crate) fn local_day<Tz: TimeZone>(t: &Timestamp, tz: &Tz) -> NaiveDate {
     t.with_timezone(tz).date_naive()
 }
 
 /// "14:05" in the given zone.
-pub fn clock<Tz: TimeZone>(t: &Timestamp, tz: &Tz) -> String
+pub(crate) fn clock<Tz: TimeZone>(t: &Timestamp, tz: &Tz) -> String
 where
     Tz::Offset: std::fmt::Display,
 {
@@ -36,7 +36,7 @@ where
 
 /// The label of a day separator: "Today", "Yesterday", a weekday within the last week, else the
 /// date (with the year only when it is not this year).
-pub fn day_label(day: NaiveDate, today: NaiveDate) -> String {
+pub(crate) fn day_label(day: NaiveDate, today: NaiveDate) -> String {
     let age = (today - day).num_days();
     match age {
         0 => "Today".to_owned(),
@@ -54,7 +54,7 @@ pub fn day_label(day: NaiveDate, today: NaiveDate) -> String {
 }
 
 /// The short time in the chat list: a clock time today, else "Yesterday", a weekday, or a date.
-pub fn list_time<Tz: TimeZone>(t: &Timestamp, tz: &Tz, today: NaiveDate) -> String
+pub(crate) fn list_time<Tz: TimeZone>(t: &Timestamp, tz: &Tz, today: NaiveDate) -> String
 where
     Tz::Offset: std::fmt::Display,
 {
@@ -71,7 +71,7 @@ where
 }
 
 /// The chat's name for `me`: a group's name, or the other person in a direct chat.
-pub fn chat_title(chat: &Chat, me: Uuid) -> String {
+pub(crate) fn chat_title(chat: &Chat, me: Uuid) -> String {
     match chat.kind {
         ChatKind::Group => chat.name.clone().unwrap_or_else(|| {
             chat.members
@@ -89,15 +89,8 @@ pub fn chat_title(chat: &Chat, me: Uuid) -> String {
     }
 }
 
-/// The other person of a direct chat.
-pub fn direct_peer(chat: &Chat, me: Uuid) -> Option<Uuid> {
-    (chat.kind == ChatKind::Direct)
-        .then(|| chat.members.iter().find(|m| m.id != me).map(|m| m.id))
-        .flatten()
-}
-
 /// First line of a text, cut to `max` characters with an ellipsis.
-pub fn snippet(text: &str, max: usize) -> String {
+pub(crate) fn snippet(text: &str, max: usize) -> String {
     let line = text
         .lines()
         .find(|l| !l.trim().is_empty())
@@ -112,7 +105,7 @@ pub fn snippet(text: &str, max: usize) -> String {
 }
 
 /// The sidebar's preview of the last message.
-pub fn preview(chat: &Chat, me: Uuid) -> String {
+pub(crate) fn preview(chat: &Chat, me: Uuid) -> String {
     let Some(m) = &chat.last_message else {
         return "No messages yet".to_owned();
     };
@@ -131,7 +124,7 @@ pub fn preview(chat: &Chat, me: Uuid) -> String {
 }
 
 /// Who is typing, as one line; `None` when nobody is.
-pub fn typing_line(names: &[String]) -> Option<String> {
+pub(crate) fn typing_line(names: &[String]) -> Option<String> {
     match names {
         [] => None,
         [one] => Some(format!("{one} is typing…")),
@@ -141,7 +134,7 @@ pub fn typing_line(names: &[String]) -> Option<String> {
 }
 
 /// Up to two letters for an avatar.
-pub fn initials(name: &str) -> String {
+pub(crate) fn initials(name: &str) -> String {
     let parts: Vec<&str> = name
         .split(|c: char| c == '_' || c == '.' || c == '-' || c.is_whitespace())
         .filter(|p| !p.is_empty())
@@ -154,13 +147,8 @@ pub fn initials(name: &str) -> String {
     letters.to_uppercase()
 }
 
-/// Whether `m` is a message whose text can be edited by `me`.
-pub fn is_editable(m: &Message, me: Uuid) -> bool {
-    m.sender.id == me && !m.deleted
-}
-
 /// "bob, carol" for the "seen by" line under a message.
-pub fn seen_line(names: &[String], direct: bool) -> String {
+pub(crate) fn seen_line(names: &[String], direct: bool) -> String {
     if direct || names.is_empty() {
         "Seen".to_owned()
     } else {
@@ -168,18 +156,10 @@ pub fn seen_line(names: &[String], direct: bool) -> String {
     }
 }
 
-/// A stable hue (0–359) for a name's avatar.
-pub fn hue(name: &str) -> u32 {
-    name.bytes()
-        .fold(7u32, |h, b| h.wrapping_mul(31).wrapping_add(u32::from(b)))
-        % 360
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::timeline::tests::msg;
-    use chat_protocol::User;
+    use crate::model::fixtures::{self, id, msg};
     use chrono::{FixedOffset, Utc};
 
     fn d(y: i32, m: u32, day: u32) -> NaiveDate {
@@ -212,43 +192,23 @@ mod tests {
     }
 
     fn chat(kind: ChatKind, name: Option<&str>) -> Chat {
-        Chat {
-            id: Uuid::from_u128(5),
-            kind,
-            name: name.map(str::to_owned),
-            members: vec![
-                User {
-                    id: Uuid::from_u128(1),
-                    username: "me".into(),
-                },
-                User {
-                    id: Uuid::from_u128(2),
-                    username: "bob".into(),
-                },
-            ],
-            created_at: Utc::now(),
-            last_message: None,
-            unread_count: 0,
-            last_seq: 0,
-            read_positions: Vec::new(),
-            online_members: Vec::new(),
-        }
+        let mut chat = fixtures::chat(5, kind);
+        chat.name = name.map(str::to_owned);
+        chat
     }
 
     #[test]
     fn titles_and_previews() {
-        let me = Uuid::from_u128(1);
+        let me = id(1);
         let mut direct = chat(ChatKind::Direct, None);
         assert_eq!(chat_title(&direct, me), "bob");
-        assert_eq!(direct_peer(&direct, me), Some(Uuid::from_u128(2)));
         assert_eq!(preview(&direct, me), "No messages yet");
         let mut m = msg(1, "\n  hello there\nsecond line");
-        m.sender.id = Uuid::from_u128(2);
+        m.sender.id = id(2);
         direct.last_message = Some(m.clone());
         assert_eq!(preview(&direct, me), "hello there");
         let mut group = chat(ChatKind::Group, Some("Team"));
         assert_eq!(chat_title(&group, me), "Team");
-        assert_eq!(direct_peer(&group, me), None);
         group.last_message = Some(m.clone());
         assert_eq!(preview(&group, me), "alice: hello there");
         m.sender.id = me;
@@ -289,7 +249,5 @@ mod tests {
             seen_line(&["bob".into(), "eve".into()], false),
             "Seen by bob, eve"
         );
-        assert!(hue("alice") < 360);
-        assert_eq!(hue("alice"), hue("alice"));
     }
 }

@@ -7,7 +7,7 @@ use chat_protocol::{ClientCommand, Message};
 use uuid::Uuid;
 
 #[derive(Debug, Clone, PartialEq)]
-pub enum PendingState {
+pub(crate) enum PendingState {
     /// Waiting for a connection to send it on.
     Queued,
     /// Sent on the current connection at this time (ms since the epoch); waiting for the echo.
@@ -17,16 +17,16 @@ pub enum PendingState {
 }
 
 #[derive(Debug, Clone, PartialEq)]
-pub struct Pending {
-    pub client_id: Uuid,
-    pub chat_id: Uuid,
-    pub content: String,
-    pub created_at: Timestamp,
-    pub state: PendingState,
+pub(crate) struct Pending {
+    pub(crate) client_id: Uuid,
+    pub(crate) chat_id: Uuid,
+    pub(crate) content: String,
+    pub(crate) created_at: Timestamp,
+    pub(crate) state: PendingState,
 }
 
 impl Pending {
-    pub fn command(&self) -> ClientCommand {
+    pub(crate) fn command(&self) -> ClientCommand {
         ClientCommand::NewMessage {
             chat_id: self.chat_id,
             content: self.content.clone(),
@@ -34,12 +34,12 @@ impl Pending {
         }
     }
 
-    pub fn is_failed(&self) -> bool {
+    pub(crate) fn is_failed(&self) -> bool {
         matches!(self.state, PendingState::Failed { .. })
     }
 
     /// A short status under the bubble.
-    pub fn status_label(&self) -> &str {
+    pub(crate) fn status_label(&self) -> &str {
         match &self.state {
             PendingState::Queued => "waiting for connection…",
             PendingState::Sent { .. } => "sending…",
@@ -49,24 +49,20 @@ impl Pending {
 }
 
 /// How long a sent message may wait for its echo before it is shown as failed.
-pub const ECHO_TIMEOUT_MS: f64 = 15_000.0;
+pub(crate) const ECHO_TIMEOUT_MS: f64 = 15_000.0;
 
 #[derive(Debug, Clone, Default, PartialEq)]
-pub struct Outbox {
+pub(crate) struct Outbox {
     items: Vec<Pending>,
 }
 
 impl Outbox {
-    pub fn is_empty(&self) -> bool {
+    pub(crate) fn is_empty(&self) -> bool {
         self.items.is_empty()
     }
 
-    pub fn len(&self) -> usize {
-        self.items.len()
-    }
-
     /// Adds a message the person just sent. If `online`, it is sent at once (state `Sent`).
-    pub fn push(
+    pub(crate) fn push(
         &mut self,
         chat_id: Uuid,
         content: String,
@@ -92,7 +88,7 @@ impl Outbox {
     }
 
     /// The server's echo: removes the pending copy with the same `client_id`.
-    pub fn confirm(&mut self, message: &Message) -> bool {
+    pub(crate) fn confirm(&mut self, message: &Message) -> bool {
         let Some(client_id) = message.client_id else {
             return false;
         };
@@ -102,7 +98,7 @@ impl Outbox {
     }
 
     /// The server refused the message (an `error` event naming its `client_id`).
-    pub fn fail(&mut self, client_id: Uuid, reason: impl Into<String>) -> bool {
+    pub(crate) fn fail(&mut self, client_id: Uuid, reason: impl Into<String>) -> bool {
         match self.items.iter_mut().find(|p| p.client_id == client_id) {
             Some(p) => {
                 p.state = PendingState::Failed {
@@ -115,7 +111,12 @@ impl Outbox {
     }
 
     /// The person pressed "retry": the same `client_id` goes out again (or waits, if offline).
-    pub fn retry(&mut self, client_id: Uuid, online: bool, now_ms: f64) -> Option<ClientCommand> {
+    pub(crate) fn retry(
+        &mut self,
+        client_id: Uuid,
+        online: bool,
+        now_ms: f64,
+    ) -> Option<ClientCommand> {
         let p = self.items.iter_mut().find(|p| p.client_id == client_id)?;
         if online {
             p.state = PendingState::Sent { at_ms: now_ms };
@@ -127,14 +128,14 @@ impl Outbox {
     }
 
     /// The person gave up on a failed message.
-    pub fn discard(&mut self, client_id: Uuid) -> bool {
+    pub(crate) fn discard(&mut self, client_id: Uuid) -> bool {
         let before = self.items.len();
         self.items.retain(|p| p.client_id != client_id);
         self.items.len() != before
     }
 
     /// The socket closed: everything not failed waits for the next connection.
-    pub fn connection_lost(&mut self) {
+    pub(crate) fn connection_lost(&mut self) {
         for p in &mut self.items {
             if matches!(p.state, PendingState::Sent { .. }) {
                 p.state = PendingState::Queued;
@@ -144,7 +145,7 @@ impl Outbox {
 
     /// A new connection is ready: the commands to resend, oldest first, all with their original
     /// `client_id`. Failed messages wait for an explicit retry.
-    pub fn resend_all(&mut self, now_ms: f64) -> Vec<ClientCommand> {
+    pub(crate) fn resend_all(&mut self, now_ms: f64) -> Vec<ClientCommand> {
         self.items
             .iter_mut()
             .filter(|p| !p.is_failed())
@@ -156,7 +157,7 @@ impl Outbox {
     }
 
     /// Marks messages sent more than [`ECHO_TIMEOUT_MS`] ago as failed; true if any changed.
-    pub fn expire(&mut self, now_ms: f64) -> bool {
+    pub(crate) fn expire(&mut self, now_ms: f64) -> bool {
         let mut changed = false;
         for p in &mut self.items {
             if let PendingState::Sent { at_ms } = p.state
@@ -171,7 +172,7 @@ impl Outbox {
         changed
     }
 
-    pub fn for_chat(&self, chat_id: Uuid) -> Vec<Pending> {
+    pub(crate) fn for_chat(&self, chat_id: Uuid) -> Vec<Pending> {
         self.items
             .iter()
             .filter(|p| p.chat_id == chat_id)
@@ -179,7 +180,9 @@ impl Outbox {
             .collect()
     }
 
-    pub fn get(&self, client_id: Uuid) -> Option<&Pending> {
+    /// The pending message with this `client_id` (tests look messages up one by one).
+    #[cfg(test)]
+    pub(crate) fn get(&self, client_id: Uuid) -> Option<&Pending> {
         self.items.iter().find(|p| p.client_id == client_id)
     }
 }
@@ -187,12 +190,8 @@ impl Outbox {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::timeline::tests::msg;
+    use crate::model::fixtures::{id, msg};
     use chrono::Utc;
-
-    fn id(n: u128) -> Uuid {
-        Uuid::from_u128(n)
-    }
 
     fn content_of(cmd: &ClientCommand) -> (Uuid, String) {
         match cmd {
@@ -242,7 +241,7 @@ mod tests {
         // A second reconnect before the echo sends them again, still with the same ids.
         o.connection_lost();
         assert_eq!(o.resend_all(6.0).len(), 2);
-        assert_eq!(o.len(), 2);
+        assert_eq!(o.for_chat(id(9)).len(), 2);
     }
 
     #[test]
@@ -266,7 +265,7 @@ mod tests {
             Some(PendingState::Queued)
         );
         assert!(o.discard(id(1)));
-        assert_eq!(o.len(), 1);
+        assert_eq!(o.for_chat(id(9)).len(), 1);
     }
 
     #[test]

@@ -16,13 +16,13 @@ use gloo_net::websocket::futures::WebSocket;
 use gloo_timers::future::TimeoutFuture;
 use leptos::prelude::*;
 
-use crate::api::{Api, ws_url};
-use crate::errors::ApiError;
-use crate::reconnect::{Backoff, ConnStatus};
+use super::api::Api;
+use super::error::ApiError;
+use super::reconnect::{Backoff, ConnStatus};
 
 /// What the socket tells the app.
 #[derive(Debug, Clone)]
-pub enum SocketEvent {
+pub(crate) enum SocketEvent {
     Status(ConnStatus),
     /// A frame from the server (`ready` first on every connection).
     Server(Box<ServerEvent>),
@@ -38,7 +38,7 @@ enum Control {
 
 /// Handle to the socket task; cheap to clone.
 #[derive(Clone)]
-pub struct Socket {
+pub(crate) struct Socket {
     tx: UnboundedSender<Control>,
     ready: Rc<Cell<bool>>,
 }
@@ -54,7 +54,7 @@ enum Ended {
 
 impl Socket {
     /// Starts the socket task. `on_event` runs for every status change and server event.
-    pub fn start(api: Api, on_event: Rc<dyn Fn(SocketEvent)>) -> Self {
+    pub(crate) fn start(api: Api, on_event: Rc<dyn Fn(SocketEvent)>) -> Self {
         let (tx, rx) = unbounded();
         let ready = Rc::new(Cell::new(false));
         leptos::task::spawn_local(run(api, rx, on_event, ready.clone()));
@@ -62,24 +62,34 @@ impl Socket {
     }
 
     /// Whether the server has said `ready` on the current connection.
-    pub fn is_ready(&self) -> bool {
+    pub(crate) fn is_ready(&self) -> bool {
         self.ready.get()
     }
 
     /// Sends a command if connected; false if it was dropped (the caller keeps what must not be
     /// lost, like messages in the outbox, and sends it again once connected).
-    pub fn send(&self, command: ClientCommand) -> bool {
+    pub(crate) fn send(&self, command: ClientCommand) -> bool {
         self.is_ready() && self.tx.unbounded_send(Control::Send(command)).is_ok()
     }
 
     /// Skips the rest of the backoff wait (the "retry now" button, the browser going online).
-    pub fn retry_now(&self) {
+    pub(crate) fn retry_now(&self) {
         let _ = self.tx.unbounded_send(Control::RetryNow);
     }
 
-    pub fn stop(&self) {
+    pub(crate) fn stop(&self) {
         let _ = self.tx.unbounded_send(Control::Stop);
     }
+}
+
+/// The socket address for a page served from `page_protocol` (`"https:"`/`"http:"`) and `host`.
+fn ws_url(page_protocol: &str, host: &str, access_token: &str) -> String {
+    let scheme = if page_protocol == "https:" {
+        "wss"
+    } else {
+        "ws"
+    };
+    format!("{scheme}://{host}/ws?access_token={access_token}")
 }
 
 fn page_ws_url(token: &str) -> String {
@@ -209,5 +219,22 @@ async fn connect_once(
                 }
             },
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::ws_url;
+
+    #[test]
+    fn socket_urls_follow_the_page() {
+        assert_eq!(
+            ws_url("http:", "127.0.0.1:8080", "abc.def"),
+            "ws://127.0.0.1:8080/ws?access_token=abc.def"
+        );
+        assert_eq!(
+            ws_url("https:", "chat.example", "t"),
+            "wss://chat.example/ws?access_token=t"
+        );
     }
 }

@@ -1,4 +1,6 @@
-//! Who is signed in, and their tokens. The access token lives only in memory; the refresh token
+//! Who is signed in, and their tokens (the browser's auth session; not the server's socket
+//! session). Owns the tokens, their renewal and "remember me"; must not call signed-in endpoints
+//! (that is `api`, which builds on this). Details: The access token lives only in memory; the refresh token
 //! too, unless "remember me" was ticked, in which case it is also kept in `localStorage` so a
 //! reload can sign in again. The access token is renewed before it expires (each renewal rotates
 //! the refresh token); concurrent renewals share one request, because presenting a rotated
@@ -13,8 +15,8 @@ use futures::future::{LocalBoxFuture, Shared};
 use gloo_timers::callback::Timeout;
 use leptos::prelude::*;
 
-use crate::api;
-use crate::errors::ApiError;
+use super::auth_api;
+use super::error::ApiError;
 
 const STORAGE_KEY: &str = "chat.refresh_token";
 /// Renew when less than this is left of the access token's life.
@@ -31,7 +33,7 @@ fn storage() -> Option<web_sys::Storage> {
 }
 
 /// The refresh token kept by "remember me", if any.
-pub fn remembered_refresh_token() -> Option<String> {
+fn remembered_refresh_token() -> Option<String> {
     storage()?
         .get_item(STORAGE_KEY)
         .ok()
@@ -50,7 +52,7 @@ fn store_refresh_token(token: Option<&str>) {
 
 /// When to renew a token that lives `ttl_ms`: a minute before it expires, but never in the first
 /// 80% of its life (short-lived tokens in tests).
-pub fn renew_after_ms(ttl_ms: f64) -> f64 {
+fn renew_after_ms(ttl_ms: f64) -> f64 {
     (ttl_ms - RENEW_MARGIN_MS).max(ttl_ms * 0.8).max(1_000.0)
 }
 
@@ -71,16 +73,16 @@ struct Inner {
 
 /// Cheap to clone; all clones share the same state.
 #[derive(Clone)]
-pub struct Session {
+pub(crate) struct AuthSession {
     inner: Rc<RefCell<Inner>>,
     /// The signed-in user, for the UI; `None` when signed out.
-    pub user: RwSignal<Option<User>>,
+    pub(crate) user: RwSignal<Option<User>>,
     /// Why the session ended on its own (e.g. the refresh token was revoked), for the sign-in page.
-    pub ended: RwSignal<Option<String>>,
+    pub(crate) ended: RwSignal<Option<String>>,
 }
 
-impl Session {
-    pub fn new() -> Self {
+impl AuthSession {
+    pub(crate) fn new() -> Self {
         Self {
             inner: Rc::new(RefCell::new(Inner {
                 tokens: None,
@@ -93,7 +95,7 @@ impl Session {
         }
     }
 
-    pub fn access_token(&self) -> Option<String> {
+    pub(crate) fn access_token(&self) -> Option<String> {
         self.inner
             .borrow()
             .tokens
@@ -101,12 +103,8 @@ impl Session {
             .map(|t| t.access.clone())
     }
 
-    pub fn is_signed_in(&self) -> bool {
-        self.inner.borrow().tokens.is_some()
-    }
-
     /// Takes over a fresh `AuthResponse` (sign-in, sign-up, or renewal).
-    pub fn accept(&self, auth: AuthResponse, remember: bool) {
+    pub(crate) fn accept(&self, auth: AuthResponse, remember: bool) {
         let ttl_ms = (auth.expires_in.max(1) as f64) * 1000.0;
         {
             let mut inner = self.inner.borrow_mut();
@@ -130,7 +128,7 @@ impl Session {
         let (user, ended) = (self.user, self.ended);
         let timer = Timeout::new(after_ms.clamp(0.0, f64::from(i32::MAX)) as u32, move || {
             if let Some(inner) = weak.upgrade() {
-                let session = Session { inner, user, ended };
+                let session = AuthSession { inner, user, ended };
                 leptos::task::spawn_local(async move {
                     // Failures are handled inside: a network error reschedules, a refusal
                     // ends the session.
@@ -142,7 +140,7 @@ impl Session {
     }
 
     /// An access token valid for at least a little while, renewing first if needed.
-    pub async fn fresh_access_token(&self) -> Result<String, ApiError> {
+    pub(crate) async fn fresh_access_token(&self) -> Result<String, ApiError> {
         let due = {
             let inner = self.inner.borrow();
             let tokens = inner.tokens.as_ref().ok_or(ApiError::SignedOut)?;
@@ -155,7 +153,7 @@ impl Session {
     }
 
     /// Renews the tokens; concurrent callers share one request.
-    pub async fn refresh(&self) -> Result<(), ApiError> {
+    pub(crate) async fn refresh(&self) -> Result<(), ApiError> {
         let renewal = {
             let mut inner = self.inner.borrow_mut();
             match &inner.renewal {
@@ -184,13 +182,13 @@ impl Session {
         } else {
             current
         };
-        let mut result = api::refresh(&token).await;
+        let mut result = auth_api::refresh(&token).await;
         // Two tabs renewing at once: the other one may have just stored a newer token.
         if result.as_ref().is_err_and(ApiError::is_unauthorized)
             && remember
             && let Some(latest) = remembered_refresh_token().filter(|t| *t != token)
         {
-            result = api::refresh(&latest).await;
+            result = auth_api::refresh(&latest).await;
         }
         match result {
             Ok(auth) => {
@@ -210,11 +208,11 @@ impl Session {
 
     /// Signs in again from a remembered refresh token (after a reload). False if there is none
     /// or it no longer works.
-    pub async fn restore(&self) -> Result<bool, ApiError> {
+    pub(crate) async fn restore(&self) -> Result<bool, ApiError> {
         let Some(token) = remembered_refresh_token() else {
             return Ok(false);
         };
-        match api::refresh(&token).await {
+        match auth_api::refresh(&token).await {
             Ok(auth) => {
                 self.accept(auth, true);
                 Ok(true)
@@ -252,14 +250,14 @@ impl Session {
     }
 
     /// Signs out: revokes the refresh token on the server, then forgets the tokens.
-    pub async fn sign_out(&self) {
+    pub(crate) async fn sign_out(&self) {
         if let Some((access, refresh)) = self.token_pair() {
-            let revoked = api::logout(&access, &refresh).await;
+            let revoked = auth_api::logout(&access, &refresh).await;
             if revoked.as_ref().is_err_and(ApiError::is_unauthorized) {
                 // The access token had just expired: renew (which rotates) and revoke the new one.
                 let renewed = self.refresh().await.is_ok();
                 if let Some((access, refresh)) = self.token_pair().filter(|_| renewed) {
-                    let _ = api::logout(&access, &refresh).await;
+                    let _ = auth_api::logout(&access, &refresh).await;
                 }
             }
         }
@@ -267,7 +265,7 @@ impl Session {
     }
 }
 
-impl Default for Session {
+impl Default for AuthSession {
     fn default() -> Self {
         Self::new()
     }

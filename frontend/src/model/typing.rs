@@ -5,18 +5,18 @@ use chat_protocol::User;
 use uuid::Uuid;
 
 /// How long one `typing` event keeps someone shown as typing.
-pub const SHOW_MS: f64 = 4_000.0;
+pub(crate) const SHOW_MS: f64 = 4_000.0;
 /// At most one `typing` command per chat this often.
-pub const SEND_EVERY_MS: f64 = 2_500.0;
+pub(crate) const SEND_EVERY_MS: f64 = 2_500.0;
 
 #[derive(Debug, Clone, Default, PartialEq)]
-pub struct TypingBoard {
+pub(crate) struct TypingBoard {
     entries: Vec<(Uuid, User, f64)>,
 }
 
 impl TypingBoard {
     /// A `typing` event from `user` in `chat` at `now_ms`.
-    pub fn saw(&mut self, chat: Uuid, user: User, now_ms: f64) {
+    pub(crate) fn saw(&mut self, chat: Uuid, user: User, now_ms: f64) {
         let until = now_ms + SHOW_MS;
         match self
             .entries
@@ -29,13 +29,13 @@ impl TypingBoard {
     }
 
     /// The user sent a message: they are no longer typing it.
-    pub fn stopped(&mut self, chat: Uuid, user: Uuid) {
+    pub(crate) fn stopped(&mut self, chat: Uuid, user: Uuid) {
         self.entries
             .retain(|(c, u, _)| !(*c == chat && u.id == user));
     }
 
     /// Who types in `chat` at `now_ms`, in the order they started.
-    pub fn who(&self, chat: Uuid, now_ms: f64) -> Vec<String> {
+    pub(crate) fn who(&self, chat: Uuid, now_ms: f64) -> Vec<String> {
         self.entries
             .iter()
             .filter(|(c, _, until)| *c == chat && *until > now_ms)
@@ -44,25 +44,25 @@ impl TypingBoard {
     }
 
     /// Forgets expired entries; true when something was removed.
-    pub fn prune(&mut self, now_ms: f64) -> bool {
+    pub(crate) fn prune(&mut self, now_ms: f64) -> bool {
         let before = self.entries.len();
         self.entries.retain(|(_, _, until)| *until > now_ms);
         self.entries.len() != before
     }
 
-    pub fn is_empty(&self) -> bool {
+    pub(crate) fn is_empty(&self) -> bool {
         self.entries.is_empty()
     }
 }
 
 /// Decides when a keystroke should send a `typing` command.
 #[derive(Debug, Clone, Default, PartialEq)]
-pub struct TypingThrottle {
+pub(crate) struct TypingThrottle {
     last: Option<(Uuid, f64)>,
 }
 
 impl TypingThrottle {
-    pub fn should_send(&mut self, chat: Uuid, now_ms: f64) -> bool {
+    pub(crate) fn should_send(&mut self, chat: Uuid, now_ms: f64) -> bool {
         let due = match self.last {
             Some((c, at)) => c != chat || now_ms - at >= SEND_EVERY_MS,
             None => true,
@@ -74,7 +74,7 @@ impl TypingThrottle {
     }
 
     /// After sending a message the next keystroke announces typing again.
-    pub fn reset(&mut self) {
+    pub(crate) fn reset(&mut self) {
         self.last = None;
     }
 }
@@ -82,13 +82,7 @@ impl TypingThrottle {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    fn user(n: u128, name: &str) -> User {
-        User {
-            id: Uuid::from_u128(n),
-            username: name.into(),
-        }
-    }
+    use crate::model::fixtures::user;
 
     #[test]
     fn typing_shows_for_a_while_per_chat() {

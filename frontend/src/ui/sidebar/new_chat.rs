@@ -1,44 +1,43 @@
-//! Start a direct chat with a contact, or a group with a name and several contacts.
+//! The new-chat panel: start a direct chat with a contact, or a group with a name and several
+//! contacts. Tells the sidebar by callbacks; creating the chat is the state's job.
 
 use chat_protocol::Contact;
 use leptos::prelude::*;
 
-use super::avatar::Avatar;
-use super::sidebar::Panel;
-use crate::store::Store;
+use crate::state::ChatState;
+use crate::ui::common::{Avatar, FormError, FormStatus};
 
 #[component]
-pub fn NewChatPanel() -> impl IntoView {
-    let store = expect_context::<Store>();
-    let panel = expect_context::<RwSignal<Panel>>();
+pub(super) fn NewChatPanel(
+    /// The chat was opened (or created).
+    #[prop(into)]
+    on_chat_opened: Callback<()>,
+    /// "Find people", when there are no contacts yet.
+    #[prop(into)]
+    on_find_people: Callback<()>,
+) -> impl IntoView {
+    let state = expect_context::<ChatState>();
     let name = RwSignal::new(String::new());
     let picked = RwSignal::new(Vec::<String>::new());
-    let error = RwSignal::new(None::<String>);
-    let busy = RwSignal::new(false);
+    let form = FormStatus::new();
 
     let direct = move |username: String| {
         leptos::task::spawn_local(async move {
-            match store.open_direct(&username).await {
-                Ok(_) => panel.set(Panel::Chats),
-                Err(e) => error.set(Some(e)),
+            match state.open_direct(&username).await {
+                Ok(()) => on_chat_opened.run(()),
+                Err(e) => form.fail(e),
             }
         });
     };
 
     let create_group = move |ev: leptos::ev::SubmitEvent| {
         ev.prevent_default();
-        if busy.get_untracked() {
-            return;
-        }
-        busy.set(true);
         let group_name = name.get_untracked();
         let members = picked.get_untracked();
-        leptos::task::spawn_local(async move {
-            match store.create_group(&group_name, members).await {
-                Ok(_) => panel.set(Panel::Chats),
-                Err(e) => error.set(Some(e)),
-            }
-            busy.set(false);
+        form.run(async move {
+            state.create_group(&group_name, members).await?;
+            on_chat_opened.run(());
+            Ok(())
         });
     };
 
@@ -54,15 +53,15 @@ pub fn NewChatPanel() -> impl IntoView {
     view! {
         <section class="panel" aria-labelledby="new-chat-heading">
             <h2 id="new-chat-heading" class="panel-title">"New chat"</h2>
-            <Show when=move || store.contacts.with(Vec::is_empty)>
+            <Show when=move || state.contacts.with(Vec::is_empty)>
                 <p class="muted">"Add contacts first; then you can chat with them here."</p>
-                <button type="button" class="primary" on:click=move |_| panel.set(Panel::Contacts)>
+                <button type="button" class="primary" on:click=move |_| on_find_people.run(())>
                     "Find people"
                 </button>
             </Show>
             <h3 class="section-title">"Direct chat"</h3>
             <ul class="people">
-                <For each=move || store.contacts.get() key=|c: &Contact| c.user.id let:contact>
+                <For each=move || state.contacts.get() key=|c: &Contact| c.user.id let:contact>
                     {
                         let username = contact.user.username.clone();
                         let label = format!("Chat with {username}");
@@ -89,7 +88,7 @@ pub fn NewChatPanel() -> impl IntoView {
                 <input id="group-name" type="text" maxlength="100" bind:value=name />
                 <fieldset class="picker">
                     <legend>"Members"</legend>
-                    <For each=move || store.contacts.get() key=|c: &Contact| c.user.id let:contact>
+                    <For each=move || state.contacts.get() key=|c: &Contact| c.user.id let:contact>
                         {
                             let username = contact.user.username.clone();
                             let input_id = format!("pick-{}", contact.user.id);
@@ -111,8 +110,8 @@ pub fn NewChatPanel() -> impl IntoView {
                         }
                     </For>
                 </fieldset>
-                <p class="form-error" role="alert">{move || error.get().unwrap_or_default()}</p>
-                <button type="submit" id="create-group" class="primary" disabled=move || busy.get()>
+                <FormError status=form />
+                <button type="submit" id="create-group" class="primary" disabled=move || form.is_busy()>
                     "Create group"
                 </button>
             </form>

@@ -1,18 +1,19 @@
 //! One row of the conversation: a day separator, a message bubble (with edit and delete for my
-//! own), or a pending bubble of mine with its state and "retry".
+//! own), or a pending bubble of mine with its state and "retry". Renders text as text only.
 
 use chat_protocol::Message;
 use leptos::html;
 use leptos::prelude::*;
 use uuid::Uuid;
 
-use crate::format::clock;
-use crate::outbox::Pending;
-use crate::rows::Row;
-use crate::store::Store;
+use crate::model::outbox::Pending;
+use crate::model::rows::Row;
+use crate::state::ChatState;
+use crate::text::format::clock;
+use crate::ui::common::{FormError, FormStatus};
 
 #[component]
-pub fn RowView(row: Row, chat_id: Uuid, editing: RwSignal<Option<i64>>) -> impl IntoView {
+pub(super) fn RowView(row: Row, chat_id: Uuid, editing: RwSignal<Option<i64>>) -> impl IntoView {
     match row {
         Row::Day { label, day } => view! {
             <div class="day-sep" role="separator" data-day=day.to_string()>
@@ -49,7 +50,7 @@ fn MessageView(
     chat_id: Uuid,
     editing: RwSignal<Option<i64>>,
 ) -> impl IntoView {
-    let store = expect_context::<Store>();
+    let state = expect_context::<ChatState>();
     let id = message.id;
     let when = clock(&message.created_at, &chrono::Local);
     let stamp = chat_protocol::time::format(&message.created_at);
@@ -88,7 +89,7 @@ fn MessageView(
                                         class="danger confirm-delete"
                                         on:click=move |_| {
                                             confirming.set(false);
-                                            store.delete_message(id);
+                                            state.delete_message(id);
                                         }
                                     >
                                         "Delete"
@@ -156,18 +157,18 @@ fn MessageView(
 
 #[component]
 fn EditBox(id: i64, original: String, editing: RwSignal<Option<i64>>) -> impl IntoView {
-    let store = expect_context::<Store>();
+    let state = expect_context::<ChatState>();
     let text = RwSignal::new(original);
-    let error = RwSignal::new(None::<String>);
+    let form = FormStatus::new();
     let input = NodeRef::<html::Textarea>::new();
     Effect::new(move |_| {
         if let Some(el) = input.get() {
             let _ = el.focus();
         }
     });
-    let save = move || match store.edit_message(id, &text.get_untracked()) {
+    let save = move || match state.edit_message(id, &text.get_untracked()) {
         Ok(()) => editing.set(None),
-        Err(e) => error.set(Some(e)),
+        Err(e) => form.fail(e),
     };
     view! {
         <form
@@ -199,14 +200,14 @@ fn EditBox(id: i64, original: String, editing: RwSignal<Option<i64>>) -> impl In
                     "Cancel"
                 </button>
             </div>
-            <p class="form-error" role="alert">{move || error.get().unwrap_or_default()}</p>
+            <FormError status=form />
         </form>
     }
 }
 
 #[component]
 fn PendingView(pending: Pending) -> impl IntoView {
-    let store = expect_context::<Store>();
+    let state = expect_context::<ChatState>();
     let client_id = pending.client_id;
     let failed = pending.is_failed();
     let label = pending.status_label().to_owned();
@@ -229,14 +230,14 @@ fn PendingView(pending: Pending) -> impl IntoView {
                             <button
                                 type="button"
                                 class="retry"
-                                on:click=move |_| store.retry_message(client_id)
+                                on:click=move |_| state.retry_message(client_id)
                             >
                                 "Retry"
                             </button>
                             <button
                                 type="button"
                                 class="ghost discard"
-                                on:click=move |_| store.discard_message(client_id)
+                                on:click=move |_| state.discard_message(client_id)
                             >
                                 "Discard"
                             </button>

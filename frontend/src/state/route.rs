@@ -1,25 +1,26 @@
 //! The address bar: `/chats/<id>` while a chat is open, `/` otherwise, so a reload reopens the
-//! same chat and the browser's back button leaves it.
+//! same chat and the browser's back button leaves it. Reads and writes the URL only; which chat
+//! is open is the state's decision.
 
 use leptos::prelude::*;
 use uuid::Uuid;
 
-pub fn chat_path(id: Uuid) -> String {
+pub(crate) fn chat_path(id: Uuid) -> String {
     format!("/chats/{id}")
 }
 
 /// The chat named by a path, if it is a chat path.
-pub fn chat_from_path(path: &str) -> Option<Uuid> {
+pub(crate) fn chat_from_path(path: &str) -> Option<Uuid> {
     let rest = path.strip_prefix("/chats/")?;
     Uuid::parse_str(rest.trim_end_matches('/')).ok()
 }
 
-pub fn current_path() -> String {
+pub(crate) fn current_path() -> String {
     window().location().pathname().unwrap_or_default()
 }
 
 /// Shows `path` in the address bar (a new history entry) unless it is already there.
-pub fn push(path: &str) {
+pub(crate) fn push(path: &str) {
     if current_path() == path {
         return;
     }

@@ -5,7 +5,7 @@ use chat_protocol::{Message, MessagePage};
 
 /// What a live `new_message` did to the timeline.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Live {
+pub(crate) enum LiveInsert {
     /// Appended right after what was loaded.
     Appended,
     /// Already there (an echo of a retry, or a page got it first).
@@ -17,13 +17,13 @@ pub enum Live {
 }
 
 #[derive(Debug, Clone, Default, PartialEq)]
-pub struct Timeline {
+pub(crate) struct Timeline {
     /// Sorted by `seq`, unique.
     messages: Vec<Message>,
     /// Older messages exist before the first loaded one.
-    pub has_more_before: bool,
+    pub(crate) has_more_before: bool,
     /// The latest page has been loaded, so live events extend this timeline.
-    pub loaded: bool,
+    pub(crate) loaded: bool,
 }
 
 /// Whether `incoming` should replace `existing` (the same message seen twice, e.g. from a page
@@ -43,22 +43,22 @@ fn is_newer(existing: &Message, incoming: &Message) -> bool {
 }
 
 impl Timeline {
-    pub fn messages(&self) -> &[Message] {
+    pub(crate) fn messages(&self) -> &[Message] {
         &self.messages
     }
 
-    pub fn oldest_seq(&self) -> Option<i64> {
+    pub(crate) fn oldest_seq(&self) -> Option<i64> {
         self.messages.first().map(|m| m.seq)
     }
 
-    pub fn newest_seq(&self) -> Option<i64> {
+    pub(crate) fn newest_seq(&self) -> Option<i64> {
         self.messages.last().map(|m| m.seq)
     }
 
     /// The highest `seq` up to which the timeline has no holes (starting at the oldest loaded
     /// message): the `after_seq` to catch up from. `None` when nothing is loaded, in which case
     /// catching up means loading the latest page.
-    pub fn contiguous_end(&self) -> Option<i64> {
+    pub(crate) fn contiguous_end(&self) -> Option<i64> {
         let mut end = self.messages.first()?.seq;
         for m in &self.messages[1..] {
             if m.seq != end + 1 {
@@ -70,7 +70,7 @@ impl Timeline {
     }
 
     /// Merges messages in any order; returns how many were new.
-    pub fn merge(&mut self, incoming: impl IntoIterator<Item = Message>) -> usize {
+    pub(crate) fn merge(&mut self, incoming: impl IntoIterator<Item = Message>) -> usize {
         let mut added = 0;
         for m in incoming {
             match self.messages.binary_search_by_key(&m.seq, |e| e.seq) {
@@ -89,7 +89,7 @@ impl Timeline {
     }
 
     /// The latest page (no cursor), when the chat is opened.
-    pub fn apply_latest(&mut self, page: MessagePage) {
+    pub(crate) fn apply_latest(&mut self, page: MessagePage) {
         let was_loaded = self.loaded;
         let oldest_before = self.oldest_seq();
         let page_oldest = page.messages.first().map(|m| m.seq);
@@ -106,37 +106,37 @@ impl Timeline {
     }
 
     /// An older page (`before_seq` = the oldest loaded seq).
-    pub fn apply_older(&mut self, page: MessagePage) -> usize {
+    pub(crate) fn apply_older(&mut self, page: MessagePage) -> usize {
         self.has_more_before = page.has_more;
         self.merge(page.messages)
     }
 
     /// A page of newer messages (`after_seq`); returns whether more remain to fetch.
-    pub fn apply_newer(&mut self, page: MessagePage) -> bool {
+    pub(crate) fn apply_newer(&mut self, page: MessagePage) -> bool {
         self.merge(page.messages);
         page.has_more
     }
 
     /// A `new_message` event.
-    pub fn insert_live(&mut self, message: Message) -> Live {
+    pub(crate) fn insert_live(&mut self, message: Message) -> LiveInsert {
         if !self.loaded {
-            return Live::NotLoaded;
+            return LiveInsert::NotLoaded;
         }
         let before = self.contiguous_end();
         let seq = message.seq;
         if self.merge([message]) == 0 {
-            return Live::Duplicate;
+            return LiveInsert::Duplicate;
         }
         match before {
-            Some(end) if seq > end + 1 => Live::Gap { after_seq: end },
+            Some(end) if seq > end + 1 => LiveInsert::Gap { after_seq: end },
             // The latest page was empty, so this chat's messages start at 1.
-            None if seq > 1 => Live::Gap { after_seq: 0 },
-            _ => Live::Appended,
+            None if seq > 1 => LiveInsert::Gap { after_seq: 0 },
+            _ => LiveInsert::Appended,
         }
     }
 
     /// A `message_updated` event; true when the message is loaded here.
-    pub fn apply_update(&mut self, message: Message) -> bool {
+    pub(crate) fn apply_update(&mut self, message: Message) -> bool {
         match self.messages.binary_search_by_key(&message.seq, |e| e.seq) {
             Ok(i) => {
                 let existing = &self.messages[i];
@@ -152,7 +152,7 @@ impl Timeline {
     }
 
     /// A `message_deleted` event.
-    pub fn apply_delete(&mut self, message_id: i64, seq: i64) -> bool {
+    pub(crate) fn apply_delete(&mut self, message_id: i64, seq: i64) -> bool {
         match self.messages.binary_search_by_key(&seq, |e| e.seq) {
             Ok(i) if self.messages[i].id == message_id => {
                 let m = &mut self.messages[i];
@@ -163,36 +163,13 @@ impl Timeline {
             _ => false,
         }
     }
-
-    pub fn find(&self, message_id: i64) -> Option<&Message> {
-        self.messages.iter().find(|m| m.id == message_id)
-    }
 }
 
 #[cfg(test)]
-pub(crate) mod tests {
+mod tests {
     use super::*;
-    use chat_protocol::User;
+    use crate::model::fixtures::msg;
     use chrono::{TimeZone, Utc};
-    use uuid::Uuid;
-
-    pub fn msg(seq: i64, content: &str) -> Message {
-        Message {
-            id: 1000 + seq,
-            chat_id: Uuid::nil(),
-            seq,
-            sender: User {
-                id: Uuid::nil(),
-                username: "alice".into(),
-            },
-            content: content.into(),
-            client_id: None,
-            created_at: Utc.with_ymd_and_hms(2026, 11, 22, 10, 0, 0).unwrap()
-                + chrono::Duration::minutes(seq),
-            edited_at: None,
-            deleted: false,
-        }
-    }
 
     fn page(seqs: std::ops::RangeInclusive<i64>, has_more: bool) -> MessagePage {
         MessagePage {
@@ -232,11 +209,11 @@ pub(crate) mod tests {
     #[test]
     fn live_messages_append_and_detect_gaps() {
         let mut t = Timeline::default();
-        assert_eq!(t.insert_live(msg(1, "a")), Live::NotLoaded);
+        assert_eq!(t.insert_live(msg(1, "a")), LiveInsert::NotLoaded);
         t.apply_latest(page(1..=3, false));
-        assert_eq!(t.insert_live(msg(4, "d")), Live::Appended);
-        assert_eq!(t.insert_live(msg(4, "d")), Live::Duplicate);
-        assert_eq!(t.insert_live(msg(7, "g")), Live::Gap { after_seq: 4 });
+        assert_eq!(t.insert_live(msg(4, "d")), LiveInsert::Appended);
+        assert_eq!(t.insert_live(msg(4, "d")), LiveInsert::Duplicate);
+        assert_eq!(t.insert_live(msg(7, "g")), LiveInsert::Gap { after_seq: 4 });
         assert_eq!(t.contiguous_end(), Some(4));
         assert!(t.apply_newer(MessagePage {
             messages: vec![msg(5, "e")],
@@ -255,13 +232,16 @@ pub(crate) mod tests {
             has_more: false,
         });
         assert_eq!(t.contiguous_end(), None);
-        assert_eq!(t.insert_live(msg(1, "a")), Live::Appended);
+        assert_eq!(t.insert_live(msg(1, "a")), LiveInsert::Appended);
         let mut t2 = Timeline::default();
         t2.apply_latest(MessagePage {
             messages: vec![],
             has_more: false,
         });
-        assert_eq!(t2.insert_live(msg(3, "c")), Live::Gap { after_seq: 0 });
+        assert_eq!(
+            t2.insert_live(msg(3, "c")),
+            LiveInsert::Gap { after_seq: 0 }
+        );
     }
 
     #[test]

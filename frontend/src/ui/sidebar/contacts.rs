@@ -1,19 +1,23 @@
-//! Contacts: search people by name prefix, add them, see who is online, message or remove them.
+//! The contacts panel: search people by name prefix, add them, see who is online, message or
+//! remove them. Tells the sidebar through `on_chat_opened` when a chat was opened.
 
 use chat_protocol::{Contact, User};
 use leptos::prelude::*;
 
-use super::avatar::{Avatar, PresenceText};
-use super::sidebar::Panel;
-use crate::store::Store;
+use crate::state::ChatState;
+use crate::ui::common::{Avatar, FormError, FormStatus, PresenceText};
 
 #[component]
-pub fn ContactsPanel() -> impl IntoView {
-    let store = expect_context::<Store>();
+pub(super) fn ContactsPanel(
+    /// A direct chat was opened from a contact.
+    #[prop(into)]
+    on_chat_opened: Callback<()>,
+) -> impl IntoView {
+    let state = expect_context::<ChatState>();
     let query = RwSignal::new(String::new());
     let results = RwSignal::new(Vec::<User>::new());
     let searched = RwSignal::new(false);
-    let error = RwSignal::new(None::<String>);
+    let search_status = FormStatus::new();
     // Only the answer to the latest query is shown.
     let generation = StoredValue::new(0u64);
 
@@ -32,17 +36,14 @@ pub fn ContactsPanel() -> impl IntoView {
             if generation.get_value() != mine {
                 return;
             }
-            let found = store.search_people(&prefix).await;
+            let found = state.search_people(&prefix).await;
             if generation.get_value() != mine {
                 return;
             }
-            match found {
-                Ok(users) => {
-                    error.set(None);
-                    results.set(users);
-                }
-                Err(e) => error.set(Some(e)),
+            if let Ok(users) = &found {
+                results.set(users.clone());
             }
+            search_status.show(found.map(drop));
             searched.set(true);
         });
     };
@@ -66,7 +67,7 @@ pub fn ContactsPanel() -> impl IntoView {
                     on:input=move |ev| search(event_target_value(&ev))
                 />
             </form>
-            <p class="form-error" role="alert">{move || error.get().unwrap_or_default()}</p>
+            <FormError status=search_status />
             <Show when=move || searched.get() && results.with(Vec::is_empty)>
                 <p class="muted">"Nobody found."</p>
             </Show>
@@ -76,16 +77,16 @@ pub fn ContactsPanel() -> impl IntoView {
                 </For>
             </ul>
             <h3 class="section-title">"Your contacts"</h3>
-            <Show when=move || store.contacts.with(Vec::is_empty)>
+            <Show when=move || state.contacts.with(Vec::is_empty)>
                 <p class="muted">"No contacts yet. Search for someone above."</p>
             </Show>
             <ul class="people" id="contact-list">
                 <For
-                    each=move || store.contacts.get()
+                    each=move || state.contacts.get()
                     key=|c: &Contact| c.user.id
                     let:contact
                 >
-                    <ContactRow contact=contact />
+                    <ContactRow contact=contact on_chat_opened=on_chat_opened />
                 </For>
             </ul>
         </section>
@@ -94,22 +95,17 @@ pub fn ContactsPanel() -> impl IntoView {
 
 #[component]
 fn SearchResult(user: User) -> impl IntoView {
-    let store = expect_context::<Store>();
+    let state = expect_context::<ChatState>();
     let id = user.id;
     let name = user.username.clone();
-    let is_contact = move || store.contacts.with(|c| c.iter().any(|c| c.user.id == id));
-    let busy = RwSignal::new(false);
+    let is_contact = move || state.contacts.with(|c| c.iter().any(|c| c.user.id == id));
+    // Adding fails rarely; the app-wide notice says why.
+    let adding = FormStatus::reporting_to(state.notice);
     let add = {
         let name = name.clone();
         move |_| {
             let name = name.clone();
-            busy.set(true);
-            leptos::task::spawn_local(async move {
-                if let Err(e) = store.add_contact(&name).await {
-                    store.notice.set(Some(e));
-                }
-                busy.set(false);
-            });
+            adding.run(async move { state.add_contact(&name).await });
         }
     };
     let shown = name.clone();
@@ -126,7 +122,7 @@ fn SearchResult(user: User) -> impl IntoView {
                             type="button"
                             class="add-contact"
                             aria-label=format!("Add {} to contacts", name)
-                            disabled=move || busy.get()
+                            disabled=move || adding.is_busy()
                             on:click=add.clone()
                         >
                             "Add"
@@ -140,13 +136,12 @@ fn SearchResult(user: User) -> impl IntoView {
 }
 
 #[component]
-fn ContactRow(contact: Contact) -> impl IntoView {
-    let store = expect_context::<Store>();
-    let panel = expect_context::<RwSignal<Panel>>();
+fn ContactRow(contact: Contact, on_chat_opened: Callback<()>) -> impl IntoView {
+    let state = expect_context::<ChatState>();
     let id = contact.user.id;
     let name = contact.user.username.clone();
     let online = Signal::derive(move || {
-        store
+        state
             .contacts
             .with(|c| c.iter().any(|c| c.user.id == id && c.online))
     });
@@ -155,17 +150,17 @@ fn ContactRow(contact: Contact) -> impl IntoView {
         move |_| {
             let name = name.clone();
             leptos::task::spawn_local(async move {
-                match store.open_direct(&name).await {
-                    Ok(_) => panel.set(Panel::Chats),
-                    Err(e) => store.notice.set(Some(e)),
+                match state.open_direct(&name).await {
+                    Ok(()) => on_chat_opened.run(()),
+                    Err(e) => state.notice.set(Some(e)),
                 }
             });
         }
     };
     let remove = move |_| {
         leptos::task::spawn_local(async move {
-            if let Err(e) = store.remove_contact(id).await {
-                store.notice.set(Some(e));
+            if let Err(e) = state.remove_contact(id).await {
+                state.notice.set(Some(e));
             }
         });
     };

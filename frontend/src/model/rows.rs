@@ -2,15 +2,17 @@
 //! newest message that others have read) and my pending sends, each with a stable key so the
 //! list only re-renders what changed.
 
-use chat_protocol::Message;
+use std::collections::HashMap;
+
+use chat_protocol::{Message, User};
 use chrono::{NaiveDate, TimeZone};
 use uuid::Uuid;
 
-use crate::format::{day_label, local_day, seen_line};
-use crate::outbox::{Pending, PendingState};
+use super::outbox::{Pending, PendingState};
+use crate::text::format::{day_label, local_day, seen_line};
 
 #[derive(Debug, Clone, PartialEq)]
-pub enum Row {
+pub(crate) enum Row {
     Day {
         day: NaiveDate,
         label: String,
@@ -28,7 +30,7 @@ pub enum Row {
 
 impl Row {
     /// Changes whenever what the row shows changes.
-    pub fn key(&self) -> String {
+    pub(crate) fn key(&self) -> String {
         match self {
             Self::Day { day, label } => format!("d:{day}:{label}"),
             Self::Message {
@@ -57,24 +59,44 @@ impl Row {
     }
 }
 
-/// Where the other members have read up to in this chat.
+/// How far another member has read in this chat, by name (the wire's `ReadPosition` has the
+/// user's id instead).
 #[derive(Debug, Clone, PartialEq)]
-pub struct ReadPosition {
-    pub username: String,
-    pub seq: i64,
+pub(crate) struct MemberRead {
+    pub(crate) username: String,
+    pub(crate) seq: i64,
 }
 
-pub struct Inputs<'a> {
-    pub messages: &'a [Message],
-    pub pending: &'a [Pending],
-    pub me: Uuid,
-    pub group: bool,
+/// The other members' read positions for the "seen" marker, in member order. `reads` maps user
+/// id to seq as the state keeps it; people who are not members (any more), and I, are left out.
+pub(crate) fn member_reads(
+    members: &[User],
+    reads: &HashMap<Uuid, i64>,
+    me: Uuid,
+) -> Vec<MemberRead> {
+    members
+        .iter()
+        .filter(|m| m.id != me)
+        .filter_map(|m| {
+            reads.get(&m.id).map(|seq| MemberRead {
+                username: m.username.clone(),
+                seq: *seq,
+            })
+        })
+        .collect()
+}
+
+pub(crate) struct Inputs<'a> {
+    pub(crate) messages: &'a [Message],
+    pub(crate) pending: &'a [Pending],
+    pub(crate) me: Uuid,
+    pub(crate) group: bool,
     /// Other members' read positions (never mine).
-    pub reads: &'a [ReadPosition],
-    pub today: NaiveDate,
+    pub(crate) reads: &'a [MemberRead],
+    pub(crate) today: NaiveDate,
 }
 
-pub fn build<Tz: TimeZone>(input: &Inputs<'_>, tz: &Tz) -> Vec<Row> {
+pub(crate) fn build<Tz: TimeZone>(input: &Inputs<'_>, tz: &Tz) -> Vec<Row> {
     let seen_at = input
         .messages
         .iter()
@@ -126,12 +148,12 @@ pub fn build<Tz: TimeZone>(input: &Inputs<'_>, tz: &Tz) -> Vec<Row> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::timeline::tests::msg;
+    use crate::model::fixtures::{id, msg, user};
     use chrono::{Duration, Utc};
 
     fn from(seq: i64, sender: u128, name: &str, day_offset: i64) -> Message {
         let mut m = msg(seq, "text");
-        m.sender.id = Uuid::from_u128(sender);
+        m.sender.id = id(sender);
         m.sender.username = name.into();
         m.created_at += Duration::days(day_offset);
         m
@@ -169,17 +191,17 @@ mod tests {
             from(6, me, "me", 0),
         ];
         let reads = vec![
-            ReadPosition {
+            MemberRead {
                 username: "bob".into(),
                 seq: 5,
             },
-            ReadPosition {
+            MemberRead {
                 username: "eve".into(),
                 seq: 3,
             },
         ];
         let pending = vec![Pending {
-            client_id: Uuid::from_u128(77),
+            client_id: id(77),
             chat_id: Uuid::nil(),
             content: "on its way".into(),
             created_at: messages[5].created_at,
@@ -189,7 +211,7 @@ mod tests {
         let input = Inputs {
             messages: &messages,
             pending: &pending,
-            me: Uuid::from_u128(me),
+            me: id(me),
             group: true,
             reads: &reads,
             today,
@@ -231,9 +253,30 @@ mod tests {
         edited.edited_at = Some(Utc::now());
         let mut deleted = m.clone();
         deleted.deleted = true;
-        let keys = [row(m).key(), row(edited).key(), row(deleted).key()];
+        let keys = [row(m.clone()).key(), row(edited).key(), row(deleted).key()];
         assert_ne!(keys[0], keys[1]);
         assert_ne!(keys[0], keys[2]);
         assert_ne!(keys[1], keys[2]);
+        // An unchanged row keeps its key, so the list does not re-render it.
+        assert_eq!(row(m).key(), keys[0]);
+    }
+
+    #[test]
+    fn member_reads_name_the_other_members_only() {
+        let members = [user(1, "me"), user(2, "bob"), user(3, "eve")];
+        let reads = HashMap::from([(id(1), 9), (id(3), 4), (id(2), 7), (id(99), 8)]);
+        assert_eq!(
+            member_reads(&members, &reads, id(1)),
+            vec![
+                MemberRead {
+                    username: "bob".into(),
+                    seq: 7
+                },
+                MemberRead {
+                    username: "eve".into(),
+                    seq: 4
+                },
+            ]
+        );
     }
 }

@@ -1,48 +1,46 @@
-//! The members of the open chat, with presence; in a group: add someone, or leave.
+//! The members panel of the open chat: who is in it, with presence; in a group: add someone,
+//! or leave. Membership changes themselves are the state's job.
 
 use chat_protocol::{Chat, ChatKind, User};
 use leptos::prelude::*;
 
-use super::avatar::{Avatar, PresenceText};
-use crate::store::Store;
+use crate::state::ChatState;
+use crate::ui::common::{Avatar, FormError, FormStatus, PresenceText};
 
 #[component]
-pub fn MembersPanel(chat: Chat, on_close: impl Fn() + Send + Sync + 'static) -> impl IntoView {
-    let store = expect_context::<Store>();
+pub(super) fn MembersPanel(
+    chat: Chat,
+    on_close: impl Fn() + Send + Sync + 'static,
+) -> impl IntoView {
+    let state = expect_context::<ChatState>();
     let chat_id = chat.id;
     let group = chat.kind == ChatKind::Group;
-    let me = store.me().unwrap_or_default();
+    let me = state.me().unwrap_or_default();
     let username = RwSignal::new(String::new());
-    let error = RwSignal::new(None::<String>);
-    let busy = RwSignal::new(false);
+    let form = FormStatus::new();
 
     let add = move |ev: leptos::ev::SubmitEvent| {
         ev.prevent_default();
         let name = username.get_untracked().trim().to_owned();
-        if name.is_empty() || busy.get_untracked() {
+        if name.is_empty() {
             return;
         }
-        busy.set(true);
-        leptos::task::spawn_local(async move {
-            match store.add_member(chat_id, &name).await {
-                Ok(()) => {
-                    username.set(String::new());
-                    error.set(None);
-                }
-                Err(e) => error.set(Some(e)),
-            }
-            busy.set(false);
+        form.run(async move {
+            state.add_member(chat_id, &name).await?;
+            username.set(String::new());
+            form.clear();
+            Ok(())
         });
     };
     let leave = move |_| {
         leptos::task::spawn_local(async move {
-            if let Err(e) = store.leave_chat(chat_id).await {
-                error.set(Some(e));
+            if let Err(e) = state.leave_chat(chat_id).await {
+                form.fail(e);
             }
         });
     };
     let candidates = move || {
-        store.contacts.with(|c| {
+        state.contacts.with(|c| {
             c.iter()
                 .map(|c| c.user.username.clone())
                 .collect::<Vec<_>>()
@@ -68,9 +66,7 @@ pub fn MembersPanel(chat: Chat, on_close: impl Fn() + Send + Sync + 'static) -> 
                     .iter()
                     .map(|m: &User| {
                         let id = m.id;
-                        let online = Signal::derive(move || {
-                            id == me || store.presence.with(|p| p.get(&id).copied().unwrap_or(false))
-                        });
+                        let online = Signal::derive(move || id == me || state.is_user_online(id));
                         let name = if id == me {
                             format!("{} (you)", m.username)
                         } else {
@@ -107,7 +103,7 @@ pub fn MembersPanel(chat: Chat, on_close: impl Fn() + Send + Sync + 'static) -> 
                                         .collect_view()
                                 }}
                             </datalist>
-                            <button type="submit" id="add-member" class="primary" disabled=move || busy.get()>
+                            <button type="submit" id="add-member" class="primary" disabled=move || form.is_busy()>
                                 "Add to group"
                             </button>
                         </form>
@@ -116,7 +112,7 @@ pub fn MembersPanel(chat: Chat, on_close: impl Fn() + Send + Sync + 'static) -> 
                         </button>
                     }
                 })}
-            <p class="form-error" role="alert">{move || error.get().unwrap_or_default()}</p>
+            <FormError status=form />
         </aside>
     }
 }
