@@ -64,18 +64,23 @@ mod tests {
 
     #[test]
     fn errors_are_worded_for_what_was_attempted() {
-        let taken = ApiError::from_response(
-            409,
-            r#"{"error":{"code":"conflict","message":"username is taken"}}"#,
-        );
+        let taken = ApiError::Http {
+            status: 409,
+            code: ErrorCode::Conflict,
+            message: "username is taken".into(),
+        };
         assert_eq!(
             explain(&taken, Attempt::SignUp),
             "That username is already taken. Pick another one."
         );
         assert_eq!(explain(&taken, Attempt::Other), "Username is taken.");
-        let garbage = ApiError::from_response(502, "<html>bad gateway</html>");
+        let bad_gateway = ApiError::Http {
+            status: 502,
+            code: ErrorCode::Internal,
+            message: String::new(),
+        };
         assert_eq!(
-            explain(&garbage, Attempt::Other),
+            explain(&bad_gateway, Attempt::Other),
             "The server had a problem. Try again in a moment."
         );
     }

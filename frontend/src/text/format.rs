@@ -227,7 +227,7 @@ mod tests {
     }
 
     #[test]
-    fn typing_lines_and_initials() {
+    fn typing_lines_name_up_to_two_people() {
         assert_eq!(typing_line(&[]), None);
         assert_eq!(
             typing_line(&["bob".into()]).as_deref(),
@@ -241,9 +241,18 @@ mod tests {
             typing_line(&["a".into(), "b".into(), "c".into()]).as_deref(),
             Some("3 people are typing…")
         );
+    }
+
+    #[test]
+    fn initials_take_first_and_last_parts() {
         assert_eq!(initials("alice"), "AL");
         assert_eq!(initials("mary_jane.doe"), "MD");
         assert_eq!(initials(""), "");
+    }
+
+    #[test]
+    fn seen_lines_name_readers_in_groups_only() {
+        assert_eq!(seen_line(&[], false), "Seen");
         assert_eq!(seen_line(&["bob".into()], true), "Seen");
         assert_eq!(
             seen_line(&["bob".into(), "eve".into()], false),

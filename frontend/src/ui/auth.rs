@@ -63,30 +63,27 @@ pub(crate) fn AuthPage() -> impl IntoView {
         mode.set(m);
         form.clear();
     };
+    let tab = move |m: Mode, id: &'static str, label: &'static str| {
+        view! {
+            <button
+                type="button"
+                role="tab"
+                id=id
+                aria-selected=move || (mode.get() == m).to_string()
+                on:click=move |_| switch_to(m)
+            >
+                {label}
+            </button>
+        }
+    };
 
     view! {
         <main class="auth">
             <div class="auth-card">
                 <h1 class="brand">"Chat"</h1>
                 <div class="segmented" role="tablist" aria-label="Sign in or create an account">
-                    <button
-                        type="button"
-                        role="tab"
-                        id="auth-tab-signin"
-                        aria-selected=move || (mode.get() == Mode::SignIn).to_string()
-                        on:click=move |_| switch_to(Mode::SignIn)
-                    >
-                        "Sign in"
-                    </button>
-                    <button
-                        type="button"
-                        role="tab"
-                        id="auth-tab-signup"
-                        aria-selected=move || (mode.get() == Mode::SignUp).to_string()
-                        on:click=move |_| switch_to(Mode::SignUp)
-                    >
-                        "Create account"
-                    </button>
+                    {tab(Mode::SignIn, "auth-tab-signin", "Sign in")}
+                    {tab(Mode::SignUp, "auth-tab-signup", "Create account")}
                 </div>
                 {move || {
                     state
