@@ -5,7 +5,7 @@ use chat_protocol::RegisterRequest;
 use chat_protocol::limits::{check_password, check_username};
 use leptos::prelude::*;
 
-use super::common::{FormError, FormStatus};
+use super::common::{FormError, FormStatus, Tab};
 use crate::state::ChatState;
 use crate::text::error_text::{Attempt, sentence};
 
@@ -65,15 +65,9 @@ pub(crate) fn AuthPage() -> impl IntoView {
     };
     let tab = move |m: Mode, id: &'static str, label: &'static str| {
         view! {
-            <button
-                type="button"
-                role="tab"
-                id=id
-                aria-selected=move || (mode.get() == m).to_string()
-                on:click=move |_| switch_to(m)
-            >
+            <Tab id=id selected=Signal::derive(move || mode.get() == m) on_select=move || switch_to(m)>
                 {label}
-            </button>
+            </Tab>
         }
     };
 

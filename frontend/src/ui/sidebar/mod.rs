@@ -7,7 +7,7 @@ mod new_chat;
 
 use leptos::prelude::*;
 
-use super::common::{Avatar, StatusPill};
+use super::common::{Avatar, StatusPill, Tab};
 use crate::model::chat_list::total_unread;
 use crate::state::ChatState;
 use chat_list::ChatList;
@@ -35,13 +35,7 @@ pub(crate) fn Sidebar() -> impl IntoView {
     let unread = move || state.chats.with(|c| total_unread(c));
     let tab = move |p: Panel, id: &'static str, label: &'static str| {
         view! {
-            <button
-                type="button"
-                role="tab"
-                id=id
-                aria-selected=move || (panel.get() == p).to_string()
-                on:click=move |_| panel.set(p)
-            >
+            <Tab id=id selected=Signal::derive(move || panel.get() == p) on_select=move || panel.set(p)>
                 {label}
                 {move || {
                     (p == Panel::Chats && unread() > 0)
@@ -53,7 +47,7 @@ pub(crate) fn Sidebar() -> impl IntoView {
                             }
                         })
                 }}
-            </button>
+            </Tab>
         }
     };
     view! {
