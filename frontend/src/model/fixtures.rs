@@ -2,6 +2,8 @@
 //! and times. Test-only; production code must never depend on it.
 
 use chat_protocol::{Chat, ChatKind, Message, User};
+
+use super::outbox::Draft;
 use chrono::{Duration, TimeZone, Utc};
 use uuid::Uuid;
 
@@ -48,5 +50,15 @@ pub(crate) fn chat(n: u128, kind: ChatKind) -> Chat {
         last_seq: 0,
         read_positions: Vec::new(),
         online_members: Vec::new(),
+    }
+}
+
+/// A message typed into chat `id(chat)` with client id `id(client)`.
+pub(crate) fn draft(chat: u128, content: &str, client: u128) -> Draft {
+    Draft {
+        chat_id: id(chat),
+        content: content.into(),
+        client_id: id(client),
+        created_at: Utc::now(),
     }
 }

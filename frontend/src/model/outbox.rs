@@ -48,6 +48,23 @@ impl Pending {
     }
 }
 
+/// A message as the person wrote it, before the outbox takes it.
+#[derive(Debug, Clone, PartialEq)]
+pub(crate) struct Draft {
+    pub(crate) chat_id: Uuid,
+    pub(crate) content: String,
+    /// Chosen once, kept for every resend.
+    pub(crate) client_id: Uuid,
+    pub(crate) created_at: Timestamp,
+}
+
+/// Whether the socket can take a command right now.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Link {
+    Up,
+    Down,
+}
+
 /// How long a sent message may wait for its echo before it is shown as failed.
 pub(crate) const ECHO_TIMEOUT_MS: f64 = 15_000.0;
 
@@ -61,28 +78,20 @@ impl Outbox {
         self.items.is_empty()
     }
 
-    /// Adds a message the person just sent. If `online`, it is sent at once (state `Sent`).
-    pub(crate) fn push(
-        &mut self,
-        chat_id: Uuid,
-        content: String,
-        client_id: Uuid,
-        now: Timestamp,
-        online: bool,
-        now_ms: f64,
-    ) -> Option<ClientCommand> {
+    /// Adds a message the person just sent. If the link is up, it is sent at once (state `Sent`
+    /// at `now_ms`) and the command to send is returned.
+    pub(crate) fn push(&mut self, draft: Draft, link: Link, now_ms: f64) -> Option<ClientCommand> {
         let pending = Pending {
-            client_id,
-            chat_id,
-            content,
-            created_at: now,
-            state: if online {
-                PendingState::Sent { at_ms: now_ms }
-            } else {
-                PendingState::Queued
+            client_id: draft.client_id,
+            chat_id: draft.chat_id,
+            content: draft.content,
+            created_at: draft.created_at,
+            state: match link {
+                Link::Up => PendingState::Sent { at_ms: now_ms },
+                Link::Down => PendingState::Queued,
             },
         };
-        let command = online.then(|| pending.command());
+        let command = (link == Link::Up).then(|| pending.command());
         self.items.push(pending);
         command
     }
@@ -110,20 +119,24 @@ impl Outbox {
         }
     }
 
-    /// The person pressed "retry": the same `client_id` goes out again (or waits, if offline).
+    /// The person pressed "retry": the same `client_id` goes out again (or waits, if the link is
+    /// down).
     pub(crate) fn retry(
         &mut self,
         client_id: Uuid,
-        online: bool,
+        link: Link,
         now_ms: f64,
     ) -> Option<ClientCommand> {
         let p = self.items.iter_mut().find(|p| p.client_id == client_id)?;
-        if online {
-            p.state = PendingState::Sent { at_ms: now_ms };
-            Some(p.command())
-        } else {
-            p.state = PendingState::Queued;
-            None
+        match link {
+            Link::Up => {
+                p.state = PendingState::Sent { at_ms: now_ms };
+                Some(p.command())
+            }
+            Link::Down => {
+                p.state = PendingState::Queued;
+                None
+            }
         }
     }
 
@@ -190,8 +203,7 @@ impl Outbox {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::model::fixtures::{id, msg};
-    use chrono::Utc;
+    use crate::model::fixtures::{draft, id, msg};
 
     fn content_of(cmd: &ClientCommand) -> (Uuid, String) {
         match cmd {
@@ -205,7 +217,7 @@ mod tests {
     #[test]
     fn online_push_sends_and_echo_confirms() {
         let mut o = Outbox::default();
-        let cmd = o.push(id(9), "hi".into(), id(1), Utc::now(), true, 0.0);
+        let cmd = o.push(draft(9, "hi", 1), Link::Up, 0.0);
         assert_eq!(content_of(&cmd.expect("sent")), (id(1), "hi".into()));
         assert_eq!(o.for_chat(id(9)).len(), 1);
         assert!(o.for_chat(id(8)).is_empty());
@@ -222,14 +234,8 @@ mod tests {
     #[test]
     fn offline_messages_wait_and_are_resent_with_the_same_client_id() {
         let mut o = Outbox::default();
-        assert!(
-            o.push(id(9), "one".into(), id(1), Utc::now(), false, 0.0)
-                .is_none()
-        );
-        assert!(
-            o.push(id(9), "two".into(), id(2), Utc::now(), true, 0.0)
-                .is_some()
-        );
+        assert!(o.push(draft(9, "one", 1), Link::Down, 0.0).is_none());
+        assert!(o.push(draft(9, "two", 2), Link::Up, 0.0).is_some());
         o.connection_lost();
         assert!(
             o.for_chat(id(9))
@@ -247,8 +253,8 @@ mod tests {
     #[test]
     fn failures_wait_for_retry_and_can_be_discarded() {
         let mut o = Outbox::default();
-        o.push(id(9), "a".into(), id(1), Utc::now(), true, 0.0);
-        o.push(id(9), "b".into(), id(2), Utc::now(), true, 0.0);
+        o.push(draft(9, "a", 1), Link::Up, 0.0);
+        o.push(draft(9, "b", 2), Link::Up, 0.0);
         assert!(o.fail(id(1), "rate limited"));
         assert!(!o.fail(id(3), "nope"));
         assert_eq!(
@@ -257,9 +263,9 @@ mod tests {
         );
         let resent = o.resend_all(1.0);
         assert_eq!(resent.len(), 1, "failed ones are not resent automatically");
-        let again = o.retry(id(1), true, 2.0).expect("retried");
+        let again = o.retry(id(1), Link::Up, 2.0).expect("retried");
         assert_eq!(content_of(&again).0, id(1));
-        assert!(o.retry(id(2), false, 2.0).is_none());
+        assert!(o.retry(id(2), Link::Down, 2.0).is_none());
         assert_eq!(
             o.get(id(2)).map(|p| p.state.clone()),
             Some(PendingState::Queued)
@@ -271,8 +277,8 @@ mod tests {
     #[test]
     fn unconfirmed_sends_expire() {
         let mut o = Outbox::default();
-        o.push(id(9), "a".into(), id(1), Utc::now(), true, 1_000.0);
-        o.push(id(9), "b".into(), id(2), Utc::now(), false, 1_000.0);
+        o.push(draft(9, "a", 1), Link::Up, 1_000.0);
+        o.push(draft(9, "b", 2), Link::Down, 1_000.0);
         assert!(!o.expire(1_000.0 + ECHO_TIMEOUT_MS));
         assert!(o.expire(1_001.0 + ECHO_TIMEOUT_MS));
         assert!(o.get(id(1)).is_some_and(Pending::is_failed));

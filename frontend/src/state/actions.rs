@@ -7,9 +7,9 @@ use leptos::prelude::*;
 use uuid::Uuid;
 
 use super::{ChatState, NOT_SIGNED_IN, now_ms};
-use crate::model::outbox::Outbox;
+use crate::model::outbox::{Draft, Link, Outbox};
 use crate::model::typing::TypingThrottle;
-use crate::net::{Api, ApiError};
+use crate::net::{Api, ApiError, Socket};
 use crate::text::error_text::{Attempt, explain, sentence};
 
 /// Words for a failed call that names `username`: "already …" on 409, "no user" on 404.
@@ -18,6 +18,15 @@ fn about_user(e: &ApiError, username: &str, already: &str) -> String {
         Some(409) => format!("{username} is already {already}."),
         Some(404) => format!("There is no user called {username}."),
         _ => explain(e, Attempt::Other),
+    }
+}
+
+/// Whether `socket` takes commands now (the server said `ready`).
+fn link_of(socket: &Socket) -> Link {
+    if socket.is_ready() {
+        Link::Up
+    } else {
+        Link::Down
     }
 }
 
@@ -30,18 +39,16 @@ impl ChatState {
     pub(crate) fn send_message(&self, chat: Uuid, text: &str) -> Result<(), String> {
         check_content(text).map_err(|e| sentence(&e))?;
         let socket = self.socket().ok_or(NOT_SIGNED_IN)?;
-        let online = socket.is_ready();
+        let draft = Draft {
+            chat_id: chat,
+            content: text.to_owned(),
+            client_id: Uuid::new_v4(),
+            created_at: chrono::Utc::now(),
+        };
+        let link = link_of(&socket);
         let mut command = None;
-        self.outbox.update(|o| {
-            command = o.push(
-                chat,
-                text.to_owned(),
-                Uuid::new_v4(),
-                chrono::Utc::now(),
-                online,
-                now_ms(),
-            );
-        });
+        self.outbox
+            .update(|o| command = o.push(draft, link, now_ms()));
         if let Some(command) = command
             && !socket.send(command)
         {
@@ -56,7 +63,7 @@ impl ChatState {
         let Some(socket) = self.socket() else { return };
         let mut command = None;
         self.outbox
-            .update(|o| command = o.retry(client_id, socket.is_ready(), now_ms()));
+            .update(|o| command = o.retry(client_id, link_of(&socket), now_ms()));
         if let Some(command) = command
             && !socket.send(command)
         {

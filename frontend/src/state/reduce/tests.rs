@@ -4,8 +4,8 @@
 use chat_protocol::{ChatKind, ErrorCode, Message, ReadPosition};
 
 use super::*;
-use crate::model::fixtures::{chat, id, msg, user};
-use crate::model::outbox::PendingState;
+use crate::model::fixtures::{chat, draft, id, msg, user};
+use crate::model::outbox::{Link, PendingState};
 
 const CHAT: u128 = 10;
 
@@ -76,14 +76,7 @@ fn error(message: &str, command: Option<&str>, client_id: Option<Uuid>) -> Serve
 #[test]
 fn ready_resends_the_outbox_and_catches_up_on_loaded_chats() {
     let mut data = data_with_chat(3);
-    data.outbox.push(
-        id(CHAT),
-        "queued".into(),
-        id(7),
-        chrono::Utc::now(),
-        false,
-        0.0,
-    );
+    data.outbox.push(draft(CHAT, "queued", 7), Link::Down, 0.0);
     let effects = data.apply(
         ServerEvent::Ready {
             user: user(1, "me"),
@@ -188,8 +181,7 @@ fn a_message_in_an_unknown_chat_refreshes_the_list() {
 #[test]
 fn my_echo_confirms_the_pending_copy_and_the_sender_stops_typing() {
     let mut data = data_with_chat(2);
-    data.outbox
-        .push(id(CHAT), "hi".into(), id(7), chrono::Utc::now(), true, 0.0);
+    data.outbox.push(draft(CHAT, "hi", 7), Link::Up, 0.0);
     data.apply(
         ServerEvent::Typing {
             chat_id: id(CHAT),
@@ -375,8 +367,7 @@ fn messages_event_merges_into_a_loaded_timeline_only() {
 #[test]
 fn an_error_naming_a_pending_message_fails_it_in_the_outbox() {
     let mut data = data_with_chat(0);
-    data.outbox
-        .push(id(CHAT), "hi".into(), id(7), chrono::Utc::now(), true, 0.0);
+    data.outbox.push(draft(CHAT, "hi", 7), Link::Up, 0.0);
     let effects = data.apply(
         error("too many messages", Some("new_message"), Some(id(7))),
         &moment(),
@@ -413,8 +404,7 @@ fn other_errors_become_a_notice_except_for_typing_and_read_markers() {
 #[test]
 fn a_lost_connection_queues_what_was_sent() {
     let mut data = ChatData::default();
-    data.outbox
-        .push(id(CHAT), "hi".into(), id(7), chrono::Utc::now(), true, 0.0);
+    data.outbox.push(draft(CHAT, "hi", 7), Link::Up, 0.0);
     data.connection_lost();
     assert_eq!(
         data.outbox.get(id(7)).map(|p| p.state.clone()),
