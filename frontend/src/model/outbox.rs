@@ -1,6 +1,7 @@
 //! Messages typed but not yet confirmed by the server. Each keeps the `client_id` it was first
 //! sent with, so a resend after a reconnect (or a retry after a failure) can never store it twice;
-//! the server's `new_message` echo carrying that `client_id` removes it.
+//! the server's `new_message` echo carrying that `client_id` removes it. Decides what to send;
+//! never sends.
 
 use chat_protocol::time::Timestamp;
 use chat_protocol::{ClientCommand, Message};

@@ -1,6 +1,6 @@
 //! What the conversation shows, top to bottom: day separators, messages (with "seen" under my
 //! newest message that others have read) and my pending sends, each with a stable key so the
-//! list only re-renders what changed.
+//! list only re-renders what changed. Pure: the UI renders the rows, this decides them.
 
 use std::collections::HashMap;
 

@@ -1,5 +1,6 @@
 //! One chat's loaded messages: merging pages (`before_seq` going back, `after_seq` catching up)
-//! and live events into a list ordered by `seq`, without duplicates, and finding gaps.
+//! and live events into a list ordered by `seq`, without duplicates, and finding gaps. Says
+//! what is missing; fetching it is the state's job.
 
 use chat_protocol::{Message, MessagePage};
 

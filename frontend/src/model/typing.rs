@@ -1,5 +1,6 @@
 //! Typing indicators: who is typing where (each `typing` event counts for a few seconds), and
-//! how often this client tells the server that its person is typing.
+//! how often this client tells the server that its person is typing. Time is a parameter; no
+//! timers or sending here.
 
 use chat_protocol::User;
 use uuid::Uuid;

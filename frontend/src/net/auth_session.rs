@@ -1,8 +1,9 @@
 //! Who is signed in, and their tokens (the browser's auth session; not the server's socket
 //! session). Owns the tokens, their renewal and "remember me"; must not call signed-in endpoints
-//! (that is `api`, which builds on this). Details: The access token lives only in memory; the refresh token
-//! too, unless "remember me" was ticked, in which case it is also kept in `localStorage` so a
-//! reload can sign in again. The access token is renewed before it expires (each renewal rotates
+//! (that is `api`, which builds on this).
+//!
+//! The access token lives only in memory; the refresh token too, unless "remember me" was
+//! ticked, in which case it is also kept in `localStorage` so a reload can sign in again. The access token is renewed before it expires (each renewal rotates
 //! the refresh token); concurrent renewals share one request, because presenting a rotated
 //! refresh token twice would be refused.
 

@@ -1,5 +1,6 @@
 //! The app's one WebSocket: connects with the access token, reports the server's events,
-//! reconnects with exponential backoff and jitter, and says where it stands.
+//! reconnects with exponential backoff and jitter, and says where it stands. What the events
+//! mean for the app's data is the state's business, never this module's.
 //!
 //! One task owns the socket. Everything else talks to it through [`Socket`] (a channel), so
 //! there is never a second connection and sign-out can stop it cleanly.

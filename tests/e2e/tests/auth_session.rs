@@ -1,6 +1,6 @@
-//! Auth sessions (tokens in the browser): a short-lived access token is renewed before it expires (rotating the refresh
-//! token), so the app keeps working and a reload still signs in; without "remember me" a reload
-//! asks to sign in again.
+//! Auth sessions (tokens in the browser): a short-lived access token is renewed before it
+//! expires (rotating the refresh token), so the app keeps working and a reload still signs in;
+//! without "remember me" a reload asks to sign in again.
 
 use std::time::{Duration, Instant};
 

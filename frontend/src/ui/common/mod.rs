@@ -1,5 +1,6 @@
 //! Small components shared by several screens: avatars, the connection status pill, tab buttons
-//! and the form busy/error pattern. They read state but never start work of their own.
+//! and the form busy/error pattern. They hold no app data; the work they run is what their
+//! callers hand them.
 
 mod avatar;
 mod form;
