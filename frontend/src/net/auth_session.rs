@@ -3,9 +3,10 @@
 //! (that is `api`, which builds on this).
 //!
 //! The access token lives only in memory; the refresh token too, unless "remember me" was
-//! ticked, in which case it is also kept in `localStorage` so a reload can sign in again. The access token is renewed before it expires (each renewal rotates
-//! the refresh token); concurrent renewals share one request, because presenting a rotated
-//! refresh token twice would be refused.
+//! ticked, in which case it is also kept in `localStorage` so a reload can sign in again. The
+//! access token is renewed before it expires (each renewal rotates the refresh token);
+//! concurrent renewals share one request, because presenting a rotated refresh token twice
+//! would be refused.
 
 use std::cell::RefCell;
 use std::rc::{Rc, Weak};
