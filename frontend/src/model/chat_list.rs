@@ -2,8 +2,7 @@
 //! direct chat is with. Pure functions over `Vec<Chat>`; the reactive list lives in `state`.
 
 use chat_protocol::time::Timestamp;
-use chat_protocol::{Chat, ChatKind, Message};
-use uuid::Uuid;
+use chat_protocol::{Chat, ChatId, ChatKind, Message, MessageId, UserId};
 
 /// When the chat last saw activity: its last message, or its creation.
 pub(crate) fn activity(chat: &Chat) -> Timestamp {
@@ -25,7 +24,7 @@ pub(crate) fn replace(chats: &mut Vec<Chat>, fresh: Vec<Chat>) {
 
 /// A `chat_updated` event or a freshly created chat. Returns false when `me` is no longer a
 /// member, in which case the chat is removed.
-pub(crate) fn upsert(chats: &mut Vec<Chat>, chat: Chat, me: Uuid) -> bool {
+pub(crate) fn upsert(chats: &mut Vec<Chat>, chat: Chat, me: UserId) -> bool {
     let still_member = chat.members.iter().any(|m| m.id == me);
     chats.retain(|c| c.id != chat.id);
     if still_member {
@@ -35,7 +34,7 @@ pub(crate) fn upsert(chats: &mut Vec<Chat>, chat: Chat, me: Uuid) -> bool {
     still_member
 }
 
-pub(crate) fn remove(chats: &mut Vec<Chat>, chat_id: Uuid) {
+pub(crate) fn remove(chats: &mut Vec<Chat>, chat_id: ChatId) {
     chats.retain(|c| c.id != chat_id);
 }
 
@@ -44,7 +43,7 @@ pub(crate) fn remove(chats: &mut Vec<Chat>, chat_id: Uuid) {
 pub(crate) fn on_new_message(
     chats: &mut [Chat],
     message: &Message,
-    me: Uuid,
+    me: UserId,
     viewing: bool,
 ) -> bool {
     let Some(chat) = chats.iter_mut().find(|c| c.id == message.chat_id) else {
@@ -79,7 +78,7 @@ pub(crate) fn on_message_updated(chats: &mut [Chat], message: &Message) {
 }
 
 /// A `message_deleted` event.
-pub(crate) fn on_message_deleted(chats: &mut [Chat], chat_id: Uuid, message_id: i64) {
+pub(crate) fn on_message_deleted(chats: &mut [Chat], chat_id: ChatId, message_id: MessageId) {
     if let Some(chat) = chats.iter_mut().find(|c| c.id == chat_id)
         && let Some(last) = chat.last_message.as_mut()
         && last.id == message_id
@@ -90,7 +89,7 @@ pub(crate) fn on_message_deleted(chats: &mut [Chat], chat_id: Uuid, message_id: 
 }
 
 /// My own read position moved (here or in another tab).
-pub(crate) fn on_my_read(chats: &mut [Chat], chat_id: Uuid, seq: i64) {
+pub(crate) fn on_my_read(chats: &mut [Chat], chat_id: ChatId, seq: i64) {
     if let Some(chat) = chats.iter_mut().find(|c| c.id == chat_id)
         && seq >= chat.last_seq
     {
@@ -99,7 +98,7 @@ pub(crate) fn on_my_read(chats: &mut [Chat], chat_id: Uuid, seq: i64) {
 }
 
 /// The other person of a direct chat.
-pub(crate) fn direct_peer(chat: &Chat, me: Uuid) -> Option<Uuid> {
+pub(crate) fn direct_peer(chat: &Chat, me: UserId) -> Option<UserId> {
     (chat.kind == ChatKind::Direct)
         .then(|| chat.members.iter().find(|m| m.id != me).map(|m| m.id))
         .flatten()
@@ -112,7 +111,7 @@ pub(crate) fn total_unread(chats: &[Chat]) -> i64 {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::model::fixtures::{self, id, msg, user};
+    use crate::model::fixtures::{self, chat_id as chat_id_of, msg, user, user_id};
     use chrono::Duration;
 
     fn chat(n: u128, minute: i64) -> Chat {
@@ -122,19 +121,19 @@ mod tests {
     }
 
     fn ids(chats: &[Chat]) -> Vec<u128> {
-        chats.iter().map(|c| c.id.as_u128()).collect()
+        chats.iter().map(|c| c.id.as_uuid().as_u128()).collect()
     }
 
     fn from(n: u128, chat_id: u128, seq: i64) -> Message {
         let mut m = msg(seq, "hello");
         m.sender = user(n, "x");
-        m.chat_id = Uuid::from_u128(chat_id);
+        m.chat_id = chat_id_of(chat_id);
         m
     }
 
     #[test]
     fn new_messages_move_chats_up_and_count_unread() {
-        let me = Uuid::from_u128(1);
+        let me = user_id(1);
         let mut chats = Vec::new();
         replace(&mut chats, vec![chat(10, 1), chat(11, 2), chat(12, 3)]);
         assert_eq!(ids(&chats), vec![12, 11, 10]);
@@ -150,15 +149,15 @@ mod tests {
         assert_eq!(chats[0].last_message.as_ref().map(|m| m.seq), Some(3));
         assert!(!on_new_message(&mut chats, &from(2, 99, 1), me, false));
         assert_eq!(total_unread(&chats), 1);
-        on_my_read(&mut chats, Uuid::from_u128(10), 2);
+        on_my_read(&mut chats, chat_id_of(10), 2);
         assert_eq!(chats[0].unread_count, 1, "not read up to the end");
-        on_my_read(&mut chats, Uuid::from_u128(10), 3);
+        on_my_read(&mut chats, chat_id_of(10), 3);
         assert_eq!(chats[0].unread_count, 0);
     }
 
     #[test]
     fn updates_deletes_and_membership() {
-        let me = Uuid::from_u128(1);
+        let me = user_id(1);
         let mut chats = vec![chat(10, 1)];
         on_new_message(&mut chats, &from(2, 10, 1), me, false);
         let mut edited = from(2, 10, 1);
@@ -168,7 +167,7 @@ mod tests {
             chats[0].last_message.as_ref().map(|m| m.content.as_str()),
             Some("edited")
         );
-        on_message_deleted(&mut chats, Uuid::from_u128(10), edited.id);
+        on_message_deleted(&mut chats, chat_id_of(10), edited.id);
         assert!(chats[0].last_message.as_ref().is_some_and(|m| m.deleted));
         let mut group = chat(20, 5);
         group.kind = ChatKind::Group;
@@ -178,12 +177,12 @@ mod tests {
             vec![10, 20],
             "the chat with a message is newer"
         );
-        assert_eq!(direct_peer(&chats[0], me), Some(id(2)));
+        assert_eq!(direct_peer(&chats[0], me), Some(user_id(2)));
         assert_eq!(direct_peer(&group, me), None);
         group.members.retain(|m| m.id != me);
         assert!(!upsert(&mut chats, group, me), "left the group");
         assert_eq!(ids(&chats), vec![10]);
-        remove(&mut chats, Uuid::from_u128(10));
+        remove(&mut chats, chat_id_of(10));
         assert!(chats.is_empty());
     }
 }

@@ -4,7 +4,7 @@
 //! never sends.
 
 use chat_protocol::time::Timestamp;
-use chat_protocol::{ClientCommand, Message};
+use chat_protocol::{ChatId, ClientCommand, Message};
 use uuid::Uuid;
 
 #[derive(Debug, Clone, PartialEq)]
@@ -20,7 +20,7 @@ pub(crate) enum PendingState {
 #[derive(Debug, Clone, PartialEq)]
 pub(crate) struct Pending {
     pub(crate) client_id: Uuid,
-    pub(crate) chat_id: Uuid,
+    pub(crate) chat_id: ChatId,
     pub(crate) content: String,
     pub(crate) created_at: Timestamp,
     pub(crate) state: PendingState,
@@ -52,7 +52,7 @@ impl Pending {
 /// A message as the person wrote it, before the outbox takes it.
 #[derive(Debug, Clone, PartialEq)]
 pub(crate) struct Draft {
-    pub(crate) chat_id: Uuid,
+    pub(crate) chat_id: ChatId,
     pub(crate) content: String,
     /// Chosen once, kept for every resend.
     pub(crate) client_id: Uuid,
@@ -186,7 +186,7 @@ impl Outbox {
         changed
     }
 
-    pub(crate) fn for_chat(&self, chat_id: Uuid) -> Vec<Pending> {
+    pub(crate) fn for_chat(&self, chat_id: ChatId) -> Vec<Pending> {
         self.items
             .iter()
             .filter(|p| p.chat_id == chat_id)
@@ -204,7 +204,7 @@ impl Outbox {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::model::fixtures::{draft, id, msg};
+    use crate::model::fixtures::{chat_id, draft, id, msg};
 
     fn content_of(cmd: &ClientCommand) -> (Uuid, String) {
         match cmd {
@@ -220,8 +220,8 @@ mod tests {
         let mut o = Outbox::default();
         let cmd = o.push(draft(9, "hi", 1), Link::Up, 0.0);
         assert_eq!(content_of(&cmd.expect("sent")), (id(1), "hi".into()));
-        assert_eq!(o.for_chat(id(9)).len(), 1);
-        assert!(o.for_chat(id(8)).is_empty());
+        assert_eq!(o.for_chat(chat_id(9)).len(), 1);
+        assert!(o.for_chat(chat_id(8)).is_empty());
         let mut echo = msg(1, "hi");
         echo.client_id = Some(id(2));
         assert!(!o.confirm(&echo), "another client_id does not match");
@@ -239,7 +239,7 @@ mod tests {
         assert!(o.push(draft(9, "two", 2), Link::Up, 0.0).is_some());
         o.connection_lost();
         assert!(
-            o.for_chat(id(9))
+            o.for_chat(chat_id(9))
                 .iter()
                 .all(|p| p.state == PendingState::Queued)
         );
@@ -248,7 +248,7 @@ mod tests {
         // A second reconnect before the echo sends them again, still with the same ids.
         o.connection_lost();
         assert_eq!(o.resend_all(6.0).len(), 2);
-        assert_eq!(o.for_chat(id(9)).len(), 2);
+        assert_eq!(o.for_chat(chat_id(9)).len(), 2);
     }
 
     #[test]
@@ -272,7 +272,7 @@ mod tests {
             Some(PendingState::Queued)
         );
         assert!(o.discard(id(1)));
-        assert_eq!(o.for_chat(id(9)).len(), 1);
+        assert_eq!(o.for_chat(chat_id(9)).len(), 1);
     }
 
     #[test]

@@ -4,9 +4,8 @@
 
 use std::collections::HashMap;
 
-use chat_protocol::{Message, User};
+use chat_protocol::{Message, User, UserId};
 use chrono::{NaiveDate, TimeZone};
-use uuid::Uuid;
 
 use super::outbox::{Pending, PendingState};
 use crate::text::format::{day_label, local_day, seen_line};
@@ -71,8 +70,8 @@ pub(crate) struct MemberRead {
 /// id to seq as the state keeps it; people who are not members (any more), and I, are left out.
 pub(crate) fn member_reads(
     members: &[User],
-    reads: &HashMap<Uuid, i64>,
-    me: Uuid,
+    reads: &HashMap<UserId, i64>,
+    me: UserId,
 ) -> Vec<MemberRead> {
     members
         .iter()
@@ -89,7 +88,7 @@ pub(crate) fn member_reads(
 pub(crate) struct Inputs<'a> {
     pub(crate) messages: &'a [Message],
     pub(crate) pending: &'a [Pending],
-    pub(crate) me: Uuid,
+    pub(crate) me: UserId,
     pub(crate) group: bool,
     /// Other members' read positions (never mine).
     pub(crate) reads: &'a [MemberRead],
@@ -105,7 +104,7 @@ pub(crate) fn build<Tz: TimeZone>(input: &Inputs<'_>, tz: &Tz) -> Vec<Row> {
         .map(|m| m.seq);
     let mut rows = Vec::with_capacity(input.messages.len() + input.pending.len() + 4);
     let mut last_day: Option<NaiveDate> = None;
-    let mut last_sender: Option<Uuid> = None;
+    let mut last_sender: Option<UserId> = None;
     let mut push_day = |rows: &mut Vec<Row>, day: NaiveDate| -> bool {
         if last_day == Some(day) {
             return false;
@@ -148,12 +147,12 @@ pub(crate) fn build<Tz: TimeZone>(input: &Inputs<'_>, tz: &Tz) -> Vec<Row> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::model::fixtures::{id, msg, user};
+    use crate::model::fixtures::{chat_id, id, msg, user, user_id};
     use chrono::{Duration, Utc};
 
     fn from(seq: i64, sender: u128, name: &str, day_offset: i64) -> Message {
         let mut m = msg(seq, "text");
-        m.sender.id = id(sender);
+        m.sender.id = user_id(sender);
         m.sender.username = name.into();
         m.created_at += Duration::days(day_offset);
         m
@@ -202,7 +201,7 @@ mod tests {
         ];
         let pending = vec![Pending {
             client_id: id(77),
-            chat_id: Uuid::nil(),
+            chat_id: chat_id(0),
             content: "on its way".into(),
             created_at: messages[5].created_at,
             state: PendingState::Queued,
@@ -211,7 +210,7 @@ mod tests {
         let input = Inputs {
             messages: &messages,
             pending: &pending,
-            me: id(me),
+            me: user_id(me),
             group: true,
             reads: &reads,
             today,
@@ -264,9 +263,14 @@ mod tests {
     #[test]
     fn member_reads_name_the_other_members_only() {
         let members = [user(1, "me"), user(2, "bob"), user(3, "eve")];
-        let reads = HashMap::from([(id(1), 9), (id(3), 4), (id(2), 7), (id(99), 8)]);
+        let reads = HashMap::from([
+            (user_id(1), 9),
+            (user_id(3), 4),
+            (user_id(2), 7),
+            (user_id(99), 8),
+        ]);
         assert_eq!(
-            member_reads(&members, &reads, id(1)),
+            member_reads(&members, &reads, user_id(1)),
             vec![
                 MemberRead {
                     username: "bob".into(),

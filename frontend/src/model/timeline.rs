@@ -2,7 +2,7 @@
 //! and live events into a list ordered by `seq`, without duplicates, and finding gaps. Says
 //! what is missing; fetching it is the state's job.
 
-use chat_protocol::{Message, MessagePage};
+use chat_protocol::{Message, MessageId, MessagePage};
 
 /// What a live `new_message` did to the timeline.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -153,7 +153,7 @@ impl Timeline {
     }
 
     /// A `message_deleted` event.
-    pub(crate) fn apply_delete(&mut self, message_id: i64, seq: i64) -> bool {
+    pub(crate) fn apply_delete(&mut self, message_id: MessageId, seq: i64) -> bool {
         match self.messages.binary_search_by_key(&seq, |e| e.seq) {
             Ok(i) if self.messages[i].id == message_id => {
                 let m = &mut self.messages[i];
@@ -255,7 +255,7 @@ mod tests {
         // A page read before the edit arrives late: the edit stays.
         t.merge([msg(2, "x")]);
         assert_eq!(t.messages()[1].content, "new text");
-        assert!(t.apply_delete(1002, 2));
+        assert!(t.apply_delete(MessageId::from(1002), 2));
         assert!(t.messages()[1].deleted);
         assert_eq!(t.messages()[1].content, "");
         // Neither a late edit nor a stale page brings a deleted message back.
@@ -263,7 +263,7 @@ mod tests {
         t.merge([msg(2, "x")]);
         assert!(t.messages()[1].deleted);
         // Unknown ids change nothing.
-        assert!(!t.apply_delete(9999, 1));
+        assert!(!t.apply_delete(MessageId::from(9999), 1));
         assert!(!t.apply_update(msg(50, "?")));
     }
 }

@@ -2,8 +2,7 @@
 //! how often this client tells the server that its person is typing. Time is a parameter; no
 //! timers or sending here.
 
-use chat_protocol::User;
-use uuid::Uuid;
+use chat_protocol::{ChatId, User, UserId};
 
 /// How long one `typing` event keeps someone shown as typing.
 pub(crate) const SHOW_MS: f64 = 4_000.0;
@@ -12,12 +11,12 @@ pub(crate) const SEND_EVERY_MS: f64 = 2_500.0;
 
 #[derive(Debug, Clone, Default, PartialEq)]
 pub(crate) struct TypingBoard {
-    entries: Vec<(Uuid, User, f64)>,
+    entries: Vec<(ChatId, User, f64)>,
 }
 
 impl TypingBoard {
     /// A `typing` event from `user` in `chat` at `now_ms`.
-    pub(crate) fn saw(&mut self, chat: Uuid, user: User, now_ms: f64) {
+    pub(crate) fn saw(&mut self, chat: ChatId, user: User, now_ms: f64) {
         let until = now_ms + SHOW_MS;
         match self
             .entries
@@ -30,13 +29,13 @@ impl TypingBoard {
     }
 
     /// The user sent a message: they are no longer typing it.
-    pub(crate) fn stopped(&mut self, chat: Uuid, user: Uuid) {
+    pub(crate) fn stopped(&mut self, chat: ChatId, user: UserId) {
         self.entries
             .retain(|(c, u, _)| !(*c == chat && u.id == user));
     }
 
     /// Who types in `chat` at `now_ms`, in the order they started.
-    pub(crate) fn who(&self, chat: Uuid, now_ms: f64) -> Vec<String> {
+    pub(crate) fn who(&self, chat: ChatId, now_ms: f64) -> Vec<String> {
         self.entries
             .iter()
             .filter(|(c, _, until)| *c == chat && *until > now_ms)
@@ -59,11 +58,11 @@ impl TypingBoard {
 /// Decides when a keystroke should send a `typing` command.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub(crate) struct TypingThrottle {
-    last: Option<(Uuid, f64)>,
+    last: Option<(ChatId, f64)>,
 }
 
 impl TypingThrottle {
-    pub(crate) fn should_send(&mut self, chat: Uuid, now_ms: f64) -> bool {
+    pub(crate) fn should_send(&mut self, chat: ChatId, now_ms: f64) -> bool {
         let due = match self.last {
             Some((c, at)) => c != chat || now_ms - at >= SEND_EVERY_MS,
             None => true,
@@ -83,11 +82,11 @@ impl TypingThrottle {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::model::fixtures::user;
+    use crate::model::fixtures::{chat_id, user, user_id};
 
     #[test]
     fn typing_shows_for_a_while_per_chat() {
-        let (a, b) = (Uuid::from_u128(100), Uuid::from_u128(200));
+        let (a, b) = (chat_id(100), chat_id(200));
         let mut board = TypingBoard::default();
         board.saw(a, user(1, "bob"), 0.0);
         board.saw(a, user(2, "eve"), 1_000.0);
@@ -97,7 +96,7 @@ mod tests {
         assert_eq!(board.who(a, SHOW_MS + 1.0), vec!["eve"]);
         board.saw(a, user(1, "bob"), 3_000.0);
         assert_eq!(board.who(a, SHOW_MS + 1.0), vec!["bob", "eve"]);
-        board.stopped(a, Uuid::from_u128(2));
+        board.stopped(a, user_id(2));
         assert_eq!(board.who(a, 3_500.0), vec!["bob"]);
         assert!(board.prune(3_000.0 + SHOW_MS));
         assert!(board.is_empty());
@@ -106,7 +105,7 @@ mod tests {
 
     #[test]
     fn throttle_sends_at_most_every_interval_per_chat() {
-        let (a, b) = (Uuid::from_u128(100), Uuid::from_u128(200));
+        let (a, b) = (chat_id(100), chat_id(200));
         let mut t = TypingThrottle::default();
         assert!(t.should_send(a, 0.0));
         assert!(!t.should_send(a, 1_000.0));

@@ -3,11 +3,10 @@
 //! beyond the session handle, and nothing reactive.
 
 use chat_protocol::{
-    AddContactRequest, AddMemberRequest, Chat, Contact, CreateChatRequest, HistoryQuery,
-    MessagePage, User,
+    AddContactRequest, AddMemberRequest, Chat, ChatId, Contact, CreateChatRequest, HistoryQuery,
+    MessagePage, User, UserId,
 };
 use serde::Serialize;
-use uuid::Uuid;
 
 use super::auth_session::AuthSession;
 use super::error::ApiError;
@@ -52,7 +51,7 @@ impl Api {
         decode(&self.authorized(Call::post("/chats", req)).await?)
     }
 
-    pub(crate) async fn add_member(&self, chat: Uuid, username: &str) -> Result<Chat, ApiError> {
+    pub(crate) async fn add_member(&self, chat: ChatId, username: &str) -> Result<Chat, ApiError> {
         let body = AddMemberRequest {
             username: username.to_owned(),
         };
@@ -60,14 +59,14 @@ impl Api {
         decode(&self.authorized(Call::post(&path, &body)).await?)
     }
 
-    pub(crate) async fn remove_member(&self, chat: Uuid, user: Uuid) -> Result<(), ApiError> {
+    pub(crate) async fn remove_member(&self, chat: ChatId, user: UserId) -> Result<(), ApiError> {
         let path = format!("/chats/{chat}/members/{user}");
         self.authorized(Call::delete(&path)).await.map(drop)
     }
 
     pub(crate) async fn messages(
         &self,
-        chat: Uuid,
+        chat: ChatId,
         q: &HistoryQuery,
     ) -> Result<MessagePage, ApiError> {
         let path = format!("/chats/{chat}/messages{}", history_query(q));
@@ -85,7 +84,7 @@ impl Api {
         decode(&self.authorized(Call::post("/contacts", &body)).await?)
     }
 
-    pub(crate) async fn remove_contact(&self, user: Uuid) -> Result<(), ApiError> {
+    pub(crate) async fn remove_contact(&self, user: UserId) -> Result<(), ApiError> {
         let path = format!("/contacts/{user}");
         self.authorized(Call::delete(&path)).await.map(drop)
     }

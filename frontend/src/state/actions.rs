@@ -2,7 +2,7 @@
 //! chats. Each returns the sentence to show if it failed; where it is shown is the UI's choice.
 
 use chat_protocol::limits::{check_content, check_group_name};
-use chat_protocol::{Chat, ClientCommand, CreateChatRequest, User};
+use chat_protocol::{Chat, ChatId, ClientCommand, CreateChatRequest, MessageId, User, UserId};
 use leptos::prelude::*;
 use uuid::Uuid;
 
@@ -36,7 +36,7 @@ impl ChatState {
     }
 
     /// Sends a message (shown as pending until the echo). Returns the reason if refused locally.
-    pub(crate) fn send_message(&self, chat: Uuid, text: &str) -> Result<(), String> {
+    pub(crate) fn send_message(&self, chat: ChatId, text: &str) -> Result<(), String> {
         check_content(text).map_err(|e| sentence(&e))?;
         let socket = self.socket().ok_or(NOT_SIGNED_IN)?;
         let draft = Draft {
@@ -86,7 +86,7 @@ impl ChatState {
         sent
     }
 
-    pub(crate) fn edit_message(&self, message_id: i64, text: &str) -> Result<(), String> {
+    pub(crate) fn edit_message(&self, message_id: MessageId, text: &str) -> Result<(), String> {
         check_content(text).map_err(|e| sentence(&e))?;
         if self.command(ClientCommand::EditMessage {
             message_id,
@@ -98,12 +98,12 @@ impl ChatState {
         }
     }
 
-    pub(crate) fn delete_message(&self, message_id: i64) {
+    pub(crate) fn delete_message(&self, message_id: MessageId) {
         self.command(ClientCommand::DeleteMessage { message_id });
     }
 
     /// A keystroke in the composer: tells the others, at most every few seconds.
-    pub(crate) fn on_composer_input(&self, chat: Uuid) {
+    pub(crate) fn on_composer_input(&self, chat: ChatId) {
         let due = self
             .throttle
             .try_update_value(|t| t.should_send(chat, now_ms()))
@@ -130,7 +130,7 @@ impl ChatState {
         Ok(())
     }
 
-    pub(crate) async fn remove_contact(&self, user: Uuid) -> Result<(), String> {
+    pub(crate) async fn remove_contact(&self, user: UserId) -> Result<(), String> {
         self.signed_in_api()?
             .remove_contact(user)
             .await
@@ -183,7 +183,7 @@ impl ChatState {
         .await
     }
 
-    pub(crate) async fn add_member(&self, chat: Uuid, username: &str) -> Result<(), String> {
+    pub(crate) async fn add_member(&self, chat: ChatId, username: &str) -> Result<(), String> {
         let updated = self
             .signed_in_api()?
             .add_member(chat, username)
@@ -193,7 +193,7 @@ impl ChatState {
         Ok(())
     }
 
-    pub(crate) async fn leave_chat(&self, chat: Uuid) -> Result<(), String> {
+    pub(crate) async fn leave_chat(&self, chat: ChatId) -> Result<(), String> {
         let api = self.signed_in_api()?;
         let me = self.me_untracked().ok_or(NOT_SIGNED_IN)?;
         api.remove_member(chat, me)

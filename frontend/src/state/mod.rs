@@ -14,9 +14,8 @@ mod sync;
 
 use std::collections::{HashMap, HashSet};
 
-use chat_protocol::{Chat, Contact, User};
+use chat_protocol::{Chat, ChatId, Contact, User, UserId};
 use leptos::prelude::*;
-use uuid::Uuid;
 
 use crate::model::outbox::Outbox;
 use crate::model::timeline::Timeline;
@@ -36,8 +35,8 @@ struct Services {
 /// Chats with a catch-up running, and those that need another pass when it ends.
 #[derive(Default)]
 struct CatchUps {
-    running: HashSet<Uuid>,
-    again: HashSet<Uuid>,
+    running: HashSet<ChatId>,
+    again: HashSet<ChatId>,
 }
 
 /// Copy-able handle to all state; provided as context at the root.
@@ -47,7 +46,7 @@ pub(crate) struct ChatState {
     services: StoredValue<Option<Services>, LocalStorage>,
     throttle: StoredValue<TypingThrottle, LocalStorage>,
     /// Last `mark_read` seq sent per chat.
-    marked: StoredValue<HashMap<Uuid, i64>, LocalStorage>,
+    marked: StoredValue<HashMap<ChatId, i64>, LocalStorage>,
     catch_ups: StoredValue<CatchUps, LocalStorage>,
     /// The signed-in user (`None` when signed out).
     pub(crate) user: RwSignal<Option<User>>,
@@ -55,19 +54,19 @@ pub(crate) struct ChatState {
     pub(crate) ended: RwSignal<Option<String>>,
     pub(crate) chats: RwSignal<Vec<Chat>>,
     pub(crate) chats_loaded: RwSignal<bool>,
-    pub(crate) timelines: RwSignal<HashMap<Uuid, Timeline>>,
-    pub(crate) loading_older: RwSignal<HashSet<Uuid>>,
+    pub(crate) timelines: RwSignal<HashMap<ChatId, Timeline>>,
+    pub(crate) loading_older: RwSignal<HashSet<ChatId>>,
     pub(crate) outbox: RwSignal<Outbox>,
     pub(crate) contacts: RwSignal<Vec<Contact>>,
-    presence: RwSignal<HashMap<Uuid, bool>>,
+    presence: RwSignal<HashMap<UserId, bool>>,
     pub(crate) typing: RwSignal<TypingBoard>,
     /// Other members' read positions: chat → user → seq.
-    pub(crate) reads: RwSignal<HashMap<Uuid, HashMap<Uuid, i64>>>,
+    pub(crate) reads: RwSignal<HashMap<ChatId, HashMap<UserId, i64>>>,
     pub(crate) status: RwSignal<ConnStatus>,
     /// The clock, ticking once a second (countdowns, typing expiry).
     pub(crate) now_ms: RwSignal<f64>,
     /// The open chat.
-    pub(crate) open: RwSignal<Option<Uuid>>,
+    pub(crate) open: RwSignal<Option<ChatId>>,
     /// The open conversation is scrolled to its newest message.
     pub(crate) at_bottom: RwSignal<bool>,
     /// A passing message for the person (an action failed).
@@ -142,22 +141,28 @@ impl ChatState {
     }
 
     /// The signed-in user's id (tracked).
-    pub(crate) fn me(&self) -> Option<Uuid> {
+    pub(crate) fn me(&self) -> Option<UserId> {
         self.user.with(|u| u.as_ref().map(|u| u.id))
     }
 
-    fn me_untracked(&self) -> Option<Uuid> {
+    /// The signed-in user's id for views, or an id nobody has: views of the signed-in shell
+    /// can render once more while signing out.
+    pub(crate) fn me_or_nobody(&self) -> UserId {
+        self.me().unwrap_or_else(|| UserId::from(uuid::Uuid::nil()))
+    }
+
+    fn me_untracked(&self) -> Option<UserId> {
         self.user.with_untracked(|u| u.as_ref().map(|u| u.id))
     }
 
     /// Whether `user` is online, as far as this app knows (tracked).
-    pub(crate) fn is_user_online(&self, user: Uuid) -> bool {
+    pub(crate) fn is_user_online(&self, user: UserId) -> bool {
         self.presence
             .with(|p| p.get(&user).copied().unwrap_or(false))
     }
 
     /// A chat of the list, if it is there (tracked).
-    pub(crate) fn chat(&self, id: Uuid) -> Option<Chat> {
+    pub(crate) fn chat(&self, id: ChatId) -> Option<Chat> {
         self.chats.with(|c| c.iter().find(|c| c.id == id).cloned())
     }
 
@@ -167,7 +172,7 @@ impl ChatState {
     }
 
     /// Whether the person is looking at the newest messages of `chat` right now.
-    fn is_viewing(&self, chat: Uuid) -> bool {
+    fn is_viewing(&self, chat: ChatId) -> bool {
         self.open.get_untracked() == Some(chat) && self.at_bottom.get_untracked() && page_visible()
     }
 

@@ -4,8 +4,7 @@
 
 use std::collections::HashMap;
 
-use chat_protocol::{Chat, ClientCommand, Contact, MessagePage, ServerEvent};
-use uuid::Uuid;
+use chat_protocol::{Chat, ChatId, ClientCommand, Contact, MessagePage, ServerEvent, UserId};
 
 use crate::model::chat_list;
 use crate::model::outbox::Outbox;
@@ -22,14 +21,14 @@ pub(crate) struct ChatData {
     pub(crate) chats: Vec<Chat>,
     /// The chat list has been fetched (or a chat arrived), so "no chats yet" is true.
     pub(crate) chats_loaded: bool,
-    pub(crate) timelines: HashMap<Uuid, Timeline>,
+    pub(crate) timelines: HashMap<ChatId, Timeline>,
     pub(crate) outbox: Outbox,
     pub(crate) contacts: Vec<Contact>,
     /// Whether each known user is online.
-    pub(crate) presence: HashMap<Uuid, bool>,
+    pub(crate) presence: HashMap<UserId, bool>,
     pub(crate) typing: TypingBoard,
     /// Other members' read positions: chat → user → seq.
-    pub(crate) reads: HashMap<Uuid, HashMap<Uuid, i64>>,
+    pub(crate) reads: HashMap<ChatId, HashMap<UserId, i64>>,
     /// Which fields the last inputs changed (so `state` notifies only their readers).
     pub(crate) changed: Changed,
 }
@@ -51,12 +50,12 @@ pub(crate) struct Changed {
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub(crate) struct Moment {
     /// The signed-in user.
-    pub(crate) me: Uuid,
+    pub(crate) me: UserId,
     /// The open chat.
-    pub(crate) open: Option<Uuid>,
+    pub(crate) open: Option<ChatId>,
     /// The open chat while the person looks at its newest messages (scrolled to the bottom,
     /// page visible), so new messages there are read at once.
-    pub(crate) viewing: Option<Uuid>,
+    pub(crate) viewing: Option<ChatId>,
     /// The clock, in ms since the epoch.
     pub(crate) now_ms: f64,
 }
@@ -71,9 +70,9 @@ pub(crate) enum Effect {
     RefreshChats,
     RefreshContacts,
     /// Fetch what is missing after the contiguous end of this chat's timeline.
-    CatchUp(Uuid),
+    CatchUp(ChatId),
     /// Tell the server the person has read this chat up to its newest loaded message.
-    MarkRead(Uuid),
+    MarkRead(ChatId),
     /// A passing message for the person.
     Notify(String),
     /// The open chat is gone (left, removed, or never mine): close it.
@@ -221,7 +220,7 @@ impl ChatData {
             Effect::RefreshChats,
             Effect::RefreshContacts,
         ]);
-        let mut loaded: Vec<Uuid> = self
+        let mut loaded: Vec<ChatId> = self
             .timelines
             .iter()
             .filter(|(_, t)| t.loaded)
@@ -273,7 +272,7 @@ impl ChatData {
     }
 
     /// The chat is not mine (any more): drop it and its messages.
-    pub(crate) fn forget_chat(&mut self, chat: Uuid, now: &Moment) -> Vec<Effect> {
+    pub(crate) fn forget_chat(&mut self, chat: ChatId, now: &Moment) -> Vec<Effect> {
         chat_list::remove(&mut self.chats, chat);
         self.changed.chats = true;
         self.changed.timelines |= self.timelines.remove(&chat).is_some();
@@ -286,7 +285,7 @@ impl ChatData {
 
     /// Read positions and members' presence as the server knows them now (events keep them
     /// current from here), so "seen" markers and online dots survive a reload.
-    fn absorb_reads_and_presence(&mut self, chats: &[Chat], me: Uuid) {
+    fn absorb_reads_and_presence(&mut self, chats: &[Chat], me: UserId) {
         for chat in chats {
             let per_chat = self.reads.entry(chat.id).or_default();
             for read in chat.read_positions.iter().filter(|p| p.user_id != me) {
@@ -322,24 +321,24 @@ impl ChatData {
         self.changed.contacts = true;
     }
 
-    pub(crate) fn contact_removed(&mut self, user: Uuid) {
+    pub(crate) fn contact_removed(&mut self, user: UserId) {
         self.contacts.retain(|c| c.user.id != user);
         self.changed.contacts = true;
     }
 
     /// A chat is being opened for the first time: an empty timeline waits for its first page.
-    pub(crate) fn timeline_requested(&mut self, chat: Uuid) {
+    pub(crate) fn timeline_requested(&mut self, chat: ChatId) {
         self.timelines.entry(chat).or_default();
         self.changed.timelines = true;
     }
 
     /// Opening a chat failed: forget the empty timeline so the next attempt loads again.
-    pub(crate) fn timeline_failed(&mut self, chat: Uuid) {
+    pub(crate) fn timeline_failed(&mut self, chat: ChatId) {
         self.changed.timelines |= self.timelines.remove(&chat).is_some();
     }
 
     /// The newest page of a chat (opening it, or catching up from nothing).
-    pub(crate) fn latest_page(&mut self, chat: Uuid, page: MessagePage) {
+    pub(crate) fn latest_page(&mut self, chat: ChatId, page: MessagePage) {
         if let Some(timeline) = self.timelines.get_mut(&chat) {
             timeline.apply_latest(page);
             self.changed.timelines = true;
@@ -347,7 +346,7 @@ impl ChatData {
     }
 
     /// A page after the contiguous end (catching up); true when more remain to fetch.
-    pub(crate) fn newer_page(&mut self, chat: Uuid, page: MessagePage) -> bool {
+    pub(crate) fn newer_page(&mut self, chat: ChatId, page: MessagePage) -> bool {
         match self.timelines.get_mut(&chat) {
             Some(timeline) => {
                 self.changed.timelines = true;
@@ -358,7 +357,7 @@ impl ChatData {
     }
 
     /// A page before the oldest loaded message (scrolling up); how many messages were new.
-    pub(crate) fn older_page(&mut self, chat: Uuid, page: MessagePage) -> usize {
+    pub(crate) fn older_page(&mut self, chat: ChatId, page: MessagePage) -> usize {
         match self.timelines.get_mut(&chat) {
             Some(timeline) => {
                 self.changed.timelines = true;

@@ -2,17 +2,17 @@
 //! same chat and the browser's back button leaves it. Reads and writes the URL only; which chat
 //! is open is the state's decision.
 
+use chat_protocol::ChatId;
 use leptos::prelude::*;
-use uuid::Uuid;
 
-pub(crate) fn chat_path(id: Uuid) -> String {
+pub(crate) fn chat_path(id: ChatId) -> String {
     format!("/chats/{id}")
 }
 
 /// The chat named by a path, if it is a chat path.
-pub(crate) fn chat_from_path(path: &str) -> Option<Uuid> {
+pub(crate) fn chat_from_path(path: &str) -> Option<ChatId> {
     let rest = path.strip_prefix("/chats/")?;
-    Uuid::parse_str(rest.trim_end_matches('/')).ok()
+    rest.trim_end_matches('/').parse().ok()
 }
 
 pub(crate) fn current_path() -> String {
@@ -35,7 +35,7 @@ mod tests {
 
     #[test]
     fn chat_paths_round_trip() {
-        let id = Uuid::from_u128(0x1234);
+        let id = ChatId::from(uuid::Uuid::from_u128(0x1234));
         assert_eq!(chat_from_path(&chat_path(id)), Some(id));
         assert_eq!(chat_from_path(&format!("{}/", chat_path(id))), Some(id));
         assert_eq!(chat_from_path("/"), None);

@@ -2,10 +2,10 @@
 //! asks for, the chat and contact lists, opening a chat, catching up after a hole or a
 //! reconnect, older pages, and read markers. Person-initiated changes are `actions`.
 
+use chat_protocol::ChatId;
 use chat_protocol::HistoryQuery;
 use chat_protocol::limits::{PAGE_DEFAULT, PAGE_MAX};
 use leptos::prelude::*;
-use uuid::Uuid;
 
 use super::reduce::Effect;
 use super::{ChatState, route};
@@ -86,7 +86,7 @@ impl ChatState {
     }
 
     /// Loads the newest messages of `chat` after a hole or a reconnect, page by page.
-    fn catch_up(&self, chat: Uuid) {
+    fn catch_up(&self, chat: ChatId) {
         let Some(api) = self.api() else { return };
         let already_running = self.catch_ups.try_update_value(|c| {
             if c.running.contains(&chat) {
@@ -154,7 +154,7 @@ impl ChatState {
     }
 
     /// Opens a chat: shows it, loads its newest page the first time.
-    pub(crate) fn open_chat(&self, chat: Uuid) {
+    pub(crate) fn open_chat(&self, chat: ChatId) {
         if self.open.get_untracked() != Some(chat) {
             self.at_bottom.set(true);
             self.open.set(Some(chat));
@@ -203,7 +203,7 @@ impl ChatState {
         }
     }
 
-    pub(super) fn forget_chat(&self, chat: Uuid) {
+    pub(super) fn forget_chat(&self, chat: ChatId) {
         let Some(now) = self.moment() else { return };
         let effects = self.change_data(|d| d.forget_chat(chat, &now));
         self.run(effects);
@@ -211,7 +211,7 @@ impl ChatState {
 
     /// Scrolled to the top: the page before the oldest loaded message. Resolves when merged;
     /// true if it added messages.
-    pub(crate) async fn load_older(&self, chat: Uuid) -> bool {
+    pub(crate) async fn load_older(&self, chat: ChatId) -> bool {
         let before = self.timelines.with_untracked(|t| {
             t.get(&chat)
                 .filter(|t| t.loaded && t.has_more_before)
@@ -244,7 +244,7 @@ impl ChatState {
     }
 
     /// Tells the server the person has seen `chat` up to its newest loaded message.
-    pub(crate) fn mark_read(&self, chat: Uuid) {
+    pub(crate) fn mark_read(&self, chat: ChatId) {
         let newest = self
             .timelines
             .with_untracked(|t| t.get(&chat).and_then(Timeline::newest_seq));

@@ -2,9 +2,8 @@
 //! separators, "typing…" lines. Time zones are parameters so the tests need no browser.
 
 use chat_protocol::time::Timestamp;
-use chat_protocol::{Chat, ChatKind};
+use chat_protocol::{Chat, ChatKind, UserId};
 use chrono::{Datelike, NaiveDate, TimeZone};
-use uuid::Uuid;
 
 const MONTHS: [&str; 12] = [
     "January",
@@ -71,7 +70,7 @@ where
 }
 
 /// The chat's name for `me`: a group's name, or the other person in a direct chat.
-pub(crate) fn chat_title(chat: &Chat, me: Uuid) -> String {
+pub(crate) fn chat_title(chat: &Chat, me: UserId) -> String {
     match chat.kind {
         ChatKind::Group => chat.name.clone().unwrap_or_else(|| {
             chat.members
@@ -105,7 +104,7 @@ pub(crate) fn snippet(text: &str, max: usize) -> String {
 }
 
 /// The sidebar's preview of the last message.
-pub(crate) fn preview(chat: &Chat, me: Uuid) -> String {
+pub(crate) fn preview(chat: &Chat, me: UserId) -> String {
     let Some(m) = &chat.last_message else {
         return "No messages yet".to_owned();
     };
@@ -159,7 +158,7 @@ pub(crate) fn seen_line(names: &[String], direct: bool) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::model::fixtures::{self, id, msg};
+    use crate::model::fixtures::{self, msg, user_id};
     use chrono::{FixedOffset, Utc};
 
     fn d(y: i32, m: u32, day: u32) -> NaiveDate {
@@ -199,12 +198,12 @@ mod tests {
 
     #[test]
     fn titles_and_previews() {
-        let me = id(1);
+        let me = user_id(1);
         let mut direct = chat(ChatKind::Direct, None);
         assert_eq!(chat_title(&direct, me), "bob");
         assert_eq!(preview(&direct, me), "No messages yet");
         let mut m = msg(1, "\n  hello there\nsecond line");
-        m.sender.id = id(2);
+        m.sender.id = user_id(2);
         direct.last_message = Some(m.clone());
         assert_eq!(preview(&direct, me), "hello there");
         let mut group = chat(ChatKind::Group, Some("Team"));

@@ -4,13 +4,13 @@
 use chat_protocol::{ChatKind, ErrorCode, Message, ReadPosition};
 
 use super::*;
-use crate::model::fixtures::{chat, draft, id, msg, user};
+use crate::model::fixtures::{chat, chat_id, draft, id, msg, user, user_id};
 use crate::model::outbox::{Link, PendingState};
 
 const CHAT: u128 = 10;
 
-fn me() -> Uuid {
-    id(1)
+fn me() -> UserId {
+    user_id(1)
 }
 
 fn moment() -> Moment {
@@ -24,8 +24,8 @@ fn moment() -> Moment {
 
 fn viewing(chat: u128) -> Moment {
     Moment {
-        open: Some(id(chat)),
-        viewing: Some(id(chat)),
+        open: Some(chat_id(chat)),
+        viewing: Some(chat_id(chat)),
         ..moment()
     }
 }
@@ -33,7 +33,7 @@ fn viewing(chat: u128) -> Moment {
 /// Message `seq` in chat `CHAT` from user `sender` ("bob" is 2, me is 1).
 fn message(seq: i64, sender: u128) -> Message {
     let mut m = msg(seq, "hi");
-    m.chat_id = id(CHAT);
+    m.chat_id = chat_id(CHAT);
     m.sender = user(sender, if sender == 1 { "me" } else { "bob" });
     m
 }
@@ -49,21 +49,21 @@ fn page(seqs: std::ops::RangeInclusive<i64>) -> MessagePage {
 fn data_with_chat(loaded: i64) -> ChatData {
     let mut data = ChatData::default();
     data.chats_fetched(vec![chat(CHAT, ChatKind::Direct)], &moment());
-    data.timeline_requested(id(CHAT));
-    data.latest_page(id(CHAT), page(1..=loaded));
+    data.timeline_requested(chat_id(CHAT));
+    data.latest_page(chat_id(CHAT), page(1..=loaded));
     data.take_changed();
     data
 }
 
 fn seqs(data: &ChatData, chat: u128) -> Vec<i64> {
-    data.timelines[&id(chat)]
+    data.timelines[&chat_id(chat)]
         .messages()
         .iter()
         .map(|m| m.seq)
         .collect()
 }
 
-fn error(message: &str, command: Option<&str>, client_id: Option<Uuid>) -> ServerEvent {
+fn error(message: &str, command: Option<&str>, client_id: Option<uuid::Uuid>) -> ServerEvent {
     ServerEvent::Error {
         code: ErrorCode::RateLimited,
         message: message.into(),
@@ -87,15 +87,15 @@ fn ready_resends_the_outbox_and_catches_up_on_loaded_chats() {
         effects,
         vec![
             Effect::Send(ClientCommand::NewMessage {
-                chat_id: id(CHAT),
+                chat_id: chat_id(CHAT),
                 content: "queued".into(),
                 client_id: id(7),
             }),
             Effect::ForgetSentReadMarkers,
             Effect::RefreshChats,
             Effect::RefreshContacts,
-            Effect::CatchUp(id(CHAT)),
-            Effect::MarkRead(id(CHAT)),
+            Effect::CatchUp(chat_id(CHAT)),
+            Effect::MarkRead(chat_id(CHAT)),
         ]
     );
     assert!(data.take_changed().outbox);
@@ -115,7 +115,7 @@ fn resync_does_what_ready_does_but_marks_nothing_read_unless_viewing() {
             Effect::ForgetSentReadMarkers,
             Effect::RefreshChats,
             Effect::RefreshContacts,
-            Effect::CatchUp(id(CHAT)),
+            Effect::CatchUp(chat_id(CHAT)),
         ]
     );
     assert!(!data.take_changed().outbox, "nothing to resend");
@@ -136,7 +136,7 @@ fn new_message_appends_counts_unread_and_moves_the_chat_up() {
     );
     assert!(effects.is_empty());
     assert_eq!(seqs(&data, CHAT), vec![1, 2, 3]);
-    assert_eq!(data.chats[0].id, id(CHAT), "the active chat is first");
+    assert_eq!(data.chats[0].id, chat_id(CHAT), "the active chat is first");
     assert_eq!(data.chats[0].unread_count, 1);
     let changed = data.take_changed();
     assert!(changed.chats && changed.timelines);
@@ -151,7 +151,7 @@ fn new_message_in_the_viewed_chat_is_read_at_once() {
         },
         &viewing(CHAT),
     );
-    assert_eq!(effects, vec![Effect::MarkRead(id(CHAT))]);
+    assert_eq!(effects, vec![Effect::MarkRead(chat_id(CHAT))]);
     assert_eq!(data.chats[0].unread_count, 0);
 }
 
@@ -164,7 +164,7 @@ fn a_gap_before_a_new_message_starts_a_catch_up() {
         },
         &moment(),
     );
-    assert_eq!(effects, vec![Effect::CatchUp(id(CHAT))]);
+    assert_eq!(effects, vec![Effect::CatchUp(chat_id(CHAT))]);
     assert_eq!(seqs(&data, CHAT), vec![1, 2, 5]);
 }
 
@@ -172,10 +172,10 @@ fn a_gap_before_a_new_message_starts_a_catch_up() {
 fn a_message_in_an_unknown_chat_refreshes_the_list() {
     let mut data = data_with_chat(2);
     let mut elsewhere = message(1, 2);
-    elsewhere.chat_id = id(99);
+    elsewhere.chat_id = chat_id(99);
     let effects = data.apply(ServerEvent::NewMessage { message: elsewhere }, &moment());
     assert_eq!(effects, vec![Effect::RefreshChats]);
-    assert!(!data.timelines.contains_key(&id(99)));
+    assert!(!data.timelines.contains_key(&chat_id(99)));
 }
 
 #[test]
@@ -184,7 +184,7 @@ fn my_echo_confirms_the_pending_copy_and_the_sender_stops_typing() {
     data.outbox.push(draft(CHAT, "hi", 7), Link::Up, 0.0);
     data.apply(
         ServerEvent::Typing {
-            chat_id: id(CHAT),
+            chat_id: chat_id(CHAT),
             user: user(2, "bob"),
         },
         &moment(),
@@ -196,7 +196,7 @@ fn my_echo_confirms_the_pending_copy_and_the_sender_stops_typing() {
     let mut bobs = message(4, 2);
     bobs.content = "done typing".into();
     data.apply(ServerEvent::NewMessage { message: bobs }, &moment());
-    assert!(data.typing.who(id(CHAT), 1_000.0).is_empty());
+    assert!(data.typing.who(chat_id(CHAT), 1_000.0).is_empty());
     assert_eq!(
         data.chats[0].unread_count, 1,
         "my own message is not unread"
@@ -222,7 +222,10 @@ fn message_updated_changes_the_timeline_and_the_preview() {
         &moment(),
     );
     assert!(effects.is_empty());
-    assert_eq!(data.timelines[&id(CHAT)].messages()[2].content, "edited");
+    assert_eq!(
+        data.timelines[&chat_id(CHAT)].messages()[2].content,
+        "edited"
+    );
     assert_eq!(data.chats[0].last_message.as_ref(), Some(&edited));
 }
 
@@ -237,14 +240,14 @@ fn message_deleted_blanks_it_in_the_timeline_and_the_preview() {
     );
     let effects = data.apply(
         ServerEvent::MessageDeleted {
-            chat_id: id(CHAT),
+            chat_id: chat_id(CHAT),
             message_id: message(3, 2).id,
             seq: 3,
         },
         &moment(),
     );
     assert!(effects.is_empty());
-    let shown = &data.timelines[&id(CHAT)].messages()[2];
+    let shown = &data.timelines[&chat_id(CHAT)].messages()[2];
     assert!(shown.deleted && shown.content.is_empty());
     assert!(
         data.chats[0]
@@ -261,13 +264,13 @@ fn typing_shows_others_but_never_me() {
     for who in [user(1, "me"), user(2, "bob")] {
         data.apply(
             ServerEvent::Typing {
-                chat_id: id(CHAT),
+                chat_id: chat_id(CHAT),
                 user: who,
             },
             &moment(),
         );
     }
-    assert_eq!(data.typing.who(id(CHAT), 1_500.0), vec!["bob"]);
+    assert_eq!(data.typing.who(chat_id(CHAT), 1_500.0), vec!["bob"]);
 }
 
 #[test]
@@ -279,12 +282,12 @@ fn presence_updates_people_and_contacts() {
     }]);
     data.apply(
         ServerEvent::Presence {
-            user_id: id(2),
+            user_id: user_id(2),
             online: true,
         },
         &moment(),
     );
-    assert_eq!(data.presence.get(&id(2)), Some(&true));
+    assert_eq!(data.presence.get(&user_id(2)), Some(&true));
     assert!(data.contacts[0].online);
     let changed = data.take_changed();
     assert!(changed.presence && changed.contacts);
@@ -294,13 +297,13 @@ fn presence_updates_people_and_contacts() {
 fn read_markers_of_others_only_move_forward_and_mine_clear_unread() {
     let mut data = data_with_chat(2);
     let read = |user_id, seq| ServerEvent::Read {
-        chat_id: id(CHAT),
+        chat_id: chat_id(CHAT),
         user_id,
         seq,
     };
-    data.apply(read(id(2), 2), &moment());
-    data.apply(read(id(2), 1), &moment());
-    assert_eq!(data.reads[&id(CHAT)][&id(2)], 2);
+    data.apply(read(user_id(2), 2), &moment());
+    data.apply(read(user_id(2), 1), &moment());
+    assert_eq!(data.reads[&chat_id(CHAT)][&user_id(2)], 2);
     data.apply(
         ServerEvent::NewMessage {
             message: message(3, 2),
@@ -310,7 +313,7 @@ fn read_markers_of_others_only_move_forward_and_mine_clear_unread() {
     assert_eq!(data.chats[0].unread_count, 1);
     data.apply(read(me(), 3), &moment());
     assert_eq!(data.chats[0].unread_count, 0);
-    assert!(!data.reads[&id(CHAT)].contains_key(&me()));
+    assert!(!data.reads[&chat_id(CHAT)].contains_key(&me()));
 }
 
 #[test]
@@ -319,7 +322,7 @@ fn chat_updated_adds_the_chat_with_its_reads_and_presence() {
     let mut group = chat(20, ChatKind::Group);
     group.read_positions = vec![
         ReadPosition {
-            user_id: id(2),
+            user_id: user_id(2),
             seq: 4,
         },
         ReadPosition {
@@ -327,14 +330,14 @@ fn chat_updated_adds_the_chat_with_its_reads_and_presence() {
             seq: 9,
         },
     ];
-    group.online_members = vec![id(2)];
+    group.online_members = vec![user_id(2)];
     let effects = data.apply(ServerEvent::ChatUpdated { chat: group }, &moment());
     assert!(effects.is_empty());
     assert!(data.chats_loaded);
     assert_eq!(data.chats.len(), 1);
-    assert_eq!(data.reads[&id(20)].get(&id(2)), Some(&4));
-    assert_eq!(data.reads[&id(20)].get(&me()), None, "never my own");
-    assert_eq!(data.presence.get(&id(2)), Some(&true));
+    assert_eq!(data.reads[&chat_id(20)].get(&user_id(2)), Some(&4));
+    assert_eq!(data.reads[&chat_id(20)].get(&me()), None, "never my own");
+    assert_eq!(data.presence.get(&user_id(2)), Some(&true));
     assert_eq!(data.presence.get(&me()), Some(&false));
 }
 
@@ -346,14 +349,14 @@ fn chat_updated_without_me_forgets_the_chat_and_closes_it() {
     let effects = data.apply(ServerEvent::ChatUpdated { chat: gone }, &viewing(CHAT));
     assert_eq!(effects, vec![Effect::CloseOpenChat]);
     assert!(data.chats.is_empty());
-    assert!(!data.timelines.contains_key(&id(CHAT)));
+    assert!(!data.timelines.contains_key(&chat_id(CHAT)));
 }
 
 #[test]
 fn messages_event_merges_into_a_loaded_timeline_only() {
     let mut data = data_with_chat(2);
     let event = |chat: u128| ServerEvent::Messages {
-        chat_id: id(chat),
+        chat_id: chat_id(chat),
         messages: page(3..=4).messages,
         has_more: false,
         request_id: None,
@@ -361,7 +364,7 @@ fn messages_event_merges_into_a_loaded_timeline_only() {
     assert!(data.apply(event(CHAT), &moment()).is_empty());
     assert_eq!(seqs(&data, CHAT), vec![1, 2, 3, 4]);
     data.apply(event(99), &moment());
-    assert!(!data.timelines.contains_key(&id(99)));
+    assert!(!data.timelines.contains_key(&chat_id(99)));
 }
 
 #[test]
@@ -416,7 +419,7 @@ fn a_lost_connection_queues_what_was_sent() {
 fn a_fetched_list_replaces_the_chats_and_closes_a_chat_that_is_not_mine() {
     let mut data = ChatData::default();
     let open_elsewhere = Moment {
-        open: Some(id(42)),
+        open: Some(chat_id(42)),
         ..moment()
     };
     let effects = data.chats_fetched(
@@ -433,18 +436,18 @@ fn a_fetched_list_replaces_the_chats_and_closes_a_chat_that_is_not_mine() {
 #[test]
 fn paging_merges_older_and_newer_pages() {
     let mut data = ChatData::default();
-    data.timeline_requested(id(CHAT));
+    data.timeline_requested(chat_id(CHAT));
     data.latest_page(
-        id(CHAT),
+        chat_id(CHAT),
         MessagePage {
             has_more: true,
             ..page(10..=12)
         },
     );
-    assert_eq!(data.older_page(id(CHAT), page(5..=10)), 5);
-    assert!(!data.timelines[&id(CHAT)].has_more_before);
+    assert_eq!(data.older_page(chat_id(CHAT), page(5..=10)), 5);
+    assert!(!data.timelines[&chat_id(CHAT)].has_more_before);
     let more = data.newer_page(
-        id(CHAT),
+        chat_id(CHAT),
         MessagePage {
             has_more: true,
             ..page(13..=14)
@@ -453,11 +456,11 @@ fn paging_merges_older_and_newer_pages() {
     assert!(more);
     assert_eq!(seqs(&data, CHAT), (5..=14).collect::<Vec<_>>());
     // Pages for a chat that was forgotten meanwhile are dropped.
-    assert_eq!(data.older_page(id(99), page(1..=2)), 0);
-    assert!(!data.newer_page(id(99), page(1..=2)));
-    data.latest_page(id(99), page(1..=2));
-    assert!(!data.timelines.contains_key(&id(99)));
-    data.timeline_failed(id(CHAT));
+    assert_eq!(data.older_page(chat_id(99), page(1..=2)), 0);
+    assert!(!data.newer_page(chat_id(99), page(1..=2)));
+    data.latest_page(chat_id(99), page(1..=2));
+    assert!(!data.timelines.contains_key(&chat_id(99)));
+    data.timeline_failed(chat_id(CHAT));
     assert!(data.timelines.is_empty());
 }
 
@@ -477,7 +480,7 @@ fn contacts_are_added_sorted_and_removed() {
         .map(|c| c.user.username.as_str())
         .collect();
     assert_eq!(names, vec!["bob", "Zoe"]);
-    assert_eq!(data.presence.get(&id(2)), Some(&false));
-    data.contact_removed(id(2));
+    assert_eq!(data.presence.get(&user_id(2)), Some(&false));
+    data.contact_removed(user_id(2));
     assert_eq!(data.contacts.len(), 1);
 }

@@ -1,15 +1,15 @@
 //! The composer: a text box where Enter sends and Shift+Enter starts a new line, with the reason
 //! if a message was refused before sending. Sending itself is the state's job.
 
+use chat_protocol::ChatId;
 use leptos::html;
 use leptos::prelude::*;
-use uuid::Uuid;
 
 use crate::state::ChatState;
 use crate::ui::common::{FormError, FormStatus};
 
 #[component]
-pub(super) fn Composer(chat_id: Uuid) -> impl IntoView {
+pub(super) fn Composer(chat_id: ChatId) -> impl IntoView {
     let state = expect_context::<ChatState>();
     let text = RwSignal::new(String::new());
     let form = FormStatus::new();

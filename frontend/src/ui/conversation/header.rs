@@ -12,7 +12,7 @@ use crate::ui::common::Avatar;
 #[component]
 pub(super) fn Header(chat: Memo<Option<Chat>>, members_open: RwSignal<bool>) -> impl IntoView {
     let state = expect_context::<ChatState>();
-    let me = move || state.me().unwrap_or_default();
+    let me = move || state.me_or_nobody();
     let title = move || {
         chat.with(|c| {
             c.as_ref()

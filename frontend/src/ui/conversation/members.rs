@@ -15,7 +15,7 @@ pub(super) fn MembersPanel(
     let state = expect_context::<ChatState>();
     let chat_id = chat.id;
     let group = chat.kind == ChatKind::Group;
-    let me = state.me().unwrap_or_default();
+    let me = state.me_or_nobody();
     let username = RwSignal::new(String::new());
     let form = FormStatus::new();
 

@@ -1,10 +1,9 @@
 //! One row of the conversation: a day separator, a message bubble (with edit and delete for my
 //! own), or a pending bubble of mine with its state and "retry". Renders text as text only.
 
-use chat_protocol::Message;
+use chat_protocol::{ChatId, Message, MessageId};
 use leptos::html;
 use leptos::prelude::*;
-use uuid::Uuid;
 
 use crate::model::outbox::Pending;
 use crate::model::rows::Row;
@@ -13,7 +12,11 @@ use crate::text::format::clock;
 use crate::ui::common::{FormError, FormStatus};
 
 #[component]
-pub(super) fn RowView(row: Row, chat_id: Uuid, editing: RwSignal<Option<i64>>) -> impl IntoView {
+pub(super) fn RowView(
+    row: Row,
+    chat_id: ChatId,
+    editing: RwSignal<Option<MessageId>>,
+) -> impl IntoView {
     match row {
         Row::Day { label, day } => view! {
             <div class="day-sep" role="separator" data-day=day.to_string()>
@@ -47,8 +50,8 @@ fn MessageView(
     mine: bool,
     show_sender: bool,
     seen: Option<String>,
-    chat_id: Uuid,
-    editing: RwSignal<Option<i64>>,
+    chat_id: ChatId,
+    editing: RwSignal<Option<MessageId>>,
 ) -> impl IntoView {
     let state = expect_context::<ChatState>();
     let id = message.id;
@@ -156,7 +159,7 @@ fn MessageView(
 }
 
 #[component]
-fn EditBox(id: i64, original: String, editing: RwSignal<Option<i64>>) -> impl IntoView {
+fn EditBox(id: MessageId, original: String, editing: RwSignal<Option<MessageId>>) -> impl IntoView {
     let state = expect_context::<ChatState>();
     let text = RwSignal::new(original);
     let form = FormStatus::new();

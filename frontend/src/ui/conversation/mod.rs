@@ -7,10 +7,9 @@ mod header;
 mod members;
 mod message;
 
-use chat_protocol::{Chat, ChatKind};
+use chat_protocol::{Chat, ChatId, ChatKind, MessageId};
 use leptos::html;
 use leptos::prelude::*;
-use uuid::Uuid;
 
 use crate::model::rows::{self, Row, member_reads};
 use crate::state::ChatState;
@@ -26,7 +25,7 @@ const BOTTOM_SLACK: i32 = 48;
 const TOP_TRIGGER: i32 = 80;
 
 #[component]
-pub(crate) fn Conversation(chat_id: Uuid) -> impl IntoView {
+pub(crate) fn Conversation(chat_id: ChatId) -> impl IntoView {
     let state = expect_context::<ChatState>();
     let chat = Memo::new(move |_| state.chat(chat_id));
     let typing = move || {
@@ -36,7 +35,7 @@ pub(crate) fn Conversation(chat_id: Uuid) -> impl IntoView {
     let members_open = RwSignal::new(false);
 
     let rows = Memo::new(move |_| {
-        let me = state.me().unwrap_or_default();
+        let me = state.me_or_nobody();
         let (group, reads) = chat.with(|c| match c {
             Some(c) => (
                 c.kind == ChatKind::Group,
@@ -143,7 +142,7 @@ pub(crate) fn Conversation(chat_id: Uuid) -> impl IntoView {
         state.at_bottom.set(true);
     };
 
-    let editing = RwSignal::new(None::<i64>);
+    let editing = RwSignal::new(None::<MessageId>);
 
     view! {
         <section class="conversation" id="conversation" aria-labelledby="conv-title">

@@ -53,7 +53,7 @@ pub(super) fn ChatList(
 #[component]
 fn ChatItem(chat: Chat) -> impl IntoView {
     let state = expect_context::<ChatState>();
-    let me = state.me().unwrap_or_default();
+    let me = state.me_or_nobody();
     let id = chat.id;
     let title = chat_title(&chat, me);
     let peer = direct_peer(&chat, me);
