@@ -1,6 +1,7 @@
 //! The app's reactive state: one signal per piece of data the UI reads, a handle provided as
 //! context at the root, and the glue that runs the pure reducer (`reduce`) on those signals and
-//! carries out its effects. Components read signals and call methods; they never write data.
+//! carries out its effects. Components read signals and call methods; the only signals they
+//! set are the view's own: `at_bottom` (scrolling) and `notice` (shown or dismissed).
 //!
 //! The methods are spread by concern: `lifecycle` (start, stop, sign in/out, the clock),
 //! `sync` (socket events, lists, catch-up, paging, read markers) and `actions` (what the person
@@ -167,7 +168,7 @@ impl ChatState {
     }
 
     /// Shows a passing message to the person.
-    fn notify(&self, text: impl Into<String>) {
+    pub(crate) fn notify(&self, text: impl Into<String>) {
         self.notice.set(Some(text.into()));
     }
 

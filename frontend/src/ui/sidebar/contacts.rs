@@ -152,7 +152,7 @@ fn ContactRow(contact: Contact, on_chat_opened: Callback<()>) -> impl IntoView {
             leptos::task::spawn_local(async move {
                 match state.open_direct(&name).await {
                     Ok(()) => on_chat_opened.run(()),
-                    Err(e) => state.notice.set(Some(e)),
+                    Err(e) => state.notify(e),
                 }
             });
         }
@@ -160,7 +160,7 @@ fn ContactRow(contact: Contact, on_chat_opened: Callback<()>) -> impl IntoView {
     let remove = move |_| {
         leptos::task::spawn_local(async move {
             if let Err(e) = state.remove_contact(id).await {
-                state.notice.set(Some(e));
+                state.notify(e);
             }
         });
     };
