@@ -140,7 +140,7 @@ impl ChatState {
     }
 
     /// A chat as the server has it now (created, or a member added).
-    fn take_chat(&self, chat: Chat) {
+    fn apply_chat(&self, chat: Chat) {
         let Some(now) = self.moment() else { return };
         let effects = self.change_data(|d| d.upsert_chat(chat, &now));
         self.run(effects);
@@ -153,7 +153,7 @@ impl ChatState {
             .await
             .map_err(|e| explain(&e, Attempt::Other))?;
         let id = chat.id;
-        self.take_chat(chat);
+        self.apply_chat(chat);
         self.open_chat(id);
         Ok(())
     }
@@ -189,7 +189,7 @@ impl ChatState {
             .add_member(chat, username)
             .await
             .map_err(|e| about_user(&e, username, "a member"))?;
-        self.take_chat(updated);
+        self.apply_chat(updated);
         Ok(())
     }
 
