@@ -2,13 +2,13 @@
 //! asks for, the chat and contact lists, opening a chat, catching up after a hole or a
 //! reconnect, older pages, and read markers. Person-initiated changes are `actions`.
 
-use chat_protocol::ChatId;
-use chat_protocol::HistoryQuery;
 use chat_protocol::limits::{PAGE_DEFAULT, PAGE_MAX};
+use chat_protocol::{ChatId, ClientCommand, HistoryQuery};
 use leptos::prelude::*;
 
 use super::reduce::Effect;
 use super::{ChatState, route};
+use crate::model::chat_list;
 use crate::model::timeline::Timeline;
 use crate::net::{ApiError, SocketEvent};
 use crate::text::error_text::{Attempt, explain};
@@ -261,13 +261,12 @@ impl ChatState {
             return;
         }
         let Some(socket) = self.socket() else { return };
-        if socket.send(chat_protocol::ClientCommand::MarkRead { chat_id: chat, seq }) {
+        if socket.send(ClientCommand::MarkRead { chat_id: chat, seq }) {
             self.marked.update_value(|m| {
                 m.insert(chat, seq);
             });
             if unread {
-                self.chats
-                    .update(|c| crate::model::chat_list::on_my_read(c, chat, seq));
+                self.chats.update(|c| chat_list::on_my_read(c, chat, seq));
             }
         }
     }
