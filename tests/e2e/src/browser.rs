@@ -15,7 +15,7 @@ use crate::{Guarded, Result, TIMEOUT, TempDir, free_port, screenshot_dir};
 /// A `chromedriver` on a free loopback port.
 pub struct ChromeDriver {
     _child: Guarded,
-    pub url: String,
+    url: String,
 }
 
 impl ChromeDriver {
@@ -51,25 +51,16 @@ impl ChromeDriver {
 pub struct Browser {
     pub driver: WebDriver,
     _profile: TempDir,
-    pub name: String,
+    name: String,
 }
 
 impl Browser {
+    /// A fresh headless session named `name` (for screenshots) with a `width`×`height` window.
     pub async fn open(
         chromedriver: &ChromeDriver,
         name: &str,
         width: u32,
         height: u32,
-    ) -> Result<Self> {
-        Self::open_with(chromedriver, name, width, height, &[]).await
-    }
-
-    pub async fn open_with(
-        chromedriver: &ChromeDriver,
-        name: &str,
-        width: u32,
-        height: u32,
-        extra_args: &[&str],
     ) -> Result<Self> {
         let profile = TempDir::new(&format!("profile-{name}"));
         let mut caps = DesiredCapabilities::chrome();
@@ -88,9 +79,6 @@ impl Browser {
             "--disable-features=Translate",
             "--lang=en-US",
         ] {
-            caps.add_arg(arg)?;
-        }
-        for arg in extra_args {
             caps.add_arg(arg)?;
         }
         caps.add_arg(&format!("--window-size={width},{height}"))?;
@@ -219,10 +207,9 @@ impl Browser {
 /// WebDriver key codes.
 pub mod keys {
     pub const ENTER: char = '\u{E007}';
-    pub const SHIFT: char = '\u{E008}';
+    const SHIFT: char = '\u{E008}';
     /// Releases held modifiers.
-    pub const NULL: char = '\u{E000}';
-    pub const ESCAPE: char = '\u{E00C}';
+    const NULL: char = '\u{E000}';
 
     pub fn shift_enter() -> String {
         format!("{SHIFT}{ENTER}{NULL}")

@@ -50,7 +50,6 @@ fn static_dir() -> PathBuf {
 pub struct Server {
     child: Option<Guarded>,
     pub addr: SocketAddr,
-    log: PathBuf,
 }
 
 impl Server {
@@ -124,7 +123,6 @@ impl Server {
         Ok(Self {
             child: Some(guarded),
             addr: addr.parse()?,
-            log: log.to_owned(),
         })
     }
 
@@ -135,9 +133,5 @@ impl Server {
     /// Kills the process (like a crash); the data folder stays.
     pub fn kill(&mut self) {
         self.child.take();
-    }
-
-    pub fn log(&self) -> String {
-        std::fs::read_to_string(&self.log).unwrap_or_default()
     }
 }
