@@ -1,20 +1,11 @@
-//! The chat web app. Plain-Rust logic (tested natively with `cargo test -p chat-web`) lives in
-//! `reconnect`, `timeline`, `outbox`, `chat_list`, `typing`, `rows`, `format` and `errors`; the
-//! browser side is `api` (REST), `session` (tokens), `socket` (the one WebSocket), `store`
-//! (reactive state) and the `ui` components.
+//! The chat web app (Leptos, client-side rendered). Layers, each depending only on those before
+//! it: `net` (talks to the server) → `text` (words) → `model` (pure data rules) → `state`
+//! (reactive signals + the reducer's glue) → `ui` (components). Everything but `App` is private.
 
-pub mod chat_list;
-pub mod errors;
-pub mod format;
-pub mod outbox;
-pub mod reconnect;
-pub mod rows;
-pub mod timeline;
-pub mod typing;
+mod model;
+mod net;
+mod state;
+mod text;
+mod ui;
 
-pub mod api;
-pub mod route;
-pub mod session;
-pub mod socket;
-pub mod store;
-pub mod ui;
+pub use ui::App;

@@ -1,4 +1,5 @@
-//! The root: restores a remembered session, then shows the sign-in page or the app.
+//! The root: creates and provides the state, restores a remembered session, wires the window's
+//! events and the clock, then shows the sign-in page or the app. No screen of its own.
 
 use std::time::Duration;
 
@@ -6,32 +7,27 @@ use leptos::prelude::*;
 
 use super::auth::AuthPage;
 use super::shell::Shell;
-use crate::errors::Action;
-use crate::store::Store;
+use crate::state::ChatState;
 
 #[component]
 pub fn App() -> impl IntoView {
-    let store = Store::new();
-    provide_context(store);
+    let state = ChatState::new();
+    provide_context(state);
     let booting = RwSignal::new(true);
 
     leptos::task::spawn_local(async move {
-        match store.session().restore().await {
-            Ok(true) => store.start(),
-            Ok(false) => {}
-            Err(e) => store.ended.set(Some(e.user_message(Action::SignIn))),
-        }
+        state.restore().await;
         booting.set(false);
     });
 
-    set_interval(move || store.tick(), Duration::from_secs(1));
-    let online = window_event_listener(leptos::ev::online, move |_| store.retry_now());
-    let back = window_event_listener(leptos::ev::popstate, move |_| store.follow_address());
+    set_interval(move || state.tick(), Duration::from_secs(1));
+    let online = window_event_listener(leptos::ev::online, move |_| state.retry_now());
+    let back = window_event_listener(leptos::ev::popstate, move |_| state.follow_address());
     let focus = window_event_listener(leptos::ev::focus, move |_| {
-        if let Some(chat) = store.current.get_untracked()
-            && store.at_bottom.get_untracked()
+        if let Some(chat) = state.open.get_untracked()
+            && state.at_bottom.get_untracked()
         {
-            store.mark_read(chat);
+            state.mark_read(chat);
         }
     });
     on_cleanup(move || {
@@ -40,12 +36,12 @@ pub fn App() -> impl IntoView {
         focus.remove();
     });
 
-    let signed_in = Memo::new(move |_| store.user.with(Option::is_some));
+    let signed_in = Memo::new(move |_| state.user.with(Option::is_some));
     // The session can end on its own (refresh token revoked or expired): stop everything.
     Effect::new(move |was: Option<bool>| {
         let now = signed_in.get();
         if was == Some(true) && !now {
-            store.stop();
+            state.stop();
         }
         now
     });

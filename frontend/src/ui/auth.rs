@@ -1,12 +1,13 @@
-//! Sign in / create an account, with errors worded for people.
+//! The sign-in page: sign in or create an account, with errors worded for people. Checks the
+//! input locally; signing in itself is the state's job.
 
 use chat_protocol::RegisterRequest;
 use chat_protocol::limits::{check_password, check_username};
 use leptos::prelude::*;
 
-use crate::api;
-use crate::errors::{Action, sentence};
-use crate::store::Store;
+use super::common::{FormError, FormStatus, Tab};
+use crate::state::ChatState;
+use crate::text::error_text::{Attempt, sentence};
 
 #[derive(Clone, Copy, PartialEq, Eq)]
 enum Mode {
@@ -15,18 +16,17 @@ enum Mode {
 }
 
 #[component]
-pub fn AuthPage() -> impl IntoView {
-    let store = expect_context::<Store>();
+pub(crate) fn AuthPage() -> impl IntoView {
+    let state = expect_context::<ChatState>();
     let mode = RwSignal::new(Mode::SignIn);
     let username = RwSignal::new(String::new());
     let password = RwSignal::new(String::new());
     let remember = RwSignal::new(false);
-    let error = RwSignal::new(None::<String>);
-    let busy = RwSignal::new(false);
+    let form = FormStatus::new();
 
     let submit = move |ev: leptos::ev::SubmitEvent| {
         ev.prevent_default();
-        if busy.get_untracked() {
+        if form.is_busy_now() {
             return;
         }
         let name = username.get_untracked().trim().to_owned();
@@ -34,41 +34,41 @@ pub fn AuthPage() -> impl IntoView {
         let signing_up = mode.get_untracked() == Mode::SignUp;
         if signing_up {
             if let Err(e) = check_username(&name).and_then(|()| check_password(&pass)) {
-                error.set(Some(sentence(&e)));
+                form.fail(sentence(&e));
                 return;
             }
         } else if name.is_empty() || pass.is_empty() {
-            error.set(Some("Enter your username and password.".into()));
+            form.fail("Enter your username and password.");
             return;
         }
-        error.set(None);
-        busy.set(true);
+        form.clear();
+        let attempt = if signing_up {
+            Attempt::SignUp
+        } else {
+            Attempt::SignIn
+        };
+        let request = RegisterRequest {
+            username: name,
+            password: pass,
+        };
         let keep = remember.get_untracked();
-        leptos::task::spawn_local(async move {
-            let request = RegisterRequest {
-                username: name,
-                password: pass,
-            };
-            let (result, action) = if signing_up {
-                (api::register(&request).await, Action::SignUp)
-            } else {
-                (api::login(&request).await, Action::SignIn)
-            };
-            busy.set(false);
-            match result {
-                Ok(auth) => {
-                    password.set(String::new());
-                    store.session().accept(auth, keep);
-                    store.start();
-                }
-                Err(e) => error.set(Some(e.user_message(action))),
-            }
+        form.run(async move {
+            state.sign_in(request, attempt, keep).await?;
+            password.set(String::new());
+            Ok(())
         });
     };
 
     let switch_to = move |m: Mode| {
         mode.set(m);
-        error.set(None);
+        form.clear();
+    };
+    let tab = move |m: Mode, id: &'static str, label: &'static str| {
+        view! {
+            <Tab id=id selected=Signal::derive(move || mode.get() == m) on_select=move || switch_to(m)>
+                {label}
+            </Tab>
+        }
     };
 
     view! {
@@ -76,27 +76,11 @@ pub fn AuthPage() -> impl IntoView {
             <div class="auth-card">
                 <h1 class="brand">"Chat"</h1>
                 <div class="segmented" role="tablist" aria-label="Sign in or create an account">
-                    <button
-                        type="button"
-                        role="tab"
-                        id="auth-tab-signin"
-                        aria-selected=move || (mode.get() == Mode::SignIn).to_string()
-                        on:click=move |_| switch_to(Mode::SignIn)
-                    >
-                        "Sign in"
-                    </button>
-                    <button
-                        type="button"
-                        role="tab"
-                        id="auth-tab-signup"
-                        aria-selected=move || (mode.get() == Mode::SignUp).to_string()
-                        on:click=move |_| switch_to(Mode::SignUp)
-                    >
-                        "Create account"
-                    </button>
+                    {tab(Mode::SignIn, "auth-tab-signin", "Sign in")}
+                    {tab(Mode::SignUp, "auth-tab-signup", "Create account")}
                 </div>
                 {move || {
-                    store
+                    state
                         .ended
                         .get()
                         .map(|why| view! { <p class="auth-note" role="status">{why}</p> })
@@ -131,11 +115,9 @@ pub fn AuthPage() -> impl IntoView {
                         <input id="auth-remember" type="checkbox" bind:checked=remember />
                         "Remember me on this device"
                     </label>
-                    <p id="auth-error" class="form-error" role="alert">
-                        {move || error.get().unwrap_or_default()}
-                    </p>
-                    <button id="auth-submit" class="primary" type="submit" disabled=move || busy.get()>
-                        {move || match (mode.get(), busy.get()) {
+                    <FormError status=form id="auth-error" />
+                    <button id="auth-submit" class="primary" type="submit" disabled=move || form.is_busy()>
+                        {move || match (mode.get(), form.is_busy()) {
                             (_, true) => "Please wait…",
                             (Mode::SignIn, false) => "Sign in",
                             (Mode::SignUp, false) => "Create account",

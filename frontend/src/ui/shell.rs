@@ -1,19 +1,20 @@
-//! The signed-in layout: sidebar + conversation (one column on a phone, switching between them).
+//! The signed-in layout: sidebar + conversation (one column on a phone, switching between them),
+//! the passing notice, and the unread count in the tab title. Layout only.
 
 use leptos::prelude::*;
 
 use super::conversation::Conversation;
 use super::sidebar::Sidebar;
-use crate::chat_list;
-use crate::store::Store;
+use crate::model::chat_list;
+use crate::state::ChatState;
 
 #[component]
-pub fn Shell() -> impl IntoView {
-    let store = expect_context::<Store>();
-    let notice = move || store.notice.get();
+pub(crate) fn Shell() -> impl IntoView {
+    let state = expect_context::<ChatState>();
+    let notice = move || state.notice.get();
     // Unread messages show in the tab title: "(3) Chat".
     Effect::new(move |_| {
-        let unread = store.chats.with(|c| chat_list::total_unread(c));
+        let unread = state.chats.with(|c| chat_list::total_unread(c));
         let title = if unread > 0 {
             format!("({unread}) Chat")
         } else {
@@ -23,10 +24,10 @@ pub fn Shell() -> impl IntoView {
     });
     on_cleanup(|| document().set_title("Chat"));
     view! {
-        <div class="shell" class:chat-open=move || store.current.with(Option::is_some)>
+        <div class="shell" class:chat-open=move || state.open.with(Option::is_some)>
             <Sidebar />
             <main class="main" id="main">
-                {move || match store.current.get() {
+                {move || match state.open.get() {
                     Some(chat) => view! { <Conversation chat_id=chat /> }.into_any(),
                     None => {
                         view! {
@@ -46,7 +47,7 @@ pub fn Shell() -> impl IntoView {
                         type="button"
                         class="icon-button"
                         aria-label="Dismiss"
-                        on:click=move |_| store.notice.set(None)
+                        on:click=move |_| state.notice.set(None)
                     >
                         "×"
                     </button>

@@ -2,40 +2,9 @@
 //! real time (typing, presence, read marker), edit and delete, reload and keep the history, and
 //! come back after a server restart with what was sent meanwhile and nothing twice.
 
+use chat_e2e::flows::{PASSWORD, Remember, add_contact, confirmed, send, sign_up};
 use chat_e2e::keys::{ENTER, shift_enter};
 use chat_e2e::{Browser, ChromeDriver, Result, Server, TempDir, unique_suffix};
-
-const PASSWORD: &str = "correct horse battery";
-
-async fn sign_up(b: &Browser, base: &str, username: &str, remember: bool) -> Result<()> {
-    b.goto(base).await?;
-    b.click("#auth-tab-signup").await?;
-    b.type_into("#auth-username", username).await?;
-    b.type_into("#auth-password", PASSWORD).await?;
-    if remember {
-        b.click("#auth-remember").await?;
-    }
-    b.click("#auth-submit").await?;
-    b.wait_text("#conn-status", "online").await
-}
-
-async fn add_contact(b: &Browser, username: &str) -> Result<()> {
-    b.click("#tab-contacts").await?;
-    b.type_into("#people-search", username).await?;
-    let add = format!(".search-result[data-username=\"{username}\"] .add-contact");
-    b.click(&add).await?;
-    b.wait_present(&format!(".contact[data-username=\"{username}\"]"))
-        .await
-}
-
-async fn send(b: &Browser, text: &str) -> Result<()> {
-    b.type_into("#composer", &format!("{text}{ENTER}")).await
-}
-
-/// Texts of the confirmed messages in the open conversation.
-async fn confirmed(b: &Browser) -> Result<Vec<String>> {
-    b.texts("#messages .msg:not(.pending) .msg-text").await
-}
 
 async fn wait_message(b: &Browser, text: &str) -> Result<()> {
     b.wait_for(&format!("message {text:?}"), || async {
@@ -97,8 +66,8 @@ async fn two_people_chat_in_real_time_and_survive_a_restart() -> Result<()> {
         .await?;
     b.screenshot("01-sign-in-error").await?;
 
-    sign_up(&a, &base, &alice, true).await?;
-    sign_up(&b, &base, &bob, true).await?;
+    sign_up(&a, &base, &alice, Remember::Yes).await?;
+    sign_up(&b, &base, &bob, Remember::Yes).await?;
 
     // A taken name is refused with a clear message.
     let c = Browser::open(&chromedriver, "carol", 1200, 800).await?;
@@ -172,10 +141,7 @@ async fn two_people_chat_in_real_time_and_survive_a_restart() -> Result<()> {
     // Edit and delete.
     message_action(&a, "Hello Bob", ".edit-message").await?;
     a.wait_present(".edit-input").await?;
-    let edit = a
-        .driver
-        .find(chat_e2e::thirtyfour::By::Css(".edit-input"))
-        .await?;
+    let edit = a.driver.find(thirtyfour::By::Css(".edit-input")).await?;
     edit.clear().await?;
     edit.send_keys(format!("Hello Bob (edited){ENTER}")).await?;
     wait_message(&b, "Hello Bob (edited)").await?;

@@ -1,31 +1,11 @@
 //! Groups and history: create a group, page back through a long history with `before_seq`
 //! (scrolling up), add a member by name (with a clear error for an unknown one), and leave.
 
+use chat_e2e::flows::{Remember, add_contact, send, sign_up};
 use chat_e2e::keys::ENTER;
 use chat_e2e::{Browser, ChromeDriver, Result, Server, TempDir, unique_suffix};
 
-const PASSWORD: &str = "correct horse battery";
 const HISTORY: usize = 40;
-
-async fn sign_up(b: &Browser, base: &str, username: &str) -> Result<()> {
-    b.goto(base).await?;
-    b.click("#auth-tab-signup").await?;
-    b.type_into("#auth-username", username).await?;
-    b.type_into("#auth-password", PASSWORD).await?;
-    b.click("#auth-submit").await?;
-    b.wait_text("#conn-status", "online").await
-}
-
-async fn add_contact(b: &Browser, username: &str) -> Result<()> {
-    b.click("#tab-contacts").await?;
-    b.type_into("#people-search", username).await?;
-    b.click(&format!(
-        ".search-result[data-username=\"{username}\"] .add-contact"
-    ))
-    .await?;
-    b.wait_present(&format!(".contact[data-username=\"{username}\"]"))
-        .await
-}
 
 /// The `data-seq` of every confirmed message shown, top to bottom.
 async fn shown_seqs(b: &Browser) -> Result<Vec<i64>> {
@@ -50,8 +30,8 @@ async fn groups_paging_members_and_leaving() -> Result<()> {
 
     let d = Browser::open(&chromedriver, "dana", 1100, 760).await?;
     let e = Browser::open(&chromedriver, "eric", 1100, 760).await?;
-    sign_up(&d, &base, &dana).await?;
-    sign_up(&e, &base, &eric).await?;
+    sign_up(&d, &base, &dana, Remember::No).await?;
+    sign_up(&e, &base, &eric, Remember::No).await?;
     add_contact(&d, &eric).await?;
 
     // A group with a name and a picked contact.
@@ -64,8 +44,7 @@ async fn groups_paging_members_and_leaving() -> Result<()> {
 
     // A long history, sent one after the other.
     for i in 1..=HISTORY {
-        d.type_into("#composer", &format!("message {i}{ENTER}"))
-            .await?;
+        send(&d, &format!("message {i}")).await?;
     }
     d.wait_for("every message confirmed", || async {
         let seqs = shown_seqs(&d).await?;
@@ -117,8 +96,7 @@ async fn groups_paging_members_and_leaving() -> Result<()> {
     ))
     .await?;
     d.wait_text("#conv-title", &eric).await?;
-    e.type_into("#composer", &format!("group only{ENTER}"))
-        .await?;
+    send(&e, "group only").await?;
     d.click("#tab-chats").await?;
     d.wait_text(".chat-item.unread .chat-preview", "group only")
         .await?;

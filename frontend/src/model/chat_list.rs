@@ -1,0 +1,188 @@
+//! The sidebar's chats, kept sorted by activity (newest first) as events arrive, and who a
+//! direct chat is with. Pure functions over `Vec<Chat>`; the reactive list lives in `state`.
+
+use chat_protocol::time::Timestamp;
+use chat_protocol::{Chat, ChatId, ChatKind, Message, MessageId, UserId};
+
+/// When the chat last saw activity: its last message, or its creation.
+pub(crate) fn activity(chat: &Chat) -> Timestamp {
+    chat.last_message
+        .as_ref()
+        .map_or(chat.created_at, |m| m.created_at.max(chat.created_at))
+}
+
+/// Newest activity first; ties by id so the order is stable.
+pub(crate) fn sort(chats: &mut [Chat]) {
+    chats.sort_by(|a, b| activity(b).cmp(&activity(a)).then(a.id.cmp(&b.id)));
+}
+
+/// Replaces the whole list (after a fetch).
+pub(crate) fn replace(chats: &mut Vec<Chat>, fresh: Vec<Chat>) {
+    *chats = fresh;
+    sort(chats);
+}
+
+/// A `chat_updated` event or a freshly created chat. Returns false when `me` is no longer a
+/// member, in which case the chat is removed.
+pub(crate) fn upsert(chats: &mut Vec<Chat>, chat: Chat, me: UserId) -> bool {
+    let still_member = chat.members.iter().any(|m| m.id == me);
+    chats.retain(|c| c.id != chat.id);
+    if still_member {
+        chats.push(chat);
+        sort(chats);
+    }
+    still_member
+}
+
+pub(crate) fn remove(chats: &mut Vec<Chat>, chat_id: ChatId) {
+    chats.retain(|c| c.id != chat_id);
+}
+
+/// A `new_message` event. `viewing` says the person is looking at this chat's newest messages,
+/// so it does not count as unread. Returns false for a chat not in the list (fetch the list).
+pub(crate) fn on_new_message(
+    chats: &mut [Chat],
+    message: &Message,
+    me: UserId,
+    viewing: bool,
+) -> bool {
+    let Some(chat) = chats.iter_mut().find(|c| c.id == message.chat_id) else {
+        return false;
+    };
+    if message.seq > chat.last_seq {
+        if message.sender.id != me && !viewing {
+            chat.unread_count += 1;
+        }
+        chat.last_seq = message.seq;
+    }
+    let newer = chat
+        .last_message
+        .as_ref()
+        .is_none_or(|last| message.seq >= last.seq);
+    if newer {
+        chat.last_message = Some(message.clone());
+    }
+    sort(chats);
+    true
+}
+
+/// A `message_updated` event: refreshes the preview if it is the last message.
+pub(crate) fn on_message_updated(chats: &mut [Chat], message: &Message) {
+    if let Some(chat) = chats.iter_mut().find(|c| c.id == message.chat_id)
+        && let Some(last) = chat.last_message.as_mut()
+        && last.id == message.id
+        && !last.deleted
+    {
+        *last = message.clone();
+    }
+}
+
+/// A `message_deleted` event.
+pub(crate) fn on_message_deleted(chats: &mut [Chat], chat_id: ChatId, message_id: MessageId) {
+    if let Some(chat) = chats.iter_mut().find(|c| c.id == chat_id)
+        && let Some(last) = chat.last_message.as_mut()
+        && last.id == message_id
+    {
+        last.deleted = true;
+        last.content.clear();
+    }
+}
+
+/// My own read position moved (here or in another tab).
+pub(crate) fn on_my_read(chats: &mut [Chat], chat_id: ChatId, seq: i64) {
+    if let Some(chat) = chats.iter_mut().find(|c| c.id == chat_id)
+        && seq >= chat.last_seq
+    {
+        chat.unread_count = 0;
+    }
+}
+
+/// The other person of a direct chat.
+pub(crate) fn direct_peer(chat: &Chat, me: UserId) -> Option<UserId> {
+    (chat.kind == ChatKind::Direct)
+        .then(|| chat.members.iter().find(|m| m.id != me).map(|m| m.id))
+        .flatten()
+}
+
+pub(crate) fn total_unread(chats: &[Chat]) -> i64 {
+    chats.iter().map(|c| c.unread_count).sum()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::model::fixtures::{self, chat_id as chat_id_of, msg, user, user_id};
+    use chrono::Duration;
+
+    fn chat(n: u128, minute: i64) -> Chat {
+        let mut chat = fixtures::chat(n, ChatKind::Direct);
+        chat.created_at += Duration::minutes(minute);
+        chat
+    }
+
+    fn ids(chats: &[Chat]) -> Vec<u128> {
+        chats.iter().map(|c| c.id.as_uuid().as_u128()).collect()
+    }
+
+    fn from(n: u128, chat_id: u128, seq: i64) -> Message {
+        let mut m = msg(seq, "hello");
+        m.sender = user(n, "x");
+        m.chat_id = chat_id_of(chat_id);
+        m
+    }
+
+    #[test]
+    fn new_messages_move_chats_up_and_count_unread() {
+        let me = user_id(1);
+        let mut chats = Vec::new();
+        replace(&mut chats, vec![chat(10, 1), chat(11, 2), chat(12, 3)]);
+        assert_eq!(ids(&chats), vec![12, 11, 10]);
+        assert!(on_new_message(&mut chats, &from(2, 10, 1), me, false));
+        assert_eq!(ids(&chats), vec![10, 12, 11]);
+        assert_eq!(chats[0].unread_count, 1);
+        assert_eq!(chats[0].last_seq, 1);
+        // My own message, or one I am looking at, is not unread; a duplicate is not counted twice.
+        on_new_message(&mut chats, &from(1, 10, 2), me, false);
+        on_new_message(&mut chats, &from(2, 10, 3), me, true);
+        on_new_message(&mut chats, &from(2, 10, 1), me, false);
+        assert_eq!(chats[0].unread_count, 1);
+        assert_eq!(chats[0].last_message.as_ref().map(|m| m.seq), Some(3));
+        assert!(!on_new_message(&mut chats, &from(2, 99, 1), me, false));
+        assert_eq!(total_unread(&chats), 1);
+        on_my_read(&mut chats, chat_id_of(10), 2);
+        assert_eq!(chats[0].unread_count, 1, "not read up to the end");
+        on_my_read(&mut chats, chat_id_of(10), 3);
+        assert_eq!(chats[0].unread_count, 0);
+    }
+
+    #[test]
+    fn updates_deletes_and_membership() {
+        let me = user_id(1);
+        let mut chats = vec![chat(10, 1)];
+        on_new_message(&mut chats, &from(2, 10, 1), me, false);
+        let mut edited = from(2, 10, 1);
+        edited.content = "edited".into();
+        on_message_updated(&mut chats, &edited);
+        assert_eq!(
+            chats[0].last_message.as_ref().map(|m| m.content.as_str()),
+            Some("edited")
+        );
+        on_message_deleted(&mut chats, chat_id_of(10), edited.id);
+        assert!(chats[0].last_message.as_ref().is_some_and(|m| m.deleted));
+        let mut group = chat(20, 5);
+        group.kind = ChatKind::Group;
+        assert!(upsert(&mut chats, group.clone(), me));
+        assert_eq!(
+            ids(&chats),
+            vec![10, 20],
+            "the chat with a message is newer"
+        );
+        assert_eq!(direct_peer(&chats[0], me), Some(user_id(2)));
+        assert_eq!(direct_peer(&group, me), None);
+        group.members.retain(|m| m.id != me);
+        assert!(!upsert(&mut chats, group, me), "left the group");
+        assert_eq!(ids(&chats), vec![10]);
+        remove(&mut chats, chat_id_of(10));
+        assert!(chats.is_empty());
+    }
+}

@@ -1,0 +1,11 @@
+//! The app's data and the pure rules that change it: a chat's timeline, the outbox of unconfirmed
+//! sends, the chat list order, typing indicators and the conversation's rows. Plain Rust, tested
+//! natively; no signals, no browser, no network.
+
+pub(crate) mod chat_list;
+#[cfg(test)]
+pub(crate) mod fixtures;
+pub(crate) mod outbox;
+pub(crate) mod rows;
+pub(crate) mod timeline;
+pub(crate) mod typing;

@@ -1,0 +1,286 @@
+//! What the conversation shows, top to bottom: day separators, messages (with "seen" under my
+//! newest message that others have read) and my pending sends, each with a stable key so the
+//! list only re-renders what changed. Pure: the UI renders the rows, this decides them.
+
+use std::collections::HashMap;
+
+use chat_protocol::{Message, User, UserId};
+use chrono::{NaiveDate, TimeZone};
+
+use super::outbox::{Pending, PendingState};
+use crate::text::format::{day_label, local_day, seen_line};
+
+#[derive(Debug, Clone, PartialEq)]
+pub(crate) enum Row {
+    Day {
+        day: NaiveDate,
+        label: String,
+    },
+    Message {
+        message: Message,
+        mine: bool,
+        /// First of a run from the same sender in a group: show the name.
+        show_sender: bool,
+        /// "Seen" / "Seen by bob": the read marker, on my newest message others have read.
+        seen: Option<String>,
+    },
+    Pending(Pending),
+}
+
+impl Row {
+    /// Changes whenever what the row shows changes.
+    pub(crate) fn key(&self) -> String {
+        match self {
+            Self::Day { day, label } => format!("d:{day}:{label}"),
+            Self::Message {
+                message,
+                show_sender,
+                seen,
+                ..
+            } => format!(
+                "m:{}:{}:{}:{}:{}:{}",
+                message.id,
+                message.edited_at.map_or(0, |t| t.timestamp_millis()),
+                message.deleted,
+                message.content.len(),
+                show_sender,
+                seen.as_deref().unwrap_or("")
+            ),
+            Self::Pending(p) => {
+                let state = match &p.state {
+                    PendingState::Queued => "q".to_owned(),
+                    PendingState::Sent { .. } => "s".to_owned(),
+                    PendingState::Failed { reason } => format!("f{reason}"),
+                };
+                format!("p:{}:{state}", p.client_id)
+            }
+        }
+    }
+}
+
+/// How far another member has read in this chat, by name (the wire's `ReadPosition` has the
+/// user's id instead).
+#[derive(Debug, Clone, PartialEq)]
+pub(crate) struct MemberRead {
+    pub(crate) username: String,
+    pub(crate) seq: i64,
+}
+
+/// The other members' read positions for the "seen" marker, in member order. `reads` maps user
+/// id to seq as the state keeps it; people who are not members (any more), and I, are left out.
+pub(crate) fn member_reads(
+    members: &[User],
+    reads: &HashMap<UserId, i64>,
+    me: UserId,
+) -> Vec<MemberRead> {
+    members
+        .iter()
+        .filter(|m| m.id != me)
+        .filter_map(|m| {
+            reads.get(&m.id).map(|seq| MemberRead {
+                username: m.username.clone(),
+                seq: *seq,
+            })
+        })
+        .collect()
+}
+
+pub(crate) struct Inputs<'a> {
+    pub(crate) messages: &'a [Message],
+    pub(crate) pending: &'a [Pending],
+    pub(crate) me: UserId,
+    pub(crate) group: bool,
+    /// Other members' read positions (never mine).
+    pub(crate) reads: &'a [MemberRead],
+    pub(crate) today: NaiveDate,
+}
+
+pub(crate) fn build<Tz: TimeZone>(input: &Inputs<'_>, tz: &Tz) -> Vec<Row> {
+    let seen_at = input
+        .messages
+        .iter()
+        .rev()
+        .find(|m| m.sender.id == input.me && input.reads.iter().any(|r| r.seq >= m.seq))
+        .map(|m| m.seq);
+    let mut rows = Vec::with_capacity(input.messages.len() + input.pending.len() + 4);
+    let mut last_day: Option<NaiveDate> = None;
+    let mut last_sender: Option<UserId> = None;
+    let mut push_day = |rows: &mut Vec<Row>, day: NaiveDate| -> bool {
+        if last_day == Some(day) {
+            return false;
+        }
+        last_day = Some(day);
+        rows.push(Row::Day {
+            day,
+            label: day_label(day, input.today),
+        });
+        true
+    };
+    for m in input.messages {
+        let new_day = push_day(&mut rows, local_day(&m.created_at, tz));
+        let mine = m.sender.id == input.me;
+        let show_sender = input.group && !mine && (new_day || last_sender != Some(m.sender.id));
+        last_sender = Some(m.sender.id);
+        let seen = (seen_at == Some(m.seq)).then(|| {
+            let names: Vec<String> = input
+                .reads
+                .iter()
+                .filter(|r| r.seq >= m.seq)
+                .map(|r| r.username.clone())
+                .collect();
+            seen_line(&names, !input.group)
+        });
+        rows.push(Row::Message {
+            message: m.clone(),
+            mine,
+            show_sender,
+            seen,
+        });
+    }
+    for p in input.pending {
+        push_day(&mut rows, local_day(&p.created_at, tz));
+        rows.push(Row::Pending(p.clone()));
+    }
+    rows
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::model::fixtures::{chat_id, id, msg, user, user_id};
+    use chrono::{Duration, Utc};
+
+    fn from(seq: i64, sender: u128, name: &str, day_offset: i64) -> Message {
+        let mut m = msg(seq, "text");
+        m.sender.id = user_id(sender);
+        m.sender.username = name.into();
+        m.created_at += Duration::days(day_offset);
+        m
+    }
+
+    fn kinds(rows: &[Row]) -> Vec<String> {
+        rows.iter()
+            .map(|r| match r {
+                Row::Day { label, .. } => format!("[{label}]"),
+                Row::Message {
+                    message,
+                    show_sender,
+                    seen,
+                    ..
+                } => format!(
+                    "{}{}{}",
+                    message.seq,
+                    if *show_sender { "+name" } else { "" },
+                    seen.as_ref().map(|s| format!(" ({s})")).unwrap_or_default()
+                ),
+                Row::Pending(p) => format!("pending {}", p.content),
+            })
+            .collect()
+    }
+
+    #[test]
+    fn day_separators_senders_and_seen_marker() {
+        let me = 1;
+        let messages = vec![
+            from(1, 2, "bob", -1),
+            from(2, 2, "bob", -1),
+            from(3, me, "me", 0),
+            from(4, 2, "bob", 0),
+            from(5, me, "me", 0),
+            from(6, me, "me", 0),
+        ];
+        let reads = vec![
+            MemberRead {
+                username: "bob".into(),
+                seq: 5,
+            },
+            MemberRead {
+                username: "eve".into(),
+                seq: 3,
+            },
+        ];
+        let pending = vec![Pending {
+            client_id: id(77),
+            chat_id: chat_id(0),
+            content: "on its way".into(),
+            created_at: messages[5].created_at,
+            state: PendingState::Queued,
+        }];
+        let today = messages[5].created_at.date_naive();
+        let input = Inputs {
+            messages: &messages,
+            pending: &pending,
+            me: user_id(me),
+            group: true,
+            reads: &reads,
+            today,
+        };
+        let rows = build(&input, &Utc);
+        assert_eq!(
+            kinds(&rows),
+            vec![
+                "[Yesterday]",
+                "1+name",
+                "2",
+                "[Today]",
+                "3",
+                "4+name",
+                "5 (Seen by bob)",
+                "6",
+                "pending on its way"
+            ]
+        );
+        let direct = Inputs {
+            group: false,
+            ..input
+        };
+        let rows = build(&direct, &Utc);
+        assert!(kinds(&rows).contains(&"5 (Seen)".to_owned()));
+        assert!(!kinds(&rows).iter().any(|k| k.contains("+name")));
+    }
+
+    #[test]
+    fn keys_change_with_content() {
+        let m = from(1, 2, "bob", 0);
+        let row = |m: Message| Row::Message {
+            message: m,
+            mine: false,
+            show_sender: false,
+            seen: None,
+        };
+        let mut edited = m.clone();
+        edited.edited_at = Some(Utc::now());
+        let mut deleted = m.clone();
+        deleted.deleted = true;
+        let keys = [row(m.clone()).key(), row(edited).key(), row(deleted).key()];
+        assert_ne!(keys[0], keys[1]);
+        assert_ne!(keys[0], keys[2]);
+        assert_ne!(keys[1], keys[2]);
+        // An unchanged row keeps its key, so the list does not re-render it.
+        assert_eq!(row(m).key(), keys[0]);
+    }
+
+    #[test]
+    fn member_reads_name_the_other_members_only() {
+        let members = [user(1, "me"), user(2, "bob"), user(3, "eve")];
+        let reads = HashMap::from([
+            (user_id(1), 9),
+            (user_id(3), 4),
+            (user_id(2), 7),
+            (user_id(99), 8),
+        ]);
+        assert_eq!(
+            member_reads(&members, &reads, user_id(1)),
+            vec![
+                MemberRead {
+                    username: "bob".into(),
+                    seq: 7
+                },
+                MemberRead {
+                    username: "eve".into(),
+                    seq: 4
+                },
+            ]
+        );
+    }
+}

@@ -1,0 +1,269 @@
+//! One chat's loaded messages: merging pages (`before_seq` going back, `after_seq` catching up)
+//! and live events into a list ordered by `seq`, without duplicates, and finding gaps. Says
+//! what is missing; fetching it is the state's job.
+
+use chat_protocol::{Message, MessageId, MessagePage};
+
+/// What a live `new_message` did to the timeline.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum LiveInsert {
+    /// Appended right after what was loaded.
+    Appended,
+    /// Already there (an echo of a retry, or a page got it first).
+    Duplicate,
+    /// Stored, but messages between are missing: fetch with `after_seq` = this value.
+    Gap { after_seq: i64 },
+    /// The timeline was never loaded; nothing stored (the chat list still shows it).
+    NotLoaded,
+}
+
+#[derive(Debug, Clone, Default, PartialEq)]
+pub(crate) struct Timeline {
+    /// Sorted by `seq`, unique.
+    messages: Vec<Message>,
+    /// Older messages exist before the first loaded one.
+    pub(crate) has_more_before: bool,
+    /// The latest page has been loaded, so live events extend this timeline.
+    pub(crate) loaded: bool,
+}
+
+/// Whether `incoming` should replace `existing` (the same message seen twice, e.g. from a page
+/// read before an edit and the edit's event): a deletion wins, then the later edit.
+fn is_newer(existing: &Message, incoming: &Message) -> bool {
+    if existing.deleted {
+        return false;
+    }
+    if incoming.deleted {
+        return true;
+    }
+    match (existing.edited_at, incoming.edited_at) {
+        (None, Some(_)) => true,
+        (Some(a), Some(b)) => b > a,
+        _ => false,
+    }
+}
+
+impl Timeline {
+    pub(crate) fn messages(&self) -> &[Message] {
+        &self.messages
+    }
+
+    pub(crate) fn oldest_seq(&self) -> Option<i64> {
+        self.messages.first().map(|m| m.seq)
+    }
+
+    pub(crate) fn newest_seq(&self) -> Option<i64> {
+        self.messages.last().map(|m| m.seq)
+    }
+
+    /// The highest `seq` up to which the timeline has no holes (starting at the oldest loaded
+    /// message): the `after_seq` to catch up from. `None` when nothing is loaded, in which case
+    /// catching up means loading the latest page.
+    pub(crate) fn contiguous_end(&self) -> Option<i64> {
+        let mut end = self.messages.first()?.seq;
+        for m in &self.messages[1..] {
+            if m.seq != end + 1 {
+                break;
+            }
+            end = m.seq;
+        }
+        Some(end)
+    }
+
+    /// Merges messages in any order; returns how many were new.
+    pub(crate) fn merge(&mut self, incoming: impl IntoIterator<Item = Message>) -> usize {
+        let mut added = 0;
+        for m in incoming {
+            match self.messages.binary_search_by_key(&m.seq, |e| e.seq) {
+                Ok(i) => {
+                    if is_newer(&self.messages[i], &m) {
+                        self.messages[i] = m;
+                    }
+                }
+                Err(i) => {
+                    self.messages.insert(i, m);
+                    added += 1;
+                }
+            }
+        }
+        added
+    }
+
+    /// The latest page (no cursor), when the chat is opened.
+    pub(crate) fn apply_latest(&mut self, page: MessagePage) {
+        let was_loaded = self.loaded;
+        let oldest_before = self.oldest_seq();
+        let page_oldest = page.messages.first().map(|m| m.seq);
+        self.merge(page.messages);
+        // Keep an older "has more" answer if we already had earlier pages loaded.
+        let extends_back = match (oldest_before, page_oldest) {
+            (Some(a), Some(b)) => a < b,
+            _ => false,
+        };
+        if !(was_loaded && extends_back) {
+            self.has_more_before = page.has_more;
+        }
+        self.loaded = true;
+    }
+
+    /// An older page (`before_seq` = the oldest loaded seq).
+    pub(crate) fn apply_older(&mut self, page: MessagePage) -> usize {
+        self.has_more_before = page.has_more;
+        self.merge(page.messages)
+    }
+
+    /// A page of newer messages (`after_seq`); returns whether more remain to fetch.
+    pub(crate) fn apply_newer(&mut self, page: MessagePage) -> bool {
+        self.merge(page.messages);
+        page.has_more
+    }
+
+    /// A `new_message` event.
+    pub(crate) fn insert_live(&mut self, message: Message) -> LiveInsert {
+        if !self.loaded {
+            return LiveInsert::NotLoaded;
+        }
+        let before = self.contiguous_end();
+        let seq = message.seq;
+        if self.merge([message]) == 0 {
+            return LiveInsert::Duplicate;
+        }
+        match before {
+            Some(end) if seq > end + 1 => LiveInsert::Gap { after_seq: end },
+            // The latest page was empty, so this chat's messages start at 1.
+            None if seq > 1 => LiveInsert::Gap { after_seq: 0 },
+            _ => LiveInsert::Appended,
+        }
+    }
+
+    /// A `message_updated` event; true when the message is loaded here.
+    pub(crate) fn apply_update(&mut self, message: Message) -> bool {
+        match self.messages.binary_search_by_key(&message.seq, |e| e.seq) {
+            Ok(i) => {
+                let existing = &self.messages[i];
+                let stale = existing.deleted
+                    || matches!((existing.edited_at, message.edited_at), (Some(a), Some(b)) if a > b);
+                if !stale {
+                    self.messages[i] = message;
+                }
+                true
+            }
+            Err(_) => false,
+        }
+    }
+
+    /// A `message_deleted` event.
+    pub(crate) fn apply_delete(&mut self, message_id: MessageId, seq: i64) -> bool {
+        match self.messages.binary_search_by_key(&seq, |e| e.seq) {
+            Ok(i) if self.messages[i].id == message_id => {
+                let m = &mut self.messages[i];
+                m.deleted = true;
+                m.content.clear();
+                true
+            }
+            _ => false,
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::model::fixtures::msg;
+    use chrono::{TimeZone, Utc};
+
+    fn page(seqs: std::ops::RangeInclusive<i64>, has_more: bool) -> MessagePage {
+        MessagePage {
+            messages: seqs.map(|s| msg(s, "x")).collect(),
+            has_more,
+        }
+    }
+
+    fn seqs(t: &Timeline) -> Vec<i64> {
+        t.messages().iter().map(|m| m.seq).collect()
+    }
+
+    #[test]
+    fn latest_then_older_pages_merge_in_order() {
+        let mut t = Timeline::default();
+        t.apply_latest(page(16..=30, true));
+        assert!(t.loaded && t.has_more_before);
+        assert_eq!(t.oldest_seq(), Some(16));
+        assert_eq!(t.apply_older(page(1..=15, false)), 15);
+        assert!(!t.has_more_before);
+        assert_eq!(seqs(&t), (1..=30).collect::<Vec<_>>());
+        assert_eq!(t.contiguous_end(), Some(30));
+    }
+
+    #[test]
+    fn overlapping_pages_do_not_duplicate() {
+        let mut t = Timeline::default();
+        t.apply_latest(page(10..=20, true));
+        assert_eq!(t.apply_older(page(5..=12, true)), 5);
+        assert_eq!(seqs(&t), (5..=20).collect::<Vec<_>>());
+        // Reopening the chat loads the latest page again; older pages stay, and so does has_more.
+        t.apply_latest(page(15..=21, true));
+        assert_eq!(seqs(&t), (5..=21).collect::<Vec<_>>());
+        assert!(t.has_more_before);
+    }
+
+    #[test]
+    fn live_messages_append_and_detect_gaps() {
+        let mut t = Timeline::default();
+        assert_eq!(t.insert_live(msg(1, "a")), LiveInsert::NotLoaded);
+        t.apply_latest(page(1..=3, false));
+        assert_eq!(t.insert_live(msg(4, "d")), LiveInsert::Appended);
+        assert_eq!(t.insert_live(msg(4, "d")), LiveInsert::Duplicate);
+        assert_eq!(t.insert_live(msg(7, "g")), LiveInsert::Gap { after_seq: 4 });
+        assert_eq!(t.contiguous_end(), Some(4));
+        assert!(t.apply_newer(MessagePage {
+            messages: vec![msg(5, "e")],
+            has_more: true
+        }));
+        assert!(!t.apply_newer(page(6..=7, false)));
+        assert_eq!(t.contiguous_end(), Some(7));
+        assert_eq!(seqs(&t), (1..=7).collect::<Vec<_>>());
+    }
+
+    #[test]
+    fn empty_chat_accepts_first_message_and_sees_gap_from_zero() {
+        let mut t = Timeline::default();
+        t.apply_latest(MessagePage {
+            messages: vec![],
+            has_more: false,
+        });
+        assert_eq!(t.contiguous_end(), None);
+        assert_eq!(t.insert_live(msg(1, "a")), LiveInsert::Appended);
+        let mut t2 = Timeline::default();
+        t2.apply_latest(MessagePage {
+            messages: vec![],
+            has_more: false,
+        });
+        assert_eq!(
+            t2.insert_live(msg(3, "c")),
+            LiveInsert::Gap { after_seq: 0 }
+        );
+    }
+
+    #[test]
+    fn edits_and_deletes_win_over_stale_copies() {
+        let mut t = Timeline::default();
+        t.apply_latest(page(1..=2, false));
+        let mut edited = msg(2, "new text");
+        edited.edited_at = Some(Utc.with_ymd_and_hms(2026, 11, 22, 11, 0, 0).unwrap());
+        assert!(t.apply_update(edited.clone()));
+        // A page read before the edit arrives late: the edit stays.
+        t.merge([msg(2, "x")]);
+        assert_eq!(t.messages()[1].content, "new text");
+        assert!(t.apply_delete(MessageId::from(1002), 2));
+        assert!(t.messages()[1].deleted);
+        assert_eq!(t.messages()[1].content, "");
+        // Neither a late edit nor a stale page brings a deleted message back.
+        t.apply_update(edited);
+        t.merge([msg(2, "x")]);
+        assert!(t.messages()[1].deleted);
+        // Unknown ids change nothing.
+        assert!(!t.apply_delete(MessageId::from(9999), 1));
+        assert!(!t.apply_update(msg(50, "?")));
+    }
+}

@@ -1,0 +1,241 @@
+//! The app's one WebSocket: connects with the access token, reports the server's events,
+//! reconnects with exponential backoff and jitter, and says where it stands. What the events
+//! mean for the app's data is the state's business, never this module's.
+//!
+//! One task owns the socket. Everything else talks to it through [`Socket`] (a channel), so
+//! there is never a second connection and sign-out can stop it cleanly.
+
+use std::cell::Cell;
+use std::rc::Rc;
+
+use chat_protocol::{ClientCommand, ServerEvent};
+use futures::channel::mpsc::{UnboundedReceiver, UnboundedSender, unbounded};
+use futures::future::{Either, select};
+use futures::{SinkExt, StreamExt};
+use gloo_net::websocket::Message;
+use gloo_net::websocket::futures::WebSocket;
+use gloo_timers::future::TimeoutFuture;
+use leptos::prelude::*;
+
+use super::api::Api;
+use super::error::ApiError;
+use super::reconnect::{Backoff, ConnStatus};
+
+/// What the socket tells the app.
+#[derive(Debug, Clone)]
+pub(crate) enum SocketEvent {
+    Status(ConnStatus),
+    /// A frame from the server (`ready` first on every connection).
+    Server(Box<ServerEvent>),
+    /// A connection that had been ready closed.
+    Lost,
+}
+
+enum Control {
+    Send(ClientCommand),
+    RetryNow,
+    Stop,
+}
+
+/// Handle to the socket task; cheap to clone.
+#[derive(Clone)]
+pub(crate) struct Socket {
+    tx: UnboundedSender<Control>,
+    ready: Rc<Cell<bool>>,
+}
+
+enum Ended {
+    /// Sign-out or the app went away.
+    Stopped,
+    /// The session cannot be renewed: stop trying.
+    SignedOut,
+    /// The connection failed or closed; `was_ready` if the server had said `ready`.
+    Closed { was_ready: bool },
+}
+
+impl Socket {
+    /// Starts the socket task. `on_event` runs for every status change and server event.
+    pub(crate) fn start(api: Api, on_event: Rc<dyn Fn(SocketEvent)>) -> Self {
+        let (tx, rx) = unbounded();
+        let ready = Rc::new(Cell::new(false));
+        leptos::task::spawn_local(run(api, rx, on_event, ready.clone()));
+        Self { tx, ready }
+    }
+
+    /// Whether the server has said `ready` on the current connection.
+    pub(crate) fn is_ready(&self) -> bool {
+        self.ready.get()
+    }
+
+    /// Sends a command if connected; false if it was dropped (the caller keeps what must not be
+    /// lost, like messages in the outbox, and sends it again once connected).
+    pub(crate) fn send(&self, command: ClientCommand) -> bool {
+        self.is_ready() && self.tx.unbounded_send(Control::Send(command)).is_ok()
+    }
+
+    /// Skips the rest of the backoff wait (the "retry now" button, the browser going online).
+    pub(crate) fn retry_now(&self) {
+        let _ = self.tx.unbounded_send(Control::RetryNow);
+    }
+
+    pub(crate) fn stop(&self) {
+        let _ = self.tx.unbounded_send(Control::Stop);
+    }
+}
+
+/// The socket address for a page served from `page_protocol` (`"https:"`/`"http:"`) and `host`.
+fn ws_url(page_protocol: &str, host: &str, access_token: &str) -> String {
+    let scheme = if page_protocol == "https:" {
+        "wss"
+    } else {
+        "ws"
+    };
+    format!("{scheme}://{host}/ws?access_token={access_token}")
+}
+
+fn page_ws_url(token: &str) -> String {
+    let location = window().location();
+    ws_url(
+        &location.protocol().unwrap_or_default(),
+        &location.host().unwrap_or_default(),
+        token,
+    )
+}
+
+async fn run(
+    api: Api,
+    mut rx: UnboundedReceiver<Control>,
+    on_event: Rc<dyn Fn(SocketEvent)>,
+    ready: Rc<Cell<bool>>,
+) {
+    let mut backoff = Backoff::default();
+    let mut last_failed_early = false;
+    'connect: loop {
+        on_event(SocketEvent::Status(ConnStatus::Connecting));
+        let ended = connect_once(
+            &api,
+            &mut rx,
+            &on_event,
+            &ready,
+            &mut backoff,
+            last_failed_early,
+        )
+        .await;
+        ready.set(false);
+        match ended {
+            Ended::Stopped | Ended::SignedOut => break 'connect,
+            Ended::Closed { was_ready } => {
+                if was_ready {
+                    on_event(SocketEvent::Lost);
+                }
+                last_failed_early = !was_ready;
+            }
+        }
+        let delay = backoff.next_delay(js_sys::Math::random());
+        on_event(SocketEvent::Status(ConnStatus::Offline {
+            retry_at_ms: js_sys::Date::now() + f64::from(delay),
+        }));
+        let mut sleep = TimeoutFuture::new(delay);
+        loop {
+            match select(&mut sleep, rx.next()).await {
+                Either::Left(((), _)) => break,
+                Either::Right((Some(Control::RetryNow), _)) => break,
+                // Not connected: commands are dropped; the outbox resends messages later.
+                Either::Right((Some(Control::Send(_)), _)) => {}
+                Either::Right((Some(Control::Stop) | None, _)) => break 'connect,
+            }
+        }
+    }
+    on_event(SocketEvent::Status(ConnStatus::Stopped));
+}
+
+async fn connect_once(
+    api: &Api,
+    rx: &mut UnboundedReceiver<Control>,
+    on_event: &Rc<dyn Fn(SocketEvent)>,
+    ready: &Rc<Cell<bool>>,
+    backoff: &mut Backoff,
+    probe_first: bool,
+) -> Ended {
+    // A browser cannot see why an upgrade failed (401 and "server down" look the same), so after
+    // a failed attempt ask the REST API first: it renews an expired token, or fails fast while
+    // the server is unreachable.
+    if probe_first {
+        match api.me().await {
+            Ok(_) => {}
+            Err(ApiError::SignedOut) => return Ended::SignedOut,
+            Err(_) => return Ended::Closed { was_ready: false },
+        }
+    }
+    let token = match api.session().fresh_access_token().await {
+        Ok(t) => t,
+        Err(ApiError::SignedOut) => return Ended::SignedOut,
+        Err(_) => return Ended::Closed { was_ready: false },
+    };
+    let Ok(ws) = WebSocket::open(&page_ws_url(&token)) else {
+        return Ended::Closed { was_ready: false };
+    };
+    let (mut sink, mut stream) = ws.split();
+    loop {
+        match select(stream.next(), rx.next()).await {
+            Either::Left((frame, _)) => match frame {
+                Some(Ok(Message::Text(text))) => match serde_json::from_str::<ServerEvent>(&text) {
+                    Ok(event) => {
+                        if matches!(event, ServerEvent::Ready { .. }) {
+                            ready.set(true);
+                            backoff.reset();
+                            on_event(SocketEvent::Status(ConnStatus::Online));
+                        }
+                        on_event(SocketEvent::Server(Box::new(event)));
+                    }
+                    Err(e) => leptos::logging::warn!("unreadable frame from the server: {e}"),
+                },
+                Some(Ok(Message::Bytes(_))) => {}
+                Some(Err(_)) | None => {
+                    return Ended::Closed {
+                        was_ready: ready.get(),
+                    };
+                }
+            },
+            Either::Right((control, _)) => match control {
+                Some(Control::Send(command)) => {
+                    if !ready.get() {
+                        continue;
+                    }
+                    let frame = match serde_json::to_string(&command) {
+                        Ok(f) => f,
+                        Err(e) => {
+                            leptos::logging::warn!("cannot encode a command: {e}");
+                            continue;
+                        }
+                    };
+                    if sink.send(Message::Text(frame)).await.is_err() {
+                        return Ended::Closed { was_ready: true };
+                    }
+                }
+                Some(Control::RetryNow) => {}
+                Some(Control::Stop) | None => {
+                    // Dropping both halves closes the socket.
+                    return Ended::Stopped;
+                }
+            },
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::ws_url;
+
+    #[test]
+    fn socket_urls_follow_the_page() {
+        assert_eq!(
+            ws_url("http:", "127.0.0.1:8080", "abc.def"),
+            "ws://127.0.0.1:8080/ws?access_token=abc.def"
+        );
+        assert_eq!(
+            ws_url("https:", "chat.example", "t"),
+            "wss://chat.example/ws?access_token=t"
+        );
+    }
+}

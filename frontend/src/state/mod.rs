@@ -1,0 +1,236 @@
+//! The app's reactive state: one signal per piece of data the UI reads, a handle provided as
+//! context at the root, and the glue that runs the pure reducer (`reduce`) on those signals and
+//! carries out its effects. Components read signals and call methods; the only signals they
+//! set are the view's own: `at_bottom` (scrolling) and `notice` (shown or dismissed).
+//!
+//! The methods are spread by concern: `lifecycle` (start, stop, sign in/out, the clock),
+//! `sync` (socket events, lists, catch-up, paging, read markers) and `actions` (what the person
+//! does). All state is keyed by chat id, so an event for one chat can only change that chat.
+
+mod actions;
+mod lifecycle;
+mod reduce;
+mod route;
+mod sync;
+
+use std::collections::{HashMap, HashSet};
+
+use chat_protocol::{Chat, ChatId, Contact, User, UserId};
+use leptos::prelude::*;
+
+use crate::model::outbox::Outbox;
+use crate::model::timeline::Timeline;
+use crate::model::typing::{TypingBoard, TypingThrottle};
+use crate::net::{Api, AuthSession, ConnStatus, Socket};
+use reduce::{ChatData, Moment};
+
+const NOT_SIGNED_IN: &str = "Not signed in.";
+
+/// The connection to the server, while signed in.
+#[derive(Clone)]
+struct Services {
+    api: Api,
+    socket: Socket,
+}
+
+/// Chats with a catch-up running, and those that need another pass when it ends.
+#[derive(Default)]
+struct CatchUps {
+    running: HashSet<ChatId>,
+    again: HashSet<ChatId>,
+}
+
+/// Copy-able handle to all state; provided as context at the root.
+#[derive(Clone, Copy)]
+pub(crate) struct ChatState {
+    session: StoredValue<AuthSession, LocalStorage>,
+    services: StoredValue<Option<Services>, LocalStorage>,
+    throttle: StoredValue<TypingThrottle, LocalStorage>,
+    /// Last `mark_read` seq sent per chat.
+    marked: StoredValue<HashMap<ChatId, i64>, LocalStorage>,
+    catch_ups: StoredValue<CatchUps, LocalStorage>,
+    /// The signed-in user (`None` when signed out).
+    pub(crate) user: RwSignal<Option<User>>,
+    /// Why the session ended on its own, for the sign-in page.
+    pub(crate) ended: RwSignal<Option<String>>,
+    pub(crate) chats: RwSignal<Vec<Chat>>,
+    pub(crate) chats_loaded: RwSignal<bool>,
+    pub(crate) timelines: RwSignal<HashMap<ChatId, Timeline>>,
+    pub(crate) loading_older: RwSignal<HashSet<ChatId>>,
+    pub(crate) outbox: RwSignal<Outbox>,
+    pub(crate) contacts: RwSignal<Vec<Contact>>,
+    presence: RwSignal<HashMap<UserId, bool>>,
+    pub(crate) typing: RwSignal<TypingBoard>,
+    /// Other members' read positions: chat → user → seq.
+    pub(crate) reads: RwSignal<HashMap<ChatId, HashMap<UserId, i64>>>,
+    pub(crate) status: RwSignal<ConnStatus>,
+    /// The clock, ticking once a second (countdowns, typing expiry).
+    pub(crate) now_ms: RwSignal<f64>,
+    /// The open chat.
+    pub(crate) open: RwSignal<Option<ChatId>>,
+    /// The open conversation is scrolled to its newest message.
+    pub(crate) at_bottom: RwSignal<bool>,
+    /// A passing message for the person (an action failed).
+    pub(crate) notice: RwSignal<Option<String>>,
+}
+
+fn now_ms() -> f64 {
+    js_sys::Date::now()
+}
+
+fn page_visible() -> bool {
+    !document().hidden()
+}
+
+/// Takes a signal's value out without notifying (the reducer is about to change it).
+fn take<T: Default + Send + Sync + 'static>(signal: RwSignal<T>) -> T {
+    signal
+        .try_update_untracked(std::mem::take)
+        .unwrap_or_default()
+}
+
+/// Puts a value back, notifying readers only if the reducer changed it.
+fn put<T: Send + Sync + 'static>(signal: RwSignal<T>, value: T, changed: bool) {
+    if changed {
+        signal.set(value);
+    } else {
+        signal.update_untracked(|v| *v = value);
+    }
+}
+
+impl ChatState {
+    pub(crate) fn new() -> Self {
+        let session = AuthSession::new();
+        let (user, ended) = (session.user, session.ended);
+        Self {
+            session: StoredValue::new_local(session),
+            services: StoredValue::new_local(None),
+            throttle: StoredValue::new_local(TypingThrottle::default()),
+            marked: StoredValue::new_local(HashMap::new()),
+            catch_ups: StoredValue::new_local(CatchUps::default()),
+            user,
+            ended,
+            chats: RwSignal::new(Vec::new()),
+            chats_loaded: RwSignal::new(false),
+            timelines: RwSignal::new(HashMap::new()),
+            loading_older: RwSignal::new(HashSet::new()),
+            outbox: RwSignal::new(Outbox::default()),
+            contacts: RwSignal::new(Vec::new()),
+            presence: RwSignal::new(HashMap::new()),
+            typing: RwSignal::new(TypingBoard::default()),
+            reads: RwSignal::new(HashMap::new()),
+            status: RwSignal::new(ConnStatus::Stopped),
+            now_ms: RwSignal::new(now_ms()),
+            open: RwSignal::new(None),
+            at_bottom: RwSignal::new(true),
+            notice: RwSignal::new(None),
+        }
+    }
+
+    fn session(&self) -> AuthSession {
+        self.session.get_value()
+    }
+
+    fn api(&self) -> Option<Api> {
+        self.services
+            .with_value(|s| s.as_ref().map(|s| s.api.clone()))
+    }
+
+    fn socket(&self) -> Option<Socket> {
+        self.services
+            .with_value(|s| s.as_ref().map(|s| s.socket.clone()))
+    }
+
+    /// The signed-in user's id (tracked).
+    pub(crate) fn me(&self) -> Option<UserId> {
+        self.user.with(|u| u.as_ref().map(|u| u.id))
+    }
+
+    /// The signed-in user's id for views, or an id nobody has: views of the signed-in shell
+    /// can render once more while signing out.
+    pub(crate) fn me_or_nobody(&self) -> UserId {
+        self.me().unwrap_or_else(|| UserId::from(uuid::Uuid::nil()))
+    }
+
+    fn me_untracked(&self) -> Option<UserId> {
+        self.user.with_untracked(|u| u.as_ref().map(|u| u.id))
+    }
+
+    /// Whether `user` is online, as far as this app knows (tracked).
+    pub(crate) fn is_user_online(&self, user: UserId) -> bool {
+        self.presence
+            .with(|p| p.get(&user).copied().unwrap_or(false))
+    }
+
+    /// A chat of the list, if it is there (tracked).
+    pub(crate) fn chat(&self, id: ChatId) -> Option<Chat> {
+        self.chats.with(|c| c.iter().find(|c| c.id == id).cloned())
+    }
+
+    /// Shows a passing message to the person.
+    pub(crate) fn notify(&self, text: impl Into<String>) {
+        self.notice.set(Some(text.into()));
+    }
+
+    /// Whether the person is looking at the newest messages of `chat` right now.
+    fn is_viewing(&self, chat: ChatId) -> bool {
+        self.open.get_untracked() == Some(chat) && self.at_bottom.get_untracked() && page_visible()
+    }
+
+    /// The moment as the reducer sees it; `None` when signed out.
+    fn moment(&self) -> Option<Moment> {
+        let open = self.open.get_untracked();
+        Some(Moment {
+            me: self.me_untracked()?,
+            open,
+            viewing: open.filter(|chat| self.is_viewing(*chat)),
+            now_ms: now_ms(),
+        })
+    }
+
+    /// Runs `change` on the data (taken out of the signals), then puts it back, notifying the
+    /// readers of what changed.
+    fn change_data<R>(&self, change: impl FnOnce(&mut ChatData) -> R) -> R {
+        let mut data = ChatData {
+            chats: take(self.chats),
+            chats_loaded: self.chats_loaded.get_untracked(),
+            timelines: take(self.timelines),
+            outbox: take(self.outbox),
+            contacts: take(self.contacts),
+            presence: take(self.presence),
+            typing: take(self.typing),
+            reads: take(self.reads),
+            changed: Default::default(),
+        };
+        let result = change(&mut data);
+        let changed = data.take_changed();
+        put(self.chats, data.chats, changed.chats);
+        put(self.chats_loaded, data.chats_loaded, changed.chats_loaded);
+        put(self.timelines, data.timelines, changed.timelines);
+        put(self.outbox, data.outbox, changed.outbox);
+        put(self.contacts, data.contacts, changed.contacts);
+        put(self.presence, data.presence, changed.presence);
+        put(self.typing, data.typing, changed.typing);
+        put(self.reads, data.reads, changed.reads);
+        result
+    }
+
+    /// Resets every piece of per-user data (after sign-out or when the session ended).
+    fn clear_data(&self) {
+        self.throttle.set_value(TypingThrottle::default());
+        self.marked.set_value(HashMap::new());
+        self.catch_ups.set_value(CatchUps::default());
+        self.chats.set(Vec::new());
+        self.chats_loaded.set(false);
+        self.timelines.set(HashMap::new());
+        self.loading_older.set(HashSet::new());
+        self.outbox.set(Outbox::default());
+        self.contacts.set(Vec::new());
+        self.presence.set(HashMap::new());
+        self.typing.set(TypingBoard::default());
+        self.reads.set(HashMap::new());
+        self.status.set(ConnStatus::Stopped);
+        self.open.set(None);
+        self.notice.set(None);
+    }
+}

@@ -1,0 +1,273 @@
+//! Keeping the data in step with the server: socket events through the reducer, the effects it
+//! asks for, the chat and contact lists, opening a chat, catching up after a hole or a
+//! reconnect, older pages, and read markers. Person-initiated changes are `actions`.
+
+use chat_protocol::limits::{PAGE_DEFAULT, PAGE_MAX};
+use chat_protocol::{ChatId, ClientCommand, HistoryQuery};
+use leptos::prelude::*;
+
+use super::reduce::Effect;
+use super::{ChatState, route};
+use crate::model::chat_list;
+use crate::model::timeline::Timeline;
+use crate::net::{ApiError, SocketEvent};
+use crate::text::error_text::{Attempt, explain};
+
+impl ChatState {
+    pub(super) fn on_socket_event(&self, event: SocketEvent) {
+        match event {
+            SocketEvent::Status(status) => self.status.set(status),
+            SocketEvent::Lost => self.change_data(|d| d.connection_lost()),
+            SocketEvent::Server(event) => {
+                let Some(now) = self.moment() else { return };
+                let effects = self.change_data(|d| d.apply(*event, &now));
+                self.run(effects);
+            }
+        }
+    }
+
+    /// Carries out what the reducer asked for, in order.
+    pub(super) fn run(&self, effects: Vec<Effect>) {
+        for effect in effects {
+            match effect {
+                Effect::Send(command) => {
+                    if let Some(socket) = self.socket() {
+                        socket.send(command);
+                    }
+                }
+                Effect::ForgetSentReadMarkers => self.marked.update_value(|m| m.clear()),
+                Effect::RefreshChats => self.refresh_chats(),
+                Effect::RefreshContacts => self.refresh_contacts(),
+                Effect::CatchUp(chat) => self.catch_up(chat),
+                Effect::MarkRead(chat) => self.mark_read(chat),
+                Effect::Notify(text) => self.notify(text),
+                Effect::CloseOpenChat => self.close_chat(),
+            }
+        }
+    }
+
+    /// Shows `error` unless it only means the session ended (the sign-in page says so).
+    pub(super) fn notify_error(&self, error: &ApiError) {
+        if !matches!(error, ApiError::SignedOut) {
+            self.notify(explain(error, Attempt::Other));
+        }
+    }
+
+    pub(super) fn refresh_lists(&self) {
+        self.refresh_chats();
+        self.refresh_contacts();
+    }
+
+    fn refresh_chats(&self) {
+        let Some(api) = self.api() else { return };
+        let state = *self;
+        leptos::task::spawn_local(async move {
+            match api.chats().await {
+                Ok(fresh) => {
+                    let Some(now) = state.moment() else { return };
+                    let effects = state.change_data(|d| d.chats_fetched(fresh, &now));
+                    state.run(effects);
+                }
+                // Offline: the status line says so already.
+                Err(ApiError::Network(_)) => {}
+                Err(e) => state.notify_error(&e),
+            }
+        });
+    }
+
+    fn refresh_contacts(&self) {
+        let Some(api) = self.api() else { return };
+        let state = *self;
+        leptos::task::spawn_local(async move {
+            if let Ok(list) = api.contacts().await {
+                state.change_data(|d| d.contacts_fetched(list));
+            }
+        });
+    }
+
+    /// Loads the newest messages of `chat` after a hole or a reconnect, page by page.
+    fn catch_up(&self, chat: ChatId) {
+        let Some(api) = self.api() else { return };
+        let already_running = self.catch_ups.try_update_value(|c| {
+            if c.running.contains(&chat) {
+                c.again.insert(chat);
+                true
+            } else {
+                c.running.insert(chat);
+                false
+            }
+        });
+        if already_running != Some(false) {
+            return;
+        }
+        let state = *self;
+        leptos::task::spawn_local(async move {
+            loop {
+                let after = state
+                    .timelines
+                    .with_untracked(|t| t.get(&chat).map(Timeline::contiguous_end));
+                let query = match after {
+                    None => break,
+                    Some(None) => HistoryQuery::default(),
+                    Some(Some(seq)) => HistoryQuery {
+                        before_seq: None,
+                        after_seq: Some(seq),
+                        limit: Some(PAGE_MAX),
+                    },
+                };
+                let more = match api.messages(chat, &query).await {
+                    Ok(page) if query.after_seq.is_some() => {
+                        state.change_data(|d| d.newer_page(chat, page))
+                    }
+                    Ok(page) => {
+                        state.change_data(|d| d.latest_page(chat, page));
+                        false
+                    }
+                    Err(ApiError::Http { status: 404, .. }) => {
+                        state.forget_chat(chat);
+                        false
+                    }
+                    Err(_) => false,
+                };
+                if more {
+                    continue;
+                }
+                let again = state
+                    .catch_ups
+                    .try_update_value(|c| {
+                        if c.again.remove(&chat) {
+                            true
+                        } else {
+                            c.running.remove(&chat);
+                            false
+                        }
+                    })
+                    .unwrap_or(false);
+                if !again {
+                    break;
+                }
+            }
+            if state.is_viewing(chat) {
+                state.mark_read(chat);
+            }
+        });
+    }
+
+    /// Opens a chat: shows it, loads its newest page the first time.
+    pub(crate) fn open_chat(&self, chat: ChatId) {
+        if self.open.get_untracked() != Some(chat) {
+            self.at_bottom.set(true);
+            self.open.set(Some(chat));
+        }
+        route::push(&route::chat_path(chat));
+        let loaded = self
+            .timelines
+            .with_untracked(|t| t.get(&chat).is_some_and(|t| t.loaded));
+        if loaded {
+            self.mark_read(chat);
+            return;
+        }
+        let Some(api) = self.api() else { return };
+        self.change_data(|d| d.timeline_requested(chat));
+        let state = *self;
+        leptos::task::spawn_local(async move {
+            match api.messages(chat, &HistoryQuery::default()).await {
+                Ok(page) => {
+                    state.change_data(|d| d.latest_page(chat, page));
+                    if state.is_viewing(chat) {
+                        state.mark_read(chat);
+                    }
+                }
+                Err(ApiError::Http { status: 404, .. }) => {
+                    state.forget_chat(chat);
+                    state.notify("That chat does not exist, or you are not a member.");
+                }
+                Err(e) => {
+                    state.change_data(|d| d.timeline_failed(chat));
+                    state.notify_error(&e);
+                }
+            }
+        });
+    }
+
+    pub(crate) fn close_chat(&self) {
+        self.open.set(None);
+        route::push("/");
+    }
+
+    /// The browser's back/forward buttons.
+    pub(crate) fn follow_address(&self) {
+        match route::chat_from_path(&route::current_path()) {
+            Some(chat) => self.open_chat(chat),
+            None => self.open.set(None),
+        }
+    }
+
+    pub(super) fn forget_chat(&self, chat: ChatId) {
+        let Some(now) = self.moment() else { return };
+        let effects = self.change_data(|d| d.forget_chat(chat, &now));
+        self.run(effects);
+    }
+
+    /// Scrolled to the top: the page before the oldest loaded message. Resolves when merged;
+    /// true if it added messages.
+    pub(crate) async fn load_older(&self, chat: ChatId) -> bool {
+        let before = self.timelines.with_untracked(|t| {
+            t.get(&chat)
+                .filter(|t| t.loaded && t.has_more_before)
+                .and_then(Timeline::oldest_seq)
+        });
+        let Some(before) = before else { return false };
+        if self.loading_older.with_untracked(|l| l.contains(&chat)) {
+            return false;
+        }
+        let Some(api) = self.api() else { return false };
+        self.loading_older.update(|l| {
+            l.insert(chat);
+        });
+        let query = HistoryQuery {
+            before_seq: Some(before),
+            after_seq: None,
+            limit: Some(PAGE_DEFAULT),
+        };
+        let result = api.messages(chat, &query).await;
+        self.loading_older.update(|l| {
+            l.remove(&chat);
+        });
+        match result {
+            Ok(page) => self.change_data(|d| d.older_page(chat, page)) > 0,
+            Err(e) => {
+                self.notify_error(&e);
+                false
+            }
+        }
+    }
+
+    /// Tells the server the person has seen `chat` up to its newest loaded message.
+    pub(crate) fn mark_read(&self, chat: ChatId) {
+        let newest = self
+            .timelines
+            .with_untracked(|t| t.get(&chat).and_then(Timeline::newest_seq));
+        let Some(seq) = newest else { return };
+        let unread = self.chats.with_untracked(|c| {
+            c.iter()
+                .find(|c| c.id == chat)
+                .is_some_and(|c| c.unread_count > 0)
+        });
+        let already = self
+            .marked
+            .with_value(|m| m.get(&chat).is_some_and(|s| *s >= seq));
+        if already && !unread {
+            return;
+        }
+        let Some(socket) = self.socket() else { return };
+        if socket.send(ClientCommand::MarkRead { chat_id: chat, seq }) {
+            self.marked.update_value(|m| {
+                m.insert(chat, seq);
+            });
+            if unread {
+                self.chats.update(|c| chat_list::on_my_read(c, chat, seq));
+            }
+        }
+    }
+}

@@ -1,0 +1,65 @@
+//! A round badge with initials and a stable colour, and an optional presence dot. Shows what
+//! it is given; looks nothing up.
+
+use leptos::prelude::*;
+
+use crate::text::format::initials;
+
+/// A stable hue (0–359) for a name's avatar.
+fn hue(name: &str) -> u32 {
+    name.bytes()
+        .fold(7u32, |h, b| h.wrapping_mul(31).wrapping_add(u32::from(b)))
+        % 360
+}
+
+#[component]
+pub(crate) fn Avatar(
+    #[prop(into)] name: String,
+    /// Shows a presence dot when given.
+    #[prop(optional, into)]
+    online: Option<Signal<bool>>,
+    #[prop(optional)] small: bool,
+) -> impl IntoView {
+    let style = format!("--avatar-hue: {}", hue(&name));
+    let letters = initials(&name);
+    view! {
+        <span class="avatar" class:small=small style=style aria-hidden="true">
+            {letters}
+            {online
+                .map(|online| {
+                    view! {
+                        <span
+                            class="presence-dot"
+                            class:online=move || online.get()
+                        ></span>
+                    }
+                })}
+        </span>
+    }
+}
+
+/// "online"/"offline" for screen readers next to a presence dot.
+#[component]
+pub(crate) fn PresenceText(#[prop(into)] online: Signal<bool>) -> impl IntoView {
+    view! {
+        <span class="visually-hidden">
+            {move || if online.get() { ", online" } else { ", offline" }}
+        </span>
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::hue;
+
+    #[test]
+    fn hues_are_stable_and_spread() {
+        assert_eq!(hue("alice"), hue("alice"));
+        assert_ne!(hue("alice"), hue("bob"));
+        assert!(
+            ["", "alice", "bob", "a_very_long_name.with-dots"]
+                .iter()
+                .all(|n| hue(n) < 360)
+        );
+    }
+}

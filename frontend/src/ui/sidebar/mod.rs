@@ -1,0 +1,82 @@
+//! The sidebar: who I am and the connection status, then one of three panels (chats, contacts,
+//! new chat). Which panel shows is private to this module; panels report back by callbacks.
+
+mod chat_list;
+mod contacts;
+mod new_chat;
+
+use leptos::prelude::*;
+
+use super::common::{Avatar, StatusPill, Tab};
+use crate::model::chat_list::total_unread;
+use crate::state::ChatState;
+use chat_list::ChatList;
+use contacts::ContactsPanel;
+use new_chat::NewChatPanel;
+
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Panel {
+    Chats,
+    Contacts,
+    NewChat,
+}
+
+#[component]
+pub(crate) fn Sidebar() -> impl IntoView {
+    let state = expect_context::<ChatState>();
+    let panel = RwSignal::new(Panel::Chats);
+    let show_chats = move || panel.set(Panel::Chats);
+    let find_people = move || panel.set(Panel::Contacts);
+    let me = move || {
+        state
+            .user
+            .with(|u| u.as_ref().map(|u| u.username.clone()).unwrap_or_default())
+    };
+    let unread = move || state.chats.with(|c| total_unread(c));
+    let tab = move |p: Panel, id: &'static str, label: &'static str| {
+        view! {
+            <Tab id=id selected=Signal::derive(move || panel.get() == p) on_select=move || panel.set(p)>
+                {label}
+                {move || {
+                    (p == Panel::Chats && unread() > 0)
+                        .then(|| {
+                            view! {
+                                <span class="badge" aria-label=format!("{} unread", unread())>
+                                    {unread()}
+                                </span>
+                            }
+                        })
+                }}
+            </Tab>
+        }
+    };
+    view! {
+        <aside class="sidebar" aria-label="Chats and contacts">
+            <header class="sidebar-head">
+                {move || view! { <Avatar name=me() /> }}
+                <div class="me">
+                    <strong id="me-name">{me}</strong>
+                    <StatusPill />
+                </div>
+                <button type="button" id="signout" class="ghost" on:click=move |_| state.sign_out()>
+                    "Sign out"
+                </button>
+            </header>
+            <nav class="tabs" role="tablist" aria-label="Sidebar">
+                {tab(Panel::Chats, "tab-chats", "Chats")}
+                {tab(Panel::Contacts, "tab-contacts", "Contacts")}
+                {tab(Panel::NewChat, "tab-new", "New chat")}
+            </nav>
+            <div class="sidebar-body">
+                {move || match panel.get() {
+                    Panel::Chats => view! { <ChatList on_find_people=find_people /> }.into_any(),
+                    Panel::Contacts => view! { <ContactsPanel on_chat_opened=show_chats /> }.into_any(),
+                    Panel::NewChat => {
+                        view! { <NewChatPanel on_chat_opened=show_chats on_find_people=find_people /> }
+                            .into_any()
+                    }
+                }}
+            </div>
+        </aside>
+    }
+}

@@ -1,0 +1,231 @@
+//! Headless Chromium through `chromedriver`: starting the driver, opening sessions with their own
+//! profile, and small polling helpers (never fixed sleeps as assertions). Knows nothing of the
+//! app's screens; person-level steps are `flows`.
+
+use std::future::Future;
+use std::net::TcpStream;
+use std::path::PathBuf;
+use std::process::{Command, Stdio};
+use std::time::{Duration, Instant};
+
+use thirtyfour::prelude::*;
+
+use crate::{Guarded, Result, TIMEOUT, TempDir, free_port, screenshot_dir};
+
+/// A `chromedriver` on a free loopback port.
+pub struct ChromeDriver {
+    _child: Guarded,
+    url: String,
+}
+
+impl ChromeDriver {
+    pub fn start() -> Self {
+        let bin = std::env::var("CHROMEDRIVER").unwrap_or_else(|_| "chromedriver".into());
+        let port = free_port();
+        let child = Command::new(&bin)
+            .arg(format!("--port={port}"))
+            .stdin(Stdio::null())
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .unwrap_or_else(|e| {
+                panic!("cannot start {bin} ({e}); install chromium-driver or set CHROMEDRIVER")
+            });
+        let child = Guarded(child);
+        let deadline = Instant::now() + TIMEOUT;
+        while TcpStream::connect(("127.0.0.1", port)).is_err() {
+            assert!(
+                Instant::now() < deadline,
+                "chromedriver did not listen on {port}"
+            );
+            std::thread::sleep(Duration::from_millis(50));
+        }
+        Self {
+            _child: child,
+            url: format!("http://127.0.0.1:{port}"),
+        }
+    }
+}
+
+/// A headless Chromium session with its own profile.
+pub struct Browser {
+    pub driver: WebDriver,
+    _profile: TempDir,
+    name: String,
+}
+
+impl Browser {
+    /// A fresh headless session named `name` (for screenshots) with a `width`×`height` window.
+    pub async fn open(
+        chromedriver: &ChromeDriver,
+        name: &str,
+        width: u32,
+        height: u32,
+    ) -> Result<Self> {
+        let profile = TempDir::new(&format!("profile-{name}"));
+        let mut caps = DesiredCapabilities::chrome();
+        let chrome = std::env::var("CHROME_BIN").unwrap_or_else(|_| "/usr/bin/chromium".into());
+        caps.set_binary(&chrome)?;
+        for arg in [
+            "--headless",
+            "--no-sandbox",
+            "--disable-gpu",
+            "--disable-quic",
+            "--no-first-run",
+            "--disable-background-networking",
+            "--disable-component-update",
+            "--disable-sync",
+            "--disable-dev-shm-usage",
+            "--disable-features=Translate",
+            "--lang=en-US",
+        ] {
+            caps.add_arg(arg)?;
+        }
+        caps.add_arg(&format!("--window-size={width},{height}"))?;
+        caps.add_arg(&format!("--user-data-dir={}", profile.path().display()))?;
+        let driver = WebDriver::new(&chromedriver.url, caps).await?;
+        Ok(Self {
+            driver,
+            _profile: profile,
+            name: name.to_owned(),
+        })
+    }
+
+    pub async fn goto(&self, url: &str) -> Result<()> {
+        self.driver.goto(url).await?;
+        Ok(())
+    }
+
+    /// Runs `script` (with `arguments[0]` = `arg`) and returns its JSON result.
+    pub async fn js(&self, script: &str, arg: serde_json::Value) -> Result<serde_json::Value> {
+        let ret = self.driver.execute(script, vec![arg]).await?;
+        Ok(ret.json().clone())
+    }
+
+    /// The text of every element matching `css`, in document order.
+    pub async fn texts(&self, css: &str) -> Result<Vec<String>> {
+        let v = self
+            .js(
+                "return Array.from(document.querySelectorAll(arguments[0])).map(e => e.textContent);",
+                serde_json::json!(css),
+            )
+            .await?;
+        Ok(serde_json::from_value(v)?)
+    }
+
+    pub async fn count(&self, css: &str) -> Result<usize> {
+        Ok(self.texts(css).await?.len())
+    }
+
+    pub async fn text(&self, css: &str) -> Result<Option<String>> {
+        Ok(self.texts(css).await?.into_iter().next())
+    }
+
+    /// Polls `check` until it yields `Some`, for up to [`TIMEOUT`].
+    pub async fn wait_for<T, F, Fut>(&self, what: &str, mut check: F) -> Result<T>
+    where
+        F: FnMut() -> Fut,
+        Fut: Future<Output = Result<Option<T>>>,
+    {
+        let deadline = Instant::now() + TIMEOUT;
+        let mut last_error = None;
+        loop {
+            match check().await {
+                Ok(Some(v)) => return Ok(v),
+                Ok(None) => {}
+                Err(e) => last_error = Some(e.to_string()),
+            }
+            if Instant::now() > deadline {
+                let shot = screenshot_dir().join(format!("FAILED-{}.png", self.name));
+                let _ = self.driver.screenshot(&shot).await;
+                return Err(format!(
+                    "[{}] timed out waiting for {what} (last error: {last_error:?}; screenshot {})",
+                    self.name,
+                    shot.display()
+                )
+                .into());
+            }
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+    }
+
+    /// Waits until an element matching `css` exists.
+    pub async fn wait_present(&self, css: &str) -> Result<()> {
+        self.wait_for(&format!("`{css}`"), || async {
+            Ok((self.count(css).await? > 0).then_some(()))
+        })
+        .await
+    }
+
+    /// Waits until an element matching `css` has text containing `needle`.
+    pub async fn wait_text(&self, css: &str, needle: &str) -> Result<()> {
+        self.wait_for(&format!("`{css}` containing {needle:?}"), || async {
+            Ok(self
+                .texts(css)
+                .await?
+                .iter()
+                .any(|t| t.contains(needle))
+                .then_some(()))
+        })
+        .await
+    }
+
+    pub async fn wait_gone(&self, css: &str) -> Result<()> {
+        self.wait_for(&format!("`{css}` to disappear"), || async {
+            Ok((self.count(css).await? == 0).then_some(()))
+        })
+        .await
+    }
+
+    pub async fn click(&self, css: &str) -> Result<()> {
+        self.wait_present(css).await?;
+        let el = self.driver.find(By::Css(css)).await?;
+        el.scroll_into_view().await?;
+        el.click().await?;
+        Ok(())
+    }
+
+    pub async fn type_into(&self, css: &str, keys: &str) -> Result<()> {
+        self.wait_present(css).await?;
+        let el = self.driver.find(By::Css(css)).await?;
+        el.send_keys(keys).await?;
+        Ok(())
+    }
+
+    pub async fn screenshot(&self, name: &str) -> Result<PathBuf> {
+        let path = screenshot_dir().join(format!("{name}.png"));
+        self.driver.screenshot(&path).await?;
+        Ok(path)
+    }
+
+    pub async fn quit(self) -> Result<()> {
+        self.driver.quit().await?;
+        Ok(())
+    }
+}
+
+/// WebDriver key codes.
+pub mod keys {
+    pub const ENTER: char = '\u{E007}';
+    const SHIFT: char = '\u{E008}';
+    /// Releases held modifiers.
+    const NULL: char = '\u{E000}';
+
+    pub fn shift_enter() -> String {
+        format!("{SHIFT}{ENTER}{NULL}")
+    }
+}
+
+impl Browser {
+    /// Makes `prefers-color-scheme` answer `scheme` ("dark" or "light") in this session.
+    pub async fn emulate_color_scheme(&self, scheme: &str) -> Result<()> {
+        self.driver
+            .cdp()
+            .send_raw(
+                "Emulation.setEmulatedMedia",
+                serde_json::json!({ "features": [{ "name": "prefers-color-scheme", "value": scheme }] }),
+            )
+            .await?;
+        Ok(())
+    }
+}

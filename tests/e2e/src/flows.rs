@@ -1,0 +1,50 @@
+//! Steps the browser tests share: signing up, adding a contact, sending and reading messages.
+//! Only person-level flows built on [`Browser`]; the harness itself stays in `lib.rs`.
+
+use crate::keys::ENTER;
+use crate::{Browser, Result};
+
+/// The password every test account uses.
+pub const PASSWORD: &str = "correct horse battery";
+
+/// Whether the sign-up ticks "Remember me on this device".
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Remember {
+    Yes,
+    No,
+}
+
+/// Opens `base`, creates the account `username` and waits until the socket is online.
+pub async fn sign_up(b: &Browser, base: &str, username: &str, remember: Remember) -> Result<()> {
+    b.goto(base).await?;
+    b.click("#auth-tab-signup").await?;
+    b.type_into("#auth-username", username).await?;
+    b.type_into("#auth-password", PASSWORD).await?;
+    if remember == Remember::Yes {
+        b.click("#auth-remember").await?;
+    }
+    b.click("#auth-submit").await?;
+    b.wait_text("#conn-status", "online").await
+}
+
+/// Finds `username` in the contacts panel, adds them and waits for the contact row.
+pub async fn add_contact(b: &Browser, username: &str) -> Result<()> {
+    b.click("#tab-contacts").await?;
+    b.type_into("#people-search", username).await?;
+    b.click(&format!(
+        ".search-result[data-username=\"{username}\"] .add-contact"
+    ))
+    .await?;
+    b.wait_present(&format!(".contact[data-username=\"{username}\"]"))
+        .await
+}
+
+/// Types `text` into the composer of the open chat and presses Enter.
+pub async fn send(b: &Browser, text: &str) -> Result<()> {
+    b.type_into("#composer", &format!("{text}{ENTER}")).await
+}
+
+/// Texts of the confirmed messages in the open conversation.
+pub async fn confirmed(b: &Browser) -> Result<Vec<String>> {
+    b.texts("#messages .msg:not(.pending) .msg-text").await
+}
