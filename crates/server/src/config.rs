@@ -82,6 +82,29 @@ pub struct Config {
     #[arg(long, env = "WS_IDLE_TIMEOUT_SECS", default_value_t = 30)]
     pub ws_idle_timeout_secs: u64,
 
+    /// Proxies (comma-separated CIDRs) whose `X-Forwarded-For` is believed: behind them, the
+    /// client address for rate limits is the right-most forwarded address that is not theirs.
+    #[arg(long, env = "TRUSTED_PROXIES", value_delimiter = ',')]
+    pub trusted_proxies: Vec<ipnet::IpNet>,
+
+    /// Token refreshes per second per client address (burst 5x); 0 turns it off. Generous: a
+    /// refresh is no password guess.
+    #[arg(long, env = "REFRESH_RATE_LIMIT", default_value_t = 100)]
+    pub refresh_rate_limit: u32,
+
+    /// WebSocket commands per second per socket, every kind counted (burst 5x); 0 turns it off.
+    #[arg(long, env = "COMMAND_RATE_LIMIT", default_value_t = 50)]
+    pub command_rate_limit: u32,
+
+    /// REST writes (contacts, chats, members, sessions, blocks) per second per user (burst
+    /// 5x); 0 turns it off.
+    #[arg(long, env = "REST_WRITE_RATE_LIMIT", default_value_t = 10)]
+    pub rest_write_rate_limit: u32,
+
+    /// Most members a group may have, on creation and on every add.
+    #[arg(long, env = "MAX_GROUP_MEMBERS", default_value_t = 1000)]
+    pub max_group_members: usize,
+
     /// Sockets one user may hold open on this instance; one more is refused with 429.
     #[arg(long, env = "MAX_SOCKETS_PER_USER", default_value_t = 16)]
     pub max_sockets_per_user: usize,

@@ -16,7 +16,7 @@ use crate::http::{self, static_files};
 use crate::metrics::Metrics;
 use crate::realtime::{self, Realtime};
 use crate::services::presence;
-use crate::state::{AppState, RefreshPolicy};
+use crate::state::{AppState, Guards, RefreshPolicy};
 use crate::store::{self, sessions};
 use crate::ws;
 
@@ -77,6 +77,7 @@ pub async fn run(config: Config) -> Result<(), StartError> {
         message_rate_limit: config.message_rate_limit,
         idle_timeout: config.ws_idle_timeout(),
         max_sockets_per_user: config.max_sockets_per_user.max(1),
+        command_rate_limit: config.command_rate_limit,
         access_token_ttl: Duration::from_secs(
             u64::try_from(config.access_token_ttl_secs).unwrap_or(0),
         ),
@@ -90,7 +91,7 @@ pub async fn run(config: Config) -> Result<(), StartError> {
             ttl_secs: config.refresh_token_ttl_secs,
             reuse_grace_secs: config.refresh_grace_secs(),
         },
-        config.auth_rate_limit,
+        Guards::from_config(&config),
         realtime,
         metrics,
     ));

@@ -4,12 +4,17 @@
 
 use std::net::IpAddr;
 use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use chat_protocol::UserId;
+use ipnet::IpNet;
 
 use crate::auth::JwtKeys;
 use crate::auth::jwt::Caller;
-use crate::db::{AnyConnection, Pool};
+use crate::config::Config;
+use crate::db::{self, AnyConnection, Pool};
 use crate::error::{AppError, AppResult};
-use crate::limits::RateLimiter;
+use crate::limits::{LoginLockout, RateLimiter};
 use crate::metrics::Metrics;
 use crate::realtime::Realtime;
 use crate::store;
@@ -21,13 +26,71 @@ pub(crate) struct RefreshPolicy {
     pub reuse_grace_secs: i64,
 }
 
+/// The REST edge's abuse limits, all in memory and per instance.
+pub(crate) struct Guards {
+    sign_ins: RateLimiter<IpAddr>,
+    refreshes: RateLimiter<IpAddr>,
+    writes: RateLimiter<UserId>,
+    lockout: LoginLockout,
+    trusted_proxies: Vec<IpNet>,
+    max_group_members: usize,
+}
+
+impl Guards {
+    pub(crate) fn from_config(config: &Config) -> Self {
+        Self {
+            sign_ins: RateLimiter::new(config.auth_rate_limit),
+            refreshes: RateLimiter::new(config.refresh_rate_limit),
+            writes: RateLimiter::new(config.rest_write_rate_limit),
+            lockout: LoginLockout::new(),
+            trusted_proxies: config.trusted_proxies.clone(),
+            max_group_members: config.max_group_members.max(2),
+        }
+    }
+
+    /// Takes one sign-up or login attempt from `address`'s bucket.
+    pub(crate) fn allow_sign_in(&self, address: IpAddr) -> bool {
+        self.sign_ins.allow(address)
+    }
+
+    /// Takes one refresh from `address`'s (separate, generous) bucket.
+    pub(crate) fn allow_refresh(&self, address: IpAddr) -> bool {
+        self.refreshes.allow(address)
+    }
+
+    /// 429 when `user` writes faster than the REST write limit.
+    pub(crate) fn check_write(&self, user: UserId) -> AppResult<()> {
+        if self.writes.allow(user) {
+            Ok(())
+        } else {
+            Err(AppError::RateLimited)
+        }
+    }
+
+    pub(crate) fn lockout(&self) -> &LoginLockout {
+        &self.lockout
+    }
+
+    pub(crate) fn trusted_proxies(&self) -> &[IpNet] {
+        &self.trusted_proxies
+    }
+
+    pub(crate) fn max_group_members(&self) -> usize {
+        self.max_group_members
+    }
+}
+
+/// Whether the server can serve, as last checked; `/readyz` answers from it for a second.
+type Readiness = Option<(Instant, Result<(), &'static str>)>;
+
 pub(crate) struct AppState {
     pool: Pool,
     jwt: JwtKeys,
     refresh: RefreshPolicy,
-    auth_limiter: RateLimiter<IpAddr>,
+    guards: Guards,
     realtime: Realtime,
     metrics: Arc<Metrics>,
+    readiness: tokio::sync::Mutex<Readiness>,
 }
 
 impl AppState {
@@ -35,7 +98,7 @@ impl AppState {
         pool: Pool,
         jwt: JwtKeys,
         refresh: RefreshPolicy,
-        auth_rate_limit: u32,
+        guards: Guards,
         realtime: Realtime,
         metrics: Arc<Metrics>,
     ) -> Self {
@@ -43,10 +106,39 @@ impl AppState {
             pool,
             jwt,
             refresh,
-            auth_limiter: RateLimiter::new(auth_rate_limit),
+            guards,
             realtime,
             metrics,
+            readiness: tokio::sync::Mutex::new(None),
         }
+    }
+
+    pub(crate) fn guards(&self) -> &Guards {
+        &self.guards
+    }
+
+    /// Whether the database and the fan-out answer, checked at most once a second: a flood of
+    /// `/readyz` must not compete with real queries for the pool.
+    pub(crate) async fn readiness(&self) -> Result<(), &'static str> {
+        let mut cached = self.readiness.lock().await;
+        if let Some((at, ready)) = *cached
+            && at.elapsed() < Duration::from_secs(1)
+        {
+            return ready;
+        }
+        let pool = self.pool.clone();
+        let database = actix_web::web::block(move || db::ping(&pool))
+            .await
+            .unwrap_or(false);
+        let ready = if !database {
+            Err("database")
+        } else if !self.realtime.ping().await {
+            Err("redis")
+        } else {
+            Ok(())
+        };
+        *cached = Some((Instant::now(), ready));
+        ready
     }
 
     /// Runs `f` with a pooled connection on the blocking pool.
@@ -58,21 +150,12 @@ impl AppState {
         store::with_db(&self.pool, f).await
     }
 
-    pub(crate) fn pool(&self) -> &Pool {
-        &self.pool
-    }
-
     pub(crate) fn jwt(&self) -> &JwtKeys {
         &self.jwt
     }
 
     pub(crate) fn refresh_policy(&self) -> &RefreshPolicy {
         &self.refresh
-    }
-
-    /// Takes one sign-in attempt from `address`'s bucket; false when it is over the limit.
-    pub(crate) fn allow_sign_in(&self, address: IpAddr) -> bool {
-        self.auth_limiter.allow(address)
     }
 
     pub(crate) fn realtime(&self) -> &Realtime {

@@ -1,5 +1,7 @@
 //! Accounts and sign-in: register, login, refresh (rotating), logout, and `GET /api/me`.
 
+use std::net::IpAddr;
+
 use actix_web::{HttpRequest, HttpResponse, web};
 use chat_protocol::limits::{check_name_lookup, check_password, check_username};
 use chat_protocol::{
@@ -8,11 +10,11 @@ use chat_protocol::{
 use chrono::Duration;
 use uuid::Uuid;
 
-use super::extract::AuthUser;
+use super::extract::{AuthUser, client_address};
 use crate::auth::password;
 use crate::auth::tokens::{hash_token, random_token};
 use crate::error::{AppError, AppResult};
-use crate::state::AppState;
+use crate::state::{AppState, Guards};
 use crate::store::{self, sessions, users};
 
 pub(super) fn routes(cfg: &mut web::ServiceConfig) {
@@ -64,10 +66,16 @@ fn respond(
     })
 }
 
-/// Per-address limit on the unauthenticated endpoints that cost a password hash or a token.
-fn limit_signins(state: &AppState, req: &HttpRequest) -> AppResult<()> {
-    match req.peer_addr() {
-        Some(peer) if !state.allow_sign_in(peer.ip()) => Err(AppError::RateLimited),
+/// Per-client-address limits: sign-ups and logins share one bucket (they cost a password
+/// hash), refreshes have their own.
+fn limit_by_address(
+    state: &AppState,
+    req: &HttpRequest,
+    allow: fn(&Guards, IpAddr) -> bool,
+) -> AppResult<()> {
+    let guards = state.guards();
+    match client_address(req, guards.trusted_proxies()) {
+        Some(client) if !allow(guards, client) => Err(AppError::RateLimited),
         _ => Ok(()),
     }
 }
@@ -77,7 +85,7 @@ async fn register(
     req: HttpRequest,
     body: web::Json<RegisterRequest>,
 ) -> AppResult<HttpResponse> {
-    limit_signins(&state, &req)?;
+    limit_by_address(&state, &req, Guards::allow_sign_in)?;
     let RegisterRequest { username, password } = body.into_inner();
     check_username(&username).map_err(AppError::Validation)?;
     check_password(&password).map_err(AppError::Validation)?;
@@ -106,10 +114,15 @@ async fn login(
     req: HttpRequest,
     body: web::Json<LoginRequest>,
 ) -> AppResult<HttpResponse> {
-    limit_signins(&state, &req)?;
+    limit_by_address(&state, &req, Guards::allow_sign_in)?;
     let LoginRequest { username, password } = body.into_inner();
     check_name_lookup(&username).map_err(AppError::Validation)?;
-    let row = state.db(move |c| users::find_by_name(c, &username)).await?;
+    // Too many wrong passwords for this name lately, from anywhere: no more guesses for now.
+    if state.guards().lockout().is_locked(&username) {
+        return Err(AppError::RateLimited);
+    }
+    let name = username.clone();
+    let row = state.db(move |c| users::find_by_name(c, &name)).await?;
     let _slot = password::hashing_slot().await?;
     let verified = blocking(move || match row {
         Some(row) if password::verify(&password, &row.password_hash) => Some(row),
@@ -120,7 +133,11 @@ async fn login(
         }
     })
     .await?;
-    let row = verified.ok_or(AppError::Unauthorized("wrong username or password"))?;
+    let Some(row) = verified else {
+        state.guards().lockout().failed(&username);
+        return Err(AppError::Unauthorized("wrong username or password"));
+    };
+    state.guards().lockout().succeeded(&username);
     Ok(HttpResponse::Ok().json(start_session(&state, &req, row.to_user()).await?))
 }
 
@@ -129,7 +146,7 @@ async fn refresh(
     req: HttpRequest,
     body: web::Json<RefreshRequest>,
 ) -> AppResult<HttpResponse> {
-    limit_signins(&state, &req)?;
+    limit_by_address(&state, &req, Guards::allow_refresh)?;
     let presented = hash_token(&body.refresh_token);
     let next = random_token()?;
     let next_hash = hash_token(&next);

@@ -11,9 +11,6 @@ use crate::services::presence::fill_online_members;
 use crate::state::AppState;
 use crate::store::{chats, members, messages};
 
-/// Most members one request may name when creating a group.
-const MAX_NEW_GROUP_MEMBERS: usize = 256;
-
 pub(super) fn routes(cfg: &mut web::ServiceConfig) {
     cfg.route("/chats", web::get().to(list))
         .route("/chats", web::post().to(create))
@@ -38,6 +35,7 @@ async fn create(
     caller: AuthUser,
     body: web::Json<CreateChatRequest>,
 ) -> AppResult<HttpResponse> {
+    state.guards().check_write(caller.id)?;
     let CreateChatRequest { members, name } = body.into_inner();
     for member in &members {
         check_name_lookup(member).map_err(AppError::Validation)?;
@@ -47,9 +45,11 @@ async fn create(
             "name at least one other member".into(),
         ));
     }
-    if members.len() > MAX_NEW_GROUP_MEMBERS {
+    let max = state.guards().max_group_members();
+    // The caller joins too.
+    if members.len() >= max {
         return Err(AppError::Validation(format!(
-            "at most {MAX_NEW_GROUP_MEMBERS} members per request"
+            "a group has at most {max} members"
         )));
     }
     let me = caller.id;
@@ -91,12 +91,14 @@ async fn add_member(
     path: web::Path<ChatId>,
     body: web::Json<AddMemberRequest>,
 ) -> AppResult<HttpResponse> {
+    state.guards().check_write(caller.id)?;
     let chat = path.into_inner();
     let username = body.into_inner().username;
     check_name_lookup(&username).map_err(AppError::Validation)?;
     let actor = caller.id;
+    let max = state.guards().max_group_members();
     let mut updated = state
-        .db(move |c| chats::add_member(c, chat, actor, &username))
+        .db(move |c| chats::add_member(c, chat, actor, &username, max))
         .await?;
     fill_online_members(&state, std::slice::from_mut(&mut updated)).await;
     announce_to_members(&state, &updated).await;
@@ -108,6 +110,7 @@ async fn remove_member(
     caller: AuthUser,
     path: web::Path<(ChatId, UserId)>,
 ) -> AppResult<HttpResponse> {
+    state.guards().check_write(caller.id)?;
     let (chat, target) = path.into_inner();
     let actor = caller.id;
     let remaining = state

@@ -33,6 +33,7 @@ async fn add(
     caller: AuthUser,
     body: web::Json<AddContactRequest>,
 ) -> AppResult<HttpResponse> {
+    state.guards().check_write(caller.id)?;
     let username = body.into_inner().username;
     check_name_lookup(&username).map_err(AppError::Validation)?;
     let owner = caller.id;
@@ -48,6 +49,7 @@ async fn remove(
     caller: AuthUser,
     path: web::Path<UserId>,
 ) -> AppResult<HttpResponse> {
+    state.guards().check_write(caller.id)?;
     let contact = path.into_inner();
     let owner = caller.id;
     state

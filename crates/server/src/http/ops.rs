@@ -3,7 +3,6 @@
 use actix_web::{HttpResponse, web};
 use chat_protocol::{ErrorBody, ErrorCode};
 
-use crate::db;
 use crate::state::AppState;
 
 pub(super) fn routes(cfg: &mut web::ServiceConfig) {
@@ -25,17 +24,13 @@ async fn healthz() -> HttpResponse {
 }
 
 async fn readyz(state: web::Data<AppState>) -> HttpResponse {
-    let pool = state.pool().clone();
-    let database = web::block(move || db::ping(&pool)).await.unwrap_or(false);
-    let fan_out = state.realtime().ping().await;
-    if database && fan_out {
-        return HttpResponse::Ok().json(serde_json::json!({"status": "ready"}));
+    match state.readiness().await {
+        Ok(()) => HttpResponse::Ok().json(serde_json::json!({"status": "ready"})),
+        Err(what) => HttpResponse::ServiceUnavailable().json(ErrorBody::new(
+            ErrorCode::Internal,
+            format!("not ready: {what} unavailable"),
+        )),
     }
-    let what = if database { "redis" } else { "database" };
-    HttpResponse::ServiceUnavailable().json(ErrorBody::new(
-        ErrorCode::Internal,
-        format!("not ready: {what} unavailable"),
-    ))
 }
 
 async fn metrics(state: web::Data<AppState>) -> HttpResponse {

@@ -39,6 +39,7 @@ async fn end(
     caller: AuthUser,
     path: web::Path<SessionId>,
 ) -> AppResult<HttpResponse> {
+    state.guards().check_write(caller.id)?;
     let (owner, session) = (caller.id, path.into_inner());
     let ended = state
         .db(move |c| sessions::revoke(c, owner, session))

@@ -25,7 +25,7 @@ use tokio::sync::{oneshot, watch};
 
 use crate::db::Pool;
 use crate::error::AppResult;
-use crate::limits::{RateLimiter, TypingThrottle};
+use crate::limits::{Budget, Rate, RateLimiter, TypingThrottle};
 use crate::metrics::Metrics;
 use crate::store::messages::{NewPost, PostOutcome};
 use broker::Broker;
@@ -55,6 +55,8 @@ pub(crate) struct Settings {
     /// A socket silent for this long is dropped; the server pings at a third of it.
     pub idle_timeout: Duration,
     pub max_sockets_per_user: usize,
+    /// Commands per second per socket; 0 is off.
+    pub command_rate_limit: u32,
     /// How long an ended session must be remembered: the access-token lifetime.
     pub access_token_ttl: Duration,
 }
@@ -69,6 +71,7 @@ pub(crate) struct Realtime {
     ended: EndedSessions,
     idle_timeout: Duration,
     max_sockets_per_user: usize,
+    command_rate: Rate,
     /// Flips to `true` when the server drains; sockets close with 1001.
     shutdown: watch::Receiver<bool>,
 }
@@ -113,6 +116,7 @@ impl Realtime {
             ended: EndedSessions::new(settings.access_token_ttl),
             idle_timeout: settings.idle_timeout,
             max_sockets_per_user: settings.max_sockets_per_user,
+            command_rate: Rate::per_second(settings.command_rate_limit),
             shutdown,
         })
     }
@@ -133,9 +137,19 @@ impl Realtime {
         self.send_limiter.allow(user)
     }
 
-    /// At most one `typing` per user and chat per second; false for the rest.
-    pub(crate) fn allow_typing(&self, user: UserId, chat: ChatId) -> bool {
-        self.typing.allow(user, chat)
+    /// Whether `user` announced typing in `chat` within the last second (looks only).
+    pub(crate) fn typed_recently(&self, user: UserId, chat: ChatId) -> bool {
+        self.typing.recently(user, chat)
+    }
+
+    /// Records a `typing` announcement; false when another one got in first.
+    pub(crate) fn record_typing(&self, user: UserId, chat: ChatId) -> bool {
+        self.typing.record(user, chat)
+    }
+
+    /// The per-socket budget for commands of every kind.
+    pub(crate) fn command_budget(&self) -> Budget {
+        Budget::new(self.command_rate)
     }
 
     /// Registers a socket of `user` in `session`; its events arrive on the link until the

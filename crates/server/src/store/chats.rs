@@ -224,6 +224,7 @@ pub(crate) fn add_member(
     chat: ChatId,
     actor: UserId,
     username: &str,
+    max_members: usize,
 ) -> AppResult<Chat> {
     require_member(conn, chat, actor)?;
     let row = find_row(conn, chat)?.ok_or(AppError::NotFound("no such chat"))?;
@@ -234,12 +235,22 @@ pub(crate) fn add_member(
     }
     let newcomer = find_by_name(conn, username)?.ok_or(AppError::NotFound("no such user"))?;
     write_tx(conn, |c| {
-        insert_member(c, row.id, newcomer.id)?;
+        // Counted inside the write transaction, so concurrent adds cannot overshoot.
+        let members: i64 = chat_members::table
+            .filter(chat_members::chat_id.eq(row.id))
+            .count()
+            .get_result(c)?;
+        if usize::try_from(members).unwrap_or(usize::MAX) >= max_members {
+            return Err(AppError::Validation(format!(
+                "a group has at most {max_members} members"
+            )));
+        }
+        insert_member(c, row.id, newcomer.id).on_unique(AppError::Conflict("already a member"))?;
         diesel::update(chats::table.find(row.id))
             .set(chats::last_activity_at.eq(now()))
-            .execute(c)
-    })
-    .on_unique(AppError::Conflict("already a member"))?;
+            .execute(c)?;
+        Ok::<_, AppError>(())
+    })?;
     get(conn, chat, actor)
 }
 

@@ -3,12 +3,15 @@
 //! after the database committed.
 
 use chat_protocol::limits::check_content;
-use chat_protocol::{ChatId, ClientCommand, HistoryQuery, MessageId, ServerEvent, User, UserId};
+use chat_protocol::{
+    ChatId, ClientCommand, ErrorCode, HistoryQuery, MessageId, ServerEvent, User, UserId,
+};
 use futures_util::future::LocalBoxFuture;
 use uuid::Uuid;
 
 use super::refusal::{ErrorEcho, refusal};
 use crate::error::{AppError, AppResult};
+use crate::limits::Budget;
 use crate::state::AppState;
 use crate::store::messages::{NewPost, PostOutcome};
 use crate::store::{chats, members, messages};
@@ -28,8 +31,13 @@ impl Reply {
     }
 }
 
-/// Parses and runs one text frame from `user`'s socket.
-pub(super) async fn handle_frame(state: &AppState, user: &User, frame: &str) -> Reply {
+/// Parses and runs one text frame from `user`'s socket, if the socket's command budget allows.
+pub(super) async fn handle_frame(
+    state: &AppState,
+    user: &User,
+    budget: &mut Budget,
+    frame: &str,
+) -> Reply {
     // Well-formed frames parse straight into a command; only a refused frame is parsed again,
     // loosely, to say what was wrong and echo what it carried.
     let command = match serde_json::from_str::<ClientCommand>(frame) {
@@ -37,6 +45,9 @@ pub(super) async fn handle_frame(state: &AppState, user: &User, frame: &str) -> 
         Err(_) => return Reply::now(refusal(frame)),
     };
     let echo = ErrorEcho::of_command(&command);
+    if !budget.allow() {
+        return Reply::now(echo.error(ErrorCode::RateLimited, AppError::RateLimited.to_string()));
+    }
     let outcome = match command {
         ClientCommand::FetchMessages {
             chat_id,
@@ -115,7 +126,7 @@ fn new_message(
             Ok(Ok(PostOutcome::Stored(_))) => None,
             Ok(Ok(PostOutcome::Duplicate(message))) => Some(ServerEvent::NewMessage { message }),
             Ok(Err(e)) => Some(echo.error(e.code(), e.public_message())),
-            Err(_) => Some(echo.error(chat_protocol::ErrorCode::Internal, "internal server error")),
+            Err(_) => Some(echo.error(ErrorCode::Internal, "internal server error")),
         }
     })))
 }
@@ -163,13 +174,17 @@ async fn delete_message(
 
 async fn typing(state: &AppState, user: &User, chat_id: ChatId) -> AppResult<Reply> {
     let me = user.id;
-    // Throttled first, so a keystroke storm costs no database work.
-    if !state.realtime().allow_typing(me, chat_id) {
+    // A keystroke storm costs no database work; membership is checked before anything is
+    // recorded, so made-up chat ids leave no trace in the throttle.
+    if state.realtime().typed_recently(me, chat_id) {
         return Ok(Reply::Nothing);
     }
     let members = state.db(move |c| members::member_ids(c, chat_id)).await?;
     if !members.contains(&me) {
         return Err(AppError::NotFound("no such chat"));
+    }
+    if !state.realtime().record_typing(me, chat_id) {
+        return Ok(Reply::Nothing);
     }
     let others: Vec<UserId> = members.into_iter().filter(|m| *m != me).collect();
     state.realtime().publish(

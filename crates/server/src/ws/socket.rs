@@ -100,6 +100,7 @@ pub(super) async fn serve(
     tokio::pin!(token_expires);
     let mut last_heard = Instant::now();
     let mut posts = FuturesUnordered::new();
+    let mut budget = realtime.command_budget();
 
     let ready = encode(&ServerEvent::Ready { user: user.clone() });
     let reason = match within(session.text(ready)).await {
@@ -112,7 +113,7 @@ pub(super) async fn serve(
                     let sent = match frame {
                         Some(Ok(AggregatedMessage::Text(text))) => {
                             // Boxed: kept out of every idle socket's task state, allocated only while a frame runs.
-                            match Box::pin(handle_frame(&state, &user, &text)).await {
+                            match Box::pin(handle_frame(&state, &user, &mut budget, &text)).await {
                                 Reply::Nothing => Ok(()),
                                 Reply::Now(reply) => within(session.text(encode(&reply))).await,
                                 Reply::Later(pending) => {

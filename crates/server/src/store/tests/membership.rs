@@ -74,7 +74,7 @@ fn direct_chats_are_one_per_pair(c: &mut AnyConnection) {
         Err(AppError::Forbidden(_))
     ));
     assert!(matches!(
-        chats::add_member(c, chat.id, ann.id, "ben"),
+        chats::add_member(c, chat.id, ann.id, "ben", 10),
         Err(AppError::Validation(_))
     ));
 }
@@ -87,17 +87,25 @@ fn groups_add_and_leave(c: &mut AnyConnection) {
         user(c, "eve"),
     );
     let chat = group(c, &ann, &[&ben]);
-    let grown = chats::add_member(c, chat, ben.id, "cat").expect("add");
+    let grown = chats::add_member(c, chat, ben.id, "cat", 10).expect("add");
     let names: Vec<&str> = grown.members.iter().map(|m| m.username.as_str()).collect();
     assert_eq!(names, ["ann", "ben", "cat"], "joining order");
     assert!(matches!(
-        chats::add_member(c, chat, ann.id, "cat"),
+        chats::add_member(c, chat, ann.id, "cat", 10),
         Err(AppError::Conflict(_))
     ));
     assert!(matches!(
-        chats::add_member(c, chat, eve.id, "eve"),
+        chats::add_member(c, chat, eve.id, "eve", 10),
         Err(AppError::NotFound(_))
     ));
+    assert!(
+        matches!(
+            chats::add_member(c, chat, ann.id, "eve", 3),
+            Err(AppError::Validation(_))
+        ),
+        "a full group takes no one"
+    );
+    assert!(!members::is_member(c, chat, eve.id).expect("check"));
     assert!(matches!(
         chats::remove_member(c, chat, ann.id, cat.id),
         Err(AppError::Forbidden(_))
