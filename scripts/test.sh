@@ -2,6 +2,8 @@
 # Runs every test on a fresh machine: installs and starts what the tests need (PostgreSQL,
 # Redis, the web toolchain and Chromium), builds the server and the web app, then runs the
 # workspace's tests (real servers on loopback, real SQLite files, PostgreSQL, Redis, Chromium).
+# PostgreSQL: see scripts/services.sh (TEST_PG_PORT picks the cluster, TEST_DATABASE_URL
+# overrides it all).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 

@@ -421,3 +421,27 @@ async fn sigterm_drains_and_exits_cleanly(backend: Backend) {
     let frame = socket.closed().await.expect("a close frame");
     assert_eq!(u16::from(frame.code), 1001);
 }
+
+#[test]
+fn test_database_urls_keep_user_host_port_and_options() {
+    use common::with_database;
+    assert_eq!(
+        with_database(
+            "postgres://chat_test:pw@127.0.0.1:5433/postgres",
+            "chat_test_1"
+        ),
+        "postgres://chat_test:pw@127.0.0.1:5433/chat_test_1"
+    );
+    assert_eq!(
+        with_database("postgresql://u@db/admin?sslmode=require", "t"),
+        "postgresql://u@db/t?sslmode=require"
+    );
+    assert_eq!(
+        with_database("postgres://u@db:5432", "t"),
+        "postgres://u@db:5432/t"
+    );
+    assert_eq!(
+        with_database("postgres://u@db?host=/run", "t"),
+        "postgres://u@db/t?host=/run"
+    );
+}
