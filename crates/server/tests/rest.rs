@@ -4,7 +4,7 @@
 mod common;
 
 use chat_protocol::{Chat, ChatId, ChatKind, Contact, MessagePage, User, UserId};
-use common::{Backend, TestServer, assert_error};
+use common::{Backend, TEST_PASSWORD, TestServer, assert_error};
 use reqwest::StatusCode;
 use serde_json::json;
 use uuid::Uuid;
@@ -73,13 +73,7 @@ async fn user_search_by_prefix(backend: Backend) {
         format!("ZQ{tag}xtwo"),
         format!("zq{tag}.three"),
     ] {
-        let (status, _) = server
-            .client()
-            .post(
-                "/api/auth/register",
-                json!({"username": name, "password": "password123"}),
-            )
-            .await;
+        let (status, _) = server.client().register(&name, TEST_PASSWORD).await;
         assert_eq!(status, StatusCode::CREATED);
     }
     let found: Vec<User> = api.get_ok(&format!("/api/users?search=zq{tag}")).await;
@@ -97,10 +91,7 @@ async fn user_search_by_prefix(backend: Backend) {
     for i in 0..25 {
         let (status, _) = server
             .client()
-            .post(
-                "/api/auth/register",
-                json!({"username": format!("many{tag}{i}"), "password": "password123"}),
-            )
+            .register(&format!("many{tag}{i}"), TEST_PASSWORD)
             .await;
         assert_eq!(status, StatusCode::CREATED);
     }

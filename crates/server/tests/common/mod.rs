@@ -3,7 +3,9 @@
 // Each test crate uses a part of this harness; `pub` is its interface to them.
 #![allow(dead_code, unreachable_pub)]
 
+pub mod events;
 pub mod redis;
+pub mod schema;
 pub mod ws;
 
 use std::io::{BufRead, BufReader};
@@ -285,13 +287,7 @@ impl TestServer {
     pub async fn user(&self, prefix: &str) -> (Api, AuthResponse) {
         let name = format!("{prefix}{}", &Uuid::new_v4().simple().to_string()[..8]);
         let mut api = self.client();
-        let (status, body) = api
-            .call(
-                Method::POST,
-                "/api/auth/register",
-                Some(&serde_json::json!({"username": name, "password": TEST_PASSWORD})),
-            )
-            .await;
+        let (status, body) = api.register(&name, TEST_PASSWORD).await;
         assert_eq!(status, StatusCode::CREATED, "register {name}: {body}");
         let auth: AuthResponse = serde_json::from_value(body).expect("AuthResponse");
         api.token = Some(auth.access_token.clone());
@@ -390,6 +386,30 @@ impl Api {
         let (status, body) = self.get(path).await;
         assert_eq!(status, StatusCode::OK, "GET {path}: {body}");
         serde_json::from_value(body).expect("response shape")
+    }
+
+    /// `POST /api/auth/register`.
+    pub async fn register(&self, username: &str, password: &str) -> (StatusCode, Value) {
+        let body = serde_json::json!({"username": username, "password": password});
+        self.post("/api/auth/register", body).await
+    }
+
+    /// `POST /api/auth/login`.
+    pub async fn login(&self, username: &str, password: &str) -> (StatusCode, Value) {
+        let body = serde_json::json!({"username": username, "password": password});
+        self.post("/api/auth/login", body).await
+    }
+
+    /// `POST /api/auth/refresh` with a refresh token.
+    pub async fn refresh(&self, refresh_token: &str) -> (StatusCode, Value) {
+        let body = serde_json::json!({"refresh_token": refresh_token});
+        self.post("/api/auth/refresh", body).await
+    }
+
+    /// `POST /api/auth/logout` of a refresh token (as this client's user).
+    pub async fn logout(&self, refresh_token: &str) -> (StatusCode, Value) {
+        let body = serde_json::json!({"refresh_token": refresh_token});
+        self.post("/api/auth/logout", body).await
     }
 
     pub async fn create_chat(&self, members: &[&User], name: Option<&str>) -> Chat {
