@@ -8,6 +8,9 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 bash scripts/services.sh
+# Every PostgreSQL test (tests/ and the store's unit tests) reads TEST_DATABASE_URL; by default
+# the role services.sh made.
+export TEST_DATABASE_URL="${TEST_DATABASE_URL:-postgres://chat_test:chat_test@127.0.0.1:${TEST_PG_PORT:-5432}/postgres}"
 if [ -f scripts/build-web.sh ]; then
   bash scripts/build-web.sh
 fi
