@@ -4,6 +4,7 @@
 mod common;
 
 use chat_protocol::{Chat, ChatId, ChatKind, Contact, MessagePage, User, UserId};
+use common::events::new_message;
 use common::{Backend, TEST_PASSWORD, TestServer, assert_error};
 use reqwest::StatusCode;
 use serde_json::json;
@@ -319,19 +320,10 @@ async fn history_paging_over_rest(backend: Backend) {
     let chat = alice.create_chat(&[&b.user], None).await;
     let mut socket = server.socket(alice.token.as_deref().unwrap()).await;
     for i in 1..=40 {
-        socket
-            .send(&chat_protocol::ClientCommand::NewMessage {
-                chat_id: chat.id,
-                content: format!("m{i}"),
-                client_id: Uuid::new_v4(),
-            })
-            .await;
+        socket.send_message(chat.id, &format!("m{i}")).await;
     }
     socket
-        .wait_for(|e| match e {
-            chat_protocol::ServerEvent::NewMessage { message } if message.seq == 40 => Some(()),
-            _ => None,
-        })
+        .wait_for(|e| new_message(e).filter(|m| m.seq == 40))
         .await;
     let base = format!("/api/chats/{}/messages", chat.id);
     let latest: MessagePage = bob.get_ok(&base).await;
