@@ -2,10 +2,15 @@
 # Runs every test on a fresh machine: installs and starts what the tests need (PostgreSQL,
 # Redis, the web toolchain and Chromium), builds the server and the web app, then runs the
 # workspace's tests (real servers on loopback, real SQLite files, PostgreSQL, Redis, Chromium).
+# PostgreSQL: see scripts/services.sh (TEST_PG_PORT picks the cluster, TEST_DATABASE_URL
+# overrides it all).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
 bash scripts/services.sh
+# Every PostgreSQL test (tests/ and the store's unit tests) reads TEST_DATABASE_URL; by default
+# the role services.sh made.
+export TEST_DATABASE_URL="${TEST_DATABASE_URL:-postgres://chat_test:chat_test@127.0.0.1:${TEST_PG_PORT:-5432}/postgres}"
 if [ -f scripts/build-web.sh ]; then
   bash scripts/build-web.sh
 fi

@@ -7,7 +7,7 @@ use std::time::Duration;
 use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD as B64;
 use chat_protocol::{AuthResponse, User};
-use common::{Backend, TestServer, assert_error};
+use common::{Backend, TEST_PASSWORD, TestServer, assert_error};
 use reqwest::{Method, StatusCode};
 use serde_json::json;
 
@@ -38,10 +38,7 @@ async fn register_login_me(backend: Backend) {
 
     let (status, body) = server
         .client()
-        .post(
-            "/api/auth/login",
-            json!({"username": auth.user.username.to_uppercase(), "password": "password123"}),
-        )
+        .login(&auth.user.username.to_uppercase(), TEST_PASSWORD)
         .await;
     assert_eq!(status, StatusCode::OK, "{body}");
     let login: AuthResponse = serde_json::from_value(body).unwrap();
@@ -58,20 +55,10 @@ async fn register_login_me(backend: Backend) {
 async fn usernames_are_unique_ignoring_case(backend: Backend) {
     let server = TestServer::start(backend).await;
     let api = server.client();
-    let (status, _) = api
-        .post(
-            "/api/auth/register",
-            json!({"username": "Carol", "password": "password123"}),
-        )
-        .await;
+    let (status, _) = api.register("Carol", TEST_PASSWORD).await;
     assert_eq!(status, StatusCode::CREATED);
     for taken in ["carol", "CAROL", "Carol"] {
-        let (status, body) = api
-            .post(
-                "/api/auth/register",
-                json!({"username": taken, "password": "password123"}),
-            )
-            .await;
+        let (status, body) = api.register(taken, TEST_PASSWORD).await;
         assert_error(status, &body, 409, "conflict");
     }
 }
@@ -82,29 +69,19 @@ async fn weak_input_is_refused(backend: Backend) {
     let long_name = "n".repeat(33);
     let long_password = "p".repeat(129);
     for (username, password) in [
-        ("ab", "password123"),
-        (long_name.as_str(), "password123"),
-        ("has space", "password123"),
-        ("emoji😀", "password123"),
-        ("semi;colon", "password123"),
+        ("ab", TEST_PASSWORD),
+        (long_name.as_str(), TEST_PASSWORD),
+        ("has space", TEST_PASSWORD),
+        ("emoji😀", TEST_PASSWORD),
+        ("semi;colon", TEST_PASSWORD),
         ("dave", "short"),
         ("dave", long_password.as_str()),
         ("", ""),
     ] {
-        let (status, body) = api
-            .post(
-                "/api/auth/register",
-                json!({"username": username, "password": password}),
-            )
-            .await;
+        let (status, body) = api.register(username, password).await;
         assert_error(status, &body, 422, "validation_failed");
     }
-    let (status, _) = api
-        .post(
-            "/api/auth/register",
-            json!({"username": "d.a-v_e", "password": "12345678"}),
-        )
-        .await;
+    let (status, _) = api.register("d.a-v_e", "12345678").await;
     assert_eq!(status, StatusCode::CREATED, "edge-valid input is accepted");
 }
 
@@ -112,18 +89,8 @@ async fn wrong_passwords_and_unknown_users_look_the_same(backend: Backend) {
     let server = TestServer::start(backend).await;
     let (_, auth) = server.user("erin").await;
     let api = server.client();
-    let (s1, wrong) = api
-        .post(
-            "/api/auth/login",
-            json!({"username": auth.user.username, "password": "wrongpass1"}),
-        )
-        .await;
-    let (s2, unknown) = api
-        .post(
-            "/api/auth/login",
-            json!({"username": "nobody_here", "password": "wrongpass1"}),
-        )
-        .await;
+    let (s1, wrong) = api.login(&auth.user.username, "wrongpass1").await;
+    let (s2, unknown) = api.login("nobody_here", "wrongpass1").await;
     assert_error(s1, &wrong, 401, "unauthorized");
     assert_error(s2, &unknown, 401, "unauthorized");
     assert_eq!(wrong, unknown, "same answer for both");
@@ -195,13 +162,7 @@ async fn expired_access_tokens_are_refused(backend: Backend) {
     let (status, body) = api.get("/api/me").await;
     assert_error(status, &body, 401, "unauthorized");
     // A refresh gets a working token again.
-    let (status, body) = server
-        .client()
-        .post(
-            "/api/auth/refresh",
-            json!({"refresh_token": auth.refresh_token}),
-        )
-        .await;
+    let (status, body) = server.client().refresh(&auth.refresh_token).await;
     assert_eq!(status, StatusCode::OK, "{body}");
     let fresh: AuthResponse = serde_json::from_value(body).unwrap();
     let (status, _) = api
@@ -218,10 +179,7 @@ async fn refresh_rotates_and_reuse_revokes_the_family(backend: Backend) {
     let api = server.client();
     let refresh = |token: String| {
         let api = api.clone();
-        async move {
-            api.post("/api/auth/refresh", json!({"refresh_token": token}))
-                .await
-        }
+        async move { api.refresh(&token).await }
     };
     let (status, body) = refresh(auth.refresh_token.clone()).await;
     assert_eq!(status, StatusCode::OK, "{body}");
@@ -237,12 +195,7 @@ async fn refresh_rotates_and_reuse_revokes_the_family(backend: Backend) {
     assert_error(status, &body, 401, "unauthorized");
 
     // Another login's session is untouched.
-    let (_, body) = api
-        .post(
-            "/api/auth/login",
-            json!({"username": auth.user.username, "password": "password123"}),
-        )
-        .await;
+    let (_, body) = api.login(&auth.user.username, TEST_PASSWORD).await;
     let other: AuthResponse = serde_json::from_value(body).unwrap();
     let (status, _) = refresh(other.refresh_token).await;
     assert_eq!(status, StatusCode::OK);
@@ -260,34 +213,14 @@ async fn logout_revokes_the_refresh_token(backend: Backend) {
     // Someone else's logout with my token does nothing to it.
     let (status, _) = api
         .with_token(Some(&mallory.access_token))
-        .post(
-            "/api/auth/logout",
-            json!({"refresh_token": auth.refresh_token}),
-        )
+        .logout(&auth.refresh_token)
         .await;
     assert_eq!(status, StatusCode::NO_CONTENT);
-    let (status, _) = api
-        .post(
-            "/api/auth/logout",
-            json!({"refresh_token": auth.refresh_token}),
-        )
-        .await;
+    let (status, _) = api.logout(&auth.refresh_token).await;
     assert_eq!(status, StatusCode::NO_CONTENT);
-    let (status, body) = server
-        .client()
-        .post(
-            "/api/auth/refresh",
-            json!({"refresh_token": auth.refresh_token}),
-        )
-        .await;
+    let (status, body) = server.client().refresh(&auth.refresh_token).await;
     assert_error(status, &body, 401, "unauthorized");
-    let (status, body) = server
-        .client()
-        .post(
-            "/api/auth/logout",
-            json!({"refresh_token": auth.refresh_token}),
-        )
-        .await;
+    let (status, body) = server.client().logout(&auth.refresh_token).await;
     assert_error(status, &body, 401, "unauthorized");
 }
 
@@ -352,12 +285,7 @@ async fn concurrent_refreshes_keep_the_session(backend: Backend) {
     };
     let winner: AuthResponse = serde_json::from_value(winner).unwrap();
     // The loser did not sign the session out: the winner's token still works.
-    let (status, body) = api
-        .post(
-            "/api/auth/refresh",
-            json!({"refresh_token": winner.refresh_token}),
-        )
-        .await;
+    let (status, body) = api.refresh(&winner.refresh_token).await;
     assert_eq!(status, StatusCode::OK, "{body}");
 }
 
@@ -366,12 +294,7 @@ async fn sign_ins_are_rate_limited_per_address(backend: Backend) {
     let api = server.client();
     let mut limited = 0;
     for i in 0..8 {
-        let (status, body) = api
-            .post(
-                "/api/auth/login",
-                json!({"username": format!("nobody{i}"), "password": "password123"}),
-            )
-            .await;
+        let (status, body) = api.login(&format!("nobody{i}"), TEST_PASSWORD).await;
         match status.as_u16() {
             401 => {}
             429 => {

@@ -5,8 +5,9 @@
 
 mod common;
 
-use chat_protocol::{ChatId, ClientCommand, ErrorCode, MessagePage, ServerEvent};
-use common::{Backend, TestServer, assert_error};
+use chat_protocol::{ClientCommand, ErrorCode, MessagePage};
+use common::events::{error, new_message};
+use common::{Backend, TEST_PASSWORD, TestServer, assert_error};
 use serde_json::json;
 use uuid::Uuid;
 
@@ -23,60 +24,32 @@ const CONTROLS: [&str; 5] = [
     "c1\u{85}",
 ];
 
-fn new_message(chat_id: ChatId, content: &str) -> ClientCommand {
-    ClientCommand::NewMessage {
-        chat_id,
-        content: content.into(),
-        client_id: Uuid::new_v4(),
-    }
-}
-
 async fn control_characters_are_refused_in_messages(backend: Backend) {
     let server = TestServer::start(backend).await;
-    let (alice, a) = server.user("alice").await;
-    let (_, b) = server.user("bob").await;
-    let chat = alice.create_chat(&[&b.user], None).await;
-    let mut sa = server.socket(&a.access_token).await;
-    let mut sb = server.socket(&b.access_token).await;
+    let (alice, _, _, _, chat, mut sa, mut sb) = server.duo().await;
 
     for bad in CONTROLS {
-        sa.send(&new_message(chat.id, bad)).await;
+        sa.send_message(chat.id, bad).await;
         // A good message from another socket right behind it lands in the same writer batch
         // if the bad one ever got that far: it must be stored either way.
-        sb.send(&new_message(chat.id, "fine")).await;
-        let refused = sa
-            .wait_for(|e| match e {
-                ServerEvent::Error { code, command, .. } => Some((code, command)),
-                _ => None,
-            })
-            .await;
+        sb.send_message(chat.id, "fine").await;
         assert_eq!(
-            refused,
+            sa.wait_for(error).await,
             (ErrorCode::ValidationFailed, Some("new_message".into())),
             "{bad:?}"
         );
     }
-    sa.send(&new_message(chat.id, "two\nlines\tand a tab"))
-        .await;
+    sa.send_message(chat.id, "two\nlines\tand a tab").await;
     let kept = sa
-        .wait_for(|e| match e {
-            ServerEvent::NewMessage { message } if message.content.contains('\t') => Some(message),
-            _ => None,
-        })
+        .wait_for(|e| new_message(e).filter(|m| m.content.contains('\t')))
         .await;
     sa.send(&ClientCommand::EditMessage {
         message_id: kept.id,
         content: "edited\u{0}".into(),
     })
     .await;
-    let refused = sa
-        .wait_for(|e| match e {
-            ServerEvent::Error { code, command, .. } => Some((code, command)),
-            _ => None,
-        })
-        .await;
     assert_eq!(
-        refused,
+        sa.wait_for(error).await,
         (ErrorCode::ValidationFailed, Some("edit_message".into()))
     );
 
@@ -108,19 +81,9 @@ async fn control_characters_are_refused_in_names_and_search(backend: Backend) {
     let (_, b) = server.user("bob").await;
     let group = alice.create_chat(&[&b.user], Some("team")).await;
     for bad in CONTROLS {
-        let (status, body) = anon
-            .post(
-                "/api/auth/register",
-                json!({"username": format!("x{bad}"), "password": "password123"}),
-            )
-            .await;
+        let (status, body) = anon.register(&format!("x{bad}"), TEST_PASSWORD).await;
         assert_error(status, &body, 422, "validation_failed");
-        let (status, body) = anon
-            .post(
-                "/api/auth/login",
-                json!({"username": bad, "password": "password123"}),
-            )
-            .await;
+        let (status, body) = anon.login(bad, TEST_PASSWORD).await;
         assert_error(status, &body, 422, "validation_failed");
         let (status, body) = alice.post("/api/contacts", json!({"username": bad})).await;
         assert_error(status, &body, 422, "validation_failed");
@@ -214,7 +177,7 @@ async fn every_response_carries_the_security_headers() {
     }
     let resp = http
         .post(format!("{}/api/auth/login", server.base))
-        .json(&json!({"username": "nobody", "password": "password123"}))
+        .json(&json!({"username": "nobody", "password": TEST_PASSWORD}))
         .send()
         .await
         .unwrap();

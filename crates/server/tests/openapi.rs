@@ -7,9 +7,10 @@ mod common;
 
 use std::collections::BTreeSet;
 
-use chat_protocol::limits::check_username;
-use chat_protocol::{Chat, ClientCommand, ServerEvent};
-use common::{Api, Backend, TestServer};
+use chat_protocol::{Chat, ClientCommand};
+use common::events::{deleted, new_message};
+use common::schema::{check_schema, deref};
+use common::{Api, Backend, TEST_PASSWORD, TestServer};
 use reqwest::{Method, StatusCode};
 use serde_json::{Value, json};
 use uuid::Uuid;
@@ -43,13 +44,6 @@ const HTTP_METHODS: [&str; 8] = [
     "get", "put", "post", "delete", "options", "head", "patch", "trace",
 ];
 
-/// The `pattern`s the document uses; the schema checker below knows how to test each.
-const USERNAME_PATTERN: &str = "^[A-Za-z0-9_.-]{3,32}$";
-const TIME_PATTERN: &str = r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z$";
-const UUID_PATTERN: &str =
-    "^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$";
-const NOT_BLANK_PATTERN: &str = r"\S";
-
 fn fill(template: &str) -> String {
     template
         .replace("{user_id}", &Uuid::new_v4().to_string())
@@ -76,17 +70,6 @@ fn operation<'a>(doc: &'a Value, method: &str, template: &str) -> &'a Value {
     op
 }
 
-/// Follows `$ref`s (local JSON pointers) to the object they name.
-fn deref<'a>(doc: &'a Value, mut v: &'a Value) -> &'a Value {
-    while let Some(target) = v.get("$ref").and_then(Value::as_str) {
-        let pointer = target.strip_prefix('#').expect("local $ref");
-        v = doc
-            .pointer(pointer)
-            .unwrap_or_else(|| panic!("$ref {target} does not resolve"));
-    }
-    v
-}
-
 fn collect_refs(v: &Value, at: &str, out: &mut Vec<(String, String)>) {
     match v {
         Value::Object(map) => {
@@ -104,181 +87,6 @@ fn collect_refs(v: &Value, at: &str, out: &mut Vec<(String, String)>) {
             }
         }
         _ => {}
-    }
-}
-
-fn matches_pattern(pattern: &str, s: &str) -> bool {
-    match pattern {
-        USERNAME_PATTERN => check_username(s).is_ok(),
-        UUID_PATTERN => s.len() == 36 && Uuid::parse_str(s).is_ok(),
-        NOT_BLANK_PATTERN => s.chars().any(|c| !c.is_whitespace()),
-        TIME_PATTERN => {
-            let b = s.as_bytes();
-            b.len() == 24
-                && b.iter().enumerate().all(|(i, c)| match i {
-                    4 | 7 => *c == b'-',
-                    10 => *c == b'T',
-                    13 | 16 => *c == b':',
-                    19 => *c == b'.',
-                    23 => *c == b'Z',
-                    _ => c.is_ascii_digit(),
-                })
-        }
-        other => panic!("the schema checker does not know the pattern {other:?}; teach it"),
-    }
-}
-
-fn type_matches(name: &str, v: &Value) -> bool {
-    match name {
-        "null" => v.is_null(),
-        "boolean" => v.is_boolean(),
-        "object" => v.is_object(),
-        "array" => v.is_array(),
-        "number" => v.is_number(),
-        "integer" => v.is_i64() || v.is_u64(),
-        "string" => v.is_string(),
-        other => panic!("unknown JSON Schema type {other}"),
-    }
-}
-
-/// A JSON Schema checker for the keywords the document uses; unknown keywords fail loudly so the
-/// document cannot silently outgrow it.
-fn check_schema(doc: &Value, schema: &Value, v: &Value, at: &str, errors: &mut Vec<String>) {
-    let schema = deref(doc, schema);
-    let Some(keywords) = schema.as_object() else {
-        panic!("schema at {at} is not an object: {schema}");
-    };
-    for (keyword, arg) in keywords {
-        match keyword.as_str() {
-            "description" | "examples" | "example" | "default" | "title" => {}
-            "allOf" => {
-                for sub in arg.as_array().expect("allOf array") {
-                    check_schema(doc, sub, v, at, errors);
-                }
-            }
-            "anyOf" | "oneOf" => {
-                let passing = arg
-                    .as_array()
-                    .expect("anyOf/oneOf array")
-                    .iter()
-                    .filter(|sub| {
-                        let mut sub_errors = Vec::new();
-                        check_schema(doc, sub, v, at, &mut sub_errors);
-                        sub_errors.is_empty()
-                    })
-                    .count();
-                let ok = if keyword == "anyOf" {
-                    passing >= 1
-                } else {
-                    passing == 1
-                };
-                if !ok {
-                    errors.push(format!(
-                        "{at}: {keyword} matched {passing} alternatives: {v}"
-                    ));
-                }
-            }
-            "const" if v != arg => errors.push(format!("{at}: {v} is not {arg}")),
-            "enum" if !arg.as_array().expect("enum array").contains(v) => {
-                errors.push(format!("{at}: {v} not in {arg}"))
-            }
-            "type" => {
-                let ok = match arg {
-                    Value::String(t) => type_matches(t, v),
-                    Value::Array(ts) => ts.iter().any(|t| type_matches(t.as_str().unwrap(), v)),
-                    _ => panic!("bad type keyword at {at}"),
-                };
-                if !ok {
-                    errors.push(format!("{at}: {v} is not of type {arg}"));
-                }
-            }
-            "format" => {
-                if let Some(s) = v.as_str() {
-                    let ok = match arg.as_str().unwrap() {
-                        "uuid" => Uuid::parse_str(s).is_ok(),
-                        "date-time" => chrono::DateTime::parse_from_rfc3339(s).is_ok(),
-                        _ => true,
-                    };
-                    if !ok {
-                        errors.push(format!("{at}: {s:?} is not a {arg}"));
-                    }
-                }
-            }
-            "pattern" => {
-                if let Some(s) = v.as_str()
-                    && !matches_pattern(arg.as_str().unwrap(), s)
-                {
-                    errors.push(format!("{at}: {s:?} does not match {arg}"));
-                }
-            }
-            "minLength" | "maxLength" => {
-                if let Some(s) = v.as_str() {
-                    let len = s.chars().count() as u64;
-                    let bound = arg.as_u64().unwrap();
-                    if (keyword == "minLength" && len < bound)
-                        || (keyword == "maxLength" && len > bound)
-                    {
-                        errors.push(format!("{at}: length {len} breaks {keyword} {bound}"));
-                    }
-                }
-            }
-            "minimum" | "maximum" => {
-                if let Some(n) = v.as_f64() {
-                    let bound = arg.as_f64().unwrap();
-                    if (keyword == "minimum" && n < bound) || (keyword == "maximum" && n > bound) {
-                        errors.push(format!("{at}: {n} breaks {keyword} {bound}"));
-                    }
-                }
-            }
-            "minItems" | "maxItems" => {
-                if let Some(items) = v.as_array() {
-                    let len = items.len() as u64;
-                    let bound = arg.as_u64().unwrap();
-                    if (keyword == "minItems" && len < bound)
-                        || (keyword == "maxItems" && len > bound)
-                    {
-                        errors.push(format!("{at}: {len} items break {keyword} {bound}"));
-                    }
-                }
-            }
-            "items" => {
-                for (i, item) in v.as_array().into_iter().flatten().enumerate() {
-                    check_schema(doc, arg, item, &format!("{at}[{i}]"), errors);
-                }
-            }
-            "required" => {
-                if let Some(obj) = v.as_object() {
-                    for name in arg.as_array().unwrap() {
-                        if !obj.contains_key(name.as_str().unwrap()) {
-                            errors.push(format!("{at}: missing required field {name}"));
-                        }
-                    }
-                }
-            }
-            "properties" => {
-                if let Some(obj) = v.as_object() {
-                    for (name, sub) in arg.as_object().unwrap() {
-                        if let Some(field) = obj.get(name) {
-                            check_schema(doc, sub, field, &format!("{at}.{name}"), errors);
-                        }
-                    }
-                }
-            }
-            "additionalProperties" => {
-                if arg == &Value::Bool(false)
-                    && let Some(obj) = v.as_object()
-                {
-                    let known = schema["properties"].as_object();
-                    for name in obj.keys() {
-                        if !known.is_some_and(|k| k.contains_key(name)) {
-                            errors.push(format!("{at}: unexpected field {name}"));
-                        }
-                    }
-                }
-            }
-            "const" | "enum" => {}
-            other => panic!("the schema checker does not know the keyword {other:?} (at {at})"),
-        }
     }
 }
 
@@ -306,18 +114,56 @@ fn conforms(doc: &Value, method: &str, template: &str, status: StatusCode, body:
     }
 }
 
-/// Calls the API and checks the answer against the document; returns it for further asserts.
-async fn call(
-    doc: &Value,
-    api: &Api,
-    method: Method,
-    template: &str,
-    path: impl AsRef<str>,
-    body: Option<Value>,
-) -> (StatusCode, Value) {
-    let (status, value) = api.call(method.clone(), path.as_ref(), body.as_ref()).await;
-    conforms(doc, method.as_str(), template, status, &value);
-    (status, value)
+/// A client whose every answer is checked against the document.
+struct Checked<'a> {
+    doc: &'a Value,
+    api: Api,
+}
+
+impl Checked<'_> {
+    fn with_token(&self, token: Option<&str>) -> Self {
+        Self {
+            doc: self.doc,
+            api: self.api.with_token(token),
+        }
+    }
+
+    /// Calls `method template` at `path` (the template, variables filled in) and checks the
+    /// answer; returns it for further asserts.
+    async fn call(
+        &self,
+        method: Method,
+        template: &str,
+        path: impl AsRef<str>,
+        body: Option<Value>,
+    ) -> (StatusCode, Value) {
+        let (status, value) = self
+            .api
+            .call(method.clone(), path.as_ref(), body.as_ref())
+            .await;
+        conforms(self.doc, method.as_str(), template, status, &value);
+        (status, value)
+    }
+
+    async fn get(&self, template: &str, path: impl AsRef<str>) -> (StatusCode, Value) {
+        self.call(Method::GET, template, path, None).await
+    }
+
+    /// POST to a path without variables.
+    async fn post(&self, path: &str, body: Value) -> (StatusCode, Value) {
+        self.call(Method::POST, path, path, Some(body)).await
+    }
+
+    async fn delete(&self, template: &str, path: impl AsRef<str>) -> StatusCode {
+        self.call(Method::DELETE, template, path, None).await.0
+    }
+
+    /// Sends a raw body (malformed-input cases) and checks the answer.
+    async fn raw(&self, path: &str, content_type: &str, body: Vec<u8>) -> StatusCode {
+        let (status, value) = self.api.raw(Method::POST, path, content_type, body).await;
+        conforms(self.doc, "POST", path, status, &value);
+        status
+    }
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -466,7 +312,7 @@ async fn document_matches_the_server() {
             conforms(&doc, method.as_str(), template, status, &body);
         } else {
             let probe = match *template {
-                "/api/auth/register" => Some(json!({"username": "x", "password": "password123"})),
+                "/api/auth/register" => Some(json!({"username": "x", "password": TEST_PASSWORD})),
                 "/api/auth/login" => {
                     Some(json!({"username": "nobody-here", "password": "nope12345"}))
                 }
@@ -537,35 +383,21 @@ async fn document_matches_the_server() {
 async fn responses_match_the_documented_schemas() {
     let server = TestServer::start(Backend::Sqlite).await;
     let doc: Value = serde_json::from_str(include_str!("../../../docs/openapi.json")).unwrap();
-    let d = &doc;
-    let anon = server.client();
+    let anon = Checked {
+        doc: &doc,
+        api: server.client(),
+    };
     let tag = &Uuid::new_v4().simple().to_string()[..8];
 
     // Auth.
     let name = format!("Oa{tag}");
-    let creds = json!({"username": name, "password": "password123"});
-    let (_, auth) = call(
-        d,
-        &anon,
-        Method::POST,
-        "/api/auth/register",
-        "/api/auth/register",
-        Some(creds.clone()),
-    )
-    .await;
-    let reg = |body| {
-        call(
-            d,
-            &anon,
-            Method::POST,
-            "/api/auth/register",
-            "/api/auth/register",
-            Some(body),
-        )
-    };
+    let creds = json!({"username": name, "password": TEST_PASSWORD});
+    let register = "/api/auth/register";
+    let (_, auth) = anon.post(register, creds.clone()).await;
+    let reg = |body| anon.post(register, body);
     assert_eq!(reg(creds.clone()).await.0, StatusCode::CONFLICT);
     assert_eq!(
-        reg(json!({"username": "bad name", "password": "password123"}))
+        reg(json!({"username": "bad name", "password": TEST_PASSWORD}))
             .await
             .0,
         StatusCode::UNPROCESSABLE_ENTITY
@@ -577,122 +409,59 @@ async fn responses_match_the_documented_schemas() {
         StatusCode::UNPROCESSABLE_ENTITY
     );
     assert_eq!(
-        reg(json!({"username": format!("ok{tag}"), "password": "password123", "x": 1}))
+        reg(json!({"username": format!("ok{tag}"), "password": TEST_PASSWORD, "x": 1}))
             .await
             .0,
         StatusCode::UNPROCESSABLE_ENTITY
     );
-    let (status, body) = anon
-        .raw(
-            Method::POST,
-            "/api/auth/register",
-            "application/json",
-            b"{\"user".to_vec(),
-        )
-        .await;
-    assert_eq!(status, StatusCode::BAD_REQUEST);
-    conforms(d, "POST", "/api/auth/register", status, &body);
-    let (status, body) = anon
-        .raw(
-            Method::POST,
-            "/api/auth/register",
-            "text/plain",
-            creds.to_string().into_bytes(),
-        )
-        .await;
-    assert_eq!(status, StatusCode::UNSUPPORTED_MEDIA_TYPE);
-    conforms(d, "POST", "/api/auth/register", status, &body);
-    let huge = json!({"username": "x".repeat(70 * 1024), "password": "password123"});
-    let (status, body) = anon
-        .raw(
-            Method::POST,
-            "/api/auth/register",
-            "application/json",
-            huge.to_string().into_bytes(),
-        )
-        .await;
-    assert_eq!(status, StatusCode::PAYLOAD_TOO_LARGE);
-    conforms(d, "POST", "/api/auth/register", status, &body);
+    let json_type = "application/json";
+    assert_eq!(
+        anon.raw(register, json_type, b"{\"user".to_vec()).await,
+        StatusCode::BAD_REQUEST
+    );
+    assert_eq!(
+        anon.raw(register, "text/plain", creds.to_string().into_bytes())
+            .await,
+        StatusCode::UNSUPPORTED_MEDIA_TYPE
+    );
+    let huge = json!({"username": "x".repeat(70 * 1024), "password": TEST_PASSWORD});
+    assert_eq!(
+        anon.raw(register, json_type, huge.to_string().into_bytes())
+            .await,
+        StatusCode::PAYLOAD_TOO_LARGE
+    );
 
-    let (status, login) = call(
-        d,
-        &anon,
-        Method::POST,
-        "/api/auth/login",
-        "/api/auth/login",
-        Some(creds.clone()),
-    )
-    .await;
+    let (status, login) = anon.post("/api/auth/login", creds.clone()).await;
     assert_eq!(status, StatusCode::OK);
     let wrong = json!({"username": name, "password": "wrong-password"});
-    let (status, _) = call(
-        d,
-        &anon,
-        Method::POST,
-        "/api/auth/login",
-        "/api/auth/login",
-        Some(wrong),
-    )
-    .await;
+    let (status, _) = anon.post("/api/auth/login", wrong).await;
     assert_eq!(status, StatusCode::UNAUTHORIZED);
     let spent = login["refresh_token"].clone();
-    let refresh = |token: &Value| {
-        call(
-            d,
-            &anon,
-            Method::POST,
-            "/api/auth/refresh",
-            "/api/auth/refresh",
-            Some(json!({"refresh_token": token})),
-        )
-    };
+    let refresh = |token: &Value| anon.post("/api/auth/refresh", json!({"refresh_token": token}));
     let (status, refreshed) = refresh(&spent).await;
     assert_eq!(status, StatusCode::OK);
     assert_eq!(refresh(&spent).await.0, StatusCode::UNAUTHORIZED, "reuse");
 
     let me = anon.with_token(auth["access_token"].as_str());
     let me_id = auth["user"]["id"].as_str().unwrap().to_owned();
-    let (status, _) = call(d, &me, Method::GET, "/api/me", "/api/me", None).await;
+    let (status, _) = me.get("/api/me", "/api/me").await;
     assert_eq!(status, StatusCode::OK);
 
     // Users and contacts.
     let (_, bob) = server.user(&format!("ob{tag}")).await;
     let (_, carol) = server.user(&format!("oc{tag}")).await;
     let (_, dave) = server.user(&format!("od{tag}")).await;
-    let (status, found) = call(
-        d,
-        &me,
-        Method::GET,
-        "/api/users",
-        &format!("/api/users?search=ob{tag}"),
-        None,
-    )
-    .await;
+    let (status, found) = me
+        .get("/api/users", format!("/api/users?search=ob{tag}"))
+        .await;
     assert_eq!(
         (status, found.as_array().unwrap().len()),
         (StatusCode::OK, 1)
     );
-    let (status, _) = call(
-        d,
-        &me,
-        Method::GET,
-        "/api/users",
-        "/api/users?search=a&search=b",
-        None,
-    )
-    .await;
+    let (status, _) = me.get("/api/users", "/api/users?search=a&search=b").await;
     assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
 
-    let contacts = |body: Value| {
-        call(
-            d,
-            &me,
-            Method::POST,
-            "/api/contacts",
-            "/api/contacts",
-            Some(body),
-        )
-    };
+    let contacts = |body: Value| me.post("/api/contacts", body);
     assert_eq!(
         contacts(json!({"username": bob.user.username})).await.0,
         StatusCode::CREATED
@@ -709,45 +478,28 @@ async fn responses_match_the_documented_schemas() {
         contacts(json!({"username": "nobody-at-all"})).await.0,
         StatusCode::NOT_FOUND
     );
-    let (status, list) = call(d, &me, Method::GET, "/api/contacts", "/api/contacts", None).await;
+    let (status, list) = me.get("/api/contacts", "/api/contacts").await;
     assert_eq!(
         (status, list.as_array().unwrap().len()),
         (StatusCode::OK, 1)
     );
+    let contact = "/api/contacts/{user_id}";
     let remove_contact = format!("/api/contacts/{}", bob.user.id);
-    let (status, _) = call(
-        d,
-        &me,
-        Method::DELETE,
-        "/api/contacts/{user_id}",
-        &remove_contact,
-        None,
-    )
-    .await;
-    assert_eq!(status, StatusCode::NO_CONTENT);
-    let (status, _) = call(
-        d,
-        &me,
-        Method::DELETE,
-        "/api/contacts/{user_id}",
-        &remove_contact,
-        None,
-    )
-    .await;
-    assert_eq!(status, StatusCode::NOT_FOUND);
-    let (status, _) = call(
-        d,
-        &me,
-        Method::DELETE,
-        "/api/contacts/{user_id}",
-        "/api/contacts/not-a-uuid",
-        None,
-    )
-    .await;
-    assert_eq!(status, StatusCode::NOT_FOUND);
+    assert_eq!(
+        me.delete(contact, &remove_contact).await,
+        StatusCode::NO_CONTENT
+    );
+    assert_eq!(
+        me.delete(contact, &remove_contact).await,
+        StatusCode::NOT_FOUND
+    );
+    assert_eq!(
+        me.delete(contact, "/api/contacts/not-a-uuid").await,
+        StatusCode::NOT_FOUND
+    );
 
     // Chats.
-    let create = |body: Value| call(d, &me, Method::POST, "/api/chats", "/api/chats", Some(body));
+    let create = |body: Value| me.post("/api/chats", body);
     let direct_body = json!({"members": [bob.user.username]});
     let (status, direct) = create(direct_body.clone()).await;
     assert_eq!(status, StatusCode::CREATED);
@@ -786,19 +538,11 @@ async fn responses_match_the_documented_schemas() {
     // Messages, sent over the WebSocket: a plain one, an edited one, a deleted one.
     let mut socket = server.socket(auth["access_token"].as_str().unwrap()).await;
     for content in ["hello", "to be edited", "to be deleted"] {
-        socket
-            .send(&ClientCommand::NewMessage {
-                chat_id: group.id,
-                content: content.into(),
-                client_id: Uuid::new_v4(),
-            })
-            .await;
+        socket.send_message(group.id, content).await;
     }
     let mut ids = Vec::new();
     while ids.len() < 3 {
-        if let ServerEvent::NewMessage { message } = socket.next_event().await {
-            ids.push(message.id);
-        }
+        ids.push(socket.wait_for(new_message).await.id);
     }
     socket
         .send(&ClientCommand::EditMessage {
@@ -809,34 +553,22 @@ async fn responses_match_the_documented_schemas() {
     socket
         .send(&ClientCommand::DeleteMessage { message_id: ids[2] })
         .await;
-    loop {
-        if let ServerEvent::MessageDeleted { .. } = socket.next_event().await {
-            break;
-        }
-    }
+    socket.wait_for(deleted).await;
 
-    let (status, chats) = call(d, &me, Method::GET, "/api/chats", "/api/chats", None).await;
+    let (status, chats) = me.get("/api/chats", "/api/chats").await;
     assert_eq!(
         (status, chats.as_array().unwrap().len()),
         (StatusCode::OK, 2)
     );
     let chat_path = format!("/api/chats/{}", group.id);
-    let (status, _) = call(d, &me, Method::GET, "/api/chats/{id}", &chat_path, None).await;
+    let (status, _) = me.get("/api/chats/{id}", &chat_path).await;
     assert_eq!(status, StatusCode::OK);
     let stranger = format!("/api/chats/{}", Uuid::new_v4());
-    let (status, _) = call(d, &me, Method::GET, "/api/chats/{id}", &stranger, None).await;
+    let (status, _) = me.get("/api/chats/{id}", &stranger).await;
     assert_eq!(status, StatusCode::NOT_FOUND);
 
     let history = "/api/chats/{id}/messages";
-    let (status, page) = call(
-        d,
-        &me,
-        Method::GET,
-        history,
-        &format!("{chat_path}/messages"),
-        None,
-    )
-    .await;
+    let (status, page) = me.get(history, format!("{chat_path}/messages")).await;
     assert_eq!(status, StatusCode::OK);
     let messages = page["messages"].as_array().unwrap();
     assert_eq!(messages.len(), 3);
@@ -848,15 +580,9 @@ async fn responses_match_the_documented_schemas() {
         ),
         (json!(true), json!(""))
     );
-    let (status, page) = call(
-        d,
-        &me,
-        Method::GET,
-        history,
-        &format!("{chat_path}/messages?after_seq=1&limit=1"),
-        None,
-    )
-    .await;
+    let (status, page) = me
+        .get(history, format!("{chat_path}/messages?after_seq=1&limit=1"))
+        .await;
     assert_eq!(
         (status, page["has_more"].clone()),
         (StatusCode::OK, json!(true))
@@ -868,36 +594,17 @@ async fn responses_match_the_documented_schemas() {
         "after_seq=x",
         "cursor=3",
     ] {
-        let (status, _) = call(
-            d,
-            &me,
-            Method::GET,
-            history,
-            &format!("{chat_path}/messages?{bad}"),
-            None,
-        )
-        .await;
+        let (status, _) = me.get(history, format!("{chat_path}/messages?{bad}")).await;
         assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{bad}");
     }
-    let (status, _) = call(
-        d,
-        &me,
-        Method::GET,
-        history,
-        &format!("{stranger}/messages"),
-        None,
-    )
-    .await;
+    let (status, _) = me.get(history, format!("{stranger}/messages")).await;
     assert_eq!(status, StatusCode::NOT_FOUND);
 
     // Membership.
-    let members = "/api/chats/{id}/members";
     let add = |path: String, username: &str| {
-        call(
-            d,
-            &me,
+        me.call(
             Method::POST,
-            members,
+            "/api/chats/{id}/members",
             path,
             Some(json!({"username": username})),
         )
@@ -916,64 +623,35 @@ async fn responses_match_the_documented_schemas() {
     assert_eq!(status, StatusCode::NOT_FOUND);
 
     let member = "/api/chats/{id}/members/{user_id}";
-    let (status, _) = call(
-        d,
-        &me,
-        Method::DELETE,
-        member,
-        &format!("{chat_path}/members/{}", bob.user.id),
-        None,
-    )
-    .await;
-    assert_eq!(status, StatusCode::FORBIDDEN);
-    let (status, _) = call(
-        d,
-        &me,
-        Method::DELETE,
-        member,
-        &format!("/api/chats/{}/members/{me_id}", direct.id),
-        None,
-    )
-    .await;
-    assert_eq!(status, StatusCode::FORBIDDEN, "direct chats cannot be left");
-    let (status, _) = call(
-        d,
-        &me,
-        Method::DELETE,
-        member,
-        &format!("{chat_path}/members/{me_id}"),
-        None,
-    )
-    .await;
-    assert_eq!(status, StatusCode::NO_CONTENT);
-    let (status, _) = call(
-        d,
-        &me,
-        Method::DELETE,
-        member,
-        &format!("{chat_path}/members/{me_id}"),
-        None,
-    )
-    .await;
-    assert_eq!(status, StatusCode::NOT_FOUND);
+    assert_eq!(
+        me.delete(member, format!("{chat_path}/members/{}", bob.user.id))
+            .await,
+        StatusCode::FORBIDDEN
+    );
+    assert_eq!(
+        me.delete(member, format!("/api/chats/{}/members/{me_id}", direct.id))
+            .await,
+        StatusCode::FORBIDDEN,
+        "direct chats cannot be left"
+    );
+    let leave = format!("{chat_path}/members/{me_id}");
+    assert_eq!(me.delete(member, &leave).await, StatusCode::NO_CONTENT);
+    assert_eq!(me.delete(member, &leave).await, StatusCode::NOT_FOUND);
 
     // Logout, then the operations endpoints.
-    let (status, _) = call(
-        d,
-        &me,
-        Method::POST,
-        "/api/auth/logout",
-        "/api/auth/logout",
-        Some(json!({"refresh_token": refreshed["refresh_token"]})),
-    )
-    .await;
+    let (status, _) = me
+        .post(
+            "/api/auth/logout",
+            json!({"refresh_token": refreshed["refresh_token"]}),
+        )
+        .await;
     assert_eq!(status, StatusCode::NO_CONTENT);
     assert_eq!(
         refresh(&refreshed["refresh_token"]).await.0,
         StatusCode::UNAUTHORIZED
     );
     for path in ["/healthz", "/readyz", "/api/openapi.json"] {
-        let (status, _) = call(d, &anon, Method::GET, path, path, None).await;
+        let (status, _) = anon.get(path, path).await;
         assert_eq!(status, StatusCode::OK, "{path}");
     }
 }

@@ -6,7 +6,10 @@ mod common;
 use std::collections::HashMap;
 use std::time::Duration;
 
-use chat_protocol::{Chat, ChatId, ClientCommand, ErrorCode, Message, MessagePage, ServerEvent};
+use chat_protocol::{Chat, ChatId, ClientCommand, ErrorCode, MessagePage, ServerEvent};
+use common::events::{
+    chat_updated, deleted, error, message_updated, new_message, page, presence, read, send, typing,
+};
 use common::ws::{Socket, Upgrade};
 use common::{Backend, TestServer};
 use tokio_tungstenite::tungstenite::Message as Frame;
@@ -31,32 +34,6 @@ on_both_backends!(
     sends_are_rate_limited,
     silent_peers_are_dropped,
 );
-
-fn send(chat_id: ChatId, content: &str) -> (ClientCommand, Uuid) {
-    let client_id = Uuid::new_v4();
-    (
-        ClientCommand::NewMessage {
-            chat_id,
-            content: content.into(),
-            client_id,
-        },
-        client_id,
-    )
-}
-
-fn new_message(event: ServerEvent) -> Option<Message> {
-    match event {
-        ServerEvent::NewMessage { message } => Some(message),
-        _ => None,
-    }
-}
-
-fn error(event: ServerEvent) -> Option<(ErrorCode, Option<String>)> {
-    match event {
-        ServerEvent::Error { code, command, .. } => Some((code, command)),
-        _ => None,
-    }
-}
 
 async fn upgrade_needs_a_valid_token(backend: Backend) {
     let server = TestServer::start_with(backend, &[("ACCESS_TOKEN_TTL_SECS", "1")]).await;
@@ -101,14 +78,9 @@ async fn upgrade_needs_a_valid_token(backend: Backend) {
 
 async fn two_users_chat(backend: Backend) {
     let server = TestServer::start(backend).await;
-    let (alice, a) = server.user("alice").await;
-    let (bob, b) = server.user("bob").await;
-    let chat = alice.create_chat(&[&b.user], None).await;
-    let mut sa = server.socket(&a.access_token).await;
-    let mut sb = server.socket(&b.access_token).await;
+    let (_, a, bob, b, chat, mut sa, mut sb) = server.duo().await;
 
-    let (cmd, client_id) = send(chat.id, "hello <b>bob</b>");
-    sa.send(&cmd).await;
+    let client_id = sa.send_message(chat.id, "hello <b>bob</b>").await;
     let at_bob = sb.wait_for(new_message).await;
     let at_alice = sa.wait_for(new_message).await;
     assert_eq!(at_bob, at_alice);
@@ -122,8 +94,7 @@ async fn two_users_chat(backend: Backend) {
     assert_eq!(at_bob.client_id, Some(client_id));
     assert!(!at_bob.deleted && at_bob.edited_at.is_none());
 
-    let (cmd, _) = send(chat.id, "hi alice");
-    sb.send(&cmd).await;
+    sb.send_message(chat.id, "hi alice").await;
     let reply = sa.wait_for(new_message).await;
     assert_eq!((reply.seq, reply.sender.clone()), (2, b.user.clone()));
 
@@ -135,17 +106,7 @@ async fn two_users_chat(backend: Backend) {
         request_id: Some("r-1".into()),
     })
     .await;
-    let (messages, has_more, request_id) = sb
-        .wait_for(|e| match e {
-            ServerEvent::Messages {
-                messages,
-                has_more,
-                request_id,
-                ..
-            } => Some((messages, has_more, request_id)),
-            _ => None,
-        })
-        .await;
+    let (messages, has_more, request_id) = sb.wait_for(page).await;
     assert_eq!(request_id.as_deref(), Some("r-1"));
     assert!(!has_more);
     assert_eq!(messages, vec![at_bob, reply]);
@@ -165,8 +126,7 @@ async fn every_socket_of_a_user_gets_every_event(backend: Backend) {
         bobs.push(server.socket(&b.access_token).await);
     }
     let mut sa = server.socket(&a.access_token).await;
-    let (cmd, _) = send(chat.id, "to all your tabs");
-    sa.send(&cmd).await;
+    sa.send_message(chat.id, "to all your tabs").await;
     for socket in &mut bobs {
         assert_eq!(
             socket.wait_for(new_message).await.content,
@@ -174,8 +134,7 @@ async fn every_socket_of_a_user_gets_every_event(backend: Backend) {
         );
     }
     // Bob's own send reaches his other tabs too.
-    let (cmd, _) = send(chat.id, "from tab 0");
-    bobs[0].send(&cmd).await;
+    bobs[0].send_message(chat.id, "from tab 0").await;
     for socket in &mut bobs {
         assert_eq!(socket.wait_for(new_message).await.content, "from tab 0");
     }
@@ -209,7 +168,7 @@ async fn concurrent_senders_get_one_gapless_order(backend: Backend) {
                     panic!("refused");
                 };
                 for i in 0..EACH {
-                    socket.send(&send(chat_id, &format!("msg {i}")).0).await;
+                    socket.send_message(chat_id, &format!("msg {i}")).await;
                 }
                 socket
             })
@@ -256,17 +215,13 @@ async fn concurrent_senders_get_one_gapless_order(backend: Backend) {
 
 async fn reconnecting_client_recovers_missed_messages(backend: Backend) {
     let server = TestServer::start(backend).await;
-    let (alice, a) = server.user("alice").await;
-    let (_, b) = server.user("bob").await;
-    let chat = alice.create_chat(&[&b.user], None).await;
-    let mut sa = server.socket(&a.access_token).await;
-    let mut sb = server.socket(&b.access_token).await;
-    sa.send(&send(chat.id, "seen live").0).await;
+    let (_, _, _, b, chat, mut sa, mut sb) = server.duo().await;
+    sa.send_message(chat.id, "seen live").await;
     let last_seen = sb.wait_for(new_message).await.seq;
     sb.close().await;
 
     for i in 0..20 {
-        sa.send(&send(chat.id, &format!("missed {i}")).0).await;
+        sa.send_message(chat.id, &format!("missed {i}")).await;
     }
     sa.wait_for(|e| new_message(e).filter(|m| m.seq == 21))
         .await;
@@ -283,14 +238,7 @@ async fn reconnecting_client_recovers_missed_messages(backend: Backend) {
             request_id: None,
         })
         .await;
-        let (messages, has_more) = sb
-            .wait_for(|e| match e {
-                ServerEvent::Messages {
-                    messages, has_more, ..
-                } => Some((messages, has_more)),
-                _ => None,
-            })
-            .await;
+        let (messages, has_more, _) = sb.wait_for(page).await;
         cursor = messages.last().map_or(cursor, |m| m.seq);
         recovered.extend(messages);
         if !has_more {
@@ -304,11 +252,7 @@ async fn reconnecting_client_recovers_missed_messages(backend: Backend) {
 
 async fn retried_client_id_stores_once(backend: Backend) {
     let server = TestServer::start(backend).await;
-    let (alice, a) = server.user("alice").await;
-    let (_, b) = server.user("bob").await;
-    let chat = alice.create_chat(&[&b.user], None).await;
-    let mut sa = server.socket(&a.access_token).await;
-    let mut sb = server.socket(&b.access_token).await;
+    let (_, a, _, _, chat, mut sa, mut sb) = server.duo().await;
     let (cmd, client_id) = send(chat.id, "once");
     sa.send(&cmd).await;
     let first = sa.wait_for(new_message).await;
@@ -323,7 +267,7 @@ async fn retried_client_id_stores_once(backend: Backend) {
     // ...and nobody else hears of it; the seq did not move.
     sb.assert_no_chat_events(Duration::from_millis(400)).await;
     sa.assert_no_chat_events(Duration::from_millis(100)).await;
-    sa.send(&send(chat.id, "next").0).await;
+    sa.send_message(chat.id, "next").await;
     assert_eq!(sb.wait_for(new_message).await.seq, 2);
 }
 
@@ -373,7 +317,7 @@ async fn bad_frames_get_errors_and_the_socket_stays_open(backend: Backend) {
         other => panic!("expected error, got {other:?}"),
     }
     // Still open, and nothing was stored by any of it.
-    socket.send(&send(chat.id, "still here").0).await;
+    socket.send_message(chat.id, "still here").await;
     assert_eq!(socket.wait_for(new_message).await.seq, 1);
 }
 
@@ -393,7 +337,7 @@ async fn outsiders_can_do_nothing_in_a_chat(backend: Backend) {
     let (_, e) = server.user("eve").await;
     let chat = alice.create_chat(&[&b.user], None).await;
     let mut sa = server.socket(&a.access_token).await;
-    sa.send(&send(chat.id, "secret").0).await;
+    sa.send_message(chat.id, "secret").await;
     let secret = sa.wait_for(new_message).await;
     let mut sb = server.socket(&b.access_token).await;
     let mut se = server.socket(&e.access_token).await;
@@ -446,15 +390,11 @@ async fn outsiders_can_do_nothing_in_a_chat(backend: Backend) {
 
 async fn edit_and_delete_own_messages_only(backend: Backend) {
     let server = TestServer::start(backend).await;
-    let (alice, a) = server.user("alice").await;
-    let (_, b) = server.user("bob").await;
-    let chat = alice.create_chat(&[&b.user], None).await;
-    let mut sa = server.socket(&a.access_token).await;
-    let mut sb = server.socket(&b.access_token).await;
-    sa.send(&send(chat.id, "tpyo").0).await;
+    let (alice, _, _, _, chat, mut sa, mut sb) = server.duo().await;
+    sa.send_message(chat.id, "tpyo").await;
     let original = sb.wait_for(new_message).await;
     sa.wait_for(new_message).await;
-    sa.send(&send(chat.id, "second").0).await;
+    sa.send_message(chat.id, "second").await;
     sb.wait_for(new_message).await;
 
     sb.send(&ClientCommand::EditMessage {
@@ -475,12 +415,7 @@ async fn edit_and_delete_own_messages_only(backend: Backend) {
     })
     .await;
     for socket in [&mut sa, &mut sb] {
-        let edited = socket
-            .wait_for(|e| match e {
-                ServerEvent::MessageUpdated { message } => Some(message),
-                _ => None,
-            })
-            .await;
+        let edited = socket.wait_for(message_updated).await;
         assert_eq!(edited.content, "typo");
         assert_eq!(edited.seq, original.seq);
         assert!(edited.edited_at.is_some());
@@ -490,18 +425,8 @@ async fn edit_and_delete_own_messages_only(backend: Backend) {
     })
     .await;
     for socket in [&mut sa, &mut sb] {
-        let (chat_id, message_id, seq) = socket
-            .wait_for(|e| match e {
-                ServerEvent::MessageDeleted {
-                    chat_id,
-                    message_id,
-                    seq,
-                } => Some((chat_id, message_id, seq)),
-                _ => None,
-            })
-            .await;
         assert_eq!(
-            (chat_id, message_id, seq),
+            socket.wait_for(deleted).await,
             (chat.id, original.id, original.seq)
         );
     }
@@ -524,19 +449,9 @@ async fn edit_and_delete_own_messages_only(backend: Backend) {
 
 async fn typing_reaches_others_and_is_throttled(backend: Backend) {
     let server = TestServer::start(backend).await;
-    let (alice, a) = server.user("alice").await;
-    let (_, b) = server.user("bob").await;
-    let chat = alice.create_chat(&[&b.user], None).await;
-    let mut sa = server.socket(&a.access_token).await;
-    let mut sb = server.socket(&b.access_token).await;
+    let (_, a, _, _, chat, mut sa, mut sb) = server.duo().await;
     sa.send(&ClientCommand::Typing { chat_id: chat.id }).await;
-    let (chat_id, user) = sb
-        .wait_for(|e| match e {
-            ServerEvent::Typing { chat_id, user } => Some((chat_id, user)),
-            _ => None,
-        })
-        .await;
-    assert_eq!((chat_id, user), (chat.id, a.user.clone()));
+    assert_eq!(sb.wait_for(typing).await, (chat.id, a.user.clone()));
     for _ in 0..5 {
         sa.send(&ClientCommand::Typing { chat_id: chat.id }).await;
     }
@@ -544,19 +459,14 @@ async fn typing_reaches_others_and_is_throttled(backend: Backend) {
     sa.assert_no_chat_events(Duration::from_millis(50)).await;
     tokio::time::sleep(Duration::from_millis(600)).await;
     sa.send(&ClientCommand::Typing { chat_id: chat.id }).await;
-    sb.wait_for(|e| matches!(e, ServerEvent::Typing { .. }).then_some(()))
-        .await;
+    sb.wait_for(typing).await;
 }
 
 async fn read_receipts_drive_unread_counts(backend: Backend) {
     let server = TestServer::start(backend).await;
-    let (alice, a) = server.user("alice").await;
-    let (bob, b) = server.user("bob").await;
-    let chat = alice.create_chat(&[&b.user], None).await;
-    let mut sa = server.socket(&a.access_token).await;
-    let mut sb = server.socket(&b.access_token).await;
+    let (alice, a, bob, b, chat, mut sa, mut sb) = server.duo().await;
     for i in 0..3 {
-        sa.send(&send(chat.id, &format!("n{i}")).0).await;
+        sa.send_message(chat.id, &format!("n{i}")).await;
     }
     sb.wait_for(|e| new_message(e).filter(|m| m.seq == 3)).await;
     let chats: Vec<Chat> = bob.get_ok("/api/chats").await;
@@ -568,17 +478,7 @@ async fn read_receipts_drive_unread_counts(backend: Backend) {
     })
     .await;
     for socket in [&mut sa, &mut sb] {
-        let read = socket
-            .wait_for(|e| match e {
-                ServerEvent::Read {
-                    chat_id,
-                    user_id,
-                    seq,
-                } => Some((chat_id, user_id, seq)),
-                _ => None,
-            })
-            .await;
-        assert_eq!(read, (chat.id, b.user.id, 2));
+        assert_eq!(socket.wait_for(read).await, (chat.id, b.user.id, 2));
     }
     let chats: Vec<Chat> = bob.get_ok("/api/chats").await;
     assert_eq!(chats[0].unread_count, 1);
@@ -594,13 +494,7 @@ async fn read_receipts_drive_unread_counts(backend: Backend) {
         seq: 99,
     })
     .await;
-    let seq = sa
-        .wait_for(|e| match e {
-            ServerEvent::Read { seq, .. } => Some(seq),
-            _ => None,
-        })
-        .await;
-    assert_eq!(seq, 3);
+    assert_eq!(sa.wait_for(read).await.2, 3);
     let chats: Vec<Chat> = bob.get_ok("/api/chats").await;
     assert_eq!(chats[0].unread_count, 0);
     // Read positions survive a reload: they come with the chat, for every member.
@@ -629,10 +523,6 @@ async fn presence_follows_first_open_and_last_close(backend: Backend) {
         .await;
     assert!(status.is_success());
     let mut sa = server.socket(&a.access_token).await;
-    let presence = |e| match e {
-        ServerEvent::Presence { user_id, online } => Some((user_id, online)),
-        _ => None,
-    };
 
     let shared = alice.create_chat(&[&c.user], None).await;
     assert!(
@@ -672,14 +562,10 @@ async fn membership_changes_are_live(backend: Backend) {
     let mut sa = server.socket(&a.access_token).await;
     let mut sb = server.socket(&b.access_token).await;
     let mut sc = server.socket(&c.access_token).await;
-    let updated = |e| match e {
-        ServerEvent::ChatUpdated { chat } => Some(chat),
-        _ => None,
-    };
 
     let group = alice.create_chat(&[&b.user], Some("plans")).await;
-    assert_eq!(sa.wait_for(updated).await.id, group.id);
-    assert_eq!(sb.wait_for(updated).await.members.len(), 2);
+    assert_eq!(sa.wait_for(chat_updated).await.id, group.id);
+    assert_eq!(sb.wait_for(chat_updated).await.members.len(), 2);
     sc.assert_no_chat_events(Duration::from_millis(300)).await;
 
     let (status, _) = alice
@@ -689,10 +575,10 @@ async fn membership_changes_are_live(backend: Backend) {
         )
         .await;
     assert!(status.is_success());
-    let seen = sc.wait_for(updated).await;
+    let seen = sc.wait_for(chat_updated).await;
     assert_eq!(seen.members.len(), 3);
     // Carol talks at once on the socket she already had.
-    sc.send(&send(group.id, "hi all").0).await;
+    sc.send_message(group.id, "hi all").await;
     assert_eq!(sa.wait_for(new_message).await.sender, c.user);
     assert_eq!(sb.wait_for(new_message).await.content, "hi all");
 
@@ -700,11 +586,11 @@ async fn membership_changes_are_live(backend: Backend) {
         .delete(&format!("/api/chats/{}/members/{}", group.id, c.user.id))
         .await;
     assert!(status.is_success());
-    let after = sa.wait_for(updated).await;
+    let after = sa.wait_for(chat_updated).await;
     assert_eq!(after.members.len(), 2);
-    let told = sc.wait_for(updated).await;
+    let told = sc.wait_for(chat_updated).await;
     assert!(told.members.iter().all(|m| m.id != c.user.id));
-    sc.send(&send(group.id, "am I still here?").0).await;
+    sc.send_message(group.id, "am I still here?").await;
     assert_eq!(sc.wait_for(error).await.0, ErrorCode::NotFound);
 }
 
@@ -715,7 +601,7 @@ async fn sends_are_rate_limited(backend: Backend) {
     let chat = alice.create_chat(&[&b.user], None).await;
     let mut sa = server.socket(&a.access_token).await;
     for i in 0..8 {
-        sa.send(&send(chat.id, &format!("burst {i}")).0).await;
+        sa.send_message(chat.id, &format!("burst {i}")).await;
     }
     let mut outcomes: HashMap<&str, usize> = HashMap::new();
     for _ in 0..8 {

@@ -4,7 +4,8 @@
 mod common;
 
 use chat_protocol::{Chat, ChatId, ChatKind, Contact, MessagePage, User, UserId};
-use common::{Backend, TestServer, assert_error};
+use common::events::new_message;
+use common::{Backend, TEST_PASSWORD, TestServer, assert_error};
 use reqwest::StatusCode;
 use serde_json::json;
 use uuid::Uuid;
@@ -73,13 +74,7 @@ async fn user_search_by_prefix(backend: Backend) {
         format!("ZQ{tag}xtwo"),
         format!("zq{tag}.three"),
     ] {
-        let (status, _) = server
-            .client()
-            .post(
-                "/api/auth/register",
-                json!({"username": name, "password": "password123"}),
-            )
-            .await;
+        let (status, _) = server.client().register(&name, TEST_PASSWORD).await;
         assert_eq!(status, StatusCode::CREATED);
     }
     let found: Vec<User> = api.get_ok(&format!("/api/users?search=zq{tag}")).await;
@@ -97,10 +92,7 @@ async fn user_search_by_prefix(backend: Backend) {
     for i in 0..25 {
         let (status, _) = server
             .client()
-            .post(
-                "/api/auth/register",
-                json!({"username": format!("many{tag}{i}"), "password": "password123"}),
-            )
+            .register(&format!("many{tag}{i}"), TEST_PASSWORD)
             .await;
         assert_eq!(status, StatusCode::CREATED);
     }
@@ -328,19 +320,10 @@ async fn history_paging_over_rest(backend: Backend) {
     let chat = alice.create_chat(&[&b.user], None).await;
     let mut socket = server.socket(alice.token.as_deref().unwrap()).await;
     for i in 1..=40 {
-        socket
-            .send(&chat_protocol::ClientCommand::NewMessage {
-                chat_id: chat.id,
-                content: format!("m{i}"),
-                client_id: Uuid::new_v4(),
-            })
-            .await;
+        socket.send_message(chat.id, &format!("m{i}")).await;
     }
     socket
-        .wait_for(|e| match e {
-            chat_protocol::ServerEvent::NewMessage { message } if message.seq == 40 => Some(()),
-            _ => None,
-        })
+        .wait_for(|e| new_message(e).filter(|m| m.seq == 40))
         .await;
     let base = format!("/api/chats/{}/messages", chat.id);
     let latest: MessagePage = bob.get_ok(&base).await;
@@ -420,4 +403,28 @@ async fn sigterm_drains_and_exits_cleanly(backend: Backend) {
     assert!(status.success(), "exit status {status:?}");
     let frame = socket.closed().await.expect("a close frame");
     assert_eq!(u16::from(frame.code), 1001);
+}
+
+#[test]
+fn test_database_urls_keep_user_host_port_and_options() {
+    use common::with_database;
+    assert_eq!(
+        with_database(
+            "postgres://chat_test:pw@127.0.0.1:5433/postgres",
+            "chat_test_1"
+        ),
+        "postgres://chat_test:pw@127.0.0.1:5433/chat_test_1"
+    );
+    assert_eq!(
+        with_database("postgresql://u@db/admin?sslmode=require", "t"),
+        "postgresql://u@db/t?sslmode=require"
+    );
+    assert_eq!(
+        with_database("postgres://u@db:5432", "t"),
+        "postgres://u@db:5432/t"
+    );
+    assert_eq!(
+        with_database("postgres://u@db?host=/run", "t"),
+        "postgres://u@db/t?host=/run"
+    );
 }

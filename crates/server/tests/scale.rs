@@ -6,12 +6,12 @@ mod common;
 use std::sync::Arc;
 use std::time::Duration;
 
-use chat_protocol::{ChatId, ClientCommand, Message, MessagePage, ServerEvent, UserId};
+use chat_protocol::{ClientCommand, MessagePage, ServerEvent};
+use common::events::{chat_updated, new_message, page, presence, read, typing};
 use common::redis::TestRedis;
 use common::ws::Socket;
 use common::{Backend, TestDatabase, TestServer};
 use reqwest::StatusCode;
-use uuid::Uuid;
 
 struct Cluster {
     redis: TestRedis,
@@ -45,28 +45,6 @@ async fn wait_ready(server: &TestServer, want: bool) {
     panic!("{} never became ready={want}", server.base);
 }
 
-fn send(chat_id: ChatId, content: &str) -> ClientCommand {
-    ClientCommand::NewMessage {
-        chat_id,
-        content: content.into(),
-        client_id: Uuid::new_v4(),
-    }
-}
-
-fn new_message(event: ServerEvent) -> Option<Message> {
-    match event {
-        ServerEvent::NewMessage { message } => Some(message),
-        _ => None,
-    }
-}
-
-fn presence(event: ServerEvent) -> Option<(UserId, bool)> {
-    match event {
-        ServerEvent::Presence { user_id, online } => Some((user_id, online)),
-        _ => None,
-    }
-}
-
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn users_on_different_instances_chat() {
     let c = cluster(&[]).await;
@@ -76,44 +54,32 @@ async fn users_on_different_instances_chat() {
     let mut sb = c.two.socket(&b.access_token).await;
 
     let chat = alice.create_chat(&[&b.user], None).await;
-    let told = sb
-        .wait_for(|e| match e {
-            ServerEvent::ChatUpdated { chat } => Some(chat),
-            _ => None,
-        })
-        .await;
+    let told = sb.wait_for(chat_updated).await;
     assert_eq!(told.id, chat.id, "chat_updated crosses instances");
 
     for i in 0..30 {
-        sa.send(&send(chat.id, &format!("a{i}"))).await;
+        sa.send_message(chat.id, &format!("a{i}")).await;
     }
     let mut seen = Vec::new();
     while seen.len() < 30 {
         seen.push(sb.wait_for(new_message).await.seq);
     }
     assert_eq!(seen, (1..=30).collect::<Vec<_>>());
-    sb.send(&send(chat.id, "hi from two")).await;
+    sb.send_message(chat.id, "hi from two").await;
     let reply = sa
         .wait_for(|e| new_message(e).filter(|m| m.seq == 31))
         .await;
     assert_eq!(reply.sender, b.user);
 
     sa.send(&ClientCommand::Typing { chat_id: chat.id }).await;
-    sb.wait_for(|e| matches!(e, ServerEvent::Typing { .. }).then_some(()))
-        .await;
+    sb.wait_for(typing).await;
     sb.send(&ClientCommand::MarkRead {
         chat_id: chat.id,
         seq: 31,
     })
     .await;
     for socket in [&mut sa, &mut sb] {
-        let read = socket
-            .wait_for(|e| match e {
-                ServerEvent::Read { user_id, seq, .. } => Some((user_id, seq)),
-                _ => None,
-            })
-            .await;
-        assert_eq!(read, (b.user.id, 31));
+        assert_eq!(socket.wait_for(read).await, (chat.id, b.user.id, 31));
     }
     sb.assert_no_chat_events(Duration::from_millis(300)).await;
 }
@@ -133,7 +99,7 @@ async fn two_instances_writing_one_chat_keep_one_gapless_order() {
         sockets.push(server.socket(&auth.access_token).await);
     }
     // Every hub learns where the chat stands before the race starts.
-    sockets[0].send(&send(chat.id, "warm-up")).await;
+    sockets[0].send_message(chat.id, "warm-up").await;
     for socket in &mut sockets {
         socket.wait_for(new_message).await;
     }
@@ -150,7 +116,7 @@ async fn two_instances_writing_one_chat_keep_one_gapless_order() {
                     panic!("refused");
                 };
                 for i in 0..EACH {
-                    socket.send(&send(chat_id, &format!("m{i}"))).await;
+                    socket.send_message(chat_id, &format!("m{i}")).await;
                 }
                 socket
             })
@@ -269,14 +235,14 @@ async fn a_redis_restart_loses_no_stored_message() {
     let chat = alice.create_chat(&[&b.user], None).await;
     let mut sa = c.one.socket(&a.access_token).await;
     let mut sb = c.two.socket(&b.access_token).await;
-    sa.send(&send(chat.id, "before")).await;
+    sa.send_message(chat.id, "before").await;
     let last_seen = sb.wait_for(new_message).await.seq;
 
     c.redis.stop();
     wait_ready(&c.one, false).await;
     wait_ready(&c.two, false).await;
     // Each instance keeps serving its own sockets and storing messages.
-    sa.send(&send(chat.id, "during the outage")).await;
+    sa.send_message(chat.id, "during the outage").await;
     let stored = sa
         .wait_for(|e| new_message(e).filter(|m| m.content == "during the outage"))
         .await;
@@ -297,21 +263,16 @@ async fn a_redis_restart_loses_no_stored_message() {
         request_id: None,
     })
     .await;
-    let recovered = sb
-        .wait_for(|e| match e {
-            ServerEvent::Messages { messages, .. } => Some(messages),
-            _ => None,
-        })
-        .await;
+    let recovered = sb.wait_for(page).await.0;
     assert_eq!(recovered, vec![stored]);
 
     // The conversation goes on live, both ways.
-    sa.send(&send(chat.id, "after")).await;
+    sa.send_message(chat.id, "after").await;
     let live = sb
         .wait_for(|e| new_message(e).filter(|m| m.content == "after"))
         .await;
     assert_eq!(live.seq, 3);
-    sb.send(&send(chat.id, "back at you")).await;
+    sb.send_message(chat.id, "back at you").await;
     sa.wait_for(|e| new_message(e).filter(|m| m.content == "back at you"))
         .await;
 }

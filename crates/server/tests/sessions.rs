@@ -11,9 +11,8 @@ use std::time::{Duration, Instant};
 use chat_protocol::{AuthResponse, SessionInfo};
 use common::redis::TestRedis;
 use common::ws::{Socket, Upgrade};
-use common::{Api, Backend, TestDatabase, TestServer, assert_error};
+use common::{Api, Backend, TEST_PASSWORD, TestDatabase, TestServer, assert_error};
 use reqwest::StatusCode;
-use serde_json::json;
 use tokio_tungstenite::tungstenite::client::IntoClientRequest;
 use uuid::Uuid;
 
@@ -28,12 +27,7 @@ on_both_backends!(
 /// Signs in again as `auth`'s user: a second session.
 async fn login(server: &TestServer, auth: &AuthResponse) -> (Api, AuthResponse) {
     let anon = server.client();
-    let (status, body) = anon
-        .post(
-            "/api/auth/login",
-            json!({"username": auth.user.username, "password": "password123"}),
-        )
-        .await;
+    let (status, body) = anon.login(&auth.user.username, TEST_PASSWORD).await;
     assert_eq!(status, StatusCode::OK, "{body}");
     let again: AuthResponse = serde_json::from_value(body).expect("AuthResponse");
     (anon.with_token(Some(&again.access_token)), again)
@@ -88,13 +82,7 @@ async fn sessions_are_listed_and_ended_from_another_device(backend: Backend) {
     assert!(took < Duration::from_secs(2), "{took:?}");
     let (status, body) = phone.get("/api/me").await;
     assert_error(status, &body, 401, "unauthorized");
-    let (status, body) = server
-        .client()
-        .post(
-            "/api/auth/refresh",
-            json!({"refresh_token": second.refresh_token}),
-        )
-        .await;
+    let (status, body) = server.client().refresh(&second.refresh_token).await;
     assert_error(status, &body, 401, "unauthorized");
     match Socket::connect(
         format!("{}?access_token={}", server.ws_url(), second.access_token)
@@ -119,12 +107,7 @@ async fn logout_ends_the_session_and_its_sockets(backend: Backend) {
     let (other_device, other) = login(&server, &auth).await;
     let mut socket = server.socket(&auth.access_token).await;
     let mut other_socket = server.socket(&other.access_token).await;
-    let (status, _) = alice
-        .post(
-            "/api/auth/logout",
-            json!({"refresh_token": auth.refresh_token}),
-        )
-        .await;
+    let (status, _) = alice.logout(&auth.refresh_token).await;
     assert_eq!(status, StatusCode::NO_CONTENT);
     let took = closed_with_4001(&mut socket, "session_revoked").await;
     assert!(took < Duration::from_secs(2), "{took:?}");
@@ -144,21 +127,11 @@ async fn refresh_token_reuse_ends_the_session_everywhere(backend: Backend) {
     let (_, auth) = server.user("alice").await;
     let mut socket = server.socket(&auth.access_token).await;
     let anon = server.client();
-    let (status, _) = anon
-        .post(
-            "/api/auth/refresh",
-            json!({"refresh_token": auth.refresh_token}),
-        )
-        .await;
+    let (status, _) = anon.refresh(&auth.refresh_token).await;
     assert_eq!(status, StatusCode::OK);
     tokio::time::sleep(Duration::from_millis(1100)).await;
     // The old token again: a thief (or the victim, after the thief) — the session ends.
-    let (status, body) = anon
-        .post(
-            "/api/auth/refresh",
-            json!({"refresh_token": auth.refresh_token}),
-        )
-        .await;
+    let (status, body) = anon.refresh(&auth.refresh_token).await;
     assert_error(status, &body, 401, "unauthorized");
     let took = closed_with_4001(&mut socket, "session_revoked").await;
     assert!(took < Duration::from_secs(2), "{took:?}");
@@ -213,12 +186,7 @@ async fn ending_a_session_reaches_every_instance() {
     let (status, _) = on_two.get("/api/me").await;
     assert_eq!(status, StatusCode::OK);
 
-    let (status, _) = alice_on_one
-        .post(
-            "/api/auth/logout",
-            json!({"refresh_token": auth.refresh_token}),
-        )
-        .await;
+    let (status, _) = alice_on_one.logout(&auth.refresh_token).await;
     assert_eq!(status, StatusCode::NO_CONTENT);
     let took = closed_with_4001(&mut socket_on_two, "session_revoked").await;
     assert!(took < Duration::from_secs(2), "{took:?}");

@@ -3,7 +3,9 @@
 // Each test crate uses a part of this harness; `pub` is its interface to them.
 #![allow(dead_code, unreachable_pub)]
 
+pub mod events;
 pub mod redis;
+pub mod schema;
 pub mod ws;
 
 use std::io::{BufRead, BufReader};
@@ -21,7 +23,44 @@ use serde_json::Value;
 use uuid::Uuid;
 
 pub const JWT_SECRET: &str = "test-secret-that-is-long-enough-0123456789";
-pub const PG_ADMIN_URL: &str = "postgres://postgres@127.0.0.1:5432/postgres";
+/// The test password of every user the tests register.
+pub const TEST_PASSWORD: &str = "password123";
+
+/// Where PostgreSQL tests create (and drop) one database each: `TEST_DATABASE_URL`, any URL
+/// whose user may `CREATE DATABASE`; by default the role `scripts/services.sh` makes, on
+/// 127.0.0.1 and port `TEST_PG_PORT` (5432 unless set). Each test's database URL is this one
+/// with the database name replaced, so user, password, host, port and options carry over.
+pub fn pg_admin_url() -> String {
+    std::env::var("TEST_DATABASE_URL")
+        .ok()
+        .filter(|url| !url.is_empty())
+        .unwrap_or_else(|| {
+            let port = std::env::var("TEST_PG_PORT").unwrap_or_else(|_| "5432".into());
+            format!("postgres://chat_test:chat_test@127.0.0.1:{port}/postgres")
+        })
+}
+
+/// `url` with its database name replaced by `name` (any `?options` kept).
+pub fn with_database(url: &str, name: &str) -> String {
+    let authority_start = url.find("://").map_or(0, |i| i + 3);
+    let (base, rest) = match url[authority_start..].find(['/', '?']) {
+        Some(i) => url.split_at(authority_start + i),
+        None => (url, ""),
+    };
+    let query = rest.find('?').map_or("", |i| &rest[i..]);
+    format!("{base}/{name}{query}")
+}
+
+/// The admin URL without its password, for messages.
+fn redacted(url: &str) -> String {
+    match (url.find("://"), url.find('@')) {
+        (Some(s), Some(at)) if url[s + 3..at].contains(':') => {
+            let colon = s + 3 + url[s + 3..at].find(':').unwrap_or(0);
+            format!("{}:***{}", &url[..colon], &url[at..])
+        }
+        _ => url.to_owned(),
+    }
+}
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Backend {
@@ -65,14 +104,19 @@ impl TestDatabase {
             },
             Backend::Postgres => {
                 let name = format!("chat_test_{}", Uuid::new_v4().simple());
-                let mut admin = diesel::PgConnection::establish(PG_ADMIN_URL).unwrap_or_else(|e| {
-                    panic!("PostgreSQL must be running at {PG_ADMIN_URL} for these tests: {e}")
+                let admin_url = pg_admin_url();
+                let mut admin = diesel::PgConnection::establish(&admin_url).unwrap_or_else(|e| {
+                    panic!(
+                        "PostgreSQL tests need {} (run scripts/services.sh, or set \
+                         TEST_DATABASE_URL): {e}",
+                        redacted(&admin_url)
+                    )
                 });
                 diesel::sql_query(format!("CREATE DATABASE {name}"))
                     .execute(&mut admin)
                     .expect("create test database");
                 Self {
-                    url: format!("postgres://postgres@127.0.0.1:5432/{name}"),
+                    url: with_database(&admin_url, &name),
                     pg_name: Some(name),
                     dir,
                 }
@@ -84,7 +128,7 @@ impl TestDatabase {
 impl Drop for TestDatabase {
     fn drop(&mut self) {
         if let Some(name) = &self.pg_name
-            && let Ok(mut admin) = diesel::PgConnection::establish(PG_ADMIN_URL)
+            && let Ok(mut admin) = diesel::PgConnection::establish(&pg_admin_url())
         {
             let _ = diesel::sql_query(format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)"))
                 .execute(&mut admin);
@@ -243,13 +287,7 @@ impl TestServer {
     pub async fn user(&self, prefix: &str) -> (Api, AuthResponse) {
         let name = format!("{prefix}{}", &Uuid::new_v4().simple().to_string()[..8]);
         let mut api = self.client();
-        let (status, body) = api
-            .call(
-                Method::POST,
-                "/api/auth/register",
-                Some(&serde_json::json!({"username": name, "password": "password123"})),
-            )
-            .await;
+        let (status, body) = api.register(&name, TEST_PASSWORD).await;
         assert_eq!(status, StatusCode::CREATED, "register {name}: {body}");
         let auth: AuthResponse = serde_json::from_value(body).expect("AuthResponse");
         api.token = Some(auth.access_token.clone());
@@ -348,6 +386,30 @@ impl Api {
         let (status, body) = self.get(path).await;
         assert_eq!(status, StatusCode::OK, "GET {path}: {body}");
         serde_json::from_value(body).expect("response shape")
+    }
+
+    /// `POST /api/auth/register`.
+    pub async fn register(&self, username: &str, password: &str) -> (StatusCode, Value) {
+        let body = serde_json::json!({"username": username, "password": password});
+        self.post("/api/auth/register", body).await
+    }
+
+    /// `POST /api/auth/login`.
+    pub async fn login(&self, username: &str, password: &str) -> (StatusCode, Value) {
+        let body = serde_json::json!({"username": username, "password": password});
+        self.post("/api/auth/login", body).await
+    }
+
+    /// `POST /api/auth/refresh` with a refresh token.
+    pub async fn refresh(&self, refresh_token: &str) -> (StatusCode, Value) {
+        let body = serde_json::json!({"refresh_token": refresh_token});
+        self.post("/api/auth/refresh", body).await
+    }
+
+    /// `POST /api/auth/logout` of a refresh token (as this client's user).
+    pub async fn logout(&self, refresh_token: &str) -> (StatusCode, Value) {
+        let body = serde_json::json!({"refresh_token": refresh_token});
+        self.post("/api/auth/logout", body).await
     }
 
     pub async fn create_chat(&self, members: &[&User], name: Option<&str>) -> Chat {

@@ -9,8 +9,11 @@ use tokio_tungstenite::tungstenite::client::IntoClientRequest;
 use tokio_tungstenite::tungstenite::protocol::CloseFrame;
 use tokio_tungstenite::tungstenite::{Error as WsError, Message as Frame};
 use tokio_tungstenite::{MaybeTlsStream, WebSocketStream, connect_async};
+use uuid::Uuid;
 
-use super::TestServer;
+use chat_protocol::{AuthResponse, Chat, ChatId};
+
+use super::{Api, TestServer};
 
 pub const WAIT: Duration = Duration::from_secs(10);
 
@@ -24,7 +27,21 @@ pub enum Upgrade {
     Refused(u16),
 }
 
+/// What [`TestServer::duo`] makes: `(alice, a, bob, b, chat, sa, sb)`, as the tests name them.
+pub type Duo = (Api, AuthResponse, Api, AuthResponse, Chat, Socket, Socket);
+
 impl TestServer {
+    /// Alice and Bob (fresh users: their clients and sign-ins), the direct chat Alice opened
+    /// with Bob, and a socket each, opened after the chat was made.
+    pub async fn duo(&self) -> Duo {
+        let (alice, a) = self.user("alice").await;
+        let (bob, b) = self.user("bob").await;
+        let chat = alice.create_chat(&[&b.user], None).await;
+        let sa = self.socket(&a.access_token).await;
+        let sb = self.socket(&b.access_token).await;
+        (alice, a, bob, b, chat, sa, sb)
+    }
+
     /// Opens a socket with `?access_token=` and waits for `ready`.
     pub async fn socket(&self, token: &str) -> Socket {
         let url = format!("{}?access_token={token}", self.ws_url());
@@ -53,6 +70,13 @@ impl Socket {
     pub async fn send(&mut self, command: &ClientCommand) {
         let text = serde_json::to_string(command).expect("serialize");
         self.send_raw(Frame::text(text)).await;
+    }
+
+    /// Sends a `new_message` with a fresh `client_id`; returns that id.
+    pub async fn send_message(&mut self, chat_id: ChatId, content: &str) -> Uuid {
+        let (command, client_id) = super::events::send(chat_id, content);
+        self.send(&command).await;
+        client_id
     }
 
     pub async fn send_raw(&mut self, frame: Frame) {
