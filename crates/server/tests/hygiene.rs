@@ -54,11 +54,8 @@ async fn control_characters_are_refused_in_messages(backend: Backend) {
     );
 
     for _ in CONTROLS {
-        sb.wait_for(|e| match e {
-            ServerEvent::NewMessage { message } if message.content == "fine" => Some(()),
-            _ => None,
-        })
-        .await;
+        sb.wait_for(|e| new_message(e).filter(|m| m.content == "fine"))
+            .await;
     }
     let page: MessagePage = alice
         .get_ok(&format!("/api/chats/{}/messages?limit=100", chat.id))

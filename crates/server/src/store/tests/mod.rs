@@ -1,6 +1,7 @@
 //! Store-level tests: the query functions called directly, each scenario on a fresh SQLite file
 //! and on a fresh PostgreSQL database (`TEST_DATABASE_URL`, an account that may create
-//! databases; default `postgres://postgres@127.0.0.1:5432/postgres`). A SQL bug shows up here
+//! databases; by default the `chat_test` role `scripts/services.sh` creates, on
+//! `TEST_PG_PORT` or 5432). A SQL bug shows up here
 //! as the query that went wrong, not as an HTTP status three layers up.
 
 use chat_protocol::{ChatId, User};
@@ -10,8 +11,6 @@ use uuid::Uuid;
 use super::messages::{BatchOutcome, NewPost};
 use super::{chats, users};
 use crate::db::{self, AnyConnection, DatabaseTarget, Pool};
-
-const DEFAULT_PG_ADMIN: &str = "postgres://postgres@127.0.0.1:5432/postgres";
 
 /// A database that lives for one test.
 struct Scratch {
@@ -32,8 +31,10 @@ impl Scratch {
     }
 
     fn postgres() -> Self {
-        let admin_url =
-            std::env::var("TEST_DATABASE_URL").unwrap_or_else(|_| DEFAULT_PG_ADMIN.to_owned());
+        let admin_url = std::env::var("TEST_DATABASE_URL").unwrap_or_else(|_| {
+            let port = std::env::var("TEST_PG_PORT").unwrap_or_else(|_| "5432".into());
+            format!("postgres://chat_test:chat_test@127.0.0.1:{port}/postgres")
+        });
         let name = format!("chat_store_{}", Uuid::new_v4().simple());
         let mut admin = diesel::PgConnection::establish(&admin_url)
             .unwrap_or_else(|e| panic!("PostgreSQL must be reachable at TEST_DATABASE_URL: {e}"));
