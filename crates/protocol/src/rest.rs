@@ -55,12 +55,21 @@ pub struct UserSearchQuery {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Contact {
     pub user: User,
-    pub online: bool,
+    /// `null` unless this person added the caller as a contact too: presence is shown only
+    /// to the people its subject chose.
+    pub online: Option<bool>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct AddContactRequest {
+    pub username: String,
+}
+
+/// `POST /api/blocks`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct BlockRequest {
     pub username: String,
 }
 

@@ -37,6 +37,11 @@ const ROUTES: &[(&str, &str, bool)] = &[
     ("POST", "/api/chats/{id}/members", true),
     ("DELETE", "/api/chats/{id}/members/{user_id}", true),
     ("GET", "/api/chats/{id}/messages", true),
+    ("GET", "/api/sessions", true),
+    ("DELETE", "/api/sessions/{id}", true),
+    ("GET", "/api/blocks", true),
+    ("POST", "/api/blocks", true),
+    ("DELETE", "/api/blocks/{user_id}", true),
     ("GET", "/ws", true),
 ];
 
@@ -495,6 +500,52 @@ async fn responses_match_the_documented_schemas() {
     );
     assert_eq!(
         me.delete(contact, "/api/contacts/not-a-uuid").await,
+        StatusCode::NOT_FOUND
+    );
+
+    let (status, _) = me.get("/api/users", "/api/users?search=%20").await;
+    assert_eq!(
+        status,
+        StatusCode::UNPROCESSABLE_ENTITY,
+        "a prefix is required"
+    );
+
+    // Sessions and blocks.
+    let (status, sessions) = me.get("/api/sessions", "/api/sessions").await;
+    let current = sessions.as_array().unwrap().iter();
+    let current = current.filter(|s| s["current"] == json!(true)).count();
+    assert_eq!((status, current), (StatusCode::OK, 1));
+    let session = "/api/sessions/{id}";
+    assert_eq!(
+        me.delete(session, &format!("/api/sessions/{}", Uuid::new_v4()))
+            .await,
+        StatusCode::NOT_FOUND
+    );
+    let block = |body: Value| me.post("/api/blocks", body);
+    assert_eq!(
+        block(json!({"username": dave.user.username})).await.0,
+        StatusCode::CREATED
+    );
+    assert_eq!(
+        block(json!({"username": name})).await.0,
+        StatusCode::UNPROCESSABLE_ENTITY
+    );
+    assert_eq!(
+        block(json!({"username": "nobody-at-all"})).await.0,
+        StatusCode::NOT_FOUND
+    );
+    let (status, list) = me.get("/api/blocks", "/api/blocks").await;
+    assert_eq!(
+        (status, list.as_array().unwrap().len()),
+        (StatusCode::OK, 1)
+    );
+    let unblock = format!("/api/blocks/{}", dave.user.id);
+    assert_eq!(
+        me.delete("/api/blocks/{user_id}", &unblock).await,
+        StatusCode::NO_CONTENT
+    );
+    assert_eq!(
+        me.delete("/api/blocks/{user_id}", &unblock).await,
         StatusCode::NOT_FOUND
     );
 

@@ -514,11 +514,19 @@ async fn read_receipts_drive_unread_counts(backend: Backend) {
 async fn presence_follows_first_open_and_last_close(backend: Backend) {
     let server = TestServer::start(backend).await;
     let (alice, a) = server.user("alice").await;
-    let (_, c) = server.user("carl").await;
+    let (carl, c) = server.user("carl").await;
     let (status, _) = alice
         .post(
             "/api/contacts",
             serde_json::json!({"username": c.user.username}),
+        )
+        .await;
+    assert!(status.is_success());
+    // Carl shows his presence to alice by adding her (consent).
+    let (status, _) = carl
+        .post(
+            "/api/contacts",
+            serde_json::json!({"username": a.user.username}),
         )
         .await;
     assert!(status.is_success());
@@ -539,19 +547,23 @@ async fn presence_follows_first_open_and_last_close(backend: Backend) {
         "members' presence comes with the chat"
     );
     let contacts: Vec<chat_protocol::Contact> = alice.get_ok("/api/contacts").await;
-    assert!(contacts[0].online);
+    assert_eq!(contacts[0].online, Some(true));
     let second = server.socket(&c.access_token).await;
     sa.assert_quiet(Duration::from_millis(400)).await;
 
     first.close().await;
     sa.assert_quiet(Duration::from_millis(400)).await;
     let contacts: Vec<chat_protocol::Contact> = alice.get_ok("/api/contacts").await;
-    assert!(contacts[0].online, "still online with one socket left");
+    assert_eq!(
+        contacts[0].online,
+        Some(true),
+        "still online with one socket left"
+    );
 
     second.close().await;
     assert_eq!(sa.wait_for(presence).await, (c.user.id, false));
     let contacts: Vec<chat_protocol::Contact> = alice.get_ok("/api/contacts").await;
-    assert!(!contacts[0].online);
+    assert_eq!(contacts[0].online, Some(false));
 }
 
 async fn membership_changes_are_live(backend: Backend) {

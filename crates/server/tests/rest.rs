@@ -115,7 +115,10 @@ async fn contacts_add_list_remove(backend: Backend) {
     assert_eq!(status, StatusCode::CREATED, "{body}");
     let added: Contact = serde_json::from_value(body).unwrap();
     assert_eq!(added.user, b.user);
-    assert!(!added.online);
+    assert_eq!(
+        added.online, None,
+        "bob did not add alice: no presence for her"
+    );
 
     let (status, body) = alice
         .post("/api/contacts", json!({"username": b.user.username}))
@@ -135,7 +138,7 @@ async fn contacts_add_list_remove(backend: Backend) {
         listed,
         vec![Contact {
             user: b.user.clone(),
-            online: false
+            online: None
         }]
     );
 

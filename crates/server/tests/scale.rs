@@ -168,11 +168,19 @@ async fn two_instances_writing_one_chat_keep_one_gapless_order() {
 async fn a_user_is_online_while_any_instance_has_a_socket() {
     let c = cluster(&[]).await;
     let (alice, a) = c.one.user("alice").await;
-    let (_, carl) = c.two.user("carl").await;
+    let (carl_api, carl) = c.two.user("carl").await;
     let (status, _) = alice
         .post(
             "/api/contacts",
             serde_json::json!({"username": carl.user.username}),
+        )
+        .await;
+    assert!(status.is_success());
+    // Carl shows his presence to alice by adding her (consent).
+    let (status, _) = carl_api
+        .post(
+            "/api/contacts",
+            serde_json::json!({"username": a.user.username}),
         )
         .await;
     assert!(status.is_success());
@@ -188,7 +196,12 @@ async fn a_user_is_online_while_any_instance_has_a_socket() {
             .with_token(Some(&a.access_token))
             .get_ok("/api/contacts")
             .await;
-        assert!(contacts[0].online, "online as seen from {}", server.base);
+        assert_eq!(
+            contacts[0].online,
+            Some(true),
+            "online as seen from {}",
+            server.base
+        );
     }
 
     on_one.close().await;
@@ -196,20 +209,28 @@ async fn a_user_is_online_while_any_instance_has_a_socket() {
     on_two.close().await;
     assert_eq!(sa.wait_for(presence).await, (carl.user.id, false));
     let contacts: Vec<chat_protocol::Contact> = alice.get_ok("/api/contacts").await;
-    assert!(!contacts[0].online);
+    assert_eq!(contacts[0].online, Some(false));
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_killed_instances_users_go_offline_within_the_ttl() {
     let mut c = cluster(&[]).await;
     let (alice, a) = c.one.user("alice").await;
-    let (_, carl) = c.two.user("carl").await;
+    let (carl_api, carl) = c.two.user("carl").await;
     alice
         .post(
             "/api/contacts",
             serde_json::json!({"username": carl.user.username}),
         )
         .await;
+    // Carl shows his presence to alice by adding her (consent).
+    let (status, _) = carl_api
+        .post(
+            "/api/contacts",
+            serde_json::json!({"username": a.user.username}),
+        )
+        .await;
+    assert!(status.is_success());
     let mut sa = c.one.socket(&a.access_token).await;
     let _carl_socket = c.two.socket(&carl.access_token).await;
     assert_eq!(sa.wait_for(presence).await, (carl.user.id, true));
@@ -223,7 +244,7 @@ async fn a_killed_instances_users_go_offline_within_the_ttl() {
     let took = killed_at.elapsed();
     assert!(took < Duration::from_secs(8), "took {took:?}");
     let contacts: Vec<chat_protocol::Contact> = alice.get_ok("/api/contacts").await;
-    assert!(!contacts[0].online);
+    assert_eq!(contacts[0].online, Some(false));
     c.redis.stop();
 }
 

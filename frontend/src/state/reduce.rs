@@ -151,7 +151,7 @@ impl ChatData {
                 self.presence.insert(user_id, online);
                 self.changed.presence = true;
                 for c in self.contacts.iter_mut().filter(|c| c.user.id == user_id) {
-                    c.online = online;
+                    c.online = Some(online);
                     self.changed.contacts = true;
                 }
                 Vec::new()
@@ -303,8 +303,11 @@ impl ChatData {
 
     /// The contact list as fetched.
     pub(crate) fn contacts_fetched(&mut self, list: Vec<Contact>) {
+        // `online: null`: that person shares no presence with us; nothing to record.
         for c in &list {
-            self.presence.insert(c.user.id, c.online);
+            if let Some(online) = c.online {
+                self.presence.insert(c.user.id, online);
+            }
         }
         self.contacts = list;
         self.changed.presence = true;
@@ -312,7 +315,9 @@ impl ChatData {
     }
 
     pub(crate) fn contact_added(&mut self, contact: Contact) {
-        self.presence.insert(contact.user.id, contact.online);
+        if let Some(online) = contact.online {
+            self.presence.insert(contact.user.id, online);
+        }
         self.contacts.retain(|c| c.user.id != contact.user.id);
         self.contacts.push(contact);
         self.contacts

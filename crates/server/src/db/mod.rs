@@ -249,6 +249,7 @@ mod tests {
         };
         let schema = tables(c);
         let want = [
+            "blocks",
             "chat_members",
             "chats",
             "contacts",

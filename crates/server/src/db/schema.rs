@@ -51,6 +51,15 @@ diesel::table! {
         created_at -> Timestamp,
         last_seq -> BigInt,
         last_activity_at -> Timestamp,
+        blocked -> Bool,
+    }
+}
+
+diesel::table! {
+    blocks (blocker_id, blocked_id) {
+        blocker_id -> Text,
+        blocked_id -> Text,
+        created_at -> Timestamp,
     }
 }
 
@@ -89,6 +98,7 @@ diesel::allow_tables_to_appear_in_same_query!(
     refresh_tokens,
     sessions,
     contacts,
+    blocks,
     chats,
     chat_members,
     messages,

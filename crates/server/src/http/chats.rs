@@ -26,7 +26,7 @@ pub(super) fn routes(cfg: &mut web::ServiceConfig) {
 async fn list(state: web::Data<AppState>, caller: AuthUser) -> AppResult<HttpResponse> {
     let viewer = caller.id;
     let mut all = state.db(move |c| chats::list(c, viewer)).await?;
-    fill_online_members(&state, &mut all).await;
+    fill_online_members(&state, viewer, &mut all).await;
     Ok(HttpResponse::Ok().json(all))
 }
 
@@ -56,7 +56,7 @@ async fn create(
     if let ([other], None) = (members.as_slice(), &name) {
         let other = other.clone();
         let (mut chat, created) = state.db(move |c| chats::open_direct(c, me, &other)).await?;
-        fill_online_members(&state, std::slice::from_mut(&mut chat)).await;
+        fill_online_members(&state, me, std::slice::from_mut(&mut chat)).await;
         if !created {
             return Ok(HttpResponse::Ok().json(chat));
         }
@@ -68,7 +68,7 @@ async fn create(
     let mut chat = state
         .db(move |c| chats::create_group(c, me, &members, &name))
         .await?;
-    fill_online_members(&state, std::slice::from_mut(&mut chat)).await;
+    fill_online_members(&state, me, std::slice::from_mut(&mut chat)).await;
     announce_to_members(&state, &chat).await;
     Ok(HttpResponse::Created().json(chat))
 }
@@ -81,7 +81,7 @@ async fn get(
     let chat = path.into_inner();
     let viewer = caller.id;
     let mut found = state.db(move |c| chats::get(c, chat, viewer)).await?;
-    fill_online_members(&state, std::slice::from_mut(&mut found)).await;
+    fill_online_members(&state, viewer, std::slice::from_mut(&mut found)).await;
     Ok(HttpResponse::Ok().json(found))
 }
 
@@ -100,7 +100,7 @@ async fn add_member(
     let mut updated = state
         .db(move |c| chats::add_member(c, chat, actor, &username, max))
         .await?;
-    fill_online_members(&state, std::slice::from_mut(&mut updated)).await;
+    fill_online_members(&state, actor, std::slice::from_mut(&mut updated)).await;
     announce_to_members(&state, &updated).await;
     Ok(HttpResponse::Created().json(updated))
 }

@@ -2,10 +2,11 @@
 
 use actix_web::{HttpResponse, web};
 use chat_protocol::limits::check_name_lookup;
-use chat_protocol::{AddContactRequest, Contact, UserId};
+use chat_protocol::{AddContactRequest, UserId};
 
 use super::extract::AuthUser;
 use crate::error::{AppError, AppResult};
+use crate::services::presence::as_contacts;
 use crate::state::AppState;
 use crate::store::contacts;
 
@@ -18,14 +19,7 @@ pub(super) fn routes(cfg: &mut web::ServiceConfig) {
 async fn list(state: web::Data<AppState>, caller: AuthUser) -> AppResult<HttpResponse> {
     let owner = caller.id;
     let people = state.db(move |c| contacts::list(c, owner)).await?;
-    let ids: Vec<UserId> = people.iter().map(|u| u.id).collect();
-    let online = state.realtime().online(&ids).await;
-    let listed: Vec<Contact> = people
-        .into_iter()
-        .zip(online)
-        .map(|(user, online)| Contact { user, online })
-        .collect();
-    Ok(HttpResponse::Ok().json(listed))
+    Ok(HttpResponse::Ok().json(as_contacts(&state, owner, people).await?))
 }
 
 async fn add(
@@ -40,8 +34,8 @@ async fn add(
     let user = state
         .db(move |c| contacts::add(c, owner, &username))
         .await?;
-    let online = state.realtime().online(&[user.id]).await.first() == Some(&true);
-    Ok(HttpResponse::Created().json(Contact { user, online }))
+    let added = as_contacts(&state, owner, vec![user]).await?;
+    Ok(HttpResponse::Created().json(added.first()))
 }
 
 async fn remove(

@@ -3,6 +3,7 @@
 //! and answer; they hold no state of their own.
 
 mod auth;
+mod blocks;
 mod chats;
 mod contacts;
 pub(crate) mod extract;
@@ -31,6 +32,7 @@ pub(crate) fn routes(cfg: &mut web::ServiceConfig) {
             .configure(users::routes)
             .configure(sessions::routes)
             .configure(contacts::routes)
+            .configure(blocks::routes)
             .configure(chats::routes),
     );
 }

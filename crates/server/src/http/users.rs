@@ -20,6 +20,11 @@ async fn search(
 ) -> AppResult<HttpResponse> {
     let prefix = query.into_inner().search;
     check_no_controls("search", &prefix).map_err(AppError::Validation)?;
+    if prefix.trim().is_empty() {
+        return Err(AppError::Validation(
+            "search needs at least one character of the username".into(),
+        ));
+    }
     let caller = caller.id;
     let found = state
         .db(move |c| users::search(c, prefix.trim(), caller, USER_SEARCH_MAX))

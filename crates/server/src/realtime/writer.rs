@@ -176,6 +176,9 @@ fn resolve(
     match outcome {
         BatchOutcome::Stored(delivery) => Ok(PostOutcome::Stored(delivery)),
         BatchOutcome::NotFound => Err(AppError::NotFound("no such chat")),
+        BatchOutcome::Blocked => Err(AppError::Forbidden(
+            "this conversation is closed: one of you blocked the other",
+        )),
         BatchOutcome::Duplicate => {
             messages::stored_retry(conn, post.sender.id, post.client_id).map(PostOutcome::Duplicate)
         }

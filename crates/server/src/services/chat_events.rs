@@ -23,7 +23,7 @@ pub(crate) async fn notify_chat_updated(state: &AppState, chat: ChatId, recipien
             for (viewer, view) in views {
                 match view {
                     Ok(mut chat) => {
-                        fill_online_members(state, std::slice::from_mut(&mut chat)).await;
+                        fill_online_members(state, viewer, std::slice::from_mut(&mut chat)).await;
                         state
                             .realtime()
                             .publish(&[viewer], &ServerEvent::ChatUpdated { chat });

@@ -1,12 +1,13 @@
-//! Presence as users see it: a socket opening or closing becomes, on the first open or last
-//! close anywhere, a `presence` event to the user's audience (contacts both ways and
-//! co-members); and chats carry which members are online right now.
+//! Presence as users see it, with consent: a socket opening or closing becomes, on the first
+//! open or last close anywhere, a `presence` event to the people the user added as contacts;
+//! chats carry which members the viewer may see online right now.
 
 use std::collections::HashSet;
 use std::sync::Arc;
 
-use chat_protocol::{Chat, ServerEvent, UserId};
+use chat_protocol::{Chat, Contact, ServerEvent, User, UserId};
 
+use crate::error::AppResult;
 use crate::state::AppState;
 use crate::store::contacts;
 
@@ -59,16 +60,31 @@ pub(crate) async fn announce(state: &AppState, user: UserId, online: bool) {
     }
 }
 
-/// Fills in which members of these chats are online (presence lives outside the database).
-pub(crate) async fn fill_online_members(state: &AppState, chats: &mut [Chat]) {
+/// Fills in which members of these chats `viewer` may see online right now: those who added
+/// `viewer` as a contact (and `viewer` themself). Presence lives outside the database.
+pub(crate) async fn fill_online_members(state: &AppState, viewer: UserId, chats: &mut [Chat]) {
     let mut everyone: Vec<UserId> = chats
         .iter()
         .flat_map(|c| c.members.iter().map(|m| m.id))
+        .filter(|id| *id != viewer)
         .collect();
     everyone.sort_unstable();
     everyone.dedup();
-    let online = state.realtime().online(&everyone).await;
-    let online: HashSet<UserId> = everyone
+    let visible = match state
+        .db(move |c| contacts::who_added(c, viewer, &everyone))
+        .await
+    {
+        Ok(mut visible) => {
+            visible.push(viewer);
+            visible
+        }
+        Err(e) => {
+            tracing::warn!(error = %e, "presence consent lookup failed; showing none");
+            vec![viewer]
+        }
+    };
+    let online = state.realtime().online(&visible).await;
+    let online: HashSet<UserId> = visible
         .into_iter()
         .zip(online)
         .filter_map(|(id, on)| on.then_some(id))
@@ -81,4 +97,39 @@ pub(crate) async fn fill_online_members(state: &AppState, chats: &mut [Chat]) {
             .filter(|id| online.contains(id))
             .collect();
     }
+}
+
+/// Each of `people` as a contact of `viewer`: online or not if they added `viewer` too,
+/// `null` otherwise.
+pub(crate) async fn as_contacts(
+    state: &AppState,
+    viewer: UserId,
+    people: Vec<User>,
+) -> AppResult<Vec<Contact>> {
+    let ids: Vec<UserId> = people.iter().map(|u| u.id).collect();
+    let consented: HashSet<UserId> = state
+        .db(move |c| contacts::who_added(c, viewer, &ids))
+        .await?
+        .into_iter()
+        .collect();
+    let visible: Vec<UserId> = people
+        .iter()
+        .map(|u| u.id)
+        .filter(|id| consented.contains(id))
+        .collect();
+    let online: HashSet<UserId> = visible
+        .iter()
+        .copied()
+        .zip(state.realtime().online(&visible).await)
+        .filter_map(|(id, on)| on.then_some(id))
+        .collect();
+    Ok(people
+        .into_iter()
+        .map(|user| Contact {
+            online: consented
+                .contains(&user.id)
+                .then(|| online.contains(&user.id)),
+            user,
+        })
+        .collect())
 }

@@ -5,10 +5,11 @@ use chat_protocol::{Chat, ChatId, ChatKind, ReadPosition, User, UserId};
 use diesel::prelude::*;
 use uuid::Uuid;
 
+use super::blocks::between;
 use super::members::{is_member, require_member};
 use super::rows::{ChatRow, MessageRow};
 use super::users::find_by_name;
-use super::{OnUnique, now, to_utc, write_tx};
+use super::{OnUnique, direct_key, now, to_utc, write_tx};
 use crate::db::AnyConnection;
 use crate::db::schema::{chat_members, chats, messages as messages_t, users};
 use crate::error::{AppError, AppResult};
@@ -105,11 +106,6 @@ pub(crate) fn list(conn: &mut AnyConnection, viewer: UserId) -> AppResult<Vec<Ch
     rows.iter().map(|row| render(conn, row, viewer)).collect()
 }
 
-fn direct_key(a: UserId, b: UserId) -> String {
-    let (lo, hi) = if a < b { (a, b) } else { (b, a) };
-    format!("{lo}:{hi}")
-}
-
 fn insert_member(conn: &mut AnyConnection, chat: ChatId, user: UserId) -> QueryResult<usize> {
     diesel::insert_into(chat_members::table)
         .values((
@@ -173,6 +169,10 @@ pub(crate) fn open_direct(
             "a direct chat needs another person; name a group to talk to yourself".into(),
         ));
     }
+    // Blocked either way: answered as for someone who does not exist.
+    if between(conn, me, other.id)? {
+        return Err(AppError::NotFound("no such user"));
+    }
     let key = direct_key(me, other.id);
     let existing = |c: &mut AnyConnection| -> AppResult<Option<ChatId>> {
         Ok(chats::table
@@ -209,6 +209,9 @@ pub(crate) fn create_group(
 ) -> AppResult<Chat> {
     let mut ids = vec![me];
     for user in resolve(conn, usernames)? {
+        if between(conn, me, user.id)? {
+            return Err(AppError::NotFound("no such user"));
+        }
         if !ids.contains(&user.id) {
             ids.push(user.id);
         }
@@ -234,6 +237,9 @@ pub(crate) fn add_member(
         ));
     }
     let newcomer = find_by_name(conn, username)?.ok_or(AppError::NotFound("no such user"))?;
+    if between(conn, actor, newcomer.id)? {
+        return Err(AppError::NotFound("no such user"));
+    }
     write_tx(conn, |c| {
         // Counted inside the write transaction, so concurrent adds cannot overshoot.
         let members: i64 = chat_members::table
@@ -281,6 +287,16 @@ pub(crate) fn remove_member(
     )
     .execute(conn)?;
     Ok(())
+}
+
+/// Whether `chat` is a direct chat closed by a block (no new messages, no typing).
+pub(crate) fn is_blocked(conn: &mut AnyConnection, chat: ChatId) -> AppResult<bool> {
+    Ok(chats::table
+        .find(chat)
+        .select(chats::blocked)
+        .first::<bool>(conn)
+        .optional()?
+        .unwrap_or(false))
 }
 
 /// Moves the reader's position forward to `seq` (never back, never past the last message).

@@ -1,13 +1,15 @@
-//! Contacts (one-directional: the owner's address book) and who may see a user's presence.
+//! Contacts (one-directional: the owner's address book), which is also consent: a user's
+//! presence is shown only to the people that user added.
 
 use chat_protocol::{User, UserId};
 use diesel::prelude::*;
 
+use super::blocks::between;
 use super::rows::users_of;
 use super::users::find_by_name;
 use super::{OnUnique, now, write_tx};
 use crate::db::AnyConnection;
-use crate::db::schema::{chat_members, contacts, users};
+use crate::db::schema::{contacts, users};
 use crate::error::{AppError, AppResult};
 
 /// The owner's contacts, by username.
@@ -27,6 +29,10 @@ pub(crate) fn add(conn: &mut AnyConnection, owner: UserId, username: &str) -> Ap
         return Err(AppError::Validation(
             "you cannot add yourself as a contact".into(),
         ));
+    }
+    // Blocked either way: answered as for someone who does not exist.
+    if between(conn, owner, target.id)? {
+        return Err(AppError::NotFound("no such user"));
     }
     write_tx(conn, |c| {
         diesel::insert_into(contacts::table)
@@ -54,32 +60,27 @@ pub(crate) fn remove(conn: &mut AnyConnection, owner: UserId, contact: UserId) -
     Ok(())
 }
 
-/// Everyone who may see `user`'s presence: contacts in either direction and co-members of any
-/// chat, `user` excluded.
+/// Everyone who may see `user`'s presence: the people `user` added as contacts (blocking
+/// removes contacts both ways, so no blocked pair is among them).
 pub(crate) fn presence_audience(conn: &mut AnyConnection, user: UserId) -> AppResult<Vec<UserId>> {
-    let mut ids: Vec<UserId> = contacts::table
-        .filter(contacts::contact_id.eq(user))
+    Ok(contacts::table
+        .filter(contacts::owner_id.eq(user))
+        .select(contacts::contact_id)
+        .load(conn)?)
+}
+
+/// Which of `among` added `viewer` as a contact, i.e. whose presence `viewer` may see.
+pub(crate) fn who_added(
+    conn: &mut AnyConnection,
+    viewer: UserId,
+    among: &[UserId],
+) -> AppResult<Vec<UserId>> {
+    if among.is_empty() {
+        return Ok(Vec::new());
+    }
+    Ok(contacts::table
+        .filter(contacts::contact_id.eq(viewer))
+        .filter(contacts::owner_id.eq_any(among))
         .select(contacts::owner_id)
-        .load(conn)?;
-    ids.extend(
-        contacts::table
-            .filter(contacts::owner_id.eq(user))
-            .select(contacts::contact_id)
-            .load::<UserId>(conn)?,
-    );
-    let mine = diesel::alias!(chat_members as mine);
-    let my_chats = mine
-        .filter(mine.field(chat_members::user_id).eq(user))
-        .select(mine.field(chat_members::chat_id));
-    ids.extend(
-        chat_members::table
-            .filter(chat_members::chat_id.eq_any(my_chats))
-            .select(chat_members::user_id)
-            .distinct()
-            .load::<UserId>(conn)?,
-    );
-    ids.retain(|id| *id != user);
-    ids.sort_unstable();
-    ids.dedup();
-    Ok(ids)
+        .load(conn)?)
 }

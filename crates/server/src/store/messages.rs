@@ -64,6 +64,8 @@ pub(crate) enum BatchOutcome {
     Duplicate,
     /// No such chat, or the sender is not a member.
     NotFound,
+    /// A direct chat closed by a block.
+    Blocked,
 }
 
 /// Stores a batch of messages in one transaction (one commit, one fsync). Each message takes
@@ -91,6 +93,7 @@ pub(crate) fn post_batch(
             }),
             BatchRow::Duplicate => BatchOutcome::Duplicate,
             BatchRow::NotFound => BatchOutcome::NotFound,
+            BatchRow::Blocked => BatchOutcome::Blocked,
         })
         .collect())
 }
@@ -99,6 +102,7 @@ enum BatchRow {
     Stored(MessageRow, Arc<Vec<UserId>>),
     Duplicate,
     NotFound,
+    Blocked,
 }
 
 /// The body of [`post_batch`], written once and compiled for each backend's connection.
@@ -115,6 +119,7 @@ macro_rules! store_rows_body {
             let seq: Option<i64> = diesel::update(
                 chats::table
                     .filter(chats::id.eq(chat))
+                    .filter(chats::blocked.eq(false))
                     .filter(diesel::dsl::exists(is_member)),
             )
             .set((
@@ -125,7 +130,21 @@ macro_rules! store_rows_body {
             .get_result($c)
             .optional()?;
             let Some(seq) = seq else {
-                rows.push(BatchRow::NotFound);
+                // Rare: tell a closed direct chat (its member may know) from no chat at all.
+                let blocked = chats::table
+                    .filter(chats::id.eq(chat))
+                    .filter(chats::blocked.eq(true))
+                    .filter(diesel::dsl::exists(
+                        chat_members::table
+                            .filter(chat_members::chat_id.eq(chat))
+                            .filter(chat_members::user_id.eq(post.sender.id)),
+                    ));
+                let blocked: bool = diesel::select(diesel::dsl::exists(blocked)).get_result($c)?;
+                rows.push(if blocked {
+                    BatchRow::Blocked
+                } else {
+                    BatchRow::NotFound
+                });
                 continue;
             };
             let inserted: Option<MessageRow> = diesel::insert_into(messages::table)

@@ -2,6 +2,7 @@
 //! row types in `rows`, membership checks in `members`. No HTTP, no sockets, no fan-out here:
 //! callers run these through [`with_db`] (the blocking pool) and announce what changed.
 
+pub(crate) mod blocks;
 pub(crate) mod chats;
 pub(crate) mod contacts;
 pub(crate) mod members;
@@ -13,6 +14,7 @@ pub(crate) mod users;
 #[cfg(test)]
 mod tests;
 
+use chat_protocol::UserId;
 use chrono::{DateTime, NaiveDateTime, Timelike, Utc};
 use diesel::connection::SimpleConnection;
 use diesel::prelude::*;
@@ -62,6 +64,12 @@ pub(crate) fn now() -> NaiveDateTime {
 
 pub(crate) fn to_utc(t: NaiveDateTime) -> DateTime<Utc> {
     DateTime::from_naive_utc_and_offset(t, Utc)
+}
+
+/// The key that makes a pair's direct chat unique, whichever side opens it.
+pub(crate) fn direct_key(a: UserId, b: UserId) -> String {
+    let (lo, hi) = if a < b { (a, b) } else { (b, a) };
+    format!("{lo}:{hi}")
 }
 
 /// Turns a unique-index violation into the conflict the caller names; other errors pass.

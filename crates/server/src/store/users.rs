@@ -7,7 +7,7 @@ use uuid::Uuid;
 use super::rows::{UserRow, users_of};
 use super::{OnUnique, now, write_tx};
 use crate::db::AnyConnection;
-use crate::db::schema::users;
+use crate::db::schema::{blocks, users};
 use crate::error::{AppError, AppResult};
 
 pub(crate) fn create(
@@ -51,7 +51,8 @@ pub(crate) fn find_by_id(conn: &mut AnyConnection, id: UserId) -> AppResult<Opti
         .optional()?)
 }
 
-/// Users whose name starts with `prefix` (case-insensitively), the caller excluded.
+/// Users whose name starts with `prefix` (case-insensitively), the caller and everyone who
+/// blocked the caller excluded.
 pub(crate) fn search(
     conn: &mut AnyConnection,
     prefix: &str,
@@ -67,9 +68,13 @@ pub(crate) fn search(
         return Ok(Vec::new());
     }
     let pattern = format!("{}%", prefix.to_lowercase().replace('_', "\\_"));
+    let blocked_me = blocks::table
+        .filter(blocks::blocked_id.eq(exclude))
+        .select(blocks::blocker_id);
     let rows: Vec<(UserId, String)> = users::table
         .filter(users::username_lower.like(pattern).escape('\\'))
         .filter(users::id.ne(exclude))
+        .filter(users::id.ne_all(blocked_me))
         .order(users::username_lower.asc())
         .limit(i64::try_from(limit).unwrap_or(i64::MAX))
         .select((users::id, users::username))

@@ -179,9 +179,21 @@ async fn typing(state: &AppState, user: &User, chat_id: ChatId) -> AppResult<Rep
     if state.realtime().typed_recently(me, chat_id) {
         return Ok(Reply::Nothing);
     }
-    let members = state.db(move |c| members::member_ids(c, chat_id)).await?;
+    let (members, blocked) = state
+        .db(move |c| {
+            Ok((
+                members::member_ids(c, chat_id)?,
+                chats::is_blocked(c, chat_id)?,
+            ))
+        })
+        .await?;
     if !members.contains(&me) {
         return Err(AppError::NotFound("no such chat"));
+    }
+    if blocked {
+        return Err(AppError::Forbidden(
+            "this conversation is closed: one of you blocked the other",
+        ));
     }
     if !state.realtime().record_typing(me, chat_id) {
         return Ok(Reply::Nothing);

@@ -143,7 +143,7 @@ fn ContactRow(contact: Contact, on_chat_opened: Callback<()>) -> impl IntoView {
     let online = Signal::derive(move || {
         state
             .contacts
-            .with(|c| c.iter().any(|c| c.user.id == id && c.online))
+            .with(|c| c.iter().any(|c| c.user.id == id && c.online == Some(true)))
     });
     let message = {
         let name = name.clone();

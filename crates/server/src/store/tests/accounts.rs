@@ -151,11 +151,17 @@ fn contacts_and_presence_audience(c: &mut AnyConnection) {
     ));
     contacts::add(c, cat.id, "ann").expect("cat adds ann");
     group(c, &dan, &[&ann]);
-    let mut want = vec![ben.id, cat.id, dan.id];
-    want.sort();
     assert_eq!(
         contacts::presence_audience(c, ann.id).expect("audience"),
-        want
+        [ben.id],
+        "only the people ann added see her presence: not cat (who added her), not dan (a co-member)"
+    );
+    let mut consented = contacts::who_added(c, ann.id, &[ben.id, cat.id, dan.id]).expect("who");
+    consented.sort();
+    assert_eq!(
+        consented,
+        [cat.id],
+        "of these, only cat shows ann his presence"
     );
     assert_eq!(
         contacts::list(c, ann.id).expect("list"),

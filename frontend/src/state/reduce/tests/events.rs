@@ -208,7 +208,7 @@ fn presence_updates_people_and_contacts() {
     let mut data = ChatData::default();
     data.contacts_fetched(vec![Contact {
         user: user(2, "bob"),
-        online: false,
+        online: Some(false),
     }]);
     data.apply(
         ServerEvent::Presence {
@@ -218,7 +218,7 @@ fn presence_updates_people_and_contacts() {
         &moment(),
     );
     assert_eq!(data.presence.get(&user_id(2)), Some(&true));
-    assert!(data.contacts[0].online);
+    assert_eq!(data.contacts[0].online, Some(true));
     let changed = data.take_changed();
     assert!(changed.presence && changed.contacts);
 }

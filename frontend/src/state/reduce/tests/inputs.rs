@@ -67,7 +67,7 @@ fn contacts_are_added_sorted_and_removed() {
     let mut data = ChatData::default();
     let contact = |n, name: &str, online| Contact {
         user: user(n, name),
-        online,
+        online: Some(online),
     };
     data.contact_added(contact(3, "Zoe", false));
     data.contact_added(contact(2, "bob", true));

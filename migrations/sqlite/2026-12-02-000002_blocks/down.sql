@@ -1,0 +1,2 @@
+ALTER TABLE chats DROP COLUMN blocked;
+DROP TABLE blocks;
