@@ -121,7 +121,7 @@ impl Browser {
         Ok(self.texts(css).await?.into_iter().next())
     }
 
-    /// Polls `check` until it yields `Some`, for up to [`TIMEOUT`].
+    /// Polls `check` until it yields `Some`, for up to the harness timeout (`TIMEOUT`).
     pub async fn wait_for<T, F, Fut>(&self, what: &str, mut check: F) -> Result<T>
     where
         F: FnMut() -> Fut,
