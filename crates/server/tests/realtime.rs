@@ -1,5 +1,6 @@
 //! The contract's WebSocket section, with real sockets against a real server, on SQLite and
-//! PostgreSQL.
+//! PostgreSQL. Longer than 400 lines on purpose: each scenario reads as one rule of the
+//! contract, in the contract's order, and the file is the index of them.
 
 mod common;
 

@@ -1,5 +1,5 @@
 //! Users, contacts, chats and operations endpoints, with every authorization rule of the
-//! contract, on SQLite and PostgreSQL.
+//! contract, on SQLite and PostgreSQL (one scenario per rule: long, but each reads alone).
 
 mod common;
 

@@ -1,5 +1,7 @@
 //! Test harness: starts the real `chat-server` binary on a loopback port against a fresh SQLite
-//! file or a fresh PostgreSQL database, and talks to it over real HTTP and WebSockets.
+//! file or a fresh PostgreSQL database, and talks to it over real HTTP and WebSockets. Events
+//! and sockets have modules of their own; the server process and the REST client stay here
+//! together (a little over 400 lines) because every test starts with both.
 // Each test crate uses a part of this harness; `pub` is its interface to them.
 #![allow(dead_code, unreachable_pub)]
 
