@@ -27,6 +27,8 @@ pub struct Message {
     #[serde(with = "crate::time::option")]
     pub edited_at: Option<Timestamp>,
     pub deleted: bool,
+    /// The chat's change counter when this message last changed (sent, edited, deleted).
+    pub version: i64,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
@@ -105,6 +107,8 @@ pub struct Chat {
     /// Messages from others after the caller's read position (tombstones excluded).
     pub unread_count: i64,
     pub last_seq: i64,
+    /// The chat's change counter: the highest `version` of its messages.
+    pub last_version: i64,
     /// Added to the contract: how far each member has read (`mark_read`), so "seen" markers
     /// survive a reload; `read` events update it live.
     #[serde(default)]

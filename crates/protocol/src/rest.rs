@@ -97,6 +97,9 @@ pub struct HistoryQuery {
     pub before_seq: Option<i64>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub after_seq: Option<i64>,
+    /// Every message changed after this version, in version order (not with the seqs).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub after_version: Option<i64>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub limit: Option<u32>,
 }

@@ -17,6 +17,9 @@ pub enum ClientCommand {
         before_seq: Option<i64>,
         #[serde(default, skip_serializing_if = "Option::is_none")]
         after_seq: Option<i64>,
+        /// Every message changed after this version, in version order (not with the seqs).
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        after_version: Option<i64>,
         #[serde(default, skip_serializing_if = "Option::is_none")]
         limit: Option<u32>,
         #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -92,6 +95,7 @@ pub enum ServerEvent {
         chat_id: ChatId,
         message_id: MessageId,
         seq: i64,
+        version: i64,
     },
     Typing {
         chat_id: ChatId,

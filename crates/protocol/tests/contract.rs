@@ -45,13 +45,13 @@ fn user() -> Value {
 fn message() -> Value {
     json!({"id": 42, "chat_id": CID, "seq": 7, "sender": user(), "content": "hi",
            "client_id": CLIENT, "created_at": "2026-11-22T10:15:30.123Z",
-           "edited_at": null, "deleted": false})
+           "edited_at": null, "deleted": false, "version": 9})
 }
 
 fn chat() -> Value {
     json!({"id": CID, "kind": "group", "name": "team", "members": [user()],
            "created_at": "2026-11-22T10:15:30.000Z", "last_message": message(),
-           "unread_count": 3, "last_seq": 7})
+           "unread_count": 3, "last_seq": 7, "last_version": 9})
 }
 
 #[test]
@@ -170,7 +170,7 @@ fn server_events() {
         json!({"type": "messages", "chat_id": CID, "messages": [], "has_more": false}),
         json!({"type": "new_message", "message": message()}),
         json!({"type": "message_updated", "message": message()}),
-        json!({"type": "message_deleted", "chat_id": CID, "message_id": 42, "seq": 7}),
+        json!({"type": "message_deleted", "chat_id": CID, "message_id": 42, "seq": 7, "version": 10}),
         json!({"type": "typing", "chat_id": CID, "user": user()}),
         json!({"type": "presence", "user_id": UID, "online": true}),
         json!({"type": "read", "chat_id": CID, "user_id": UID, "seq": 7}),

@@ -639,12 +639,21 @@ async fn responses_match_the_documented_schemas() {
         (status, page["has_more"].clone()),
         (StatusCode::OK, json!(true))
     );
+    let (status, page) = me
+        .get(history, format!("{chat_path}/messages?after_version=0"))
+        .await;
+    assert_eq!(
+        (status, page["messages"].as_array().map(Vec::len)),
+        (StatusCode::OK, Some(3))
+    );
     for bad in [
         "limit=0",
         "limit=101",
         "before_seq=-1",
         "after_seq=x",
         "cursor=3",
+        "after_version=1&after_seq=1",
+        "after_version=-1",
     ] {
         let (status, _) = me.get(history, format!("{chat_path}/messages?{bad}")).await;
         assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{bad}");

@@ -103,6 +103,7 @@ async fn two_users_chat(backend: Backend) {
         chat_id: chat.id,
         before_seq: None,
         after_seq: None,
+        after_version: None,
         limit: None,
         request_id: Some("r-1".into()),
     })
@@ -235,6 +236,7 @@ async fn reconnecting_client_recovers_missed_messages(backend: Backend) {
             chat_id: chat.id,
             before_seq: None,
             after_seq: Some(cursor),
+            after_version: None,
             limit: Some(8),
             request_id: None,
         })
@@ -349,6 +351,7 @@ async fn outsiders_can_do_nothing_in_a_chat(backend: Backend) {
             chat_id: chat.id,
             before_seq: None,
             after_seq: None,
+            after_version: None,
             limit: None,
             request_id: None,
         },
@@ -356,6 +359,7 @@ async fn outsiders_can_do_nothing_in_a_chat(backend: Backend) {
             chat_id: chat.id,
             before_seq: None,
             after_seq: Some(0),
+            after_version: None,
             limit: None,
             request_id: None,
         },

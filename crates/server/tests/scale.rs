@@ -280,6 +280,7 @@ async fn a_redis_restart_loses_no_stored_message() {
         chat_id: chat.id,
         before_seq: None,
         after_seq: Some(last_seen),
+        after_version: None,
         limit: None,
         request_id: None,
     })

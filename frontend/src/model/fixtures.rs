@@ -40,6 +40,7 @@ pub(crate) fn msg(seq: i64, content: &str) -> Message {
         created_at: Utc.with_ymd_and_hms(2026, 11, 22, 10, 0, 0).unwrap() + Duration::minutes(seq),
         edited_at: None,
         deleted: false,
+        version: seq,
     }
 }
 
@@ -54,6 +55,7 @@ pub(crate) fn chat(n: u128, kind: ChatKind) -> Chat {
         last_message: None,
         unread_count: 0,
         last_seq: 0,
+        last_version: 0,
         read_positions: Vec::new(),
         online_members: Vec::new(),
     }

@@ -106,6 +106,7 @@ pub(crate) fn history_query(q: &HistoryQuery) -> String {
     let parts: Vec<String> = [
         q.before_seq.map(|v| format!("before_seq={v}")),
         q.after_seq.map(|v| format!("after_seq={v}")),
+        q.after_version.map(|v| format!("after_version={v}")),
         q.limit.map(|v| format!("limit={v}")),
     ]
     .into_iter()
@@ -128,14 +129,22 @@ mod tests {
         let q = HistoryQuery {
             before_seq: Some(16),
             after_seq: None,
+            after_version: None,
             limit: Some(15),
         };
         assert_eq!(history_query(&q), "?before_seq=16&limit=15");
         let q = HistoryQuery {
             before_seq: None,
             after_seq: Some(3),
+            after_version: None,
             limit: None,
         };
         assert_eq!(history_query(&q), "?after_seq=3");
+        let q = HistoryQuery {
+            after_version: Some(7),
+            limit: Some(100),
+            ..HistoryQuery::default()
+        };
+        assert_eq!(history_query(&q), "?after_version=7&limit=100");
     }
 }

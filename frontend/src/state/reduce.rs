@@ -132,6 +132,7 @@ impl ChatData {
                 chat_id,
                 message_id,
                 seq,
+                ..
             } => {
                 chat_list::on_message_deleted(&mut self.chats, chat_id, message_id);
                 self.changed.chats = true;

@@ -112,6 +112,7 @@ impl ChatState {
                     Some(Some(seq)) => HistoryQuery {
                         before_seq: None,
                         after_seq: Some(seq),
+                        after_version: None,
                         limit: Some(PAGE_MAX),
                     },
                 };
@@ -228,6 +229,7 @@ impl ChatState {
         let query = HistoryQuery {
             before_seq: Some(before),
             after_seq: None,
+            after_version: None,
             limit: Some(PAGE_DEFAULT),
         };
         let result = api.messages(chat, &query).await;

@@ -78,6 +78,7 @@ pub(crate) async fn run(ctx: &Context, args: Args) -> Result<Report, BenchError>
                     chat_id,
                     before_seq: None,
                     after_seq: None,
+                    after_version: None,
                     limit: Some(limit),
                     request_id: Some(i.to_string()),
                 });

@@ -66,6 +66,7 @@ async fn member(
             chat_id: chat,
             before_seq: None,
             after_seq: Some(after),
+            after_version: None,
             limit: Some(100),
             request_id: None,
         };

@@ -52,6 +52,7 @@ diesel::table! {
         last_seq -> BigInt,
         last_activity_at -> Timestamp,
         blocked -> Bool,
+        last_version -> BigInt,
     }
 }
 
@@ -83,6 +84,7 @@ diesel::table! {
         created_at -> Timestamp,
         edited_at -> Nullable<Timestamp>,
         deleted -> Bool,
+        version -> BigInt,
     }
 }
 

@@ -64,6 +64,7 @@ fn render(conn: &mut AnyConnection, row: &ChatRow, viewer: UserId) -> AppResult<
         last_message: last.map(|(m, name)| m.into_message(&name)),
         unread_count,
         last_seq: row.last_seq,
+        last_version: row.last_version,
         read_positions,
         // Presence is not in the database: `services::presence` fills it in.
         online_members: Vec::new(),

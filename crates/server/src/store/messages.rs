@@ -78,15 +78,25 @@ pub(crate) fn post_batch(
     batch: &[NewPost],
 ) -> AppResult<Vec<BatchOutcome>> {
     let at = now();
-    let rows = match conn {
-        AnyConnection::Postgresql(c) => store_rows_pg(c, batch, at)?,
+    // Every writer locks chat rows in chat-id order, so two instances' batches never wait on
+    // each other's rows (on PostgreSQL that was a deadlock, resolved after a second). The sort
+    // is stable: a chat's messages keep their arrival order, hence their seqs.
+    let mut order: Vec<usize> = (0..batch.len()).collect();
+    order.sort_by_key(|&i| batch[i].chat);
+    let sorted: Vec<&NewPost> = order.iter().map(|&i| &batch[i]).collect();
+    let stored = match conn {
+        AnyConnection::Postgresql(c) => store_rows_pg(c, &sorted, at)?,
         // BEGIN IMMEDIATE takes the write lock up front (see `write_tx`).
-        AnyConnection::Sqlite(c) => store_rows_sqlite(c, batch, at)?,
+        AnyConnection::Sqlite(c) => store_rows_sqlite(c, &sorted, at)?,
     };
+    let mut rows: Vec<Option<BatchRow>> = (0..batch.len()).map(|_| None).collect();
+    for (i, row) in order.into_iter().zip(stored) {
+        rows[i] = Some(row);
+    }
     Ok(rows
         .into_iter()
         .zip(batch)
-        .map(|(row, post)| match row {
+        .map(|(row, post)| match row.unwrap_or(BatchRow::NotFound) {
             BatchRow::Stored(row, members) => BatchOutcome::Stored(Delivery {
                 message: row.into_message(&post.sender.username),
                 members: members.as_ref().clone(),
@@ -116,7 +126,7 @@ macro_rules! store_rows_body {
                 .filter(chat_members::chat_id.eq(chat))
                 .filter(chat_members::user_id.eq(post.sender.id));
             // Locks the chat row (PostgreSQL) until commit: concurrent senders queue here.
-            let seq: Option<i64> = diesel::update(
+            let seq: Option<(i64, i64)> = diesel::update(
                 chats::table
                     .filter(chats::id.eq(chat))
                     .filter(chats::blocked.eq(false))
@@ -124,12 +134,13 @@ macro_rules! store_rows_body {
             )
             .set((
                 chats::last_seq.eq(chats::last_seq + 1),
+                chats::last_version.eq(chats::last_version + 1),
                 chats::last_activity_at.eq($at),
             ))
-            .returning(chats::last_seq)
+            .returning((chats::last_seq, chats::last_version))
             .get_result($c)
             .optional()?;
-            let Some(seq) = seq else {
+            let Some((seq, version)) = seq else {
                 // Rare: tell a closed direct chat (its member may know) from no chat at all.
                 let blocked = chats::table
                     .filter(chats::id.eq(chat))
@@ -156,15 +167,19 @@ macro_rules! store_rows_body {
                     messages::client_id.eq(ClientKey(post.client_id)),
                     messages::created_at.eq($at),
                     messages::deleted.eq(false),
+                    messages::version.eq(version),
                 ))
                 .on_conflict_do_nothing()
                 .returning(messages::all_columns)
                 .get_result($c)
                 .optional()?;
             let Some(row) = inserted else {
-                // A retry: give the seq back (the chat row is ours until commit).
+                // A retry: give the seq and version back (the chat row is ours until commit).
                 diesel::update(chats::table.filter(chats::id.eq(chat)))
-                    .set(chats::last_seq.eq(chats::last_seq - 1))
+                    .set((
+                        chats::last_seq.eq(chats::last_seq - 1),
+                        chats::last_version.eq(chats::last_version - 1),
+                    ))
                     .execute($c)?;
                 rows.push(BatchRow::Duplicate);
                 continue;
@@ -189,7 +204,7 @@ macro_rules! store_rows_body {
 
 fn store_rows_pg(
     c: &mut PgConnection,
-    batch: &[NewPost],
+    batch: &[&NewPost],
     at: chrono::NaiveDateTime,
 ) -> QueryResult<Vec<BatchRow>> {
     c.transaction(|c| store_rows_body!(c, batch, at))
@@ -197,7 +212,7 @@ fn store_rows_pg(
 
 fn store_rows_sqlite(
     c: &mut SqliteConnection,
-    batch: &[NewPost],
+    batch: &[&NewPost],
     at: chrono::NaiveDateTime,
 ) -> QueryResult<Vec<BatchRow>> {
     c.immediate_transaction(|c| store_rows_body!(c, batch, at))
@@ -236,6 +251,38 @@ fn own_message(
     Ok((row, name))
 }
 
+/// Takes the chat's next version for a change made in this transaction. On PostgreSQL this locks
+/// the chat row, like storing a message does (same lock order: chat, then message).
+fn next_version(conn: &mut AnyConnection, chat: ChatId) -> AppResult<i64> {
+    Ok(diesel::update(chats::table.filter(chats::id.eq(chat)))
+        .set(chats::last_version.eq(chats::last_version + 1))
+        .returning(chats::last_version)
+        .get_result(conn)?)
+}
+
+/// Applies `changes` to a message that is not deleted. A delete that committed since
+/// `own_message` read the row (another request, another instance) leaves nothing to change:
+/// `NotFound`, and the transaction, version included, rolls back, so an edit can never put
+/// text back on a tombstone.
+fn change_live_message<V>(conn: &mut AnyConnection, id: MessageId, changes: V) -> AppResult<()>
+where
+    V: AsChangeset<Target = messages::table>,
+    V::Changeset: diesel::query_builder::QueryFragment<crate::db::MultiBackend>,
+{
+    let changed = diesel::update(
+        messages::table
+            .filter(messages::id.eq(id))
+            .filter(messages::deleted.eq(false)),
+    )
+    .set(changes)
+    .execute(conn)?;
+    if changed == 1 {
+        Ok(())
+    } else {
+        Err(AppError::NotFound("message was deleted"))
+    }
+}
+
 pub(crate) fn edit(
     conn: &mut AnyConnection,
     author: UserId,
@@ -244,12 +291,20 @@ pub(crate) fn edit(
 ) -> AppResult<Delivery> {
     write_tx(conn, |c| {
         let (mut row, name) = own_message(c, author, id)?;
+        let version = next_version(c, row.chat_id)?;
         let at = now();
-        diesel::update(messages::table.find(id))
-            .set((messages::content.eq(content), messages::edited_at.eq(at)))
-            .execute(c)?;
+        change_live_message(
+            c,
+            id,
+            (
+                messages::content.eq(content),
+                messages::edited_at.eq(at),
+                messages::version.eq(version),
+            ),
+        )?;
         row.content = content.to_owned();
         row.edited_at = Some(at);
+        row.version = version;
         let members = member_ids(c, row.chat_id)?;
         Ok(Delivery {
             message: row.into_message(&name),
@@ -266,10 +321,18 @@ pub(crate) fn delete(
 ) -> AppResult<Delivery> {
     write_tx(conn, |c| {
         let (mut row, name) = own_message(c, author, id)?;
-        diesel::update(messages::table.find(id))
-            .set((messages::content.eq(""), messages::deleted.eq(true)))
-            .execute(c)?;
+        let version = next_version(c, row.chat_id)?;
+        change_live_message(
+            c,
+            id,
+            (
+                messages::content.eq(""),
+                messages::deleted.eq(true),
+                messages::version.eq(version),
+            ),
+        )?;
         row.deleted = true;
+        row.version = version;
         let members = member_ids(c, row.chat_id)?;
         Ok(Delivery {
             message: row.into_message(&name),
@@ -287,7 +350,15 @@ fn page_limit(q: &HistoryQuery) -> AppResult<i64> {
             "limit must be between 1 and {PAGE_MAX}"
         )));
     }
-    if q.before_seq.is_some_and(|s| s < 0) || q.after_seq.is_some_and(|s| s < 0) {
+    if q.after_version.is_some() && (q.before_seq.is_some() || q.after_seq.is_some()) {
+        return Err(AppError::Validation(
+            "after_version cannot be combined with before_seq or after_seq".into(),
+        ));
+    }
+    if q.before_seq.is_some_and(|s| s < 0)
+        || q.after_seq.is_some_and(|s| s < 0)
+        || q.after_version.is_some_and(|v| v < 0)
+    {
         return Err(AppError::Validation(
             "seq cursors must not be negative".into(),
         ));
@@ -295,9 +366,11 @@ fn page_limit(q: &HistoryQuery) -> AppResult<i64> {
     Ok(i64::from(limit))
 }
 
-/// A page of history, oldest first. With `after_seq` it walks forward from that seq (what a
-/// reconnecting client asks); otherwise it walks back from `before_seq`, or from the latest.
-/// `has_more` tells whether the walk could go on in its direction.
+/// A page of history. With `after_version`: every message changed since that version (new,
+/// edited or deleted), in version order, which is how a client resumes without missing an
+/// edit. Otherwise oldest first by seq: with `after_seq` it walks forward from that seq;
+/// otherwise back from `before_seq`, or from the latest. `has_more` tells whether the walk
+/// could go on in its direction.
 pub(crate) fn page(
     conn: &mut AnyConnection,
     chat: ChatId,
@@ -305,10 +378,11 @@ pub(crate) fn page(
     query: &HistoryQuery,
 ) -> AppResult<MessagePage> {
     let limit = page_limit(query)?;
-    // One statement shape for every cursor (`seq > lo AND seq < hi`), so it stays prepared.
+    // One statement shape per walk (`seq > lo AND seq < hi`, `version > v`), so each stays
+    // prepared.
     let lo = query.after_seq.unwrap_or(-1);
     let hi = query.before_seq.unwrap_or(i64::MAX);
-    let forward = query.after_seq.is_some();
+    let forward = query.after_seq.is_some() || query.after_version.is_some();
     let rows: Option<Vec<(MessageRow, String)>> = crate::on_native!(conn, |c| {
         let member: bool = diesel::select(diesel::dsl::exists(
             chat_members::table
@@ -316,7 +390,20 @@ pub(crate) fn page(
                 .filter(chat_members::user_id.eq(viewer)),
         ))
         .get_result(c)?;
-        if member {
+        if !member {
+            None
+        } else if let Some(after) = query.after_version {
+            Some(
+                messages::table
+                    .inner_join(users::table)
+                    .filter(messages::chat_id.eq(chat))
+                    .filter(messages::version.gt(after))
+                    .select((messages::all_columns, users::username))
+                    .order(messages::version.asc())
+                    .limit(limit + 1)
+                    .load(c)?,
+            )
+        } else {
             let page = messages::table
                 .inner_join(users::table)
                 .filter(messages::chat_id.eq(chat))
@@ -329,8 +416,6 @@ pub(crate) fn page(
             } else {
                 Some(page.order(messages::seq.desc()).load(c)?)
             }
-        } else {
-            None
         }
     });
     let mut rows = rows.ok_or(AppError::NotFound("no such chat"))?;

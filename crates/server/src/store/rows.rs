@@ -44,6 +44,7 @@ pub(crate) struct ChatRow {
     pub name: Option<String>,
     pub created_at: NaiveDateTime,
     pub last_seq: i64,
+    pub last_version: i64,
 }
 
 #[derive(Debug, Clone, Queryable)]
@@ -57,6 +58,7 @@ pub(crate) struct MessageRow {
     pub created_at: NaiveDateTime,
     pub edited_at: Option<NaiveDateTime>,
     pub deleted: bool,
+    pub version: i64,
 }
 
 impl MessageRow {
@@ -79,6 +81,7 @@ impl MessageRow {
             created_at: to_utc(self.created_at),
             edited_at: self.edited_at.map(to_utc),
             deleted: self.deleted,
+            version: self.version,
         }
     }
 }

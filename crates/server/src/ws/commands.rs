@@ -53,12 +53,14 @@ pub(super) async fn handle_frame(
             chat_id,
             before_seq,
             after_seq,
+            after_version,
             limit,
             request_id,
         } => {
             let query = HistoryQuery {
                 before_seq,
                 after_seq,
+                after_version,
                 limit,
             };
             fetch_messages(state, user.id, chat_id, query, request_id)
@@ -167,6 +169,7 @@ async fn delete_message(
             chat_id: delivery.message.chat_id,
             message_id: delivery.message.id,
             seq: delivery.message.seq,
+            version: delivery.message.version,
         },
     );
     Ok(Reply::Nothing)

@@ -40,6 +40,7 @@ pub fn deleted(event: ServerEvent) -> Option<(ChatId, MessageId, i64)> {
             chat_id,
             message_id,
             seq,
+            ..
         } => Some((chat_id, message_id, seq)),
         _ => None,
     }

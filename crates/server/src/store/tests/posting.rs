@@ -6,13 +6,14 @@ use uuid::Uuid;
 use super::{group, post, stored_seq, user};
 use crate::db::AnyConnection;
 use crate::error::AppError;
-use crate::store::messages;
 use crate::store::messages::{BatchOutcome, NewPost};
+use crate::store::{chats, messages};
 
 on_both_backends!(
     batches_get_gapless_seqs_and_refuse_outsiders_and_retries,
     edits_and_deletes_only_by_the_author,
     history_pages_both_ways,
+    versions_count_every_change_without_gaps,
 );
 
 fn batches_get_gapless_seqs_and_refuse_outsiders_and_retries(c: &mut AnyConnection) {
@@ -95,6 +96,7 @@ fn history_pages_both_ways(c: &mut AnyConnection) {
     let query = |before_seq, after_seq, limit| HistoryQuery {
         before_seq,
         after_seq,
+        after_version: None,
         limit,
     };
     let seqs = |page: &MessagePage| -> Vec<i64> { page.messages.iter().map(|m| m.seq).collect() };
@@ -121,5 +123,75 @@ fn history_pages_both_ways(c: &mut AnyConnection) {
     assert!(matches!(
         messages::page(c, chat, eve.id, &HistoryQuery::default()),
         Err(AppError::NotFound(_))
+    ));
+}
+
+fn versions_count_every_change_without_gaps(c: &mut AnyConnection) {
+    let (ann, ben) = (user(c, "ann"), user(c, "ben"));
+    let chat = group(c, &ann, &[&ben]);
+    let first = post(chat, &ann, "one");
+    let batch = [
+        first.clone(),
+        post(chat, &ann, "two"),
+        post(chat, &ben, "three"),
+    ];
+    let outcomes = messages::post_batch(c, &batch).expect("posts");
+    let stored: Vec<_> = outcomes
+        .iter()
+        .map(|o| match o {
+            BatchOutcome::Stored(d) => (d.message.id, d.message.seq, d.message.version),
+            other => panic!("{other:?}"),
+        })
+        .collect();
+    assert_eq!(
+        stored.iter().map(|s| (s.1, s.2)).collect::<Vec<_>>(),
+        [(1, 1), (2, 2), (3, 3)]
+    );
+    let edited = messages::edit(c, ann.id, stored[1].0, "two, edited").expect("edit");
+    assert_eq!(edited.message.version, 4);
+    let deleted = messages::delete(c, ann.id, stored[0].0).expect("delete");
+    assert_eq!((deleted.message.seq, deleted.message.version), (1, 5));
+    assert!(matches!(
+        messages::edit(c, ann.id, stored[0].0, "back from the dead"),
+        Err(AppError::NotFound(_))
+    ));
+    let retry = messages::post_batch(c, &[first]).expect("retry");
+    assert!(matches!(retry[0], BatchOutcome::Duplicate));
+    messages::post_batch(c, &[post(chat, &ben, "four")]).expect("post");
+    let listed = chats::get(c, chat, ann.id).expect("chat");
+    assert_eq!(
+        (listed.last_seq, listed.last_version),
+        (4, 6),
+        "a refused edit and a retry take no version"
+    );
+
+    let resume = HistoryQuery {
+        after_version: Some(3),
+        ..HistoryQuery::default()
+    };
+    let page = messages::page(c, chat, ben.id, &resume).expect("resume");
+    let seen: Vec<(i64, i64, bool, &str)> = page
+        .messages
+        .iter()
+        .map(|m| (m.seq, m.version, m.deleted, m.content.as_str()))
+        .collect();
+    assert_eq!(
+        seen,
+        [
+            (2, 4, false, "two, edited"),
+            (1, 5, true, ""),
+            (4, 6, false, "four")
+        ],
+        "every change since version 3, in version order"
+    );
+    assert!(!page.has_more);
+    let mixed = HistoryQuery {
+        after_version: Some(1),
+        after_seq: Some(1),
+        ..HistoryQuery::default()
+    };
+    assert!(matches!(
+        messages::page(c, chat, ben.id, &mixed),
+        Err(AppError::Validation(_))
     ));
 }

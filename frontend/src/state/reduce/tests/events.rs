@@ -173,6 +173,7 @@ fn message_deleted_blanks_it_in_the_timeline_and_the_preview() {
             chat_id: chat_id(CHAT),
             message_id: message(3, 2).id,
             seq: 3,
+            version: 4,
         },
         &moment(),
     );
