@@ -160,9 +160,25 @@ fn ensure_parent(path: &Path) -> Result<(), SetupError> {
     }
 }
 
+/// Any fixed number: the PostgreSQL advisory lock migrating instances take.
+const MIGRATION_LOCK: i64 = 0x6368_6174_6d69_6772; // "chatmigr"
+
 fn run_migrations(conn: &mut AnyConnection) -> Result<(), SetupError> {
     let applied = match conn {
-        AnyConnection::Postgresql(c) => c.run_pending_migrations(PG_MIGRATIONS).map(|v| v.len()),
+        // Instances starting together on an empty database would race to create the same
+        // tables; the lock makes the second wait and then find nothing pending.
+        AnyConnection::Postgresql(c) => {
+            let lock = |c: &mut PgConnection, sql: &str| {
+                diesel::sql_query(sql)
+                    .bind::<diesel::sql_types::BigInt, _>(MIGRATION_LOCK)
+                    .execute(c)
+                    .map_err(|e| SetupError::Migrate(e.to_string()))
+            };
+            lock(c, "SELECT pg_advisory_lock($1)")?;
+            let applied = c.run_pending_migrations(PG_MIGRATIONS).map(|v| v.len());
+            lock(c, "SELECT pg_advisory_unlock($1)")?;
+            applied
+        }
         AnyConnection::Sqlite(c) => c.run_pending_migrations(SQLITE_MIGRATIONS).map(|v| v.len()),
     }
     .map_err(|e| SetupError::Migrate(e.to_string()))?;

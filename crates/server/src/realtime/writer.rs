@@ -17,7 +17,7 @@ use super::broker::Broker;
 use crate::db::{AnyConnection, Pool, PooledConnection};
 use crate::error::{AppError, AppResult};
 use crate::metrics::Metrics;
-use crate::store::messages::{self, BatchOutcome, NewPost, PostOutcome};
+use crate::store::messages::{self, BatchOutcome, Delivery, NewPost, PostOutcome};
 
 /// Messages one transaction may carry.
 const MAX_BATCH: usize = 512;
@@ -48,7 +48,7 @@ impl MessageWriter {
                 let (committed_tx, committed_rx) = std::sync::mpsc::channel();
                 std::thread::Builder::new()
                     .name(format!("msg-writer-{i}"))
-                    .spawn(move || store_batches(pool, rx, committed_tx))
+                    .spawn(move || supervise(&pool, rx, &committed_tx))
                     .expect("spawn message writer thread");
                 std::thread::Builder::new()
                     .name(format!("msg-publish-{i}"))
@@ -77,12 +77,33 @@ impl MessageWriter {
 
 type Committed = Vec<(Job, AppResult<PostOutcome>)>;
 
+/// Runs a writer thread's loop, and runs it again if it panics: a shard whose writer died
+/// would fail every message of its chats while the instance still looked ready. Posts of the
+/// batch that was being stored get an internal error (their sender retries with the same
+/// `client_id`, so nothing is stored twice).
+fn supervise(
+    pool: &Pool,
+    mut queue: mpsc::UnboundedReceiver<Job>,
+    committed: &std::sync::mpsc::Sender<Committed>,
+) {
+    loop {
+        let run = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+            store_batches(pool, &mut queue, committed);
+        }));
+        match run {
+            // The queue or the publisher closed: the server is stopping.
+            Ok(()) => return,
+            Err(_) => tracing::error!("message writer panicked; restarting it"),
+        }
+    }
+}
+
 /// A writer thread: takes every job waiting for its shard, stores them in one transaction,
 /// passes the batch on to its publisher.
 fn store_batches(
-    pool: Pool,
-    mut queue: mpsc::UnboundedReceiver<Job>,
-    committed: std::sync::mpsc::Sender<Committed>,
+    pool: &Pool,
+    queue: &mut mpsc::UnboundedReceiver<Job>,
+    committed: &std::sync::mpsc::Sender<Committed>,
 ) {
     let mut conn: Option<PooledConnection> = None;
     let mut jobs = Vec::with_capacity(MAX_BATCH);
@@ -94,7 +115,7 @@ fn store_batches(
             }
         }
         let started = std::time::Instant::now();
-        let outcomes = store(&pool, &mut conn, &jobs);
+        let outcomes = store(pool, &mut conn, &jobs);
         tracing::debug!(
             messages = jobs.len(),
             micros = started.elapsed().as_micros() as u64,
@@ -111,8 +132,13 @@ fn store_batches(
 fn publish_committed(committed: std::sync::mpsc::Receiver<Committed>, publish: &Publisher) {
     for batch in committed {
         for (job, outcome) in batch {
-            if let Ok(PostOutcome::Stored(delivery)) = &outcome {
-                publish.metrics.messages_stored.inc();
+            // A retried message is published again too: if the original's publish was lost
+            // (its instance died after the commit), this is how the others get it. Clients
+            // drop what they already have by seq.
+            if let Ok(PostOutcome::Stored(delivery) | PostOutcome::Duplicate(delivery)) = &outcome {
+                if matches!(outcome, Ok(PostOutcome::Stored(_))) {
+                    publish.metrics.messages_stored.inc();
+                }
                 publish.broker.publish(
                     &delivery.members,
                     &ServerEvent::NewMessage {
@@ -180,7 +206,9 @@ fn resolve(
             "this conversation is closed: one of you blocked the other",
         )),
         BatchOutcome::Duplicate => {
-            messages::stored_retry(conn, post.sender.id, post.client_id).map(PostOutcome::Duplicate)
+            let message = messages::stored_retry(conn, post.sender.id, post.client_id)?;
+            let members = crate::store::members::member_ids(conn, message.chat_id)?;
+            Ok(PostOutcome::Duplicate(Delivery { message, members }))
         }
     }
 }

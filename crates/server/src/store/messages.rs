@@ -28,8 +28,8 @@ pub(crate) struct Delivery {
 pub(crate) enum PostOutcome {
     /// Newly stored; fan out to `members`.
     Stored(Delivery),
-    /// The sender's `client_id` was already stored: answer the sender with that message only.
-    Duplicate(Message),
+    /// The sender's `client_id` was already stored: that message, published again.
+    Duplicate(Delivery),
 }
 
 fn by_client_id(

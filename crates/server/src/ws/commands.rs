@@ -125,8 +125,8 @@ fn new_message(
     });
     Ok(Reply::Later(Box::pin(async move {
         match pending.await {
-            Ok(Ok(PostOutcome::Stored(_))) => None,
-            Ok(Ok(PostOutcome::Duplicate(message))) => Some(ServerEvent::NewMessage { message }),
+            // Stored or a retry: the broadcast reaches the sender's sockets too.
+            Ok(Ok(PostOutcome::Stored(_) | PostOutcome::Duplicate(_))) => None,
             Ok(Err(e)) => Some(echo.error(e.code(), e.public_message())),
             Err(_) => Some(echo.error(ErrorCode::Internal, "internal server error")),
         }
