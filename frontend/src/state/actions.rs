@@ -31,7 +31,7 @@ fn link_of(socket: &Socket) -> Link {
 }
 
 impl ChatState {
-    fn signed_in_api(&self) -> Result<Api, String> {
+    pub(super) fn signed_in_api(&self) -> Result<Api, String> {
         self.api().ok_or_else(|| NOT_SIGNED_IN.to_owned())
     }
 

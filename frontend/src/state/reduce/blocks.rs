@@ -1,0 +1,69 @@
+//! The reducer's part for blocks: the list of people I blocked, and direct chats the server
+//! closed (a block either way). Pure like the rest of the reducer; the calls are `state`'s.
+
+use chat_protocol::{ChatKind, User, UserId};
+use uuid::Uuid;
+
+use super::{ChatData, Moment};
+
+impl ChatData {
+    /// The block list as fetched.
+    pub(crate) fn blocks_fetched(&mut self, mut list: Vec<User>) {
+        list.sort_by_key(|u| u.username.to_lowercase());
+        self.blocked = list;
+        self.changed.blocked = true;
+    }
+
+    /// I blocked `user`: the server removed our contacts both ways and we share no presence.
+    pub(crate) fn blocked_user(&mut self, user: User) {
+        let id = user.id;
+        self.blocked.retain(|u| u.id != id);
+        self.blocked.push(user);
+        self.blocked.sort_by_key(|u| u.username.to_lowercase());
+        self.changed.blocked = true;
+        let before = self.contacts.len();
+        self.contacts.retain(|c| c.user.id != id);
+        self.changed.contacts |= self.contacts.len() != before;
+        self.changed.presence |= self.presence.remove(&id).is_some();
+    }
+
+    /// I unblocked `user`: our direct chat may be open again (unless they blocked me too, which
+    /// the next refusal will tell).
+    pub(crate) fn unblocked_user(&mut self, user: UserId, me: UserId) {
+        self.blocked.retain(|u| u.id != user);
+        self.changed.blocked = true;
+        let reopened: Vec<_> = self
+            .chats
+            .iter()
+            .filter(|c| c.kind == ChatKind::Direct && c.members.iter().any(|m| m.id == user))
+            .filter(|c| c.members.iter().any(|m| m.id == me))
+            .map(|c| c.id)
+            .collect();
+        for chat in reopened {
+            self.changed.closed |= self.closed.remove(&chat);
+        }
+    }
+
+    /// The server answered `forbidden` to a command: a message (known by its `client_id`) or
+    /// typing (in the open chat) in a direct chat means a block closed that conversation.
+    pub(super) fn note_refusal(
+        &mut self,
+        command: Option<&str>,
+        client_id: Option<Uuid>,
+        now: &Moment,
+    ) {
+        let chat = match (command, client_id) {
+            (_, Some(id)) => self.outbox.get(id).map(|p| p.chat_id),
+            (Some("typing"), None) => now.open,
+            _ => None,
+        };
+        let Some(chat) = chat else { return };
+        let direct = self
+            .chats
+            .iter()
+            .any(|c| c.id == chat && c.kind == ChatKind::Direct);
+        if direct && self.closed.insert(chat) {
+            self.changed.closed = true;
+        }
+    }
+}
