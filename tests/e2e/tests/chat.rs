@@ -160,7 +160,7 @@ async fn two_people_chat_in_real_time_and_survive_a_restart() -> Result<()> {
     a.screenshot("05-conversation").await?;
 
     // Reload: remembered session, same chat, same history.
-    b.driver.refresh().await?;
+    b.reload().await?;
     b.wait_text("#conn-status", "online").await?;
     wait_message(&b, "Hi Alice\nsecond line").await?;
     wait_message(&b, "Hello Bob (edited)").await?;
@@ -217,7 +217,7 @@ async fn two_people_chat_in_real_time_and_survive_a_restart() -> Result<()> {
     // Sign-out revokes the remembered session: a reload shows the sign-in page.
     a.click("#signout").await?;
     a.wait_present("#auth-username").await?;
-    a.driver.refresh().await?;
+    a.reload().await?;
     a.wait_present("#auth-username").await?;
 
     drop(restarted);
