@@ -58,11 +58,24 @@ impl ChatData {
             _ => None,
         };
         let Some(chat) = chat else { return };
-        let direct = self
+        let Some(direct) = self
             .chats
             .iter()
-            .any(|c| c.id == chat && c.kind == ChatKind::Direct);
-        if direct && self.closed.insert(chat) {
+            .find(|c| c.id == chat && c.kind == ChatKind::Direct)
+        else {
+            return;
+        };
+        // A block hides presence both ways, but no event says so: forget theirs now.
+        let peers: Vec<UserId> = direct
+            .members
+            .iter()
+            .filter(|m| m.id != now.me)
+            .map(|m| m.id)
+            .collect();
+        for peer in peers {
+            self.changed.presence |= self.presence.remove(&peer).is_some();
+        }
+        if self.closed.insert(chat) {
             self.changed.closed = true;
         }
     }

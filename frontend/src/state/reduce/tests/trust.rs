@@ -33,6 +33,7 @@ fn the_block_list_is_sorted_and_blocking_drops_the_contact_and_presence() {
 #[test]
 fn a_refused_message_or_typing_closes_a_direct_chat_until_they_write_again() {
     let mut data = data_with_chat(1);
+    data.presence.insert(user_id(2), true);
     data.outbox.push(draft(CHAT, "hello?", 7), Link::Up, 0.0);
     let effects = data.apply(
         error_coded(
@@ -45,7 +46,13 @@ fn a_refused_message_or_typing_closes_a_direct_chat_until_they_write_again() {
     );
     assert!(effects.is_empty(), "the failed bubble says why");
     assert!(data.closed.contains(&chat_id(CHAT)));
-    assert!(data.take_changed().closed);
+    assert_eq!(
+        data.presence.get(&user_id(2)),
+        None,
+        "a block hides presence"
+    );
+    let changed = data.take_changed();
+    assert!(changed.closed && changed.presence);
     assert!(data.outbox.get(id(7)).is_some_and(|p| p.is_failed()));
 
     // A message from them means they unblocked me.
