@@ -79,7 +79,8 @@ impl ChatState {
         });
     }
 
-    fn refresh_contacts(&self) {
+    /// Fetches the contact list (with presence, for those who share it).
+    pub(crate) fn refresh_contacts(&self) {
         let Some(api) = self.api() else { return };
         let state = *self;
         leptos::task::spawn_local(async move {

@@ -126,15 +126,27 @@ impl Browser {
     pub async fn check_csp(&self) -> Result<()> {
         let report = self
             .js(
-                "return fetch(location.href, { cache: 'no-store' }).then(r => ({
-                   csp: r.headers.get('content-security-policy'),
+                "const head = async () => {
+                   for (let attempt = 1; ; attempt++) {
+                     try {
+                       const r = await fetch(location.href, { cache: 'no-store' });
+                       return r.headers.get('content-security-policy');
+                     } catch (e) {
+                       if (attempt >= 5) return 'fetch failed: ' + e;
+                       await new Promise(ok => setTimeout(ok, 200));
+                     }
+                   }
+                 };
+                 return head().then(csp => ({
+                   csp,
                    watched: Array.isArray(window.__cspViolations),
                    violations: window.__cspViolations || [],
                    rendered: !!document.querySelector('main'),
                  }));",
                 serde_json::json!(null),
             )
-            .await?;
+            .await
+            .map_err(|e| format!("[{}] checking the CSP: {e}", self.name))?;
         let csp = report["csp"].as_str().unwrap_or_default();
         if !csp.contains("default-src 'self'") || csp.contains("script-src 'self' 'unsafe-inline'")
         {

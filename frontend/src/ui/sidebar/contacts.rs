@@ -15,6 +15,9 @@ pub(super) fn ContactsPanel(
     on_chat_opened: Callback<()>,
 ) -> impl IntoView {
     let state = expect_context::<ChatState>();
+    // Presence is shared only with consent, and nobody is told when someone starts sharing:
+    // opening the panel asks again, so a contact who just added me shows their dot.
+    state.refresh_contacts();
     let query = RwSignal::new(String::new());
     let results = RwSignal::new(Vec::<User>::new());
     let searched = RwSignal::new(false);
