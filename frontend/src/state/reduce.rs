@@ -14,7 +14,7 @@ use crate::model::timeline::{LiveInsert, Timeline};
 use crate::model::typing::TypingBoard;
 use crate::text::error_text::{SLOW_DOWN, sentence};
 
-mod blocks;
+mod people;
 #[cfg(test)]
 mod tests;
 
@@ -326,37 +326,6 @@ impl ChatData {
         }
         self.changed.reads = true;
         self.changed.presence = true;
-    }
-
-    /// The contact list as fetched.
-    pub(crate) fn contacts_fetched(&mut self, list: Vec<Contact>) {
-        // `online: null`: that person shares no presence with me (any more).
-        for c in &list {
-            match c.online {
-                Some(online) => self.presence.insert(c.user.id, online),
-                None => self.presence.remove(&c.user.id),
-            };
-        }
-        self.contacts = list;
-        self.changed.presence = true;
-        self.changed.contacts = true;
-    }
-
-    pub(crate) fn contact_added(&mut self, contact: Contact) {
-        if let Some(online) = contact.online {
-            self.presence.insert(contact.user.id, online);
-        }
-        self.contacts.retain(|c| c.user.id != contact.user.id);
-        self.contacts.push(contact);
-        self.contacts
-            .sort_by_key(|c| c.user.username.to_lowercase());
-        self.changed.presence = true;
-        self.changed.contacts = true;
-    }
-
-    pub(crate) fn contact_removed(&mut self, user: UserId) {
-        self.contacts.retain(|c| c.user.id != user);
-        self.changed.contacts = true;
     }
 
     /// A chat is being opened for the first time: an empty timeline waits for its first page.

@@ -119,7 +119,9 @@ fn SearchResult(user: User) -> impl IntoView {
             <Avatar name=shown.clone() small=true />
             <span class="person-name">{shown.clone()}</span>
             {move || {
-                if is_contact() {
+                if state.is_blocked(id) {
+                    view! { <span class="muted small">"blocked"</span> }.into_any()
+                } else if is_contact() {
                     view! { <span class="muted small">"in contacts"</span> }.into_any()
                 } else {
                     view! {

@@ -1,12 +1,44 @@
-//! The reducer's part for blocks: the list of people I blocked, and direct chats the server
-//! closed (a block either way). Pure like the rest of the reducer; the calls are `state`'s.
+//! The reducer's part for people: contacts (with presence when they share it), the people I
+//! blocked, and direct chats the server closed (a block either way). Pure like the rest of the
+//! reducer; the calls are `state`'s.
 
-use chat_protocol::{ChatKind, User, UserId};
+use chat_protocol::{ChatKind, Contact, User, UserId};
 use uuid::Uuid;
 
 use super::{ChatData, Moment};
 
 impl ChatData {
+    /// The contact list as fetched.
+    pub(crate) fn contacts_fetched(&mut self, list: Vec<Contact>) {
+        // `online: null`: that person shares no presence with me (any more).
+        for c in &list {
+            match c.online {
+                Some(online) => self.presence.insert(c.user.id, online),
+                None => self.presence.remove(&c.user.id),
+            };
+        }
+        self.contacts = list;
+        self.changed.presence = true;
+        self.changed.contacts = true;
+    }
+
+    pub(crate) fn contact_added(&mut self, contact: Contact) {
+        if let Some(online) = contact.online {
+            self.presence.insert(contact.user.id, online);
+        }
+        self.contacts.retain(|c| c.user.id != contact.user.id);
+        self.contacts.push(contact);
+        self.contacts
+            .sort_by_key(|c| c.user.username.to_lowercase());
+        self.changed.presence = true;
+        self.changed.contacts = true;
+    }
+
+    pub(crate) fn contact_removed(&mut self, user: UserId) {
+        self.contacts.retain(|c| c.user.id != user);
+        self.changed.contacts = true;
+    }
+
     /// The block list as fetched.
     pub(crate) fn blocks_fetched(&mut self, mut list: Vec<User>) {
         list.sort_by_key(|u| u.username.to_lowercase());
