@@ -1,7 +1,8 @@
 //! Blocking: Ann blocks Ben from his contact row (asking first). Ben can no longer write in
 //! their direct chat (a clear line instead of the composer), his group messages are collapsed
 //! for Ann (and can be shown), Ann's own direct chat says she blocked him; she unblocks from
-//! there, and they talk again. Unknown presence (Ben never added Ann) shows no dot at all.
+//! there, and they talk again; the chat's header blocks and unblocks too. Unknown presence (Ben
+//! never added Ann) shows no dot at all.
 
 use chat_e2e::flows::{Remember, add_contact, confirmed, open_chat, send, sign_up};
 use chat_e2e::{Browser, ChromeDriver, Result, Server, TempDir, unique_suffix};
@@ -106,6 +107,18 @@ async fn blocking_closes_the_chat_collapses_group_messages_and_unblocking_reopen
         .await?;
     // No error notice anywhere along the way.
     assert_eq!(a.count(".notice").await?, 0);
+
+    // The direct chat's header blocks too (asking first), and unblocks.
+    a.click(".conv-head .block-peer").await?;
+    a.wait_text(".conv-head .confirm-question", "Neither of you")
+        .await?;
+    a.screenshot("34-block-from-header").await?;
+    a.click(".conv-head .confirm-block").await?;
+    a.wait_text("#composer-closed", &format!("You blocked {ben}"))
+        .await?;
+    a.click(".conv-head .unblock-peer").await?;
+    a.wait_present("#composer").await?;
+    a.wait_present(".conv-head .block-peer").await?;
 
     a.quit().await?;
     b.quit().await?;
