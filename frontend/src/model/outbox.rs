@@ -194,8 +194,7 @@ impl Outbox {
             .collect()
     }
 
-    /// The pending message with this `client_id` (tests look messages up one by one).
-    #[cfg(test)]
+    /// The pending message with this `client_id`.
     pub(crate) fn get(&self, client_id: Uuid) -> Option<&Pending> {
         self.items.iter().find(|p| p.client_id == client_id)
     }

@@ -3,8 +3,8 @@
 //! beyond the session handle, and nothing reactive.
 
 use chat_protocol::{
-    AddContactRequest, AddMemberRequest, Chat, ChatId, Contact, CreateChatRequest, HistoryQuery,
-    MessagePage, User, UserId,
+    AddContactRequest, AddMemberRequest, BlockRequest, Chat, ChatId, Contact, CreateChatRequest,
+    HistoryQuery, MessagePage, SessionId, SessionInfo, User, UserId,
 };
 use serde::Serialize;
 
@@ -96,5 +96,33 @@ impl Api {
                 .authorized(Call::get_with_query("/users", &query))
                 .await?,
         )
+    }
+
+    /// `GET /api/sessions`: my signed-in devices.
+    pub(crate) async fn sessions(&self) -> Result<Vec<SessionInfo>, ApiError> {
+        decode(&self.authorized(Call::get("/sessions")).await?)
+    }
+
+    /// `DELETE /api/sessions/{id}`: signs that device out.
+    pub(crate) async fn end_session(&self, id: SessionId) -> Result<(), ApiError> {
+        let path = format!("/sessions/{id}");
+        self.authorized(Call::delete(&path)).await.map(drop)
+    }
+
+    /// `GET /api/blocks`: the people I blocked.
+    pub(crate) async fn blocks(&self) -> Result<Vec<User>, ApiError> {
+        decode(&self.authorized(Call::get("/blocks")).await?)
+    }
+
+    pub(crate) async fn block(&self, username: &str) -> Result<User, ApiError> {
+        let body = BlockRequest {
+            username: username.to_owned(),
+        };
+        decode(&self.authorized(Call::post("/blocks", &body)).await?)
+    }
+
+    pub(crate) async fn unblock(&self, user: UserId) -> Result<(), ApiError> {
+        let path = format!("/blocks/{user}");
+        self.authorized(Call::delete(&path)).await.map(drop)
     }
 }

@@ -198,7 +198,7 @@ impl AuthSession {
                 Ok(())
             }
             Err(e) if e.is_unauthorized() => {
-                self.end("Your session has ended. Please sign in again.");
+                self.end("You were signed out. Sign in again to continue.");
                 Err(ApiError::SignedOut)
             }
             Err(e) => {
@@ -225,6 +225,12 @@ impl AuthSession {
             }
             Err(e) => Err(e),
         }
+    }
+
+    /// The server closed the socket because this session was revoked, and renewing confirmed
+    /// it: say so calmly on the sign-in page.
+    pub(crate) fn ended_elsewhere(&self) {
+        self.end("You were signed out on another device.");
     }
 
     /// Forgets everything locally and tells the UI why.

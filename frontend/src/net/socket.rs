@@ -12,8 +12,8 @@ use chat_protocol::{ClientCommand, ServerEvent};
 use futures::channel::mpsc::{UnboundedReceiver, UnboundedSender, unbounded};
 use futures::future::{Either, select};
 use futures::{SinkExt, StreamExt};
-use gloo_net::websocket::Message;
 use gloo_net::websocket::futures::WebSocket;
+use gloo_net::websocket::{Message, WebSocketError};
 use gloo_timers::future::TimeoutFuture;
 use leptos::prelude::*;
 
@@ -51,7 +51,17 @@ enum Ended {
     SignedOut,
     /// The connection failed or closed; `was_ready` if the server had said `ready`.
     Closed { was_ready: bool },
+    /// The server closed it with 4001: the token it was opened with expired, or the session was
+    /// revoked. Renew and reconnect at once (no backoff, nothing shown).
+    Renew {
+        was_ready: bool,
+        revoked: bool,
+        token: String,
+    },
 }
+
+/// The close code for "renew your token and reconnect" (`token_expired`, `session_revoked`).
+const CLOSE_RENEW: u16 = 4001;
 
 impl Socket {
     /// Starts the socket task. `on_event` runs for every status change and server event.
@@ -83,6 +93,27 @@ impl Socket {
     }
 }
 
+/// After a 4001 close: a revoked session is checked by renewing (which ends the session, with a
+/// calm word for the sign-in page, if it really is gone); an expired token is renewed unless a
+/// newer one is already at hand.
+async fn renew_after_close(api: &Api, revoked: bool, closed_token: &str) -> Result<(), ApiError> {
+    let session = api.session();
+    if revoked {
+        return match session.refresh().await {
+            Err(ApiError::SignedOut) => {
+                session.ended_elsewhere();
+                Err(ApiError::SignedOut)
+            }
+            other => other,
+        };
+    }
+    if session.access_token().as_deref() == Some(closed_token) {
+        session.refresh().await
+    } else {
+        Ok(())
+    }
+}
+
 /// The socket address for a page served from `page_protocol` (`"https:"`/`"http:"`) and `host`.
 fn ws_url(page_protocol: &str, host: &str, access_token: &str) -> String {
     let scheme = if page_protocol == "https:" {
@@ -110,6 +141,9 @@ async fn run(
 ) {
     let mut backoff = Backoff::default();
     let mut last_failed_early = false;
+    // Renewals in a row without a `ready` in between: a second one falls back to the backoff,
+    // so a server that keeps closing with 4001 is never hammered.
+    let mut renewals_unanswered = 0u32;
     'connect: loop {
         on_event(SocketEvent::Status(ConnStatus::Connecting));
         let ended = connect_once(
@@ -130,7 +164,31 @@ async fn run(
                 }
                 last_failed_early = !was_ready;
             }
+            Ended::Renew {
+                was_ready,
+                revoked,
+                token,
+            } => {
+                if was_ready {
+                    on_event(SocketEvent::Lost);
+                    renewals_unanswered = 0;
+                }
+                renewals_unanswered += 1;
+                if renewals_unanswered <= 1 {
+                    match renew_after_close(&api, revoked, &token).await {
+                        Ok(()) => {
+                            last_failed_early = false;
+                            continue 'connect;
+                        }
+                        Err(ApiError::SignedOut) => break 'connect,
+                        Err(_) => last_failed_early = true,
+                    }
+                } else {
+                    last_failed_early = true;
+                }
+            }
         }
+
         let delay = backoff.next_delay(js_sys::Math::random());
         on_event(SocketEvent::Status(ConnStatus::Offline {
             retry_at_ms: js_sys::Date::now() + f64::from(delay),
@@ -191,6 +249,13 @@ async fn connect_once(
                     Err(e) => leptos::logging::warn!("unreadable frame from the server: {e}"),
                 },
                 Some(Ok(Message::Bytes(_))) => {}
+                Some(Err(WebSocketError::ConnectionClose(close))) if close.code == CLOSE_RENEW => {
+                    return Ended::Renew {
+                        was_ready: ready.get(),
+                        revoked: close.reason == "session_revoked",
+                        token,
+                    };
+                }
                 Some(Err(_)) | None => {
                     return Ended::Closed {
                         was_ready: ready.get(),

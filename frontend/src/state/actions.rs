@@ -31,7 +31,7 @@ fn link_of(socket: &Socket) -> Link {
 }
 
 impl ChatState {
-    fn signed_in_api(&self) -> Result<Api, String> {
+    pub(super) fn signed_in_api(&self) -> Result<Api, String> {
         self.api().ok_or_else(|| NOT_SIGNED_IN.to_owned())
     }
 
@@ -147,11 +147,16 @@ impl ChatState {
     }
 
     async fn create_chat(&self, request: CreateChatRequest) -> Result<(), String> {
+        let direct = request.name.is_none() && request.members.len() == 1;
         let chat = self
             .signed_in_api()?
             .create_chat(&request)
             .await
-            .map_err(|e| explain(&e, Attempt::Other))?;
+            .map_err(|e| match (e.status(), direct) {
+                // Unknown, or blocked me: the server answers both alike, and so do we.
+                (Some(404), true) => format!("You can't start a chat with {}.", request.members[0]),
+                _ => explain(&e, Attempt::Other),
+            })?;
         let id = chat.id;
         self.apply_chat(chat);
         self.open_chat(id);

@@ -4,14 +4,15 @@
 //! set are the view's own: `at_bottom` (scrolling) and `notice` (shown or dismissed).
 //!
 //! The methods are spread by concern: `lifecycle` (start, stop, sign in/out, the clock),
-//! `sync` (socket events, lists, catch-up, paging, read markers) and `actions` (what the person
-//! does). All state is keyed by chat id, so an event for one chat can only change that chat.
+//! `sync` (socket events, lists, catch-up, paging, read markers), `actions` (what the person
+//! does) and `trust` (blocks and signed-in devices). All state is keyed by chat id, so an event for one chat can only change that chat.
 
 mod actions;
 mod lifecycle;
 mod reduce;
 mod route;
 mod sync;
+mod trust;
 
 use std::collections::{HashMap, HashSet};
 
@@ -63,6 +64,10 @@ pub(crate) struct ChatState {
     pub(crate) typing: RwSignal<TypingBoard>,
     /// Other members' read positions: chat → user → seq.
     pub(crate) reads: RwSignal<HashMap<ChatId, HashMap<UserId, i64>>>,
+    /// The people I blocked, by name.
+    pub(crate) blocked: RwSignal<Vec<User>>,
+    /// Direct chats closed by a block (the server refused to carry a message or typing).
+    pub(crate) closed: RwSignal<HashSet<ChatId>>,
     pub(crate) status: RwSignal<ConnStatus>,
     /// The clock, ticking once a second (countdowns, typing expiry).
     pub(crate) now_ms: RwSignal<f64>,
@@ -119,6 +124,8 @@ impl ChatState {
             presence: RwSignal::new(HashMap::new()),
             typing: RwSignal::new(TypingBoard::default()),
             reads: RwSignal::new(HashMap::new()),
+            blocked: RwSignal::new(Vec::new()),
+            closed: RwSignal::new(HashSet::new()),
             status: RwSignal::new(ConnStatus::Stopped),
             now_ms: RwSignal::new(now_ms()),
             open: RwSignal::new(None),
@@ -156,10 +163,14 @@ impl ChatState {
         self.user.with_untracked(|u| u.as_ref().map(|u| u.id))
     }
 
-    /// Whether `user` is online, as far as this app knows (tracked).
-    pub(crate) fn is_user_online(&self, user: UserId) -> bool {
-        self.presence
-            .with(|p| p.get(&user).copied().unwrap_or(false))
+    /// Whether `user` is online (tracked); `None` when they share no presence with me.
+    pub(crate) fn presence_of(&self, user: UserId) -> Option<bool> {
+        self.presence.with(|p| p.get(&user).copied())
+    }
+
+    /// Whether I blocked `user` (tracked).
+    pub(crate) fn is_blocked(&self, user: UserId) -> bool {
+        self.blocked.with(|b| b.iter().any(|u| u.id == user))
     }
 
     /// A chat of the list, if it is there (tracked).
@@ -200,6 +211,8 @@ impl ChatState {
             presence: take(self.presence),
             typing: take(self.typing),
             reads: take(self.reads),
+            blocked: take(self.blocked),
+            closed: take(self.closed),
             changed: Default::default(),
         };
         let result = change(&mut data);
@@ -212,6 +225,8 @@ impl ChatState {
         put(self.presence, data.presence, changed.presence);
         put(self.typing, data.typing, changed.typing);
         put(self.reads, data.reads, changed.reads);
+        put(self.blocked, data.blocked, changed.blocked);
+        put(self.closed, data.closed, changed.closed);
         result
     }
 
@@ -229,6 +244,8 @@ impl ChatState {
         self.presence.set(HashMap::new());
         self.typing.set(TypingBoard::default());
         self.reads.set(HashMap::new());
+        self.blocked.set(Vec::new());
+        self.closed.set(HashSet::new());
         self.status.set(ConnStatus::Stopped);
         self.open.set(None);
         self.notice.set(None);

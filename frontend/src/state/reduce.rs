@@ -2,16 +2,19 @@
 //! closing, a list or page fetched). Pure: data and input in, new data and the follow-up work
 //! ([`Effect`]s) out. It never touches signals, the socket or the network; `state` does that.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 
-use chat_protocol::{Chat, ChatId, ClientCommand, Contact, MessagePage, ServerEvent, UserId};
+use chat_protocol::{
+    Chat, ChatId, ClientCommand, Contact, ErrorCode, MessagePage, ServerEvent, User, UserId,
+};
 
 use crate::model::chat_list;
 use crate::model::outbox::Outbox;
 use crate::model::timeline::{LiveInsert, Timeline};
 use crate::model::typing::TypingBoard;
-use crate::text::error_text::sentence;
+use crate::text::error_text::{SLOW_DOWN, sentence};
 
+mod people;
 #[cfg(test)]
 mod tests;
 
@@ -24,11 +27,16 @@ pub(crate) struct ChatData {
     pub(crate) timelines: HashMap<ChatId, Timeline>,
     pub(crate) outbox: Outbox,
     pub(crate) contacts: Vec<Contact>,
-    /// Whether each known user is online.
+    /// Whether each user who shares presence with me is online; people missing here share
+    /// nothing (no dot at all, unlike an offline dot).
     pub(crate) presence: HashMap<UserId, bool>,
     pub(crate) typing: TypingBoard,
     /// Other members' read positions: chat → user → seq.
     pub(crate) reads: HashMap<ChatId, HashMap<UserId, i64>>,
+    /// The people I blocked, by name.
+    pub(crate) blocked: Vec<User>,
+    /// Direct chats the server refused a message or typing in (a block, either way).
+    pub(crate) closed: HashSet<ChatId>,
     /// Which fields the last inputs changed (so `state` notifies only their readers).
     pub(crate) changed: Changed,
 }
@@ -44,6 +52,8 @@ pub(crate) struct Changed {
     pub(crate) presence: bool,
     pub(crate) typing: bool,
     pub(crate) reads: bool,
+    pub(crate) blocked: bool,
+    pub(crate) closed: bool,
 }
 
 /// What the reducer needs to know about the moment besides the data.
@@ -95,6 +105,10 @@ impl ChatData {
             ServerEvent::NewMessage { message } => {
                 let chat = message.chat_id;
                 let mut effects = Vec::new();
+                if message.sender.id != now.me {
+                    // They could send, so the conversation is open again.
+                    self.changed.closed |= self.closed.remove(&chat);
+                }
                 if self.outbox.confirm(&message) {
                     self.changed.outbox = true;
                 }
@@ -187,12 +201,20 @@ impl ChatData {
                 Vec::new()
             }
             ServerEvent::Error {
+                code,
                 message,
                 client_id,
                 command,
                 ..
             } => {
-                let text = sentence(&message);
+                if code == ErrorCode::Forbidden {
+                    self.note_refusal(command.as_deref(), client_id, now);
+                }
+                let text = if code == ErrorCode::RateLimited {
+                    SLOW_DOWN.to_owned()
+                } else {
+                    sentence(&message)
+                };
                 match client_id {
                     Some(id) if self.outbox.fail(id, text.clone()) => {
                         self.changed.outbox = true;
@@ -293,43 +315,18 @@ impl ChatData {
                 let pos = per_chat.entry(read.user_id).or_insert(0);
                 *pos = (*pos).max(read.seq);
             }
-            for member in &chat.members {
-                self.presence
-                    .insert(member.id, chat.online_members.contains(&member.id));
+            // `online_members` lists only people who share presence with me; others stay
+            // unknown unless they already told me they share it (then they are offline).
+            for member in chat.members.iter().filter(|m| m.id != me) {
+                if chat.online_members.contains(&member.id) {
+                    self.presence.insert(member.id, true);
+                } else if let Some(online) = self.presence.get_mut(&member.id) {
+                    *online = false;
+                }
             }
         }
         self.changed.reads = true;
         self.changed.presence = true;
-    }
-
-    /// The contact list as fetched.
-    pub(crate) fn contacts_fetched(&mut self, list: Vec<Contact>) {
-        // `online: null`: that person shares no presence with us; nothing to record.
-        for c in &list {
-            if let Some(online) = c.online {
-                self.presence.insert(c.user.id, online);
-            }
-        }
-        self.contacts = list;
-        self.changed.presence = true;
-        self.changed.contacts = true;
-    }
-
-    pub(crate) fn contact_added(&mut self, contact: Contact) {
-        if let Some(online) = contact.online {
-            self.presence.insert(contact.user.id, online);
-        }
-        self.contacts.retain(|c| c.user.id != contact.user.id);
-        self.contacts.push(contact);
-        self.contacts
-            .sort_by_key(|c| c.user.username.to_lowercase());
-        self.changed.presence = true;
-        self.changed.contacts = true;
-    }
-
-    pub(crate) fn contact_removed(&mut self, user: UserId) {
-        self.contacts.retain(|c| c.user.id != user);
-        self.changed.contacts = true;
     }
 
     /// A chat is being opened for the first time: an empty timeline waits for its first page.

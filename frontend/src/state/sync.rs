@@ -37,7 +37,10 @@ impl ChatState {
                 }
                 Effect::ForgetSentReadMarkers => self.marked.update_value(|m| m.clear()),
                 Effect::RefreshChats => self.refresh_chats(),
-                Effect::RefreshContacts => self.refresh_contacts(),
+                Effect::RefreshContacts => {
+                    self.refresh_contacts();
+                    self.refresh_blocks();
+                }
                 Effect::CatchUp(chat) => self.catch_up(chat),
                 Effect::MarkRead(chat) => self.mark_read(chat),
                 Effect::Notify(text) => self.notify(text),
@@ -56,6 +59,7 @@ impl ChatState {
     pub(super) fn refresh_lists(&self) {
         self.refresh_chats();
         self.refresh_contacts();
+        self.refresh_blocks();
     }
 
     fn refresh_chats(&self) {
@@ -75,7 +79,8 @@ impl ChatState {
         });
     }
 
-    fn refresh_contacts(&self) {
+    /// Fetches the contact list (with presence, for those who share it).
+    pub(crate) fn refresh_contacts(&self) {
         let Some(api) = self.api() else { return };
         let state = *self;
         leptos::task::spawn_local(async move {

@@ -14,6 +14,11 @@ pub(crate) enum Attempt {
     Other,
 }
 
+/// A 429 on signing in (too many guesses from here, or the username is locked for a while).
+pub(crate) const TOO_MANY_ATTEMPTS: &str = "Too many attempts — wait a minute and try again.";
+/// A 429 on anything else (REST writes, socket commands).
+pub(crate) const SLOW_DOWN: &str = "Slow down — wait a moment and try again.";
+
 /// A sentence for the person about `error`.
 pub(crate) fn explain(error: &ApiError, attempt: Attempt) -> String {
     match error {
@@ -31,9 +36,9 @@ pub(crate) fn explain(error: &ApiError, attempt: Attempt) -> String {
             (Attempt::SignUp, ErrorCode::Conflict) => {
                 "That username is already taken. Pick another one.".to_owned()
             }
-            (_, ErrorCode::RateLimited) => {
-                "Too many requests. Wait a moment and try again.".to_owned()
-            }
+            (Attempt::SignIn | Attempt::SignUp, ErrorCode::RateLimited) => TOO_MANY_ATTEMPTS.into(),
+            (_, ErrorCode::RateLimited) => SLOW_DOWN.to_owned(),
+            _ if *status == 429 => SLOW_DOWN.to_owned(),
             (_, ErrorCode::Internal) => {
                 "The server had a problem. Try again in a moment.".to_owned()
             }
@@ -111,6 +116,25 @@ mod tests {
             explain(&ApiError::from_response(404, ""), Attempt::Other),
             "The request failed (404)."
         );
+    }
+
+    #[test]
+    fn too_many_requests_get_a_human_sentence() {
+        let limited = ApiError::from_response(
+            429,
+            r#"{"error":{"code":"rate_limited","message":"too many failed logins"}}"#,
+        );
+        assert_eq!(explain(&limited, Attempt::SignIn), TOO_MANY_ATTEMPTS);
+        assert_eq!(explain(&limited, Attempt::SignUp), TOO_MANY_ATTEMPTS);
+        assert_eq!(explain(&limited, Attempt::Other), SLOW_DOWN);
+        let bare = ApiError::from_response(429, "");
+        assert_eq!(explain(&bare, Attempt::Other), SLOW_DOWN);
+        let odd_code = ApiError::Http {
+            status: 429,
+            code: ErrorCode::BadRequest,
+            message: "raw".into(),
+        };
+        assert_eq!(explain(&odd_code, Attempt::Other), SLOW_DOWN);
     }
 
     #[test]

@@ -1,5 +1,7 @@
 //! Headless Chromium through `chromedriver`: starting the driver, opening sessions with their own
-//! profile, and small polling helpers (never fixed sleeps as assertions). Knows nothing of the
+//! profile, and small polling helpers (never fixed sleeps as assertions). Every page is watched
+//! for Content-Security-Policy violations from its first script on, and [`Browser::quit`] fails
+//! the test if there was one (or if the page was not served under the CSP). Knows nothing of the
 //! app's screens; person-level steps are `flows`.
 
 use std::future::Future;
@@ -11,6 +13,13 @@ use std::time::{Duration, Instant};
 use thirtyfour::prelude::*;
 
 use crate::{Guarded, Result, TIMEOUT, TempDir, free_port, screenshot_dir};
+
+/// Installed in every document before its scripts: records each CSP violation the page sees.
+const CSP_WATCH: &str = "window.__cspViolations = [];
+document.addEventListener('securitypolicyviolation', e => {
+  window.__cspViolations.push(e.violatedDirective + ' blocked ' + (e.blockedURI || 'inline') +
+    ' at ' + e.sourceFile + ':' + e.lineNumber);
+});";
 
 /// A `chromedriver` on a free loopback port.
 pub struct ChromeDriver {
@@ -84,11 +93,80 @@ impl Browser {
         caps.add_arg(&format!("--window-size={width},{height}"))?;
         caps.add_arg(&format!("--user-data-dir={}", profile.path().display()))?;
         let driver = WebDriver::new(&chromedriver.url, caps).await?;
-        Ok(Self {
+        let browser = Self {
             driver,
             _profile: profile,
             name: name.to_owned(),
-        })
+        };
+        browser.add_init_script(CSP_WATCH).await?;
+        Ok(browser)
+    }
+
+    /// Runs `source` in every document this session loads from now on, before the page's own
+    /// scripts (Chrome DevTools `Page.addScriptToEvaluateOnNewDocument`).
+    pub async fn add_init_script(&self, source: &str) -> Result<()> {
+        self.driver
+            .cdp()
+            .send_raw(
+                "Page.addScriptToEvaluateOnNewDocument",
+                serde_json::json!({ "source": source }),
+            )
+            .await?;
+        Ok(())
+    }
+
+    /// Reloads the page (the CSP watch is installed again with the new document).
+    pub async fn reload(&self) -> Result<()> {
+        self.driver.refresh().await?;
+        Ok(())
+    }
+
+    /// Fails unless the page was served under the app's Content-Security-Policy, the app
+    /// rendered, and no CSP violation was reported since the document loaded.
+    pub async fn check_csp(&self) -> Result<()> {
+        let report = self
+            .js(
+                "const head = async () => {
+                   for (let attempt = 1; ; attempt++) {
+                     try {
+                       const r = await fetch(location.href, { cache: 'no-store' });
+                       return r.headers.get('content-security-policy');
+                     } catch (e) {
+                       if (attempt >= 5) return 'fetch failed: ' + e;
+                       await new Promise(ok => setTimeout(ok, 200));
+                     }
+                   }
+                 };
+                 return head().then(csp => ({
+                   csp,
+                   watched: Array.isArray(window.__cspViolations),
+                   violations: window.__cspViolations || [],
+                   rendered: !!document.querySelector('main'),
+                 }));",
+                serde_json::json!(null),
+            )
+            .await
+            .map_err(|e| format!("[{}] checking the CSP: {e}", self.name))?;
+        let csp = report["csp"].as_str().unwrap_or_default();
+        if !csp.contains("default-src 'self'") || csp.contains("script-src 'self' 'unsafe-inline'")
+        {
+            return Err(format!(
+                "[{}] the page is not served under the CSP: {csp:?}",
+                self.name
+            )
+            .into());
+        }
+        if report["watched"] != serde_json::json!(true) {
+            return Err(format!("[{}] the CSP watch was not installed", self.name).into());
+        }
+        if report["rendered"] != serde_json::json!(true) {
+            return Err(format!("[{}] the app did not render", self.name).into());
+        }
+        let violations = report["violations"].as_array().cloned().unwrap_or_default();
+        if !violations.is_empty() {
+            return Err(format!("[{}] CSP violations: {violations:?}", self.name).into());
+        }
+        Ok(())
     }
 
     pub async fn goto(&self, url: &str) -> Result<()> {
@@ -198,9 +276,11 @@ impl Browser {
         Ok(path)
     }
 
+    /// Checks the page for CSP violations ([`Browser::check_csp`]), then ends the session.
     pub async fn quit(self) -> Result<()> {
+        let clean = self.check_csp().await;
         self.driver.quit().await?;
-        Ok(())
+        clean
     }
 }
 

@@ -48,3 +48,28 @@ pub async fn send(b: &Browser, text: &str) -> Result<()> {
 pub async fn confirmed(b: &Browser) -> Result<Vec<String>> {
     b.texts("#messages .msg:not(.pending) .msg-text").await
 }
+
+/// Opens `base` and signs in as `username` (an existing account) on the sign-in page, then
+/// waits until the socket is online.
+pub async fn sign_in(b: &Browser, base: &str, username: &str) -> Result<()> {
+    b.goto(base).await?;
+    b.wait_present("#auth-username").await?;
+    b.type_into("#auth-username", username).await?;
+    b.type_into("#auth-password", PASSWORD).await?;
+    b.click("#auth-submit").await?;
+    b.wait_text("#conn-status", "online").await
+}
+
+/// Opens the chat titled `title` from the chat list.
+pub async fn open_chat(b: &Browser, title: &str) -> Result<()> {
+    b.click("#tab-chats").await?;
+    b.wait_text(".chat-item .chat-title", title).await?;
+    b.js(
+        "const item = Array.from(document.querySelectorAll('.chat-item'))
+           .find(i => i.querySelector('.chat-title').textContent === arguments[0]);
+         item.click();",
+        serde_json::json!(title),
+    )
+    .await?;
+    b.wait_text("#conv-title", title).await
+}

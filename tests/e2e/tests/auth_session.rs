@@ -70,14 +70,14 @@ async fn tokens_are_renewed_and_remember_me_is_honoured() -> Result<()> {
         .await?;
 
     // A reload signs in with the latest (rotated) refresh token.
-    f.driver.refresh().await?;
+    f.reload().await?;
     f.wait_text("#conn-status", "online").await?;
     f.wait_text("#me-name", &fay).await?;
     f.wait_text("#messages .msg-text", "still signed in")
         .await?;
 
     // Without "remember me" a reload asks to sign in again.
-    g.driver.refresh().await?;
+    g.reload().await?;
     g.wait_present("#auth-username").await?;
     g.type_into("#auth-username", &gus).await?;
     g.type_into("#auth-password", &format!("{PASSWORD}{ENTER}"))

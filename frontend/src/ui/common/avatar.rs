@@ -1,5 +1,6 @@
-//! A round badge with initials and a stable colour, and an optional presence dot. Shows what
-//! it is given; looks nothing up.
+//! A round badge with initials and a stable colour, and an optional presence dot (none at all
+//! when presence is unknown: that person shares none with me). Shows what it is given; looks
+//! nothing up.
 
 use leptos::prelude::*;
 
@@ -15,9 +16,9 @@ fn hue(name: &str) -> u32 {
 #[component]
 pub(crate) fn Avatar(
     #[prop(into)] name: String,
-    /// Shows a presence dot when given.
+    /// Shows a presence dot when given and known (`Some`): green online, grey offline.
     #[prop(optional, into)]
-    online: Option<Signal<bool>>,
+    online: Option<Signal<Option<bool>>>,
     #[prop(optional)] small: bool,
 ) -> impl IntoView {
     let style = format!("--avatar-hue: {}", hue(&name));
@@ -27,23 +28,28 @@ pub(crate) fn Avatar(
             {letters}
             {online
                 .map(|online| {
-                    view! {
-                        <span
-                            class="presence-dot"
-                            class:online=move || online.get()
-                        ></span>
+                    move || {
+                        online
+                            .get()
+                            .map(|on| {
+                                view! { <span class="presence-dot" class:online=on></span> }
+                            })
                     }
                 })}
         </span>
     }
 }
 
-/// "online"/"offline" for screen readers next to a presence dot.
+/// "online"/"offline" for screen readers next to a presence dot; nothing when unknown.
 #[component]
-pub(crate) fn PresenceText(#[prop(into)] online: Signal<bool>) -> impl IntoView {
+pub(crate) fn PresenceText(#[prop(into)] online: Signal<Option<bool>>) -> impl IntoView {
     view! {
         <span class="visually-hidden">
-            {move || if online.get() { ", online" } else { ", offline" }}
+            {move || match online.get() {
+                Some(true) => ", online",
+                Some(false) => ", offline",
+                None => "",
+            }}
         </span>
     }
 }

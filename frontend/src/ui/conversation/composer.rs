@@ -1,15 +1,78 @@
 //! The composer: a text box where Enter sends and Shift+Enter starts a new line, with the reason
-//! if a message was refused before sending. Sending itself is the state's job.
+//! if a message was refused before sending; in a direct chat closed by a block, a line saying so
+//! instead. Sending itself is the state's job.
 
-use chat_protocol::ChatId;
+use chat_protocol::{ChatId, ChatKind, UserId};
 use leptos::html;
 use leptos::prelude::*;
 
 use crate::state::ChatState;
 use crate::ui::common::{FormError, FormStatus};
 
+/// Why this chat takes no messages from me.
+#[derive(Debug, Clone, PartialEq)]
+enum Closed {
+    /// I blocked the other person.
+    IBlocked { id: UserId, name: String },
+    /// The server refused (they blocked me, or I did from elsewhere).
+    Refused,
+}
+
+/// The composer, or the line that replaces it in a direct chat closed by a block.
 #[component]
-pub(super) fn Composer(chat_id: ChatId) -> impl IntoView {
+pub(super) fn ComposerOrClosed(chat_id: ChatId) -> impl IntoView {
+    let state = expect_context::<ChatState>();
+    let closed = Memo::new(move |_| {
+        let me = state.me_or_nobody();
+        let peer = state.chats.with(|chats| {
+            chats
+                .iter()
+                .find(|c| c.id == chat_id && c.kind == ChatKind::Direct)
+                .and_then(|c| c.members.iter().find(|m| m.id != me).cloned())
+        })?;
+        if state.is_blocked(peer.id) {
+            Some(Closed::IBlocked {
+                id: peer.id,
+                name: peer.username,
+            })
+        } else if state.closed.with(|c| c.contains(&chat_id)) {
+            Some(Closed::Refused)
+        } else {
+            None
+        }
+    });
+    move || match closed.get() {
+        None => view! { <Composer chat_id=chat_id /> }.into_any(),
+        Some(Closed::IBlocked { id, name }) => view! {
+            <p class="composer-closed" id="composer-closed" role="status">
+                {format!("You blocked {name}. ")}
+                <button
+                    type="button"
+                    class="link-button unblock-here"
+                    on:click=move |_| {
+                        leptos::task::spawn_local(async move {
+                            if let Err(e) = state.unblock(id).await {
+                                state.notify(e);
+                            }
+                        });
+                    }
+                >
+                    "Unblock"
+                </button>
+            </p>
+        }
+        .into_any(),
+        Some(Closed::Refused) => view! {
+            <p class="composer-closed" id="composer-closed" role="status">
+                "You can't reply to this conversation."
+            </p>
+        }
+        .into_any(),
+    }
+}
+
+#[component]
+fn Composer(chat_id: ChatId) -> impl IntoView {
     let state = expect_context::<ChatState>();
     let text = RwSignal::new(String::new());
     let form = FormStatus::new();

@@ -1,5 +1,6 @@
-//! The conversation's header: back button, avatar, title, "online"/"n members", and the toggle
-//! for the members panel. Shows the chat it is given; changes nothing but the toggle.
+//! The conversation's header: back button, avatar, title, "online"/"n members", block or
+//! unblock the other person of a direct chat (asking first), and the toggle for the members
+//! panel. Shows the chat it is given; blocking itself is the state's job.
 
 use chat_protocol::{Chat, ChatKind};
 use leptos::prelude::*;
@@ -7,7 +8,7 @@ use leptos::prelude::*;
 use crate::model::chat_list::direct_peer;
 use crate::state::ChatState;
 use crate::text::format::chat_title;
-use crate::ui::common::Avatar;
+use crate::ui::common::{Avatar, ConfirmButton};
 
 #[component]
 pub(super) fn Header(chat: Memo<Option<Chat>>, members_open: RwSignal<bool>) -> impl IntoView {
@@ -21,7 +22,59 @@ pub(super) fn Header(chat: Memo<Option<Chat>>, members_open: RwSignal<bool>) -> 
     };
     let peer = move || chat.with(|c| c.as_ref().and_then(|c| direct_peer(c, me())));
     let is_group = move || chat.with(|c| c.as_ref().is_some_and(|c| c.kind == ChatKind::Group));
-    let peer_online = Signal::derive(move || peer().is_some_and(|p| state.is_user_online(p)));
+    let peer_user = move || {
+        let me = me();
+        chat.with(|c| {
+            c.as_ref()
+                .filter(|c| c.kind == ChatKind::Direct)
+                .and_then(|c| c.members.iter().find(|m| m.id != me).cloned())
+        })
+    };
+    let block_control = move || {
+        let user = peer_user()?;
+        let (id, name) = (user.id, user.username.clone());
+        let view = if state.is_blocked(id) {
+            view! {
+                <button
+                    type="button"
+                    class="ghost unblock-peer"
+                    aria-label=format!("Unblock {name}")
+                    on:click=move |_| {
+                        leptos::task::spawn_local(async move {
+                            if let Err(e) = state.unblock(id).await {
+                                state.notify(e);
+                            }
+                        });
+                    }
+                >
+                    "Unblock"
+                </button>
+            }
+            .into_any()
+        } else {
+            let block = move || {
+                let user = user.clone();
+                leptos::task::spawn_local(async move {
+                    if let Err(e) = state.block(&user).await {
+                        state.notify(e);
+                    }
+                });
+            };
+            view! {
+                <ConfirmButton
+                    class="ghost block-peer"
+                    text="Block"
+                    label=format!("Block {name}")
+                    question=format!("Block {name}? Neither of you can send messages here until you unblock.")
+                    confirm_class="danger confirm-block"
+                    on_confirm=block
+                />
+            }
+                .into_any()
+        };
+        Some(view)
+    };
+    let peer_online = Signal::derive(move || peer().and_then(|p| state.presence_of(p)));
     let subtitle = move || {
         if is_group() {
             let n = chat.with(|c| c.as_ref().map_or(0, |c| c.members.len()));
@@ -30,10 +83,13 @@ pub(super) fn Header(chat: Memo<Option<Chat>>, members_open: RwSignal<bool>) -> 
             } else {
                 format!("{n} members")
             }
-        } else if peer_online.get() {
-            "online".to_owned()
         } else {
-            "offline".to_owned()
+            match peer_online.get() {
+                Some(true) => "online".to_owned(),
+                Some(false) => "offline".to_owned(),
+                // They share no presence with me: say nothing rather than "offline".
+                None => String::new(),
+            }
         }
     };
     view! {
@@ -57,6 +113,7 @@ pub(super) fn Header(chat: Memo<Option<Chat>>, members_open: RwSignal<bool>) -> 
                 <h2 id="conv-title">{title}</h2>
                 <p id="conv-subtitle" class="muted small">{subtitle}</p>
             </div>
+            <div class="conv-actions">{block_control}</div>
             <button
                 type="button"
                 id="members-toggle"

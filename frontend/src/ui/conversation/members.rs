@@ -66,7 +66,7 @@ pub(super) fn MembersPanel(
                     .iter()
                     .map(|m: &User| {
                         let id = m.id;
-                        let online = Signal::derive(move || id == me || state.is_user_online(id));
+                        let online = Signal::derive(move || if id == me { Some(true) } else { state.presence_of(id) });
                         let name = if id == me {
                             format!("{} (you)", m.username)
                         } else {

@@ -1,7 +1,8 @@
 //! One row of the conversation: a day separator, a message bubble (with edit and delete for my
-//! own), or a pending bubble of mine with its state and "retry". Renders text as text only.
+//! own; in a group, one from someone I blocked is collapsed to a line that can be expanded), or
+//! a pending bubble of mine with its state and "retry". Renders text as text only.
 
-use chat_protocol::{ChatId, Message, MessageId};
+use chat_protocol::{ChatId, ChatKind, Message, MessageId};
 use leptos::html;
 use leptos::prelude::*;
 
@@ -29,17 +30,50 @@ pub(super) fn RowView(
             mine,
             show_sender,
             seen,
-        } => view! {
-            <MessageView
-                message=message
-                mine=mine
-                show_sender=show_sender
-                seen=seen
-                chat_id=chat_id
-                editing=editing
-            />
+        } => {
+            let state = expect_context::<ChatState>();
+            let (sender, seq) = (message.sender.id, message.seq);
+            let revealed = RwSignal::new(false);
+            let hidden = Memo::new(move |_| {
+                !mine
+                    && !revealed.get()
+                    && state.is_blocked(sender)
+                    && state.chats.with(|c| {
+                        c.iter()
+                            .any(|c| c.id == chat_id && c.kind == ChatKind::Group)
+                    })
+            });
+            (move || {
+                if hidden.get() {
+                    view! {
+                        <div class="msg-collapsed" data-collapsed-seq=seq.to_string()>
+                            <span class="muted small">"Message from a blocked user — "</span>
+                            <button
+                                type="button"
+                                class="link-button show-blocked"
+                                on:click=move |_| revealed.set(true)
+                            >
+                                "show"
+                            </button>
+                        </div>
+                    }
+                    .into_any()
+                } else {
+                    view! {
+                        <MessageView
+                            message=message.clone()
+                            mine=mine
+                            show_sender=show_sender
+                            seen=seen.clone()
+                            chat_id=chat_id
+                            editing=editing
+                        />
+                    }
+                    .into_any()
+                }
+            })
+            .into_any()
         }
-        .into_any(),
         Row::Pending(pending) => view! { <PendingView pending=pending /> }.into_any(),
     }
 }

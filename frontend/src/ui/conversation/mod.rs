@@ -14,7 +14,7 @@ use leptos::prelude::*;
 use crate::model::rows::{self, Row, member_reads};
 use crate::state::ChatState;
 use crate::text::format::typing_line;
-use composer::Composer;
+use composer::ComposerOrClosed;
 use header::Header;
 use members::MembersPanel;
 use message::RowView;
@@ -190,7 +190,7 @@ pub(crate) fn Conversation(chat_id: ChatId) -> impl IntoView {
                     <p class="typing" id="typing" aria-live="polite">
                         {move || typing().unwrap_or_default()}
                     </p>
-                    <Composer chat_id=chat_id />
+                    <ComposerOrClosed chat_id=chat_id />
                 </div>
                 <Show when=move || members_open.get()>
                     {move || {

@@ -57,7 +57,7 @@ fn ChatItem(chat: Chat) -> impl IntoView {
     let id = chat.id;
     let title = chat_title(&chat, me);
     let peer = direct_peer(&chat, me);
-    let online = Signal::derive(move || peer.is_some_and(|p| state.is_user_online(p)));
+    let online = Signal::derive(move || peer.and_then(|p| state.presence_of(p)));
     let when = chat.last_message.as_ref().map(|m| {
         list_time(
             &m.created_at,

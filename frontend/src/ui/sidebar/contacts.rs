@@ -1,11 +1,12 @@
-//! The contacts panel: search people by name prefix, add them, see who is online, message or
-//! remove them. Tells the sidebar through `on_chat_opened` when a chat was opened.
+//! The contacts panel: search people by name prefix, add them, see who is online (when they
+//! share it), message, remove or block them, and the people I blocked. Tells the sidebar through `on_chat_opened` when a chat was opened.
 
 use chat_protocol::{Contact, User};
 use leptos::prelude::*;
 
+use super::blocked::BlockedList;
 use crate::state::ChatState;
-use crate::ui::common::{Avatar, FormError, FormStatus, PresenceText};
+use crate::ui::common::{Avatar, ConfirmButton, FormError, FormStatus, PresenceText};
 
 #[component]
 pub(super) fn ContactsPanel(
@@ -14,6 +15,9 @@ pub(super) fn ContactsPanel(
     on_chat_opened: Callback<()>,
 ) -> impl IntoView {
     let state = expect_context::<ChatState>();
+    // Presence is shared only with consent, and nobody is told when someone starts sharing:
+    // opening the panel asks again, so a contact who just added me shows their dot.
+    state.refresh_contacts();
     let query = RwSignal::new(String::new());
     let results = RwSignal::new(Vec::<User>::new());
     let searched = RwSignal::new(false);
@@ -89,6 +93,7 @@ pub(super) fn ContactsPanel(
                     <ContactRow contact=contact on_chat_opened=on_chat_opened />
                 </For>
             </ul>
+            <BlockedList />
         </section>
     }
 }
@@ -114,7 +119,9 @@ fn SearchResult(user: User) -> impl IntoView {
             <Avatar name=shown.clone() small=true />
             <span class="person-name">{shown.clone()}</span>
             {move || {
-                if is_contact() {
+                if state.is_blocked(id) {
+                    view! { <span class="muted small">"blocked"</span> }.into_any()
+                } else if is_contact() {
                     view! { <span class="muted small">"in contacts"</span> }.into_any()
                 } else {
                     view! {
@@ -140,11 +147,21 @@ fn ContactRow(contact: Contact, on_chat_opened: Callback<()>) -> impl IntoView {
     let state = expect_context::<ChatState>();
     let id = contact.user.id;
     let name = contact.user.username.clone();
+    // `None`: they did not add me, so they share no presence (no dot at all).
     let online = Signal::derive(move || {
         state
             .contacts
-            .with(|c| c.iter().any(|c| c.user.id == id && c.online == Some(true)))
+            .with(|c| c.iter().find(|c| c.user.id == id).and_then(|c| c.online))
     });
+    let user = contact.user.clone();
+    let block = move || {
+        let user = user.clone();
+        leptos::task::spawn_local(async move {
+            if let Err(e) = state.block(&user).await {
+                state.notify(e);
+            }
+        });
+    };
     let message = {
         let name = name.clone();
         move |_| {
@@ -165,7 +182,12 @@ fn ContactRow(contact: Contact, on_chat_opened: Callback<()>) -> impl IntoView {
         });
     };
     view! {
-        <li class="person contact" data-username=name.clone() class:online=move || online.get()>
+        <li
+            class="person contact"
+            data-username=name.clone()
+            class:online=move || online.get() == Some(true)
+            class:presence-unknown=move || online.get().is_none()
+        >
             <Avatar name=name.clone() online=online small=true />
             <span class="person-name contact-name">
                 {name.clone()}
@@ -187,6 +209,14 @@ fn ContactRow(contact: Contact, on_chat_opened: Callback<()>) -> impl IntoView {
             >
                 "Remove"
             </button>
+            <ConfirmButton
+                class="ghost block-contact"
+                text="Block"
+                label=format!("Block {name}")
+                question=format!("Block {name}? They will not be able to message you.")
+                confirm_class="danger confirm-block"
+                on_confirm=block
+            />
         </li>
     }
 }

@@ -1,9 +1,11 @@
-//! The sidebar: who I am and the connection status, then one of three panels (chats, contacts,
-//! new chat). Which panel shows is private to this module; panels report back by callbacks.
+//! The sidebar: who I am and the connection status, then one of four panels (chats, contacts,
+//! new chat, and my signed-in devices from the header's "Devices"). Which panel shows is private to this module; panels report back by callbacks.
 
+mod blocked;
 mod chat_list;
 mod contacts;
 mod new_chat;
+mod sessions;
 
 use leptos::prelude::*;
 
@@ -13,12 +15,14 @@ use crate::state::ChatState;
 use chat_list::ChatList;
 use contacts::ContactsPanel;
 use new_chat::NewChatPanel;
+use sessions::SessionsPanel;
 
 #[derive(Clone, Copy, PartialEq, Eq)]
 enum Panel {
     Chats,
     Contacts,
     NewChat,
+    Sessions,
 }
 
 #[component]
@@ -58,6 +62,15 @@ pub(crate) fn Sidebar() -> impl IntoView {
                     <strong id="me-name">{me}</strong>
                     <StatusPill />
                 </div>
+                <button
+                    type="button"
+                    id="open-sessions"
+                    class="ghost"
+                    aria-pressed=move || (panel.get() == Panel::Sessions).to_string()
+                    on:click=move |_| panel.set(Panel::Sessions)
+                >
+                    "Devices"
+                </button>
                 <button type="button" id="signout" class="ghost" on:click=move |_| state.sign_out()>
                     "Sign out"
                 </button>
@@ -75,6 +88,7 @@ pub(crate) fn Sidebar() -> impl IntoView {
                         view! { <NewChatPanel on_chat_opened=show_chats on_find_people=find_people /> }
                             .into_any()
                     }
+                    Panel::Sessions => view! { <SessionsPanel /> }.into_any(),
                 }}
             </div>
         </aside>

@@ -269,7 +269,11 @@ fn chat_updated_adds_the_chat_with_its_reads_and_presence() {
     assert_eq!(data.reads[&chat_id(20)].get(&user_id(2)), Some(&4));
     assert_eq!(data.reads[&chat_id(20)].get(&me()), None, "never my own");
     assert_eq!(data.presence.get(&user_id(2)), Some(&true));
-    assert_eq!(data.presence.get(&me()), Some(&false));
+    assert_eq!(
+        data.presence.get(&me()),
+        None,
+        "my own presence is not tracked"
+    );
 }
 
 #[test]

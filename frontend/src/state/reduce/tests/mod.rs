@@ -1,5 +1,6 @@
 //! The reducer, one input at a time: what the data becomes and which effects follow. Shared
-//! builders here; `events` has a test for every `ServerEvent` variant, `inputs` the rest.
+//! builders here; `events` has a test for every `ServerEvent` variant, `inputs` the rest, `trust`
+//! blocks, closed chats, unknown presence and rate limits.
 
 use chat_protocol::{ChatKind, ErrorCode, Message, ReadPosition};
 
@@ -9,6 +10,7 @@ use crate::model::outbox::{Link, PendingState};
 
 mod events;
 mod inputs;
+mod trust;
 
 const CHAT: u128 = 10;
 
@@ -67,8 +69,17 @@ fn seqs(data: &ChatData, chat: u128) -> Vec<i64> {
 }
 
 fn error(message: &str, command: Option<&str>, client_id: Option<uuid::Uuid>) -> ServerEvent {
+    error_coded(ErrorCode::ValidationFailed, message, command, client_id)
+}
+
+fn error_coded(
+    code: ErrorCode,
+    message: &str,
+    command: Option<&str>,
+    client_id: Option<uuid::Uuid>,
+) -> ServerEvent {
     ServerEvent::Error {
-        code: ErrorCode::RateLimited,
+        code,
         message: message.into(),
         command: command.map(str::to_owned),
         client_id,
