@@ -47,9 +47,10 @@ async fn presence_is_shown_only_with_consent(backend: Backend) {
         "co-members' presence needs their consent too"
     );
 
-    // Bob consents: alice sees him from now on (and he sees her: she added him first).
+    // Bob consents: alice sees him from now on, at once (and he sees her: she added him first).
     let (status, _) = add_contact(&bob, &a.user).await;
     assert_eq!(status, StatusCode::CREATED);
+    assert_eq!(sa.wait_for(presence).await, (b.user.id, true));
     let contacts: Vec<Contact> = alice.get_ok("/api/contacts").await;
     assert_eq!(contacts[0].online, Some(true));
     let chats: Vec<Chat> = alice.get_ok("/api/chats").await;
@@ -68,6 +69,15 @@ async fn presence_is_shown_only_with_consent(backend: Backend) {
     assert_eq!(sa.wait_for(presence).await, (b.user.id, false));
     carl_socket.close().await;
     sa.assert_quiet(Duration::from_millis(400)).await;
+
+    // Bob stops sharing while online: alice is told at once, and sees nothing after.
+    let _bob_again = server.socket(&b.access_token).await;
+    assert_eq!(sa.wait_for(presence).await, (b.user.id, true));
+    let (status, _) = bob.delete(&format!("/api/contacts/{}", a.user.id)).await;
+    assert_eq!(status, StatusCode::NO_CONTENT);
+    assert_eq!(sa.wait_for(presence).await, (b.user.id, false));
+    let contacts: Vec<Contact> = alice.get_ok("/api/contacts").await;
+    assert_eq!(contacts[0].online, None);
 }
 
 async fn blocking_closes_every_path_between_two_people(backend: Backend) {
@@ -220,6 +230,11 @@ async fn consent_holds_across_instances() {
     sa.assert_quiet(Duration::from_millis(500)).await;
 
     add_contact(&carl, &a.user).await;
+    assert_eq!(
+        sa.wait_for(presence).await,
+        (c.user.id, false),
+        "sharing starts at once: carl is offline"
+    );
     let _carl_again = two.socket(&c.access_token).await;
     assert_eq!(sa.wait_for(presence).await, (c.user.id, true));
 }

@@ -6,6 +6,7 @@ use chat_protocol::{BlockRequest, UserId};
 
 use super::extract::AuthUser;
 use crate::error::{AppError, AppResult};
+use crate::services::presence::sharing_changed;
 use crate::state::AppState;
 use crate::store::blocks;
 
@@ -33,6 +34,9 @@ async fn block(
     let blocked = state
         .db(move |c| blocks::block(c, blocker, &username))
         .await?;
+    // Contacts went both ways: neither shares presence with the other any more.
+    sharing_changed(&state, blocker, blocked.id, false).await;
+    sharing_changed(&state, blocked.id, blocker, false).await;
     Ok(HttpResponse::Created().json(blocked))
 }
 

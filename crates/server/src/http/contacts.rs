@@ -6,7 +6,7 @@ use chat_protocol::{AddContactRequest, UserId};
 
 use super::extract::AuthUser;
 use crate::error::{AppError, AppResult};
-use crate::services::presence::as_contacts;
+use crate::services::presence::{as_contacts, sharing_changed};
 use crate::state::AppState;
 use crate::store::contacts;
 
@@ -34,6 +34,7 @@ async fn add(
     let user = state
         .db(move |c| contacts::add(c, owner, &username))
         .await?;
+    sharing_changed(&state, owner, user.id, true).await;
     let added = as_contacts(&state, owner, vec![user]).await?;
     Ok(HttpResponse::Created().json(added.first()))
 }
@@ -49,5 +50,6 @@ async fn remove(
     state
         .db(move |c| contacts::remove(c, owner, contact))
         .await?;
+    sharing_changed(&state, owner, contact, false).await;
     Ok(HttpResponse::NoContent().finish())
 }

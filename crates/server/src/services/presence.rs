@@ -133,3 +133,21 @@ pub(crate) async fn as_contacts(
         })
         .collect())
 }
+
+/// `subject` started (or stopped) sharing presence with `viewer` by adding (or removing) them
+/// as a contact: `viewer` hears the current state at once (or offline: no longer shared).
+pub(crate) async fn sharing_changed(
+    state: &AppState,
+    subject: UserId,
+    viewer: UserId,
+    shared: bool,
+) {
+    let online = shared && state.realtime().online(&[subject]).await.first() == Some(&true);
+    state.realtime().publish(
+        &[viewer],
+        &ServerEvent::Presence {
+            user_id: subject,
+            online,
+        },
+    );
+}
