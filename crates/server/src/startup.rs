@@ -155,6 +155,7 @@ pub async fn run(config: Config) -> Result<(), StartError> {
         handle.stop(true).await;
     });
     server.await.map_err(StartError::Server)?;
+    state.realtime().flush().await;
     tracing::info!("stopped");
     Ok(())
 }

@@ -40,6 +40,13 @@ impl Broker {
         }
     }
 
+    /// Waits until what was published has left this instance (at most `limit`).
+    pub(super) async fn flush(&self, limit: std::time::Duration) {
+        if let Self::Redis(redis) = self {
+            redis.flush(limit).await;
+        }
+    }
+
     /// Whether the fan-out backend answers right now (for `/readyz`).
     pub(super) async fn ping(&self) -> bool {
         match self {

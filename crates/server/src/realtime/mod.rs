@@ -202,6 +202,12 @@ impl Realtime {
         self.hub.flush_overdue();
     }
 
+    /// At shutdown, after the sockets closed and in-flight posts committed: waits (a few
+    /// seconds at most) until their events have left for the other instances.
+    pub(crate) async fn flush(&self) {
+        self.broker.flush(Duration::from_secs(5)).await;
+    }
+
     /// Whether fan-out works right now (for `/readyz`).
     pub(crate) async fn ping(&self) -> bool {
         self.broker.ping().await

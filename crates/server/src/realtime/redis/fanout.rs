@@ -3,7 +3,7 @@
 //! events to the local hub (in order) and asks clients to `resync` after an outage.
 
 use std::sync::Arc;
-use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU64, AtomicUsize, Ordering};
 use std::time::Duration;
 
 use bytestring::ByteString;
@@ -31,6 +31,8 @@ pub(crate) struct RedisBroker {
     subscribed: Arc<AtomicBool>,
     publishing: Arc<AtomicBool>,
     publish_failures: Arc<AtomicU64>,
+    /// Events the publisher took from the outbox and has not finished sending.
+    in_flight: Arc<AtomicUsize>,
 }
 
 impl RedisBroker {
@@ -44,12 +46,16 @@ impl RedisBroker {
             subscribed: Arc::new(AtomicBool::new(false)),
             publishing: Arc::new(AtomicBool::new(true)),
             publish_failures: Arc::new(AtomicU64::new(0)),
+            in_flight: Arc::new(AtomicUsize::new(0)),
         };
         tokio::spawn(run_publisher(
             link.clone(),
             queue,
-            broker.publishing.clone(),
-            broker.publish_failures.clone(),
+            Publishing {
+                healthy: broker.publishing.clone(),
+                failures: broker.publish_failures.clone(),
+                in_flight: broker.in_flight.clone(),
+            },
         ));
         tokio::spawn(run_subscriber(link, hub, broker.subscribed.clone()));
         broker
@@ -79,6 +85,21 @@ impl RedisBroker {
         }
     }
 
+    /// Waits (at most `limit`) until every event queued so far has been handed to Redis or
+    /// given up on: at SIGTERM, events of messages committed before exit go out before exit.
+    pub(crate) async fn flush(&self, limit: Duration) {
+        let deadline = tokio::time::Instant::now() + limit;
+        while self.outbox.capacity() < self.outbox.max_capacity()
+            || self.in_flight.load(Ordering::Acquire) > 0
+        {
+            if tokio::time::Instant::now() >= deadline {
+                tracing::warn!("Redis outbox not empty at exit; other instances' clients resync");
+                return;
+            }
+            tokio::time::sleep(Duration::from_millis(10)).await;
+        }
+    }
+
     /// Events that could not be handed to Redis (queue full, or a failed publish).
     pub(crate) fn publish_failures(&self) -> u64 {
         self.publish_failures.load(Ordering::Relaxed)
@@ -104,30 +125,52 @@ fn resync_envelope(origin: Uuid) -> Vec<u8> {
     .encode()
 }
 
-/// Publishes queued events in order, pipelining whatever has piled up. After a failure it
-/// retries every second, starting with a broadcast `resync` (other instances' clients may have
-/// missed events), so health comes back as soon as Redis does, even when nothing is sent.
-async fn run_publisher(
-    link: RedisLink,
-    mut queue: mpsc::Receiver<Vec<u8>>,
+/// The publisher's shared state: health, failures, and what it is sending right now.
+struct Publishing {
     healthy: Arc<AtomicBool>,
     failures: Arc<AtomicU64>,
-) {
+    in_flight: Arc<AtomicUsize>,
+}
+
+/// Publishes queued events in order, pipelining whatever has piled up. A batch that fails is
+/// kept and sent again (after a second, with more events appended and a broadcast `resync` in
+/// front, since other instances' clients may have missed things), so a Redis hiccup delays
+/// events instead of losing them; a repeat is harmless (clients drop what they have by seq).
+/// Only past `PUBLISH_QUEUE` events held are the oldest given up on.
+async fn run_publisher(link: RedisLink, mut queue: mpsc::Receiver<Vec<u8>>, state: Publishing) {
+    let Publishing {
+        healthy,
+        failures,
+        in_flight,
+    } = state;
     let channel = link.channel();
     let mut batch: Vec<Vec<u8>> = Vec::with_capacity(PUBLISH_BATCH);
     let mut failing = false;
     loop {
-        if failing {
-            let wait = Duration::from_secs(1);
-            let waited = tokio::time::timeout(wait, queue.recv_many(&mut batch, PUBLISH_BATCH));
-            if let Ok(0) = waited.await {
+        if !failing {
+            if queue.recv_many(&mut batch, PUBLISH_BATCH).await == 0 {
                 return;
             }
-            batch.insert(0, resync_envelope(link.instance));
-        } else if queue.recv_many(&mut batch, PUBLISH_BATCH).await == 0 {
-            return;
+        } else {
+            // Retry in a second with whatever came meanwhile; a closed queue (shutdown) still
+            // gets what is held sent.
+            let more = tokio::time::timeout(
+                Duration::from_secs(1),
+                queue.recv_many(&mut batch, PUBLISH_BATCH),
+            );
+            let _ = more.await;
+            if batch.len() > PUBLISH_QUEUE {
+                let dropped = batch.len() - PUBLISH_QUEUE;
+                batch.drain(..dropped);
+                failures.fetch_add(dropped as u64, Ordering::Relaxed);
+            }
         }
+        in_flight.store(batch.len(), Ordering::Release);
         let mut pipe = redis::pipe();
+        if failing {
+            pipe.publish(&channel, resync_envelope(link.instance).as_slice())
+                .ignore();
+        }
         for payload in &batch {
             pipe.publish(&channel, payload.as_slice()).ignore();
         }
@@ -144,17 +187,20 @@ async fn run_publisher(
                 }
                 failing = false;
                 healthy.store(true, Ordering::Relaxed);
+                batch.clear();
+                in_flight.store(0, Ordering::Release);
             }
             Err(e) => {
                 if !failing {
-                    tracing::warn!(error = %e, "publishing to Redis failed; local sockets still served");
+                    tracing::warn!(error = %e, "publishing to Redis failed; retrying, local sockets still served");
                 }
                 failing = true;
                 healthy.store(false, Ordering::Relaxed);
-                failures.fetch_add(batch.len() as u64, Ordering::Relaxed);
+                if queue.is_closed() && queue.is_empty() && batch.is_empty() {
+                    return;
+                }
             }
         }
-        batch.clear();
     }
 }
 
