@@ -54,3 +54,51 @@ async fn sigterm_publishes_what_was_committed_before_exit() {
         .expect("the message reached the other instance");
     assert_eq!((got.content.as_str(), got.seq), ("last words", 2));
 }
+
+/// A peer that stops reading (its receive window full) cannot hold its socket, or its owner's
+/// presence, open: the server's send gives up after its deadline, the socket is closed as too
+/// slow, and the user goes offline for those who see their presence.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_peer_that_never_reads_is_dropped_and_goes_offline() {
+    use common::events::presence;
+    use tokio_tungstenite::tungstenite::client::IntoClientRequest;
+
+    let server = TestServer::start_with(Backend::Sqlite, &[("COMMAND_RATE_LIMIT", "0")]).await;
+    let (alice, a) = server.user("alice").await;
+    let (bob, b) = server.user("bob").await;
+    bob.post(
+        "/api/contacts",
+        serde_json::json!({"username": a.user.username}),
+    )
+    .await;
+    let chat = alice.create_chat(&[&b.user], None).await;
+    let mut watcher = server.socket(&a.access_token).await;
+
+    // Bob's socket: a tiny receive buffer, the upgrade, then never another read.
+    let socket = tokio::net::TcpSocket::new_v4().expect("socket");
+    socket.set_recv_buffer_size(4096).expect("rcvbuf");
+    let stream = socket
+        .connect(server.addr.parse().expect("addr"))
+        .await
+        .expect("connect");
+    let url = format!("{}?access_token={}", server.ws_url(), b.access_token);
+    let (stalled, _) =
+        tokio_tungstenite::client_async(url.into_client_request().expect("url"), stream)
+            .await
+            .expect("upgrade");
+    assert_eq!(watcher.wait_for(presence).await, (b.user.id, true));
+
+    // Alice floods the chat: bob's events pile up in the kernel, then in his queue.
+    let text = "x".repeat(3900);
+    let mut sender = server.socket(&a.access_token).await;
+    let started = std::time::Instant::now();
+    for _ in 0..2500 {
+        sender.send_message(chat.id, &text).await;
+    }
+    let offline = tokio::time::timeout(Duration::from_secs(40), watcher.wait_for(presence))
+        .await
+        .expect("bob went offline although his socket never read");
+    assert_eq!(offline, (b.user.id, false));
+    assert!(started.elapsed() < Duration::from_secs(40));
+    drop(stalled);
+}
