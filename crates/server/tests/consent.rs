@@ -4,13 +4,12 @@
 
 mod common;
 
-use std::sync::Arc;
 use std::time::Duration;
 
 use chat_protocol::{Chat, ClientCommand, Contact, ErrorCode, User};
+use common::cluster::{Cluster, cluster};
 use common::events::{error, new_message, presence};
-use common::redis::TestRedis;
-use common::{Api, Backend, TestDatabase, TestServer, assert_error};
+use common::{Backend, TestServer, assert_error};
 use reqwest::StatusCode;
 use serde_json::json;
 
@@ -20,18 +19,13 @@ on_both_backends!(
     search_needs_a_prefix_and_hides_who_blocked_you,
 );
 
-async fn add_contact(api: &Api, who: &User) -> (StatusCode, serde_json::Value) {
-    api.post("/api/contacts", json!({"username": who.username}))
-        .await
-}
-
 async fn presence_is_shown_only_with_consent(backend: Backend) {
     let server = TestServer::start(backend).await;
     let (alice, a) = server.user("alice").await;
     let (bob, b) = server.user("bob").await;
     let (_, c) = server.user("carl").await;
     // Alice adds bob and shares a group with carl; neither shares presence with her yet.
-    let (_, added) = add_contact(&alice, &b.user).await;
+    let (_, added) = alice.add_contact(&b.user).await;
     assert_eq!(added["online"], json!(null));
     alice.create_chat(&[&b.user, &c.user], Some("team")).await;
     let mut sa = server.socket(&a.access_token).await;
@@ -48,7 +42,7 @@ async fn presence_is_shown_only_with_consent(backend: Backend) {
     );
 
     // Bob consents: alice sees him from now on, at once (and he sees her: she added him first).
-    let (status, _) = add_contact(&bob, &a.user).await;
+    let (status, _) = bob.add_contact(&a.user).await;
     assert_eq!(status, StatusCode::CREATED);
     assert_eq!(sa.wait_for(presence).await, (b.user.id, true));
     let contacts: Vec<Contact> = alice.get_ok("/api/contacts").await;
@@ -85,8 +79,8 @@ async fn blocking_closes_every_path_between_two_people(backend: Backend) {
     let (alice, a) = server.user("alice").await;
     let (bob, b) = server.user("bob").await;
     let (_, c) = server.user("carl").await;
-    add_contact(&alice, &b.user).await;
-    add_contact(&bob, &a.user).await;
+    alice.add_contact(&b.user).await;
+    bob.add_contact(&a.user).await;
     let direct = alice.create_chat(&[&b.user], None).await;
     let group = bob.create_chat(&[&c.user], Some("bob's")).await;
     let mut sa = server.socket(&a.access_token).await;
@@ -110,7 +104,7 @@ async fn blocking_closes_every_path_between_two_people(backend: Backend) {
         assert!(contacts.is_empty(), "{contacts:?}");
     }
     for (api, other) in [(&bob, &a.user), (&alice, &b.user)] {
-        let (status, body) = add_contact(api, other).await;
+        let (status, body) = api.add_contact(other).await;
         assert_error(status, &body, 404, "not_found");
     }
     let (status, body) = bob
@@ -160,7 +154,7 @@ async fn blocking_closes_every_path_between_two_people(backend: Backend) {
     assert_error(status, &body, 404, "not_found");
     sb.send_message(direct.id, "friends again").await;
     assert_eq!(sa.wait_for(new_message).await.content, "friends again");
-    let (status, _) = add_contact(&bob, &a.user).await;
+    let (status, _) = bob.add_contact(&a.user).await;
     assert_eq!(status, StatusCode::CREATED);
 
     // A block from both sides: one unblock is not enough.
@@ -214,22 +208,17 @@ async fn search_needs_a_prefix_and_hides_who_blocked_you(backend: Backend) {
 /// Two instances on one database and Redis: presence crosses instances only with consent.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn consent_holds_across_instances() {
-    let redis = TestRedis::start().await;
-    let db = Arc::new(TestDatabase::create(Backend::Postgres));
-    let url = redis.url();
-    let env = [("REDIS_URL", url.as_str())];
-    let one = TestServer::start_on(db.clone(), &env).await;
-    let two = TestServer::start_on(db, &env).await;
+    let Cluster { one, two, .. } = cluster(&[]).await;
     let (alice, a) = one.user("alice").await;
     let (carl, c) = two.user("carl").await;
-    add_contact(&alice, &c.user).await;
+    alice.add_contact(&c.user).await;
     let mut sa = one.socket(&a.access_token).await;
     let carl_socket = two.socket(&c.access_token).await;
     sa.assert_quiet(Duration::from_millis(500)).await;
     carl_socket.close().await;
     sa.assert_quiet(Duration::from_millis(500)).await;
 
-    add_contact(&carl, &a.user).await;
+    carl.add_contact(&a.user).await;
     assert_eq!(
         sa.wait_for(presence).await,
         (c.user.id, false),

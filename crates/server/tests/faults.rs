@@ -5,21 +5,19 @@
 mod common;
 
 use std::process::Command;
-use std::sync::Arc;
 use std::time::Duration;
 
+use common::cluster::{Cluster, cluster};
 use common::events::new_message;
-use common::redis::TestRedis;
-use common::{Backend, TestDatabase, TestServer};
+use common::{Backend, TestServer};
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn sigterm_publishes_what_was_committed_before_exit() {
-    let redis = TestRedis::start().await;
-    let db = Arc::new(TestDatabase::create(Backend::Postgres));
-    let url = redis.url();
-    let env = [("REDIS_URL", url.as_str())];
-    let mut one = TestServer::start_on(db.clone(), &env).await;
-    let two = TestServer::start_on(db, &env).await;
+    let Cluster {
+        redis,
+        mut one,
+        two,
+    } = cluster(&[]).await;
     let (alice, a) = one.user("alice").await;
     let (_, b) = two.user("bob").await;
     let chat = alice.create_chat(&[&b.user], None).await;

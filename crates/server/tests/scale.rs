@@ -3,47 +3,13 @@
 
 mod common;
 
-use std::sync::Arc;
 use std::time::Duration;
 
 use chat_protocol::{ClientCommand, MessagePage, ServerEvent};
+use common::cluster::{cluster, wait_ready};
 use common::events::{chat_updated, new_message, page, presence, read, typing};
-use common::redis::TestRedis;
 use common::ws::Socket;
-use common::{Backend, TestDatabase, TestServer};
 use reqwest::StatusCode;
-
-struct Cluster {
-    redis: TestRedis,
-    one: TestServer,
-    two: TestServer,
-}
-
-async fn cluster(extra: &[(&str, &str)]) -> Cluster {
-    let redis = TestRedis::start().await;
-    let db = Arc::new(TestDatabase::create(Backend::Postgres));
-    let url = redis.url();
-    let mut env = vec![("REDIS_URL", url.as_str()), ("PRESENCE_TTL_SECS", "3")];
-    env.extend_from_slice(extra);
-    let one = TestServer::start_on(db.clone(), &env).await;
-    let two = TestServer::start_on(db, &env).await;
-    for server in [&one, &two] {
-        wait_ready(server, true).await;
-    }
-    Cluster { redis, one, two }
-}
-
-async fn wait_ready(server: &TestServer, want: bool) {
-    let api = server.client();
-    for _ in 0..200 {
-        let (status, _) = api.get("/readyz").await;
-        if (status == StatusCode::OK) == want {
-            return;
-        }
-        tokio::time::sleep(Duration::from_millis(50)).await;
-    }
-    panic!("{} never became ready={want}", server.base);
-}
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn users_on_different_instances_chat() {
@@ -169,21 +135,9 @@ async fn a_user_is_online_while_any_instance_has_a_socket() {
     let c = cluster(&[]).await;
     let (alice, a) = c.one.user("alice").await;
     let (carl_api, carl) = c.two.user("carl").await;
-    let (status, _) = alice
-        .post(
-            "/api/contacts",
-            serde_json::json!({"username": carl.user.username}),
-        )
-        .await;
-    assert!(status.is_success());
-    // Carl shows his presence to alice by adding her (consent).
-    let (status, _) = carl_api
-        .post(
-            "/api/contacts",
-            serde_json::json!({"username": a.user.username}),
-        )
-        .await;
-    assert!(status.is_success());
+    // Each adds the other: carl shows alice his presence (consent).
+    assert!(alice.add_contact(&carl.user).await.0.is_success());
+    assert!(carl_api.add_contact(&a.user).await.0.is_success());
     let mut sa = c.one.socket(&a.access_token).await;
 
     let on_one = c.one.socket(&carl.access_token).await;
@@ -217,20 +171,9 @@ async fn a_killed_instances_users_go_offline_within_the_ttl() {
     let mut c = cluster(&[]).await;
     let (alice, a) = c.one.user("alice").await;
     let (carl_api, carl) = c.two.user("carl").await;
-    alice
-        .post(
-            "/api/contacts",
-            serde_json::json!({"username": carl.user.username}),
-        )
-        .await;
-    // Carl shows his presence to alice by adding her (consent).
-    let (status, _) = carl_api
-        .post(
-            "/api/contacts",
-            serde_json::json!({"username": a.user.username}),
-        )
-        .await;
-    assert!(status.is_success());
+    // Each adds the other: carl shows alice his presence (consent).
+    assert!(alice.add_contact(&carl.user).await.0.is_success());
+    assert!(carl_api.add_contact(&a.user).await.0.is_success());
     let mut sa = c.one.socket(&a.access_token).await;
     let _carl_socket = c.two.socket(&carl.access_token).await;
     assert_eq!(sa.wait_for(presence).await, (carl.user.id, true));

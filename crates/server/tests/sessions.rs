@@ -5,13 +5,12 @@
 
 mod common;
 
-use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use chat_protocol::{AuthResponse, SessionInfo};
-use common::redis::TestRedis;
+use common::cluster::{Cluster, cluster};
 use common::ws::{Socket, Upgrade};
-use common::{Api, Backend, TEST_PASSWORD, TestDatabase, TestServer, assert_error};
+use common::{Api, Backend, TEST_PASSWORD, TestServer, assert_error};
 use reqwest::StatusCode;
 use tokio_tungstenite::tungstenite::client::IntoClientRequest;
 use uuid::Uuid;
@@ -174,12 +173,7 @@ async fn one_socket_too_many_is_refused(backend: Backend) {
 /// refused, and its sockets closed, on the other within 2 s.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn ending_a_session_reaches_every_instance() {
-    let redis = TestRedis::start().await;
-    let db = Arc::new(TestDatabase::create(Backend::Postgres));
-    let url = redis.url();
-    let env = [("REDIS_URL", url.as_str())];
-    let one = TestServer::start_on(db.clone(), &env).await;
-    let two = TestServer::start_on(db, &env).await;
+    let Cluster { one, two, .. } = cluster(&[]).await;
     let (alice_on_one, auth) = one.user("alice").await;
     let mut socket_on_two = two.socket(&auth.access_token).await;
     let on_two = two.client().with_token(Some(&auth.access_token));

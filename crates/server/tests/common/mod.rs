@@ -5,6 +5,7 @@
 // Each test crate uses a part of this harness; `pub` is its interface to them.
 #![allow(dead_code, unreachable_pub)]
 
+pub mod cluster;
 pub mod events;
 pub mod redis;
 pub mod schema;
@@ -412,6 +413,15 @@ impl Api {
     pub async fn logout(&self, refresh_token: &str) -> (StatusCode, Value) {
         let body = serde_json::json!({"refresh_token": refresh_token});
         self.post("/api/auth/logout", body).await
+    }
+
+    /// `POST /api/contacts` for `who`.
+    pub async fn add_contact(&self, who: &User) -> (StatusCode, Value) {
+        self.post(
+            "/api/contacts",
+            serde_json::json!({"username": who.username}),
+        )
+        .await
     }
 
     pub async fn create_chat(&self, members: &[&User], name: Option<&str>) -> Chat {
