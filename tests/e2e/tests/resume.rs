@@ -84,9 +84,12 @@ async fn edits_and_deletes_made_while_offline_show_after_the_resume() -> Result<
         wait_message(&b, text).await?;
     }
 
-    // Bob's socket goes away and stays away.
-    b.js("window.__wsOffline();", serde_json::json!(null))
-        .await?;
+    // Bob's socket goes away and stays away (the marker proves the page is never reloaded).
+    b.js(
+        "window.__sameDocument = true; window.__wsOffline();",
+        serde_json::json!(null),
+    )
+    .await?;
     b.wait_text("#conn-status", "offline").await?;
 
     // Meanwhile Alice edits one message, deletes another and sends a new one.
@@ -137,6 +140,13 @@ async fn edits_and_deletes_made_while_offline_show_after_the_resume() -> Result<
     }
     b.wait_text(".chat-item .chat-preview", "new while you were away")
         .await?;
+    let same = b
+        .js(
+            "return window.__sameDocument === true;",
+            serde_json::json!(null),
+        )
+        .await?;
+    assert_eq!(same, serde_json::json!(true), "bob's page was reloaded");
     b.screenshot("51-resumed").await?;
 
     a.quit().await?;
