@@ -88,6 +88,38 @@ pub(crate) fn on_message_deleted(chats: &mut [Chat], chat_id: ChatId, message_id
     }
 }
 
+/// A message from a page of changes (catching up by version): new, edited or deleted. It
+/// counts as unread only when new (past `last_seq`), not deleted, someone else's and not being
+/// looked at; it becomes the preview when it is the newest or a later version of it. Returns
+/// false for a chat not in the list.
+pub(crate) fn on_changed_message(
+    chats: &mut [Chat],
+    message: &Message,
+    me: UserId,
+    viewing: bool,
+) -> bool {
+    let Some(chat) = chats.iter_mut().find(|c| c.id == message.chat_id) else {
+        return false;
+    };
+    if message.seq > chat.last_seq {
+        if !message.deleted && message.sender.id != me && !viewing {
+            chat.unread_count += 1;
+        }
+        chat.last_seq = message.seq;
+    }
+    chat.last_version = chat.last_version.max(message.version);
+    let preview = match &chat.last_message {
+        None => true,
+        Some(last) if message.seq > last.seq => true,
+        Some(last) => last.id == message.id && message.version > last.version,
+    };
+    if preview {
+        chat.last_message = Some(message.clone());
+    }
+    sort(chats);
+    true
+}
+
 /// My own read position moved (here or in another tab).
 pub(crate) fn on_my_read(chats: &mut [Chat], chat_id: ChatId, seq: i64) {
     if let Some(chat) = chats.iter_mut().find(|c| c.id == chat_id)
@@ -184,5 +216,51 @@ mod tests {
         assert_eq!(ids(&chats), vec![10]);
         remove(&mut chats, chat_id_of(10));
         assert!(chats.is_empty());
+    }
+
+    #[test]
+    fn changes_from_a_resume_move_the_preview_and_count_only_new_messages() {
+        let me = user_id(1);
+        let mut chats = vec![chat(10, 1), chat(11, 2)];
+        on_new_message(&mut chats, &from(2, 10, 1), me, false);
+        on_my_read(&mut chats, chat_id_of(10), 1);
+        let preview = |c: &[Chat]| {
+            let last = c[0].last_message.as_ref().unwrap();
+            (last.seq, last.content.clone(), last.deleted)
+        };
+        // The preview's message edited while away (a later version), then deleted.
+        let mut edited = from(2, 10, 1);
+        edited.content = "edited".into();
+        edited.version = 2;
+        assert!(on_changed_message(&mut chats, &edited, me, false));
+        assert_eq!(preview(&chats), (1, "edited".into(), false));
+        assert_eq!(chats[0].unread_count, 0, "an edit is not unread");
+        let mut gone = from(2, 10, 1);
+        gone.content.clear();
+        gone.deleted = true;
+        gone.version = 3;
+        on_changed_message(&mut chats, &gone, me, false);
+        on_changed_message(&mut chats, &edited, me, false);
+        assert_eq!(
+            preview(&chats),
+            (1, String::new(), true),
+            "an older copy loses"
+        );
+        // New ones: counted once, a deleted one and mine not at all.
+        let mut new = from(2, 10, 2);
+        new.version = 4;
+        on_changed_message(&mut chats, &new, me, false);
+        on_changed_message(&mut chats, &new, me, false);
+        let mut new_gone = from(2, 10, 3);
+        new_gone.deleted = true;
+        new_gone.version = 5;
+        on_changed_message(&mut chats, &new_gone, me, false);
+        let mut mine = from(1, 10, 4);
+        mine.version = 6;
+        on_changed_message(&mut chats, &mine, me, false);
+        assert_eq!(chats[0].unread_count, 1);
+        assert_eq!((chats[0].last_seq, chats[0].last_version), (4, 6));
+        assert_eq!(preview(&chats).0, 4);
+        assert!(!on_changed_message(&mut chats, &from(2, 99, 1), me, false));
     }
 }

@@ -1,8 +1,11 @@
-//! One chat's loaded messages: merging pages (`before_seq` going back, `after_seq` catching up)
-//! and live events into a list ordered by `seq`, without duplicates, and finding gaps. Says
-//! what is missing; fetching it is the state's job.
+//! One chat's loaded messages: merging pages (`before_seq` going back, the latest page) and live
+//! events into a list ordered by `seq`, without duplicates, and finding gaps. Says what is
+//! missing; fetching it is the state's job. `versions` keeps the version to resume from and
+//! applies pages of changes (`after_version`).
 
 use chat_protocol::{Message, MessageId, MessagePage};
+
+mod versions;
 
 /// What a live `new_message` did to the timeline.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -11,7 +14,7 @@ pub(crate) enum LiveInsert {
     Appended,
     /// Already there (an echo of a retry, or a page got it first).
     Duplicate,
-    /// Stored, but messages between are missing: fetch with `after_seq` = this value.
+    /// Stored, but the messages after `after_seq` and before it are missing: catch up.
     Gap { after_seq: i64 },
     /// The timeline was never loaded; nothing stored (the chat list still shows it).
     NotLoaded,
@@ -25,11 +28,18 @@ pub(crate) struct Timeline {
     pub(crate) has_more_before: bool,
     /// The latest page has been loaded, so live events extend this timeline.
     pub(crate) loaded: bool,
+    /// Every change to the loaded messages up to this version is reflected here: the
+    /// `after_version` to resume from (see `versions`).
+    version: i64,
 }
 
 /// Whether `incoming` should replace `existing` (the same message seen twice, e.g. from a page
-/// read before an edit and the edit's event): a deletion wins, then the later edit.
+/// read before an edit and the edit's event): the higher version wins; with equal versions (never
+/// from the server) a deletion wins, then the later edit.
 fn is_newer(existing: &Message, incoming: &Message) -> bool {
+    if existing.version != incoming.version {
+        return incoming.version > existing.version;
+    }
     if existing.deleted {
         return false;
     }
@@ -57,9 +67,8 @@ impl Timeline {
     }
 
     /// The highest `seq` up to which the timeline has no holes (starting at the oldest loaded
-    /// message): the `after_seq` to catch up from. `None` when nothing is loaded, in which case
-    /// catching up means loading the latest page.
-    pub(crate) fn contiguous_end(&self) -> Option<i64> {
+    /// message), to tell a live message that leaves a hole. `None` when nothing is loaded.
+    fn contiguous_end(&self) -> Option<i64> {
         let mut end = self.messages.first()?.seq;
         for m in &self.messages[1..] {
             if m.seq != end + 1 {
@@ -92,6 +101,9 @@ impl Timeline {
     /// The latest page (no cursor), when the chat is opened.
     pub(crate) fn apply_latest(&mut self, page: MessagePage) {
         let was_loaded = self.loaded;
+        if !was_loaded || self.messages.is_empty() {
+            self.resume_after_snapshot(&page.messages);
+        }
         let oldest_before = self.oldest_seq();
         let page_oldest = page.messages.first().map(|m| m.seq);
         self.merge(page.messages);
@@ -110,12 +122,6 @@ impl Timeline {
     pub(crate) fn apply_older(&mut self, page: MessagePage) -> usize {
         self.has_more_before = page.has_more;
         self.merge(page.messages)
-    }
-
-    /// A page of newer messages (`after_seq`); returns whether more remain to fetch.
-    pub(crate) fn apply_newer(&mut self, page: MessagePage) -> bool {
-        self.merge(page.messages);
-        page.has_more
     }
 
     /// A `new_message` event.
@@ -140,10 +146,7 @@ impl Timeline {
     pub(crate) fn apply_update(&mut self, message: Message) -> bool {
         match self.messages.binary_search_by_key(&message.seq, |e| e.seq) {
             Ok(i) => {
-                let existing = &self.messages[i];
-                let stale = existing.deleted
-                    || matches!((existing.edited_at, message.edited_at), (Some(a), Some(b)) if a > b);
-                if !stale {
+                if is_newer(&self.messages[i], &message) {
                     self.messages[i] = message;
                 }
                 true
@@ -152,13 +155,14 @@ impl Timeline {
         }
     }
 
-    /// A `message_deleted` event.
-    pub(crate) fn apply_delete(&mut self, message_id: MessageId, seq: i64) -> bool {
+    /// A `message_deleted` event (`version`: the deletion's).
+    pub(crate) fn apply_delete(&mut self, message_id: MessageId, seq: i64, version: i64) -> bool {
         match self.messages.binary_search_by_key(&seq, |e| e.seq) {
             Ok(i) if self.messages[i].id == message_id => {
                 let m = &mut self.messages[i];
                 m.deleted = true;
                 m.content.clear();
+                m.version = m.version.max(version);
                 true
             }
             _ => false,
@@ -216,11 +220,8 @@ mod tests {
         assert_eq!(t.insert_live(msg(4, "d")), LiveInsert::Duplicate);
         assert_eq!(t.insert_live(msg(7, "g")), LiveInsert::Gap { after_seq: 4 });
         assert_eq!(t.contiguous_end(), Some(4));
-        assert!(t.apply_newer(MessagePage {
-            messages: vec![msg(5, "e")],
-            has_more: true
-        }));
-        assert!(!t.apply_newer(page(6..=7, false)));
+        assert_eq!(t.merge([msg(5, "e")]), 1);
+        assert_eq!(t.merge(page(6..=7, false).messages), 1);
         assert_eq!(t.contiguous_end(), Some(7));
         assert_eq!(seqs(&t), (1..=7).collect::<Vec<_>>());
     }
@@ -255,7 +256,7 @@ mod tests {
         // A page read before the edit arrives late: the edit stays.
         t.merge([msg(2, "x")]);
         assert_eq!(t.messages()[1].content, "new text");
-        assert!(t.apply_delete(MessageId::from(1002), 2));
+        assert!(t.apply_delete(MessageId::from(1002), 2, 3));
         assert!(t.messages()[1].deleted);
         assert_eq!(t.messages()[1].content, "");
         // Neither a late edit nor a stale page brings a deleted message back.
@@ -263,7 +264,7 @@ mod tests {
         t.merge([msg(2, "x")]);
         assert!(t.messages()[1].deleted);
         // Unknown ids change nothing.
-        assert!(!t.apply_delete(MessageId::from(9999), 1));
+        assert!(!t.apply_delete(MessageId::from(9999), 1, 4));
         assert!(!t.apply_update(msg(50, "?")));
     }
 }

@@ -4,9 +4,7 @@
 
 use std::collections::{HashMap, HashSet};
 
-use chat_protocol::{
-    Chat, ChatId, ClientCommand, Contact, ErrorCode, MessagePage, ServerEvent, User, UserId,
-};
+use chat_protocol::{Chat, ChatId, ClientCommand, Contact, ErrorCode, ServerEvent, User, UserId};
 
 use crate::model::chat_list;
 use crate::model::outbox::Outbox;
@@ -14,6 +12,7 @@ use crate::model::timeline::{LiveInsert, Timeline};
 use crate::model::typing::TypingBoard;
 use crate::text::error_text::{SLOW_DOWN, sentence};
 
+mod pages;
 mod people;
 #[cfg(test)]
 mod tests;
@@ -79,7 +78,8 @@ pub(crate) enum Effect {
     ForgetSentReadMarkers,
     RefreshChats,
     RefreshContacts,
-    /// Fetch what is missing after the contiguous end of this chat's timeline.
+    /// Fetch every change to this chat after the version its timeline has seen (or its latest
+    /// page if it has seen none): after a reconnect, a `resync` or missed live events.
     CatchUp(ChatId),
     /// Tell the server the person has read this chat up to its newest loaded message.
     MarkRead(ChatId),
@@ -87,6 +87,15 @@ pub(crate) enum Effect {
     Notify(String),
     /// The open chat is gone (left, removed, or never mine): close it.
     CloseOpenChat,
+}
+
+/// A catch-up of `chat` if live events were `missed`.
+fn catch_up_if(missed: bool, chat: ChatId) -> Vec<Effect> {
+    if missed {
+        vec![Effect::CatchUp(chat)]
+    } else {
+        Vec::new()
+    }
 }
 
 /// Commands whose failure is not worth interrupting anyone for.
@@ -120,9 +129,10 @@ impl ChatData {
                 let known = chat_list::on_new_message(&mut self.chats, &message, now.me, viewing);
                 self.changed.chats |= known;
                 if let Some(timeline) = self.timelines.get_mut(&chat) {
+                    let missed = timeline.saw_live_version(message.version);
                     let inserted = timeline.insert_live(message);
                     self.changed.timelines |= inserted != LiveInsert::Duplicate;
-                    if let LiveInsert::Gap { .. } = inserted {
+                    if missed || matches!(inserted, LiveInsert::Gap { .. }) {
                         effects.push(Effect::CatchUp(chat));
                     }
                 }
@@ -137,23 +147,28 @@ impl ChatData {
             ServerEvent::MessageUpdated { message } => {
                 chat_list::on_message_updated(&mut self.chats, &message);
                 self.changed.chats = true;
-                if let Some(timeline) = self.timelines.get_mut(&message.chat_id) {
-                    self.changed.timelines |= timeline.apply_update(message);
-                }
-                Vec::new()
+                let chat = message.chat_id;
+                let Some(timeline) = self.timelines.get_mut(&chat) else {
+                    return Vec::new();
+                };
+                let missed = timeline.saw_live_version(message.version);
+                self.changed.timelines |= timeline.apply_update(message);
+                catch_up_if(missed, chat)
             }
             ServerEvent::MessageDeleted {
                 chat_id,
                 message_id,
                 seq,
-                ..
+                version,
             } => {
                 chat_list::on_message_deleted(&mut self.chats, chat_id, message_id);
                 self.changed.chats = true;
-                if let Some(timeline) = self.timelines.get_mut(&chat_id) {
-                    self.changed.timelines |= timeline.apply_delete(message_id, seq);
-                }
-                Vec::new()
+                let Some(timeline) = self.timelines.get_mut(&chat_id) else {
+                    return Vec::new();
+                };
+                let missed = timeline.saw_live_version(version);
+                self.changed.timelines |= timeline.apply_delete(message_id, seq, version);
+                catch_up_if(missed, chat_id)
             }
             ServerEvent::Typing { chat_id, user } => {
                 if user.id != now.me {
@@ -327,46 +342,5 @@ impl ChatData {
         }
         self.changed.reads = true;
         self.changed.presence = true;
-    }
-
-    /// A chat is being opened for the first time: an empty timeline waits for its first page.
-    pub(crate) fn timeline_requested(&mut self, chat: ChatId) {
-        self.timelines.entry(chat).or_default();
-        self.changed.timelines = true;
-    }
-
-    /// Opening a chat failed: forget the empty timeline so the next attempt loads again.
-    pub(crate) fn timeline_failed(&mut self, chat: ChatId) {
-        self.changed.timelines |= self.timelines.remove(&chat).is_some();
-    }
-
-    /// The newest page of a chat (opening it, or catching up from nothing).
-    pub(crate) fn latest_page(&mut self, chat: ChatId, page: MessagePage) {
-        if let Some(timeline) = self.timelines.get_mut(&chat) {
-            timeline.apply_latest(page);
-            self.changed.timelines = true;
-        }
-    }
-
-    /// A page after the contiguous end (catching up); true when more remain to fetch.
-    pub(crate) fn newer_page(&mut self, chat: ChatId, page: MessagePage) -> bool {
-        match self.timelines.get_mut(&chat) {
-            Some(timeline) => {
-                self.changed.timelines = true;
-                timeline.apply_newer(page)
-            }
-            None => false,
-        }
-    }
-
-    /// A page before the oldest loaded message (scrolling up); how many messages were new.
-    pub(crate) fn older_page(&mut self, chat: ChatId, page: MessagePage) -> usize {
-        match self.timelines.get_mut(&chat) {
-            Some(timeline) => {
-                self.changed.timelines = true;
-                timeline.apply_older(page)
-            }
-            None => 0,
-        }
     }
 }

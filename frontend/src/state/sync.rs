@@ -1,6 +1,6 @@
 //! Keeping the data in step with the server: socket events through the reducer, the effects it
-//! asks for, the chat and contact lists, opening a chat, catching up after a hole or a
-//! reconnect, older pages, and read markers. Person-initiated changes are `actions`.
+//! asks for, the chat and contact lists, opening a chat, catching up by version after missed
+//! events or a reconnect, older pages, and read markers. Person-initiated changes are `actions`.
 
 use chat_protocol::limits::{PAGE_DEFAULT, PAGE_MAX};
 use chat_protocol::{ChatId, ClientCommand, HistoryQuery};
@@ -10,7 +10,7 @@ use super::reduce::Effect;
 use super::{ChatState, route};
 use crate::model::chat_list;
 use crate::model::timeline::Timeline;
-use crate::net::{ApiError, SocketEvent};
+use crate::net::{Api, ApiError, SocketEvent};
 use crate::text::error_text::{Attempt, explain};
 
 impl ChatState {
@@ -90,7 +90,10 @@ impl ChatState {
         });
     }
 
-    /// Loads the newest messages of `chat` after a hole or a reconnect, page by page.
+    /// Brings `chat` up to date after a reconnect, a `resync` or missed live events: every
+    /// message changed after the version its timeline has seen (new, edited or deleted), page by
+    /// page, or its latest page if it has seen nothing yet. Live events during a pass that skip
+    /// versions ask for another pass.
     fn catch_up(&self, chat: ChatId) {
         let Some(api) = self.api() else { return };
         let already_running = self.catch_ups.try_update_value(|c| {
@@ -108,34 +111,7 @@ impl ChatState {
         let state = *self;
         leptos::task::spawn_local(async move {
             loop {
-                let after = state
-                    .timelines
-                    .with_untracked(|t| t.get(&chat).map(Timeline::contiguous_end));
-                let query = match after {
-                    None => break,
-                    Some(None) => HistoryQuery::default(),
-                    Some(Some(seq)) => HistoryQuery {
-                        before_seq: None,
-                        after_seq: Some(seq),
-                        after_version: None,
-                        limit: Some(PAGE_MAX),
-                    },
-                };
-                let more = match api.messages(chat, &query).await {
-                    Ok(page) if query.after_seq.is_some() => {
-                        state.change_data(|d| d.newer_page(chat, page))
-                    }
-                    Ok(page) => {
-                        state.change_data(|d| d.latest_page(chat, page));
-                        false
-                    }
-                    Err(ApiError::Http { status: 404, .. }) => {
-                        state.forget_chat(chat);
-                        false
-                    }
-                    Err(_) => false,
-                };
-                if more {
+                if state.catch_up_page(&api, chat).await {
                     continue;
                 }
                 let again = state
@@ -157,6 +133,40 @@ impl ChatState {
                 state.mark_read(chat);
             }
         });
+    }
+
+    /// One page of a catch-up; true when more remain.
+    async fn catch_up_page(&self, api: &Api, chat: ChatId) -> bool {
+        let after = self
+            .timelines
+            .with_untracked(|t| t.get(&chat).map(Timeline::resume_after));
+        let Some(after) = after else { return false };
+        let query = HistoryQuery {
+            after_version: after,
+            limit: after.map(|_| PAGE_MAX),
+            ..HistoryQuery::default()
+        };
+        match api.messages(chat, &query).await {
+            Ok(page) if after.is_some() => {
+                let Some(now) = self.moment() else {
+                    return false;
+                };
+                let more = self.change_data(|d| d.changes_page(chat, page, &now));
+                // A page that moved nothing on cannot lead anywhere new.
+                more && self
+                    .timelines
+                    .with_untracked(|t| t.get(&chat).and_then(Timeline::resume_after) != after)
+            }
+            Ok(page) => {
+                self.change_data(|d| d.latest_page(chat, page));
+                false
+            }
+            Err(ApiError::Http { status: 404, .. }) => {
+                self.forget_chat(chat);
+                false
+            }
+            Err(_) => false,
+        }
     }
 
     /// Opens a chat: shows it, loads its newest page the first time.

@@ -182,7 +182,7 @@ async fn two_people_chat_in_real_time_and_survive_a_restart() -> Result<()> {
         .await?;
     b.screenshot("06-offline-pending").await?;
     // Wait until Alice's next attempt is a few seconds off, so Bob's message reaches the server
-    // while Alice is still away and she has to catch up with `after_seq`.
+    // while Alice is still away and she has to catch up on it after her reconnect.
     a.wait_for("a longer backoff", || async {
         let label = a.text("#conn-status").await?.unwrap_or_default();
         Ok(retry_seconds(&label).filter(|s| *s >= 4))

@@ -32,7 +32,7 @@ fn a_fetched_list_replaces_the_chats_and_closes_a_chat_that_is_not_mine() {
 }
 
 #[test]
-fn paging_merges_older_and_newer_pages() {
+fn paging_merges_older_pages() {
     let mut data = ChatData::default();
     data.timeline_requested(chat_id(CHAT));
     data.latest_page(
@@ -44,18 +44,15 @@ fn paging_merges_older_and_newer_pages() {
     );
     assert_eq!(data.older_page(chat_id(CHAT), page(5..=10)), 5);
     assert!(!data.timelines[&chat_id(CHAT)].has_more_before);
-    let more = data.newer_page(
-        chat_id(CHAT),
-        MessagePage {
-            has_more: true,
-            ..page(13..=14)
-        },
+    assert_eq!(seqs(&data, CHAT), (5..=12).collect::<Vec<_>>());
+    assert_eq!(
+        data.timelines[&chat_id(CHAT)].version(),
+        12,
+        "older pages do not move it"
     );
-    assert!(more);
-    assert_eq!(seqs(&data, CHAT), (5..=14).collect::<Vec<_>>());
     // Pages for a chat that was forgotten meanwhile are dropped.
     assert_eq!(data.older_page(chat_id(99), page(1..=2)), 0);
-    assert!(!data.newer_page(chat_id(99), page(1..=2)));
+    assert!(!data.changes_page(chat_id(99), page(1..=2), &moment()));
     data.latest_page(chat_id(99), page(1..=2));
     assert!(!data.timelines.contains_key(&chat_id(99)));
     data.timeline_failed(chat_id(CHAT));

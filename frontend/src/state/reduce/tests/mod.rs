@@ -1,8 +1,8 @@
 //! The reducer, one input at a time: what the data becomes and which effects follow. Shared
 //! builders here; `events` has a test for every `ServerEvent` variant, `inputs` the rest, `trust`
-//! blocks, closed chats, unknown presence and rate limits.
+//! blocks, closed chats, unknown presence and rate limits, `resume` catching up by version.
 
-use chat_protocol::{ChatKind, ErrorCode, Message, ReadPosition};
+use chat_protocol::{ChatKind, ErrorCode, Message, MessagePage, ReadPosition};
 
 use super::*;
 use crate::model::fixtures::{chat, chat_id, draft, id, msg, user, user_id};
@@ -10,6 +10,7 @@ use crate::model::outbox::{Link, PendingState};
 
 mod events;
 mod inputs;
+mod resume;
 mod trust;
 
 const CHAT: u128 = 10;
