@@ -208,7 +208,11 @@ async fn search_needs_a_prefix_and_hides_who_blocked_you(backend: Backend) {
 /// Two instances on one database and Redis: presence crosses instances only with consent.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn consent_holds_across_instances() {
-    let Cluster { one, two, .. } = cluster(&[]).await;
+    let Cluster {
+        one,
+        two,
+        redis: _redis,
+    } = cluster(&[]).await;
     let (alice, a) = one.user("alice").await;
     let (carl, c) = two.user("carl").await;
     alice.add_contact(&c.user).await;

@@ -173,7 +173,11 @@ async fn one_socket_too_many_is_refused(backend: Backend) {
 /// refused, and its sockets closed, on the other within 2 s.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn ending_a_session_reaches_every_instance() {
-    let Cluster { one, two, .. } = cluster(&[]).await;
+    let Cluster {
+        one,
+        two,
+        redis: _redis,
+    } = cluster(&[]).await;
     let (alice_on_one, auth) = one.user("alice").await;
     let mut socket_on_two = two.socket(&auth.access_token).await;
     let on_two = two.client().with_token(Some(&auth.access_token));
