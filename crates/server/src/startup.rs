@@ -168,7 +168,10 @@ fn spawn_maintenance(state: Arc<AppState>) {
         let mut tick = tokio::time::interval(Duration::from_millis(50));
         loop {
             tick.tick().await;
-            flusher.realtime().flush_overdue();
+            for gap in flusher.realtime().flush_overdue() {
+                let filler = flusher.clone();
+                actix_web::rt::spawn(async move { filler.realtime().fill_gap(gap).await });
+            }
         }
     });
     actix_web::rt::spawn(follow_session_revocations(state.clone()));

@@ -100,3 +100,42 @@ async fn a_peer_that_never_reads_is_dropped_and_goes_offline() {
     assert!(started.elapsed() < Duration::from_secs(40));
     drop(stalled);
 }
+
+/// Redis drops instance two's subscriber mid-stream: the publications it missed are read from
+/// the database, so bob, connected there, still gets every message once, in seq order,
+/// without asking.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn messages_a_subscriber_missed_are_filled_from_the_database() {
+    let Cluster { redis, one, two } = cluster(&[]).await;
+    let (alice, a) = one.user("alice").await;
+    let (_, b) = two.user("bob").await;
+    let chat = alice.create_chat(&[&b.user], None).await;
+    let mut on_one = one.socket(&a.access_token).await;
+    let mut on_two = two.socket(&b.access_token).await;
+    for i in 1..=40 {
+        on_one.send_message(chat.id, &format!("m{i}")).await;
+        if i == 12 {
+            let killed = Command::new("redis-cli")
+                .args([
+                    "-p",
+                    &redis.port.to_string(),
+                    "CLIENT",
+                    "KILL",
+                    "TYPE",
+                    "pubsub",
+                ])
+                .status()
+                .expect("redis-cli");
+            assert!(killed.success());
+        }
+        tokio::time::sleep(Duration::from_millis(15)).await;
+    }
+    let mut seqs = Vec::new();
+    while seqs.len() < 40 {
+        let message = tokio::time::timeout(Duration::from_secs(10), on_two.wait_for(new_message))
+            .await
+            .unwrap_or_else(|_| panic!("only got {seqs:?}"));
+        seqs.push(message.seq);
+    }
+    assert_eq!(seqs, (1..=40).collect::<Vec<i64>>());
+}

@@ -12,7 +12,7 @@ use bytestring::ByteString;
 use chat_protocol::{ChatId, SessionId, UserId};
 use tokio::sync::{mpsc, oneshot};
 
-use super::reorder::Reorder;
+use super::reorder::{Gap, Reorder};
 
 /// Events a socket may have queued before it counts as too slow.
 pub(super) const SOCKET_QUEUE: usize = 1024;
@@ -175,8 +175,8 @@ impl Hub {
     }
 
     /// Sends held messages whose wait ran out.
-    pub(super) fn flush_overdue(&self) {
-        self.order.flush_overdue(Instant::now(), |p| self.send(&p));
+    pub(super) fn flush_overdue(&self) -> Vec<Gap> {
+        self.order.flush_overdue(Instant::now(), |p| self.send(&p))
     }
 
     fn send(&self, parcel: &Parcel) {

@@ -27,7 +27,8 @@ use crate::db::Pool;
 use crate::error::AppResult;
 use crate::limits::{Budget, Rate, RateLimiter, TypingThrottle};
 use crate::metrics::Metrics;
-use crate::store::messages::{NewPost, PostOutcome};
+use crate::store::messages::{self, NewPost, PostOutcome};
+use crate::store::{self, members};
 use broker::Broker;
 use ended::EndedSessions;
 use hub::Hub;
@@ -38,6 +39,7 @@ use writer::{MessageWriter, Publisher};
 pub(crate) use events::encode;
 pub(crate) use hub::{SocketLink, TooManySockets};
 pub(crate) use redis::RedisError;
+pub(crate) use reorder::Gap;
 
 /// Redis settings when several instances share the work.
 pub(crate) struct SharedSettings {
@@ -62,6 +64,7 @@ pub(crate) struct Settings {
 }
 
 pub(crate) struct Realtime {
+    pool: Pool,
     hub: Arc<Hub>,
     broker: Arc<Broker>,
     presence: Presence,
@@ -99,7 +102,7 @@ impl Realtime {
         };
         let broker = Arc::new(broker);
         let writer = MessageWriter::start(
-            pool,
+            pool.clone(),
             settings.writer_shards,
             Publisher {
                 broker: broker.clone(),
@@ -107,6 +110,7 @@ impl Realtime {
             },
         );
         Ok(Self {
+            pool,
             hub,
             broker,
             presence,
@@ -197,9 +201,34 @@ impl Realtime {
         self.shutdown.clone()
     }
 
-    /// Releases held-back messages whose wait for an earlier seq ran out.
-    pub(crate) fn flush_overdue(&self) {
-        self.hub.flush_overdue();
+    /// Releases held-back messages whose wait ran out, and returns the gaps to read from the
+    /// database ([`Realtime::fill_gap`]).
+    pub(crate) fn flush_overdue(&self) -> Vec<Gap> {
+        self.hub.flush_overdue()
+    }
+
+    /// Reads the messages of a gap (publications this instance never received: a Redis
+    /// subscriber reconnect, another instance that died between commit and publish) from the
+    /// database and hands them to the hub in seq order, which releases what waited behind them.
+    pub(crate) async fn fill_gap(&self, gap: Gap) {
+        let found = store::with_db(&self.pool, move |c| {
+            let messages = messages::by_seq_range(c, gap.chat, gap.from, gap.to)?;
+            let members = members::member_ids(c, gap.chat)?;
+            Ok((messages, members))
+        })
+        .await;
+        match found {
+            Ok((messages, members)) => {
+                tracing::debug!(chat = %gap.chat, from = gap.from, to = gap.to, found = messages.len(), "seq gap filled from the database");
+                for message in messages {
+                    let (chat, seq) = (message.chat_id, message.seq);
+                    let payload = encode(&ServerEvent::NewMessage { message });
+                    self.hub
+                        .deliver_in_order(chat, seq, members.clone(), payload);
+                }
+            }
+            Err(e) => tracing::warn!(error = %e, "cannot read a seq gap from the database"),
+        }
     }
 
     /// At shutdown, after the sockets closed and in-flight posts committed: waits (a few

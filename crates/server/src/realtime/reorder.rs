@@ -13,6 +13,9 @@ use chat_protocol::ChatId;
 /// How long a message waits for a missing earlier seq of its chat before it goes out anyway
 /// (the client then sees the gap and fetches).
 pub(super) const REORDER_WAIT: Duration = Duration::from_millis(300);
+/// How long a gap may stay open while its messages are read from the database; past this the
+/// held messages go out anyway (the client sees the gap and fetches).
+pub(super) const GIVE_UP: Duration = Duration::from_secs(3);
 /// A chat with nothing held and no traffic for this long is forgotten.
 const IDLE_CHAT: Duration = Duration::from_secs(600);
 const SHARDS: usize = 64;
@@ -23,6 +26,16 @@ struct ChatOrder<T> {
     last: i64,
     held: BTreeMap<i64, Held<T>>,
     touched: Instant,
+    /// The gap (first missing seq) already reported for filling, so it is asked for once.
+    reported: Option<i64>,
+}
+
+/// Seqs `from..=to` of `chat` never arrived: read them from the database.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) struct Gap {
+    pub(crate) chat: ChatId,
+    pub(crate) from: i64,
+    pub(crate) to: i64,
 }
 
 struct Held<T> {
@@ -76,6 +89,7 @@ impl<T> Reorder<T> {
             last: seq - 1,
             held: BTreeMap::new(),
             touched: now,
+            reported: None,
         });
         state.touched = now;
         if seq <= state.last {
@@ -113,25 +127,35 @@ impl<T> Reorder<T> {
         }
     }
 
-    /// Releases held messages whose wait ran out, and forgets idle chats.
-    pub(super) fn flush_overdue(&self, now: Instant, mut out: impl FnMut(T)) {
+    /// Reports gaps open longer than [`REORDER_WAIT`] (once each) so their messages can be
+    /// read from the database and handed in with [`Reorder::arrive`]; releases held messages
+    /// whose gap outlived [`GIVE_UP`]; forgets idle chats.
+    pub(super) fn flush_overdue(&self, now: Instant, mut out: impl FnMut(T)) -> Vec<Gap> {
+        let mut gaps = Vec::new();
         for shard in &self.shards {
             let mut chats = shard.lock().unwrap_or_else(|p| p.into_inner());
-            for state in chats.values_mut() {
-                let overdue = state
-                    .held
-                    .values()
-                    .next()
-                    .is_some_and(|held| now.duration_since(held.at) >= REORDER_WAIT);
-                if overdue {
+            for (chat, state) in chats.iter_mut() {
+                let Some((&first, held)) = state.held.iter().next() else {
+                    continue;
+                };
+                let waited = now.duration_since(held.at);
+                if waited >= GIVE_UP {
                     for (seq, held) in std::mem::take(&mut state.held) {
                         state.last = state.last.max(seq);
                         held.release(&mut out);
                     }
+                } else if waited >= REORDER_WAIT && state.reported != Some(state.last + 1) {
+                    state.reported = Some(state.last + 1);
+                    gaps.push(Gap {
+                        chat: *chat,
+                        from: state.last + 1,
+                        to: first - 1,
+                    });
                 }
             }
             chats.retain(|_, s| !s.held.is_empty() || now.duration_since(s.touched) < IDLE_CHAT);
         }
+        gaps
     }
 }
 
@@ -188,12 +212,57 @@ mod tests {
         order.arrive(chat, 1, 1, start, |i| out.push(i));
         order.arrive(chat, 3, 3, start, |i| out.push(i));
         order.follow(chat, 30, |i| out.push(i));
-        order.flush_overdue(start + REORDER_WAIT / 2, |i| out.push(i));
+        assert!(
+            order
+                .flush_overdue(start + REORDER_WAIT / 2, |i| out.push(i))
+                .is_empty()
+        );
         assert_eq!(out, [1]);
-        order.flush_overdue(start + REORDER_WAIT, |i| out.push(i));
+        let gaps = order.flush_overdue(start + REORDER_WAIT, |i| out.push(i));
+        assert_eq!(
+            gaps,
+            [Gap {
+                chat,
+                from: 2,
+                to: 2
+            }],
+            "the missing seq is asked for"
+        );
+        assert!(
+            order
+                .flush_overdue(start + REORDER_WAIT * 2, |i| out.push(i))
+                .is_empty(),
+            "once"
+        );
+        assert_eq!(out, [1], "still held while it is read");
+        order.flush_overdue(start + GIVE_UP, |i| out.push(i));
         assert_eq!(out, [1, 3, 30]);
-        order.arrive(chat, 4, 4, start + REORDER_WAIT, |i| out.push(i));
+        order.arrive(chat, 4, 4, start + GIVE_UP, |i| out.push(i));
         assert_eq!(out, [1, 3, 30, 4], "the gap was given up on: 4 follows 3");
+    }
+
+    #[test]
+    fn a_filled_gap_releases_in_order() {
+        let (order, chat, start) = (Reorder::default(), chat(), Instant::now());
+        let mut out = Vec::new();
+        order.arrive(chat, 1, 1, start, |i| out.push(i));
+        for seq in [4, 5] {
+            order.arrive(chat, seq, seq, start, |i| out.push(i));
+        }
+        let gaps = order.flush_overdue(start + REORDER_WAIT, |i| out.push(i));
+        assert_eq!(
+            gaps,
+            [Gap {
+                chat,
+                from: 2,
+                to: 3
+            }]
+        );
+        // The database's copies arrive like any message.
+        for seq in [2, 3] {
+            order.arrive(chat, seq, seq, start + REORDER_WAIT, |i| out.push(i));
+        }
+        assert_eq!(out, [1, 2, 3, 4, 5]);
     }
 
     #[test]

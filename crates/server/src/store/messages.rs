@@ -218,6 +218,28 @@ fn store_rows_sqlite(
     c.immediate_transaction(|c| store_rows_body!(c, batch, at))
 }
 
+/// Messages `from..=to` (by seq) of `chat`, in seq order, for fan-out that missed them. No
+/// viewer: the caller delivers only to the chat's members.
+pub(crate) fn by_seq_range(
+    conn: &mut AnyConnection,
+    chat: ChatId,
+    from: i64,
+    to: i64,
+) -> AppResult<Vec<Message>> {
+    let rows: Vec<(MessageRow, String)> = messages::table
+        .inner_join(users::table)
+        .filter(messages::chat_id.eq(chat))
+        .filter(messages::seq.ge(from))
+        .filter(messages::seq.le(to))
+        .order(messages::seq.asc())
+        .select((messages::all_columns, users::username))
+        .load(conn)?;
+    Ok(rows
+        .into_iter()
+        .map(|(m, name)| m.into_message(&name))
+        .collect())
+}
+
 /// The stored message a retried `client_id` refers to.
 pub(crate) fn stored_retry(
     conn: &mut AnyConnection,
