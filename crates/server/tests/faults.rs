@@ -139,3 +139,42 @@ async fn messages_a_subscriber_missed_are_filled_from_the_database() {
     }
     assert_eq!(seqs, (1..=40).collect::<Vec<i64>>());
 }
+
+/// The subscriber loses its connection right before the last messages of a burst: no later
+/// message reveals the gap, so after reconnecting the instance compares its chats with the
+/// database and delivers what it missed.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_last_messages_before_a_reconnect_are_not_lost() {
+    let Cluster { redis, one, two } = cluster(&[]).await;
+    let (alice, a) = one.user("alice").await;
+    let (_, b) = two.user("bob").await;
+    let chat = alice.create_chat(&[&b.user], None).await;
+    let mut on_one = one.socket(&a.access_token).await;
+    let mut on_two = two.socket(&b.access_token).await;
+    for i in 1..=20 {
+        if i == 18 {
+            let killed = Command::new("redis-cli")
+                .args([
+                    "-p",
+                    &redis.port.to_string(),
+                    "CLIENT",
+                    "KILL",
+                    "TYPE",
+                    "pubsub",
+                ])
+                .status()
+                .expect("redis-cli");
+            assert!(killed.success());
+        }
+        on_one.send_message(chat.id, &format!("m{i}")).await;
+        tokio::time::sleep(Duration::from_millis(10)).await;
+    }
+    let mut seqs = Vec::new();
+    while seqs.len() < 20 {
+        let message = tokio::time::timeout(Duration::from_secs(10), on_two.wait_for(new_message))
+            .await
+            .unwrap_or_else(|_| panic!("only got {seqs:?}"));
+        seqs.push(message.seq);
+    }
+    assert_eq!(seqs, (1..=20).collect::<Vec<i64>>());
+}

@@ -47,6 +47,14 @@ impl Broker {
         }
     }
 
+    /// Whether events from other instances may have been missed since the last call.
+    pub(super) fn take_resubscribed(&self) -> bool {
+        match self {
+            Self::Local(_) => false,
+            Self::Redis(redis) => redis.take_resubscribed(),
+        }
+    }
+
     /// Whether the fan-out backend answers right now (for `/readyz`).
     pub(super) async fn ping(&self) -> bool {
         match self {

@@ -179,6 +179,11 @@ impl Hub {
         self.order.flush_overdue(Instant::now(), |p| self.send(&p))
     }
 
+    /// The chats being ordered here and the seqs still to come in each (see `Reorder::tracked`).
+    pub(super) fn tracked(&self) -> Vec<Gap> {
+        self.order.tracked()
+    }
+
     fn send(&self, parcel: &Parcel) {
         self.deliver(&parcel.recipients, &parcel.payload);
     }

@@ -28,7 +28,7 @@ use crate::error::AppResult;
 use crate::limits::{Budget, Rate, RateLimiter, TypingThrottle};
 use crate::metrics::Metrics;
 use crate::store::messages::{self, NewPost, PostOutcome};
-use crate::store::{self, members};
+use crate::store::{self, chats, members};
 use broker::Broker;
 use ended::EndedSessions;
 use hub::Hub;
@@ -205,6 +205,34 @@ impl Realtime {
     /// database ([`Realtime::fill_gap`]).
     pub(crate) fn flush_overdue(&self) -> Vec<Gap> {
         self.hub.flush_overdue()
+    }
+
+    /// After the subscriber lost its connection, messages published meanwhile never came, and
+    /// no later one may reveal the gap: compare every chat ordered here with the database and
+    /// fill what is behind. Does nothing unless a reconnect happened since the last call.
+    pub(crate) async fn fill_missed_after_reconnect(&self) {
+        if !self.broker.take_resubscribed() {
+            return;
+        }
+        let tracked = self.hub.tracked();
+        let ids: Vec<ChatId> = tracked.iter().map(|g| g.chat).collect();
+        let last = store::with_db(&self.pool, move |c| chats::last_seqs(c, &ids)).await;
+        let last: std::collections::HashMap<ChatId, i64> = match last {
+            Ok(last) => last.into_iter().collect(),
+            Err(e) => {
+                tracing::warn!(error = %e, "cannot compare chats with the database after a reconnect");
+                return;
+            }
+        };
+        for gap in tracked {
+            let Some(&stored) = last.get(&gap.chat) else {
+                continue;
+            };
+            let to = gap.to.min(stored);
+            if to >= gap.from {
+                self.fill_gap(Gap { to, ..gap }).await;
+            }
+        }
     }
 
     /// Reads the messages of a gap (publications this instance never received: a Redis

@@ -127,6 +127,24 @@ impl<T> Reorder<T> {
         }
     }
 
+    /// Every chat being ordered, with the seqs a check against the database may fill: from
+    /// the one after the last released, up to the first one held (or without limit).
+    pub(super) fn tracked(&self) -> Vec<Gap> {
+        let mut tracked = Vec::new();
+        for shard in &self.shards {
+            let chats = shard.lock().unwrap_or_else(|p| p.into_inner());
+            for (chat, state) in chats.iter() {
+                let to = state.held.keys().next().map_or(i64::MAX, |first| first - 1);
+                tracked.push(Gap {
+                    chat: *chat,
+                    from: state.last + 1,
+                    to,
+                });
+            }
+        }
+        tracked
+    }
+
     /// Reports gaps open longer than [`REORDER_WAIT`] (once each) so their messages can be
     /// read from the database and handed in with [`Reorder::arrive`]; releases held messages
     /// whose gap outlived [`GIVE_UP`]; forgets idle chats.

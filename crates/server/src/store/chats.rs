@@ -290,6 +290,17 @@ pub(crate) fn remove_member(
     Ok(())
 }
 
+/// The last seq of each of `chats` (for comparing what fan-out delivered with what is stored).
+pub(crate) fn last_seqs(conn: &mut AnyConnection, ids: &[ChatId]) -> AppResult<Vec<(ChatId, i64)>> {
+    if ids.is_empty() {
+        return Ok(Vec::new());
+    }
+    Ok(chats::table
+        .filter(chats::id.eq_any(ids))
+        .select((chats::id, chats::last_seq))
+        .load(conn)?)
+}
+
 /// Whether `chat` is a direct chat closed by a block (no new messages, no typing).
 pub(crate) fn is_blocked(conn: &mut AnyConnection, chat: ChatId) -> AppResult<bool> {
     Ok(chats::table

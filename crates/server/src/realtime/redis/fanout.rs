@@ -33,6 +33,9 @@ pub(crate) struct RedisBroker {
     publish_failures: Arc<AtomicU64>,
     /// Events the publisher took from the outbox and has not finished sending.
     in_flight: Arc<AtomicUsize>,
+    /// Set when the subscriber came back after losing its connection: what was published
+    /// meanwhile never arrived here.
+    resubscribed: Arc<AtomicBool>,
 }
 
 impl RedisBroker {
@@ -47,6 +50,7 @@ impl RedisBroker {
             publishing: Arc::new(AtomicBool::new(true)),
             publish_failures: Arc::new(AtomicU64::new(0)),
             in_flight: Arc::new(AtomicUsize::new(0)),
+            resubscribed: Arc::new(AtomicBool::new(false)),
         };
         tokio::spawn(run_publisher(
             link.clone(),
@@ -57,7 +61,12 @@ impl RedisBroker {
                 in_flight: broker.in_flight.clone(),
             },
         ));
-        tokio::spawn(run_subscriber(link, hub, broker.subscribed.clone()));
+        tokio::spawn(run_subscriber(
+            link,
+            hub,
+            broker.subscribed.clone(),
+            broker.resubscribed.clone(),
+        ));
         broker
     }
 
@@ -98,6 +107,11 @@ impl RedisBroker {
             }
             tokio::time::sleep(Duration::from_millis(10)).await;
         }
+    }
+
+    /// Whether the subscriber reconnected since the last call (and so may have missed events).
+    pub(crate) fn take_resubscribed(&self) -> bool {
+        self.resubscribed.swap(false, Ordering::AcqRel)
     }
 
     /// Events that could not be handed to Redis (queue full, or a failed publish).
@@ -206,7 +220,12 @@ async fn run_publisher(link: RedisLink, mut queue: mpsc::Receiver<Vec<u8>>, stat
 
 /// Holds the instance's one subscriber connection (pub/sub cannot share pooled connections),
 /// reconnecting with backoff. A half-open connection is caught by pinging it.
-async fn run_subscriber(link: RedisLink, hub: Arc<Hub>, subscribed: Arc<AtomicBool>) {
+async fn run_subscriber(
+    link: RedisLink,
+    hub: Arc<Hub>,
+    subscribed: Arc<AtomicBool>,
+    resubscribed: Arc<AtomicBool>,
+) {
     let channel = link.channel();
     let mut backoff = Duration::from_millis(100);
     let mut connected_before = false;
@@ -221,7 +240,8 @@ async fn run_subscriber(link: RedisLink, hub: Arc<Hub>, subscribed: Arc<AtomicBo
                 backoff = Duration::from_millis(100);
                 subscribed.store(true, Ordering::Relaxed);
                 if connected_before {
-                    tracing::info!("Redis link restored; asking clients to resync");
+                    tracing::info!("Redis link restored; filling gaps, asking clients to resync");
+                    resubscribed.store(true, Ordering::Release);
                     hub.deliver_all(&encode(&ServerEvent::Resync));
                 } else {
                     tracing::info!("subscribed to Redis fan-out");
