@@ -185,7 +185,13 @@ fn spawn_maintenance(state: Arc<AppState>) {
             let mut tick = tokio::time::interval(interval);
             loop {
                 tick.tick().await;
-                for user in state.realtime().presence().heartbeat().await {
+                let offline = state.realtime().presence().heartbeat().await;
+                if !offline.is_empty() {
+                    // Users of an instance that stopped renewing: it may have died between a
+                    // commit and its publish.
+                    state.realtime().note_possible_loss();
+                }
+                for user in offline {
                     presence::announce(&state, user, false).await;
                 }
             }

@@ -178,3 +178,52 @@ async fn the_last_messages_before_a_reconnect_are_not_lost() {
     }
     assert_eq!(seqs, (1..=20).collect::<Vec<i64>>());
 }
+
+/// The storing instance dies between its commit and its publish: when its users' presence
+/// expires, the other instance checks its chats against the database and delivers the message.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_message_whose_instance_died_before_publishing_is_still_delivered() {
+    let Cluster { redis, one, two } = cluster(&[]).await;
+    let (alice, a) = one.user("alice").await;
+    let (_, b) = two.user("bob").await;
+    let chat = alice.create_chat(&[&b.user], None).await;
+    let mut on_one = one.socket(&a.access_token).await;
+    let mut on_two = two.socket(&b.access_token).await;
+    on_one.send_message(chat.id, "first").await;
+    assert_eq!(on_two.wait_for(new_message).await.seq, 1);
+    assert_eq!(on_one.wait_for(new_message).await.seq, 1);
+
+    // Redis holds writes: the next publish waits, and instance one dies with it in hand.
+    let paused = Command::new("redis-cli")
+        .args([
+            "-p",
+            &redis.port.to_string(),
+            "CLIENT",
+            "PAUSE",
+            "1500",
+            "WRITE",
+        ])
+        .status()
+        .expect("redis-cli");
+    assert!(paused.success());
+    on_one
+        .send_message(chat.id, "committed, never published")
+        .await;
+    assert_eq!(
+        on_one.wait_for(new_message).await.seq,
+        2,
+        "stored and echoed"
+    );
+    let killed = Command::new("kill")
+        .args(["-KILL", &one.pid().to_string()])
+        .status()
+        .expect("kill");
+    assert!(killed.success());
+    let got = tokio::time::timeout(Duration::from_secs(15), on_two.wait_for(new_message))
+        .await
+        .expect("the message reached bob after its instance died");
+    assert_eq!(
+        (got.seq, got.content.as_str()),
+        (2, "committed, never published")
+    );
+}

@@ -18,6 +18,7 @@ mod reorder;
 mod writer;
 
 use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::{Duration, Instant};
 
 use chat_protocol::{ChatId, ServerEvent, SessionId, UserId};
@@ -75,6 +76,7 @@ pub(crate) struct Realtime {
     idle_timeout: Duration,
     max_sockets_per_user: usize,
     command_rate: Rate,
+    possible_loss: AtomicBool,
     /// Flips to `true` when the server drains; sockets close with 1001.
     shutdown: watch::Receiver<bool>,
 }
@@ -121,6 +123,7 @@ impl Realtime {
             idle_timeout: settings.idle_timeout,
             max_sockets_per_user: settings.max_sockets_per_user,
             command_rate: Rate::per_second(settings.command_rate_limit),
+            possible_loss: AtomicBool::new(false),
             shutdown,
         })
     }
@@ -207,11 +210,19 @@ impl Realtime {
         self.hub.flush_overdue()
     }
 
-    /// After the subscriber lost its connection, messages published meanwhile never came, and
-    /// no later one may reveal the gap: compare every chat ordered here with the database and
-    /// fill what is behind. Does nothing unless a reconnect happened since the last call.
+    /// Something may have kept other instances' messages from arriving here (this
+    /// instance's subscriber reconnected, another instance's publishing failed, or another
+    /// instance died: its users' presence expired), and no later message may reveal the gap.
+    pub(crate) fn note_possible_loss(&self) {
+        self.possible_loss.store(true, Ordering::Release);
+    }
+
+    /// After a possible loss (see [`Realtime::note_possible_loss`]): compares every chat
+    /// ordered here with the database and delivers what is behind, in order. Does nothing
+    /// otherwise.
     pub(crate) async fn fill_missed_after_reconnect(&self) {
-        if !self.broker.take_resubscribed() {
+        let noted = self.possible_loss.swap(false, Ordering::AcqRel);
+        if !self.broker.take_resubscribed() && !noted {
             return;
         }
         let tracked = self.hub.tracked();

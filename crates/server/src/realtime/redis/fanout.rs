@@ -247,7 +247,7 @@ async fn run_subscriber(
                     tracing::info!("subscribed to Redis fan-out");
                 }
                 connected_before = true;
-                listen(pubsub, &hub, link.instance).await;
+                listen(pubsub, &hub, link.instance, &resubscribed).await;
                 subscribed.store(false, Ordering::Relaxed);
                 tracing::warn!("Redis subscription lost; reconnecting");
             }
@@ -261,7 +261,9 @@ async fn run_subscriber(
     }
 }
 
-async fn listen(pubsub: redis::aio::PubSub, hub: &Hub, me: Uuid) {
+/// Hands other instances' events to the hub. A broadcast `resync` from another instance means
+/// its publishing failed for a while: `missed` is set so this instance checks its chats.
+async fn listen(pubsub: redis::aio::PubSub, hub: &Hub, me: Uuid, missed: &AtomicBool) {
     let (mut sink, mut stream) = pubsub.split();
     let mut ping = tokio::time::interval(Duration::from_secs(3));
     ping.tick().await;
@@ -269,7 +271,12 @@ async fn listen(pubsub: redis::aio::PubSub, hub: &Hub, me: Uuid) {
         tokio::select! {
             message = stream.next() => match message {
                 Some(message) => match Envelope::decode(message.get_payload_bytes()) {
-                    Some(envelope) if envelope.origin != me => envelope.dispatch(hub),
+                    Some(envelope) if envelope.origin != me => {
+                        if envelope.broadcast {
+                            missed.store(true, Ordering::Release);
+                        }
+                        envelope.dispatch(hub);
+                    }
                     Some(_) => {}
                     None => tracing::warn!("undecodable event on the Redis channel"),
                 },
