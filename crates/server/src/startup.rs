@@ -172,10 +172,10 @@ fn spawn_maintenance(state: Arc<AppState>) {
                 let filler = flusher.clone();
                 actix_web::rt::spawn(async move { filler.realtime().fill_gap(gap).await });
             }
-            let sweeper = flusher.clone();
-            actix_web::rt::spawn(async move {
-                sweeper.realtime().fill_missed_after_reconnect().await;
-            });
+            if flusher.realtime().take_possible_loss() {
+                let sweeper = flusher.clone();
+                actix_web::rt::spawn(async move { sweeper.realtime().fill_missed().await });
+            }
         }
     });
     actix_web::rt::spawn(follow_session_revocations(state.clone()));

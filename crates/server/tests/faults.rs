@@ -7,9 +7,45 @@ mod common;
 use std::process::Command;
 use std::time::Duration;
 
+use chat_protocol::ChatId;
 use common::cluster::{Cluster, cluster};
 use common::events::new_message;
+use common::redis::TestRedis;
+use common::ws::Socket;
 use common::{Backend, TestServer};
+
+/// Alice on instance one and bob on instance two, their direct chat, a socket each.
+async fn alice_on_one_bob_on_two(one: &TestServer, two: &TestServer) -> (ChatId, Socket, Socket) {
+    let (alice, a) = one.user("alice").await;
+    let (_, b) = two.user("bob").await;
+    let chat = alice.create_chat(&[&b.user], None).await;
+    let on_one = one.socket(&a.access_token).await;
+    let on_two = two.socket(&b.access_token).await;
+    (chat.id, on_one, on_two)
+}
+
+/// Runs a command against the test's Redis.
+fn redis_cli(redis: &TestRedis, args: &[&str]) {
+    let port = redis.port.to_string();
+    let status = Command::new("redis-cli")
+        .args(["-p", port.as_str()])
+        .args(args)
+        .status()
+        .expect("redis-cli");
+    assert!(status.success(), "redis-cli {args:?}");
+}
+
+/// The seqs of the next `n` messages the socket receives (10 s at most for each).
+async fn receive_seqs(socket: &mut Socket, n: usize) -> Vec<i64> {
+    let mut seqs = Vec::new();
+    while seqs.len() < n {
+        let message = tokio::time::timeout(Duration::from_secs(10), socket.wait_for(new_message))
+            .await
+            .unwrap_or_else(|_| panic!("only got {seqs:?}"));
+        seqs.push(message.seq);
+    }
+    seqs
+}
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn sigterm_publishes_what_was_committed_before_exit() {
@@ -18,30 +54,15 @@ async fn sigterm_publishes_what_was_committed_before_exit() {
         mut one,
         two,
     } = cluster(&[]).await;
-    let (alice, a) = one.user("alice").await;
-    let (_, b) = two.user("bob").await;
-    let chat = alice.create_chat(&[&b.user], None).await;
-    let mut on_one = one.socket(&a.access_token).await;
-    let mut on_two = two.socket(&b.access_token).await;
-    on_one.send_message(chat.id, "before").await;
+    let (chat, mut on_one, mut on_two) = alice_on_one_bob_on_two(&one, &two).await;
+    on_one.send_message(chat, "before").await;
     assert_eq!(on_two.wait_for(new_message).await.content, "before");
     assert_eq!(on_one.wait_for(new_message).await.content, "before");
 
     // Redis stops answering for a while; alice's message commits and echoes on instance one,
     // whose publish to Redis now has to wait.
-    let paused = Command::new("redis-cli")
-        .args([
-            "-p",
-            &redis.port.to_string(),
-            "CLIENT",
-            "PAUSE",
-            "1500",
-            "ALL",
-        ])
-        .status()
-        .expect("redis-cli");
-    assert!(paused.success());
-    on_one.send_message(chat.id, "last words").await;
+    redis_cli(&redis, &["CLIENT", "PAUSE", "1500", "ALL"]);
+    on_one.send_message(chat, "last words").await;
     assert_eq!(on_one.wait_for(new_message).await.content, "last words");
     let status = tokio::task::spawn_blocking(move || one.terminate())
         .await
@@ -107,37 +128,18 @@ async fn a_peer_that_never_reads_is_dropped_and_goes_offline() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn messages_a_subscriber_missed_are_filled_from_the_database() {
     let Cluster { redis, one, two } = cluster(&[]).await;
-    let (alice, a) = one.user("alice").await;
-    let (_, b) = two.user("bob").await;
-    let chat = alice.create_chat(&[&b.user], None).await;
-    let mut on_one = one.socket(&a.access_token).await;
-    let mut on_two = two.socket(&b.access_token).await;
+    let (chat, mut on_one, mut on_two) = alice_on_one_bob_on_two(&one, &two).await;
     for i in 1..=40 {
-        on_one.send_message(chat.id, &format!("m{i}")).await;
+        on_one.send_message(chat, &format!("m{i}")).await;
         if i == 12 {
-            let killed = Command::new("redis-cli")
-                .args([
-                    "-p",
-                    &redis.port.to_string(),
-                    "CLIENT",
-                    "KILL",
-                    "TYPE",
-                    "pubsub",
-                ])
-                .status()
-                .expect("redis-cli");
-            assert!(killed.success());
+            redis_cli(&redis, &["CLIENT", "KILL", "TYPE", "pubsub"]);
         }
         tokio::time::sleep(Duration::from_millis(15)).await;
     }
-    let mut seqs = Vec::new();
-    while seqs.len() < 40 {
-        let message = tokio::time::timeout(Duration::from_secs(10), on_two.wait_for(new_message))
-            .await
-            .unwrap_or_else(|_| panic!("only got {seqs:?}"));
-        seqs.push(message.seq);
-    }
-    assert_eq!(seqs, (1..=40).collect::<Vec<i64>>());
+    assert_eq!(
+        receive_seqs(&mut on_two, 40).await,
+        (1..=40).collect::<Vec<i64>>()
+    );
 }
 
 /// The subscriber loses its connection right before the last messages of a burst: no later
@@ -146,37 +148,18 @@ async fn messages_a_subscriber_missed_are_filled_from_the_database() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_last_messages_before_a_reconnect_are_not_lost() {
     let Cluster { redis, one, two } = cluster(&[]).await;
-    let (alice, a) = one.user("alice").await;
-    let (_, b) = two.user("bob").await;
-    let chat = alice.create_chat(&[&b.user], None).await;
-    let mut on_one = one.socket(&a.access_token).await;
-    let mut on_two = two.socket(&b.access_token).await;
+    let (chat, mut on_one, mut on_two) = alice_on_one_bob_on_two(&one, &two).await;
     for i in 1..=20 {
         if i == 18 {
-            let killed = Command::new("redis-cli")
-                .args([
-                    "-p",
-                    &redis.port.to_string(),
-                    "CLIENT",
-                    "KILL",
-                    "TYPE",
-                    "pubsub",
-                ])
-                .status()
-                .expect("redis-cli");
-            assert!(killed.success());
+            redis_cli(&redis, &["CLIENT", "KILL", "TYPE", "pubsub"]);
         }
-        on_one.send_message(chat.id, &format!("m{i}")).await;
+        on_one.send_message(chat, &format!("m{i}")).await;
         tokio::time::sleep(Duration::from_millis(10)).await;
     }
-    let mut seqs = Vec::new();
-    while seqs.len() < 20 {
-        let message = tokio::time::timeout(Duration::from_secs(10), on_two.wait_for(new_message))
-            .await
-            .unwrap_or_else(|_| panic!("only got {seqs:?}"));
-        seqs.push(message.seq);
-    }
-    assert_eq!(seqs, (1..=20).collect::<Vec<i64>>());
+    assert_eq!(
+        receive_seqs(&mut on_two, 20).await,
+        (1..=20).collect::<Vec<i64>>()
+    );
 }
 
 /// The storing instance dies between its commit and its publish: when its users' presence
@@ -184,30 +167,15 @@ async fn the_last_messages_before_a_reconnect_are_not_lost() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_message_whose_instance_died_before_publishing_is_still_delivered() {
     let Cluster { redis, one, two } = cluster(&[]).await;
-    let (alice, a) = one.user("alice").await;
-    let (_, b) = two.user("bob").await;
-    let chat = alice.create_chat(&[&b.user], None).await;
-    let mut on_one = one.socket(&a.access_token).await;
-    let mut on_two = two.socket(&b.access_token).await;
-    on_one.send_message(chat.id, "first").await;
+    let (chat, mut on_one, mut on_two) = alice_on_one_bob_on_two(&one, &two).await;
+    on_one.send_message(chat, "first").await;
     assert_eq!(on_two.wait_for(new_message).await.seq, 1);
     assert_eq!(on_one.wait_for(new_message).await.seq, 1);
 
     // Redis holds writes: the next publish waits, and instance one dies with it in hand.
-    let paused = Command::new("redis-cli")
-        .args([
-            "-p",
-            &redis.port.to_string(),
-            "CLIENT",
-            "PAUSE",
-            "1500",
-            "WRITE",
-        ])
-        .status()
-        .expect("redis-cli");
-    assert!(paused.success());
+    redis_cli(&redis, &["CLIENT", "PAUSE", "1500", "WRITE"]);
     on_one
-        .send_message(chat.id, "committed, never published")
+        .send_message(chat, "committed, never published")
         .await;
     assert_eq!(
         on_one.wait_for(new_message).await.seq,

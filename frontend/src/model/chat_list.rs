@@ -46,24 +46,8 @@ pub(crate) fn on_new_message(
     me: UserId,
     viewing: bool,
 ) -> bool {
-    let Some(chat) = chats.iter_mut().find(|c| c.id == message.chat_id) else {
-        return false;
-    };
-    if message.seq > chat.last_seq {
-        if message.sender.id != me && !viewing {
-            chat.unread_count += 1;
-        }
-        chat.last_seq = message.seq;
-    }
-    let newer = chat
-        .last_message
-        .as_ref()
-        .is_none_or(|last| message.seq >= last.seq);
-    if newer {
-        chat.last_message = Some(message.clone());
-    }
-    sort(chats);
-    true
+    // A live message is one more change: the same rules as a page of changes.
+    on_changed_message(chats, message, me, viewing)
 }
 
 /// A `message_updated` event: refreshes the preview if it is the last message.

@@ -217,14 +217,16 @@ impl Realtime {
         self.possible_loss.store(true, Ordering::Release);
     }
 
-    /// After a possible loss (see [`Realtime::note_possible_loss`]): compares every chat
-    /// ordered here with the database and delivers what is behind, in order. Does nothing
-    /// otherwise.
-    pub(crate) async fn fill_missed_after_reconnect(&self) {
+    /// Whether a loss may have happened since the last call (see
+    /// [`Realtime::note_possible_loss`]; a subscriber reconnect counts too).
+    pub(crate) fn take_possible_loss(&self) -> bool {
         let noted = self.possible_loss.swap(false, Ordering::AcqRel);
-        if !self.broker.take_resubscribed() && !noted {
-            return;
-        }
+        self.broker.take_resubscribed() || noted
+    }
+
+    /// After a possible loss: compares every chat ordered here with the database and delivers
+    /// what is behind, in order.
+    pub(crate) async fn fill_missed(&self) {
         let tracked = self.hub.tracked();
         let ids: Vec<ChatId> = tracked.iter().map(|g| g.chat).collect();
         let last = store::with_db(&self.pool, move |c| chats::last_seqs(c, &ids)).await;
