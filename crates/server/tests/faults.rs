@@ -85,13 +85,11 @@ async fn a_peer_that_never_reads_is_dropped_and_goes_offline() {
     let server = TestServer::start_with(Backend::Sqlite, &[("COMMAND_RATE_LIMIT", "0")]).await;
     let (alice, a) = server.user("alice").await;
     let (bob, b) = server.user("bob").await;
-    bob.post(
-        "/api/contacts",
-        serde_json::json!({"username": a.user.username}),
-    )
-    .await;
+    // Carol sees bob's presence and nothing of the flood, so her socket never falls behind.
+    let (_, c) = server.user("carol").await;
+    bob.add_contact(&c.user).await;
     let chat = alice.create_chat(&[&b.user], None).await;
-    let mut watcher = server.socket(&a.access_token).await;
+    let mut watcher = server.socket(&c.access_token).await;
 
     // Bob's socket: a tiny receive buffer, the upgrade, then never another read.
     let socket = tokio::net::TcpSocket::new_v4().expect("socket");
@@ -112,7 +110,9 @@ async fn a_peer_that_never_reads_is_dropped_and_goes_offline() {
     let mut sender = server.socket(&a.access_token).await;
     let started = std::time::Instant::now();
     for _ in 0..2500 {
+        // Alice reads her echoes as she goes: only bob stops reading.
         sender.send_message(chat.id, &text).await;
+        sender.wait_for(new_message).await;
     }
     let offline = tokio::time::timeout(Duration::from_secs(40), watcher.wait_for(presence))
         .await

@@ -32,6 +32,11 @@ impl Broker {
         }
     }
 
+    /// Whether other instances receive what is published here (with Redis).
+    pub(super) fn is_shared(&self) -> bool {
+        matches!(self, Self::Redis(_))
+    }
+
     /// Events that never reached the other instances (always 0 without Redis).
     pub(super) fn publish_failures(&self) -> u64 {
         match self {

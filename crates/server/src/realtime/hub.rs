@@ -66,6 +66,14 @@ impl Drop for Registration {
 }
 
 impl Hub {
+    /// A hub whose chats other instances publish into too (see `Reorder::new`).
+    pub(super) fn shared_with_other_instances() -> Self {
+        Self {
+            order: Reorder::new(true),
+            ..Self::default()
+        }
+    }
+
     /// Registers a socket of `user` in `session`, unless the user already has `max` sockets
     /// here; events for the user arrive on the link's receiver.
     pub(super) fn register(
@@ -172,6 +180,11 @@ impl Hub {
             payload,
         };
         self.order.follow(chat, parcel, |p| self.send(&p));
+    }
+
+    /// Where a chat first seen here stands (see `Reorder::settle`).
+    pub(super) fn settle(&self, chat: ChatId, from: i64) {
+        self.order.settle(chat, from, |p| self.send(&p));
     }
 
     /// Sends held messages whose wait ran out.

@@ -41,6 +41,7 @@ pub(crate) use events::encode;
 pub(crate) use hub::{SocketLink, TooManySockets};
 pub(crate) use redis::RedisError;
 pub(crate) use reorder::Gap;
+use reorder::IN_FLIGHT;
 
 /// Redis settings when several instances share the work.
 pub(crate) struct SharedSettings {
@@ -90,7 +91,11 @@ impl Realtime {
         metrics: Arc<Metrics>,
         shutdown: watch::Receiver<bool>,
     ) -> Result<Self, RedisError> {
-        let hub = Arc::new(Hub::default());
+        let hub = Arc::new(if settings.redis.is_some() {
+            Hub::shared_with_other_instances()
+        } else {
+            Hub::default()
+        });
         let (broker, presence) = match settings.redis {
             None => (Broker::Local(hub.clone()), Presence::local()),
             Some(shared) => {
@@ -253,14 +258,24 @@ impl Realtime {
     /// database and hands them to the hub in seq order, which releases what waited behind them.
     pub(crate) async fn fill_gap(&self, gap: Gap) {
         let found = store::with_db(&self.pool, move |c| {
-            let messages = messages::by_seq_range(c, gap.chat, gap.from, gap.to)?;
+            let messages = if gap.first_sight {
+                let since = chrono::Utc::now().naive_utc()
+                    - chrono::Duration::from_std(IN_FLIGHT).unwrap_or_default();
+                messages::stored_since(c, gap.chat, gap.to, since)?
+            } else {
+                messages::by_seq_range(c, gap.chat, gap.from, gap.to)?
+            };
             let members = members::member_ids(c, gap.chat)?;
             Ok((messages, members))
         })
         .await;
         match found {
             Ok((messages, members)) => {
-                tracing::debug!(chat = %gap.chat, from = gap.from, to = gap.to, found = messages.len(), "seq gap filled from the database");
+                tracing::debug!(chat = %gap.chat, from = gap.from, to = gap.to, first_sight = gap.first_sight, found = messages.len(), "seq gap filled from the database");
+                if gap.first_sight {
+                    let from = messages.first().map_or(gap.to + 1, |m| m.seq);
+                    self.hub.settle(gap.chat, from);
+                }
                 for message in messages {
                     let (chat, seq) = (message.chat_id, message.seq);
                     let payload = encode(&ServerEvent::NewMessage { message });

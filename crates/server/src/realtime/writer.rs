@@ -132,13 +132,21 @@ fn store_batches(
 fn publish_committed(committed: std::sync::mpsc::Receiver<Committed>, publish: &Publisher) {
     for batch in committed {
         for (job, outcome) in batch {
-            // A retried message is published again too: if the original's publish was lost
-            // (its instance died after the commit), this is how the others get it. Clients
-            // drop what they already have by seq.
-            if let Ok(PostOutcome::Stored(delivery) | PostOutcome::Duplicate(delivery)) = &outcome {
-                if matches!(outcome, Ok(PostOutcome::Stored(_))) {
+            // With other instances, a retried message is published again too: if the
+            // original's publish was lost (its instance died after the commit), this is how
+            // the others get it. Hubs that already delivered the seq drop the repeat. Alone,
+            // the original's publish cannot have been lost.
+            let to_publish = match &outcome {
+                Ok(PostOutcome::Stored(delivery)) => {
                     publish.metrics.messages_stored.inc();
+                    Some(delivery)
                 }
+                Ok(PostOutcome::Duplicate(delivery)) if publish.broker.is_shared() => {
+                    Some(delivery)
+                }
+                _ => None,
+            };
+            if let Some(delivery) = to_publish {
                 publish.broker.publish(
                     &delivery.members,
                     &ServerEvent::NewMessage {

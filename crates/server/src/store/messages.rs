@@ -240,6 +240,28 @@ pub(crate) fn by_seq_range(
         .collect())
 }
 
+/// The messages of `chat` up to seq `to` stored after `since`, in seq order: what may still be
+/// on its way from other instances when a hub first sees the chat.
+pub(crate) fn stored_since(
+    conn: &mut AnyConnection,
+    chat: ChatId,
+    to: i64,
+    since: chrono::NaiveDateTime,
+) -> AppResult<Vec<Message>> {
+    let rows: Vec<(MessageRow, String)> = messages::table
+        .inner_join(users::table)
+        .filter(messages::chat_id.eq(chat))
+        .filter(messages::seq.le(to))
+        .filter(messages::created_at.gt(since))
+        .order(messages::seq.asc())
+        .select((messages::all_columns, users::username))
+        .load(conn)?;
+    Ok(rows
+        .into_iter()
+        .map(|(m, name)| m.into_message(&name))
+        .collect())
+}
+
 /// The stored message a retried `client_id` refers to.
 pub(crate) fn stored_retry(
     conn: &mut AnyConnection,

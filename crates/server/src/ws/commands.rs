@@ -104,7 +104,7 @@ async fn fetch_messages(
 }
 
 /// Checks and queues a message for the writer; the event goes out from there after commit,
-/// and the sender hears back only if it was a retry or failed.
+/// and the sender hears back directly only if it was a retry or failed.
 fn new_message(
     state: &AppState,
     user: &User,
@@ -125,8 +125,13 @@ fn new_message(
     });
     Ok(Reply::Later(Box::pin(async move {
         match pending.await {
-            // Stored or a retry: the broadcast reaches the sender's sockets too.
-            Ok(Ok(PostOutcome::Stored(_) | PostOutcome::Duplicate(_))) => None,
+            // Stored: the broadcast reaches the sender's sockets too.
+            Ok(Ok(PostOutcome::Stored(_))) => None,
+            // A retry: hubs that already delivered this seq drop the repeated broadcast, so
+            // the sender is answered here (the contract's "answers the sender again").
+            Ok(Ok(PostOutcome::Duplicate(delivery))) => Some(ServerEvent::NewMessage {
+                message: delivery.message,
+            }),
             Ok(Err(e)) => Some(echo.error(e.code(), e.public_message())),
             Err(_) => Some(echo.error(ErrorCode::Internal, "internal server error")),
         }

@@ -96,6 +96,11 @@ pub struct TestDatabase {
 }
 
 impl TestDatabase {
+    /// The PostgreSQL database's name (`None` on SQLite).
+    pub fn pg_name(&self) -> Option<&str> {
+        self.pg_name.as_deref()
+    }
+
     pub fn create(backend: Backend) -> Self {
         let dir = std::env::temp_dir().join(format!("chat-test-{}", Uuid::new_v4().simple()));
         std::fs::create_dir_all(&dir).expect("temp dir");
@@ -261,13 +266,24 @@ impl TestServer {
 
     /// Kills the process (SIGKILL) and starts it again on the same port and database.
     pub async fn restart(mut self) -> Self {
+        self.kill();
+        self.relaunch().await;
+        self
+    }
+
+    /// Kills the process (SIGKILL) and waits for it to be gone.
+    pub fn kill(&mut self) {
         let _ = self.child.kill();
         let _ = self.child.wait();
+    }
+
+    /// Starts the (killed) server again on the same port and database.
+    pub async fn relaunch(&mut self) {
         for _ in 0..50 {
             // The port may linger for a moment after the kill.
             if let Some((child, _)) = Self::launch(&self.db, &self.env, &self.addr) {
                 self.child = child;
-                return self;
+                return;
             }
             tokio::time::sleep(Duration::from_millis(100)).await;
         }
