@@ -6,7 +6,7 @@
 //! decided atomically in Redis and a crashed instance's users expire. When Redis cannot be
 //! reached, answers fall back to this instance's own sockets.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, VecDeque};
 use std::sync::Mutex;
 
 use chat_protocol::UserId;
@@ -56,9 +56,46 @@ impl LocalCounts {
     }
 }
 
+/// Each user's socket edges (first open: true, last close: false) waiting to be settled
+/// globally and announced. One worker per user drains them in order, so a close and a quick
+/// reopen can never be announced the wrong way round.
+#[derive(Default)]
+struct Edges {
+    queued: Mutex<HashMap<UserId, VecDeque<bool>>>,
+}
+
+impl Edges {
+    /// Queues an edge; true when no worker is draining the user's edges (start one).
+    fn push(&self, user: UserId, online: bool) -> bool {
+        let mut queued = self.queued.lock().unwrap_or_else(|p| p.into_inner());
+        match queued.get_mut(&user) {
+            Some(edges) => {
+                edges.push_back(online);
+                false
+            }
+            None => {
+                queued.insert(user, VecDeque::from([online]));
+                true
+            }
+        }
+    }
+
+    /// The user's next edge; `None` (and the worker ends) when there is none.
+    fn next(&self, user: UserId) -> Option<bool> {
+        let mut queued = self.queued.lock().unwrap_or_else(|p| p.into_inner());
+        let edges = queued.get_mut(&user)?;
+        let next = edges.pop_front();
+        if next.is_none() {
+            queued.remove(&user);
+        }
+        next
+    }
+}
+
 pub(crate) struct Presence {
     local: LocalCounts,
     shared: Option<RedisPresence>,
+    edges: Edges,
 }
 
 impl Presence {
@@ -66,6 +103,7 @@ impl Presence {
         Self {
             local: LocalCounts::default(),
             shared: None,
+            edges: Edges::default(),
         }
     }
 
@@ -73,6 +111,7 @@ impl Presence {
         Self {
             local: LocalCounts::default(),
             shared: Some(redis),
+            edges: Edges::default(),
         }
     }
 
@@ -88,6 +127,17 @@ impl Presence {
     /// Uncounts a socket of `user`; true when it was the last one here.
     pub(crate) fn closed_here(&self, user: UserId) -> bool {
         self.local.closed(user)
+    }
+
+    /// Queues a first open (`true`) or last close here for settling; true when the caller
+    /// must start the user's worker, which takes edges with [`Presence::next_edge`].
+    pub(crate) fn queue_edge(&self, user: UserId, online: bool) -> bool {
+        self.edges.push(user, online)
+    }
+
+    /// The user's next queued edge, in order; `None` ends the worker.
+    pub(crate) fn next_edge(&self, user: UserId) -> Option<bool> {
+        self.edges.next(user)
     }
 
     /// After this instance's first socket of `user`: true when the user just came online
@@ -161,5 +211,20 @@ mod tests {
         assert!(presence.closed_here(user) && presence.went_offline(user).await);
         assert_eq!(presence.online(&[user]).await, vec![false]);
         assert!(!presence.closed_here(user), "extra close is harmless");
+    }
+
+    #[test]
+    fn edges_drain_in_order_with_one_worker() {
+        let presence = Presence::local();
+        let user = UserId::from(Uuid::new_v4());
+        assert!(presence.queue_edge(user, false), "start a worker");
+        assert!(!presence.queue_edge(user, true), "one is running");
+        assert_eq!(presence.next_edge(user), Some(false));
+        assert_eq!(presence.next_edge(user), Some(true));
+        assert_eq!(presence.next_edge(user), None, "the worker ends");
+        assert!(
+            presence.queue_edge(user, true),
+            "and the next edge starts another"
+        );
     }
 }

@@ -21,24 +21,28 @@ pub(crate) enum SocketChange {
 /// Counts a socket opening or closing at once (so requests right after `ready` see it) and,
 /// when that was the first or last socket here, settles the global change and announces it.
 /// The announcing part runs detached: a socket must not wait on it, and it must happen even
-/// when the socket's task is gone.
+/// when the socket's task is gone. A user's edges are settled one at a time, in order (a
+/// close and a quick reopen must not reach Redis, or the audience, the wrong way round).
 pub(crate) fn socket_changed(state: Arc<AppState>, user: UserId, change: SocketChange) {
     let presence = state.realtime().presence();
     let edge = match change {
         SocketChange::Opened => presence.opened_here(user),
         SocketChange::Closed => presence.closed_here(user),
     };
-    if !edge {
+    if !edge || !presence.queue_edge(user, change == SocketChange::Opened) {
         return;
     }
     actix_web::rt::spawn(async move {
-        let presence = state.realtime().presence();
-        let (changed, online) = match change {
-            SocketChange::Opened => (presence.came_online(user).await, true),
-            SocketChange::Closed => (presence.went_offline(user).await, false),
-        };
-        if changed {
-            announce(&state, user, online).await;
+        while let Some(online) = state.realtime().presence().next_edge(user) {
+            let presence = state.realtime().presence();
+            let changed = if online {
+                presence.came_online(user).await
+            } else {
+                presence.went_offline(user).await
+            };
+            if changed {
+                announce(&state, user, online).await;
+            }
         }
     });
 }

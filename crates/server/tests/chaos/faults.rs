@@ -16,11 +16,32 @@ const FREEZE: Duration = Duration::from_secs(2);
 pub(crate) struct Servers {
     pub(crate) one: TestServer,
     pub(crate) two: TestServer,
+    /// Rounds alternate which instance is killed (and which frozen), so the clients that
+    /// moved away from the first one killed are hit by the next kill.
+    pub(crate) round: usize,
+}
+
+impl Servers {
+    fn killed(&mut self) -> &mut TestServer {
+        if self.round % 2 == 0 {
+            &mut self.one
+        } else {
+            &mut self.two
+        }
+    }
+
+    fn frozen(&mut self) -> &mut TestServer {
+        if self.round % 2 == 0 {
+            &mut self.two
+        } else {
+            &mut self.one
+        }
+    }
 }
 
 #[derive(Debug, Clone, Copy)]
 pub(crate) enum Fault {
-    /// SIGKILL instance one (mid-stream: commits may be unpublished), start it again.
+    /// SIGKILL an instance (mid-stream: commits may be unpublished), start it again.
     KillInstance,
     /// Redis gone (every subscriber and publisher cut, presence keys lost), then back empty.
     RestartRedis,
@@ -28,7 +49,8 @@ pub(crate) enum Fault {
     /// shell command that restarts the PostgreSQL server itself, e.g.
     /// `pg_ctlcluster 16 main restart`).
     CutPostgres,
-    /// Instance two stops (SIGSTOP) with its sockets and transactions open, then goes on.
+    /// The other instance stops (SIGSTOP) with its sockets and transactions open, then goes
+    /// on.
     FreezeInstance,
 }
 
@@ -42,10 +64,10 @@ impl Fault {
 
     pub(crate) fn name(self) -> &'static str {
         match self {
-            Fault::KillInstance => "SIGKILL instance one, restart it",
+            Fault::KillInstance => "SIGKILL an instance, restart it",
             Fault::RestartRedis => "restart Redis",
             Fault::CutPostgres => "PostgreSQL connections cut / restart",
-            Fault::FreezeInstance => "SIGSTOP instance two, SIGCONT",
+            Fault::FreezeInstance => "SIGSTOP the other instance for 2 s, SIGCONT",
         }
     }
 
@@ -54,9 +76,9 @@ impl Fault {
         let start = Instant::now();
         match self {
             Fault::KillInstance => {
-                servers.one.kill();
+                servers.killed().kill();
                 tokio::time::sleep(OUTAGE).await;
-                servers.one.relaunch().await;
+                servers.killed().relaunch().await;
             }
             Fault::RestartRedis => {
                 redis.stop();
@@ -83,9 +105,9 @@ impl Fault {
                 }
             },
             Fault::FreezeInstance => {
-                signal(&servers.two, "-STOP");
+                signal(servers.frozen(), "-STOP");
                 tokio::time::sleep(FREEZE).await;
-                signal(&servers.two, "-CONT");
+                signal(servers.frozen(), "-CONT");
             }
         }
         start.elapsed()

@@ -123,9 +123,10 @@ async fn every_message_survives_every_fault_exactly_once_in_order() {
 
     let started = Instant::now();
     tokio::time::sleep(STEADY).await;
-    let mut servers = faults::Servers { one, two };
+    let mut servers = faults::Servers { one, two, round: 0 };
     let mut recoveries = Vec::new();
-    for _ in 0..rounds {
+    for round in 0..rounds {
+        servers.round = round;
         for fault in Fault::ALL {
             let before = faults_so_far(&members);
             let healed = fault.inject(&mut servers, &mut redis).await;

@@ -10,31 +10,65 @@ use uuid::Uuid;
 
 use super::{RedisError, RedisLink, timed};
 
-/// Adds this instance to the user's set, drops expired entries, and answers how many instances
-/// have the user online: 1 means this open made the user online everywhere.
+/// Redis' own clock in milliseconds: every instance scores presence by the same clock, so one
+/// whose clock runs ahead or behind cannot expire the others' users early or keep its own late.
+const NOW_MS: &str = r"
+local t = redis.call('TIME')
+local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
+";
+
+/// Adds this instance to the user's set (ARGV: instance, ttl ms, key ttl ms, index member),
+/// drops expired entries, and answers how many instances have the user online: 1 means this
+/// open made the user online everywhere.
 const OPEN_SCRIPT: &str = r"
-redis.call('ZADD', KEYS[1], ARGV[2], ARGV[1])
-redis.call('ZREMRANGEBYSCORE', KEYS[1], '-inf', ARGV[3])
-redis.call('PEXPIRE', KEYS[1], ARGV[4])
-redis.call('ZADD', KEYS[2], ARGV[2], ARGV[5])
+local expiry = now + tonumber(ARGV[2])
+redis.call('ZADD', KEYS[1], expiry, ARGV[1])
+redis.call('ZREMRANGEBYSCORE', KEYS[1], '-inf', now)
+redis.call('PEXPIRE', KEYS[1], ARGV[3])
+redis.call('ZADD', KEYS[2], expiry, ARGV[4])
 return redis.call('ZCARD', KEYS[1])
 ";
 
-/// Removes this instance from the user's set; 0 left means the user just went offline.
+/// Removes this instance from the user's set (ARGV: instance, index member); 0 left means the
+/// user just went offline.
 const CLOSE_SCRIPT: &str = r"
 redis.call('ZREM', KEYS[1], ARGV[1])
-redis.call('ZREMRANGEBYSCORE', KEYS[1], '-inf', ARGV[2])
-redis.call('ZREM', KEYS[2], ARGV[3])
+redis.call('ZREMRANGEBYSCORE', KEYS[1], '-inf', now)
+redis.call('ZREM', KEYS[2], ARGV[2])
 return redis.call('ZCARD', KEYS[1])
 ";
+
+/// How many unexpired instances each user key (KEYS) has.
+const ONLINE_SCRIPT: &str = r"
+local counts = {}
+for i, key in ipairs(KEYS) do
+  counts[i] = redis.call('ZCOUNT', key, now, '+inf')
+end
+return counts
+";
+
+/// Renews this instance's entries (KEYS: the index, then user keys; ARGV: instance, ttl ms,
+/// key ttl ms, then each user's index member) and returns Redis' now, for the reaping.
+const HEARTBEAT_SCRIPT: &str = r"
+local expiry = now + tonumber(ARGV[2])
+for i = 2, #KEYS do
+  redis.call('ZADD', KEYS[i], expiry, ARGV[1])
+  redis.call('PEXPIRE', KEYS[i], ARGV[3])
+  redis.call('ZADD', KEYS[1], expiry, ARGV[i + 2])
+end
+return now
+";
+
+/// A script that starts from Redis' clock (`now`).
+fn clocked(script: &str) -> redis::Cmd {
+    let mut cmd = redis::cmd("EVAL");
+    cmd.arg(format!("{NOW_MS}{script}"));
+    cmd
+}
 
 pub(crate) struct RedisPresence {
     link: RedisLink,
     ttl: Duration,
-}
-
-fn now_ms() -> i64 {
-    chrono::Utc::now().timestamp_millis()
 }
 
 impl RedisPresence {
@@ -56,18 +90,14 @@ impl RedisPresence {
 
     /// True when no other instance has the user online.
     pub(crate) async fn opened(&self, user: UserId) -> Result<bool, RedisError> {
-        let now = now_ms();
-        let expiry = now + self.ttl_ms();
         let count: i64 = timed(async {
             let mut conn = self.link.conn().await?;
-            Ok(redis::cmd("EVAL")
-                .arg(OPEN_SCRIPT)
+            Ok(clocked(OPEN_SCRIPT)
                 .arg(2)
                 .arg(self.link.user_key(user))
                 .arg(self.link.index_key())
                 .arg(self.link.instance.to_string())
-                .arg(expiry)
-                .arg(now)
+                .arg(self.ttl_ms())
                 .arg(self.ttl_ms() * 2)
                 .arg(self.index_member(user, self.link.instance))
                 .query_async(&mut conn)
@@ -85,13 +115,11 @@ impl RedisPresence {
     async fn remove(&self, user: UserId, instance: Uuid) -> Result<bool, RedisError> {
         let count: i64 = timed(async {
             let mut conn = self.link.conn().await?;
-            Ok(redis::cmd("EVAL")
-                .arg(CLOSE_SCRIPT)
+            Ok(clocked(CLOSE_SCRIPT)
                 .arg(2)
                 .arg(self.link.user_key(user))
                 .arg(self.link.index_key())
                 .arg(instance.to_string())
-                .arg(now_ms())
                 .arg(self.index_member(user, instance))
                 .query_async(&mut conn)
                 .await?)
@@ -104,14 +132,14 @@ impl RedisPresence {
         if users.is_empty() {
             return Ok(Vec::new());
         }
-        let now = now_ms();
         let counts: Vec<i64> = timed(async {
             let mut conn = self.link.conn().await?;
-            let mut pipe = redis::pipe();
+            let mut script = clocked(ONLINE_SCRIPT);
+            script.arg(users.len());
             for user in users {
-                pipe.zcount(self.link.user_key(*user), now, "+inf");
+                script.arg(self.link.user_key(*user));
             }
-            Ok(pipe.query_async(&mut conn).await?)
+            Ok(script.query_async(&mut conn).await?)
         })
         .await?;
         Ok(counts.into_iter().map(|c| c > 0).collect())
@@ -124,27 +152,31 @@ impl RedisPresence {
         &self,
         local_users: &[UserId],
     ) -> Result<Vec<UserId>, RedisError> {
-        let now = now_ms();
-        let expiry = now + self.ttl_ms();
-        timed(async {
+        let now: i64 = timed(async {
             let mut conn = self.link.conn().await?;
-            for chunk in local_users.chunks(500) {
-                let mut pipe = redis::pipe();
+            let mut now = 0;
+            // One script per chunk keeps each short; an empty list still reads the clock.
+            let chunks: Vec<&[UserId]> = if local_users.is_empty() {
+                vec![&[]]
+            } else {
+                local_users.chunks(500).collect()
+            };
+            for chunk in chunks {
+                let mut script = clocked(HEARTBEAT_SCRIPT);
+                script.arg(chunk.len() + 1).arg(self.link.index_key());
                 for user in chunk {
-                    let key = self.link.user_key(*user);
-                    pipe.zadd(&key, self.link.instance.to_string(), expiry)
-                        .ignore();
-                    pipe.pexpire(&key, self.ttl_ms() * 2).ignore();
-                    pipe.zadd(
-                        self.link.index_key(),
-                        self.index_member(*user, self.link.instance),
-                        expiry,
-                    )
-                    .ignore();
+                    script.arg(self.link.user_key(*user));
                 }
-                pipe.query_async::<()>(&mut conn).await?;
+                script
+                    .arg(self.link.instance.to_string())
+                    .arg(self.ttl_ms())
+                    .arg(self.ttl_ms() * 2);
+                for user in chunk {
+                    script.arg(self.index_member(*user, self.link.instance));
+                }
+                now = script.query_async(&mut conn).await?;
             }
-            Ok(())
+            Ok(now)
         })
         .await?;
 
