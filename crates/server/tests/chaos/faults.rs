@@ -23,7 +23,7 @@ pub(crate) struct Servers {
 
 impl Servers {
     fn killed(&mut self) -> &mut TestServer {
-        if self.round % 2 == 0 {
+        if self.round.is_multiple_of(2) {
             &mut self.one
         } else {
             &mut self.two
@@ -31,7 +31,7 @@ impl Servers {
     }
 
     fn frozen(&mut self) -> &mut TestServer {
-        if self.round % 2 == 0 {
+        if self.round.is_multiple_of(2) {
             &mut self.two
         } else {
             &mut self.one
