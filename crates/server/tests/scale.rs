@@ -166,6 +166,41 @@ async fn a_user_is_online_while_any_instance_has_a_socket() {
     assert_eq!(contacts[0].online, Some(false));
 }
 
+/// Carl's only socket closes and a new one opens at once, ten times over: each close and
+/// reopen are settled in order, so alice's last word on carl is "online" and the server agrees.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_quick_reconnect_never_leaves_a_user_shown_offline() {
+    let c = cluster(&[]).await;
+    let (alice, a) = c.one.user("alice").await;
+    let (carl_api, carl) = c.two.user("carl").await;
+    assert!(alice.add_contact(&carl.user).await.0.is_success());
+    assert!(carl_api.add_contact(&a.user).await.0.is_success());
+    let mut sa = c.one.socket(&a.access_token).await;
+    let mut socket = c.two.socket(&carl.access_token).await;
+    assert_eq!(sa.wait_for(presence).await, (carl.user.id, true));
+    for _ in 0..10 {
+        socket.close().await;
+        socket = c.two.socket(&carl.access_token).await;
+    }
+    // Let every edge settle, then read what alice was told last.
+    tokio::time::sleep(Duration::from_millis(1000)).await;
+    let mut last = true;
+    while let Some(event) = sa.next_within(Duration::from_millis(300)).await {
+        if let Some((user, online)) = presence(event)
+            && user == carl.user.id
+        {
+            last = online;
+        }
+    }
+    assert!(
+        last,
+        "alice was last told carl is offline while he is connected"
+    );
+    let contacts: Vec<chat_protocol::Contact> = alice.get_ok("/api/contacts").await;
+    assert_eq!(contacts[0].online, Some(true));
+    drop(socket);
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_killed_instances_users_go_offline_within_the_ttl() {
     let mut c = cluster(&[]).await;
