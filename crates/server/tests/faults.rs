@@ -195,3 +195,50 @@ async fn a_message_whose_instance_died_before_publishing_is_still_delivered() {
         (2, "committed, never published")
     );
 }
+
+/// The same for an edit and a delete: they carry no seq, so no gap shows them missing; when the
+/// storing instance's users expire, the other instance compares the chat's version with the
+/// database and sends bob what changed.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_edit_and_a_delete_whose_instance_died_before_publishing_still_arrive() {
+    use chat_protocol::ClientCommand;
+    use common::events::{deleted, message_updated as updated};
+
+    let Cluster { redis, one, two } = cluster(&[]).await;
+    let (chat, mut on_one, mut on_two) = alice_on_one_bob_on_two(&one, &two).await;
+    for text in ["first", "second"] {
+        on_one.send_message(chat, text).await;
+        on_two.wait_for(new_message).await;
+    }
+    let first = on_one.wait_for(new_message).await;
+    let second = on_one.wait_for(new_message).await;
+
+    redis_cli(&redis, &["CLIENT", "PAUSE", "1500", "WRITE"]);
+    on_one
+        .send(&ClientCommand::EditMessage {
+            message_id: first.id,
+            content: "first, fixed".into(),
+        })
+        .await;
+    assert_eq!(on_one.wait_for(updated).await.content, "first, fixed");
+    on_one
+        .send(&ClientCommand::DeleteMessage {
+            message_id: second.id,
+        })
+        .await;
+    on_one.wait_for(deleted).await;
+    let killed = Command::new("kill")
+        .args(["-KILL", &one.pid().to_string()])
+        .status()
+        .expect("kill");
+    assert!(killed.success());
+
+    let edit = tokio::time::timeout(Duration::from_secs(15), on_two.wait_for(updated))
+        .await
+        .expect("the edit reached bob after its instance died");
+    assert_eq!((edit.id, edit.content.as_str()), (first.id, "first, fixed"));
+    let gone = tokio::time::timeout(Duration::from_secs(5), on_two.wait_for(deleted))
+        .await
+        .expect("the delete reached bob after its instance died");
+    assert_eq!(gone, (chat, second.id, second.seq));
+}

@@ -12,7 +12,7 @@ use bytestring::ByteString;
 use chat_protocol::{ChatId, SessionId, UserId};
 use tokio::sync::{mpsc, oneshot};
 
-use super::reorder::{Gap, Reorder};
+use super::reorder::{Gap, Reorder, Tracked};
 
 /// Events a socket may have queued before it counts as too slow.
 pub(super) const SOCKET_QUEUE: usize = 1024;
@@ -156,11 +156,12 @@ impl Hub {
         }
     }
 
-    /// Delivers message `seq` of `chat` in seq order (see [`Reorder`]).
+    /// Delivers message `seq` (at `version`) of `chat` in seq order (see [`Reorder`]).
     pub(super) fn deliver_in_order(
         &self,
         chat: ChatId,
         seq: i64,
+        version: i64,
         recipients: Vec<UserId>,
         payload: ByteString,
     ) {
@@ -170,16 +171,24 @@ impl Hub {
         };
         self.order
             .arrive(chat, seq, parcel, Instant::now(), |p| self.send(&p));
+        self.order.saw_version(chat, version);
     }
 
-    /// Delivers an event about `chat` (an edit, a delete) after every message of the chat held
-    /// back so far, so it never overtakes the message it is about.
-    pub(super) fn deliver_after(&self, chat: ChatId, recipients: Vec<UserId>, payload: ByteString) {
+    /// Delivers an event about `chat` (an edit, a delete, at `version`) after every message of
+    /// the chat held back so far, so it never overtakes the message it is about.
+    pub(super) fn deliver_after(
+        &self,
+        chat: ChatId,
+        version: i64,
+        recipients: Vec<UserId>,
+        payload: ByteString,
+    ) {
         let parcel = Parcel {
             recipients,
             payload,
         };
         self.order.follow(chat, parcel, |p| self.send(&p));
+        self.order.saw_version(chat, version);
     }
 
     /// Where a chat first seen here stands (see `Reorder::settle`).
@@ -192,8 +201,9 @@ impl Hub {
         self.order.flush_overdue(Instant::now(), |p| self.send(&p))
     }
 
-    /// The chats being ordered here and the seqs still to come in each (see `Reorder::tracked`).
-    pub(super) fn tracked(&self) -> Vec<Gap> {
+    /// The chats being ordered here, the seqs still to come in each and the highest version
+    /// seen (see `Reorder::tracked`).
+    pub(super) fn tracked(&self) -> Vec<Tracked> {
         self.order.tracked()
     }
 
@@ -303,9 +313,15 @@ mod tests {
         let (user, chat) = (someone(), ChatId::from(Uuid::new_v4()));
         let (_reg, mut rx) = register(&hub, user);
         for seq in [1, 3, 2] {
-            hub.deliver_in_order(chat, seq, vec![user], ByteString::from(seq.to_string()));
+            hub.deliver_in_order(
+                chat,
+                seq,
+                seq,
+                vec![user],
+                ByteString::from(seq.to_string()),
+            );
         }
-        hub.deliver_after(chat, vec![user], ByteString::from("edit"));
+        hub.deliver_after(chat, 4, vec![user], ByteString::from("edit"));
         let mut got = Vec::new();
         while let Ok(p) = rx.try_recv() {
             got.push(p.to_string());

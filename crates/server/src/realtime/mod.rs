@@ -41,7 +41,11 @@ pub(crate) use events::encode;
 pub(crate) use hub::{SocketLink, TooManySockets};
 pub(crate) use redis::RedisError;
 pub(crate) use reorder::Gap;
-use reorder::IN_FLIGHT;
+use reorder::{IN_FLIGHT, Tracked};
+
+/// At most this many missed edits and deletes of one chat are resent after a possible loss;
+/// past that its members are told to `resync`.
+const RESEND_LIMIT: usize = 200;
 
 /// Redis settings when several instances share the work.
 pub(crate) struct SharedSettings {
@@ -230,26 +234,76 @@ impl Realtime {
     }
 
     /// After a possible loss: compares every chat ordered here with the database and delivers
-    /// what is behind, in order.
+    /// what is behind: new messages in seq order, and edits and deletes by version.
     pub(crate) async fn fill_missed(&self) {
         let tracked = self.hub.tracked();
-        let ids: Vec<ChatId> = tracked.iter().map(|g| g.chat).collect();
-        let last = store::with_db(&self.pool, move |c| chats::last_seqs(c, &ids)).await;
-        let last: std::collections::HashMap<ChatId, i64> = match last {
-            Ok(last) => last.into_iter().collect(),
+        let ids: Vec<ChatId> = tracked.iter().map(|t| t.gap.chat).collect();
+        let stored = store::with_db(&self.pool, move |c| chats::positions(c, &ids)).await;
+        let stored: std::collections::HashMap<ChatId, (i64, i64)> = match stored {
+            Ok(stored) => stored
+                .into_iter()
+                .map(|(chat, seq, version)| (chat, (seq, version)))
+                .collect(),
             Err(e) => {
-                tracing::warn!(error = %e, "cannot compare chats with the database after a reconnect");
+                tracing::warn!(error = %e, "cannot compare chats with the database after a possible loss");
                 return;
             }
         };
-        for gap in tracked {
-            let Some(&stored) = last.get(&gap.chat) else {
+        for Tracked { gap, version } in tracked {
+            let Some(&(last_seq, last_version)) = stored.get(&gap.chat) else {
                 continue;
             };
-            let to = gap.to.min(stored);
+            if last_version > version {
+                self.resend_changes(gap.chat, version, gap.from).await;
+            }
+            let to = gap.to.min(last_seq);
             if to >= gap.from {
                 self.fill_gap(Gap { to, ..gap }).await;
             }
+        }
+    }
+
+    /// Edits and deletes in `chat` after `version` that may never have arrived here (they carry
+    /// no seq, so no gap reveals them): sent again, in version order, for the messages already
+    /// handed out here (below seq `released_below`; newer ones come with the seq check), or a
+    /// `resync` to the chat's members when there are too many to send. A change that did arrive
+    /// is sent twice; clients apply a message's state by its version.
+    async fn resend_changes(&self, chat: ChatId, version: i64, released_below: i64) {
+        let found = store::with_db(&self.pool, move |c| {
+            let changed = messages::changed_after(c, chat, version, RESEND_LIMIT + 1)?;
+            let members = members::member_ids(c, chat)?;
+            Ok((changed, members))
+        })
+        .await;
+        let (changed, members) = match found {
+            Ok(found) => found,
+            Err(e) => {
+                tracing::warn!(error = %e, "cannot read a chat's changes from the database");
+                return;
+            }
+        };
+        if changed.len() > RESEND_LIMIT {
+            self.hub.deliver(&members, &encode(&ServerEvent::Resync));
+            return;
+        }
+        for message in changed {
+            let changed = message.deleted || message.edited_at.is_some();
+            if message.seq >= released_below || !changed {
+                continue;
+            }
+            let version = message.version;
+            let event = if message.deleted {
+                ServerEvent::MessageDeleted {
+                    chat_id: chat,
+                    message_id: message.id,
+                    seq: message.seq,
+                    version,
+                }
+            } else {
+                ServerEvent::MessageUpdated { message }
+            };
+            self.hub
+                .deliver_after(chat, version, members.clone(), encode(&event));
         }
     }
 
@@ -277,10 +331,10 @@ impl Realtime {
                     self.hub.settle(gap.chat, from);
                 }
                 for message in messages {
-                    let (chat, seq) = (message.chat_id, message.seq);
+                    let (chat, seq, version) = (message.chat_id, message.seq, message.version);
                     let payload = encode(&ServerEvent::NewMessage { message });
                     self.hub
-                        .deliver_in_order(chat, seq, members.clone(), payload);
+                        .deliver_in_order(chat, seq, version, members.clone(), payload);
                 }
             }
             Err(e) => tracing::warn!(error = %e, "cannot read a seq gap from the database"),

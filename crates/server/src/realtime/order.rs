@@ -10,10 +10,11 @@ use super::hub::Hub;
 /// How an event is placed among the others of its chat.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(super) enum Order {
-    /// A new message: handed out in seq order.
-    Seq(ChatId, i64),
-    /// About existing messages (edit, delete): never before what is held back in the chat.
-    After(ChatId),
+    /// A new message (chat, seq, version): handed out in seq order.
+    Seq(ChatId, i64, i64),
+    /// About an existing message (chat, version; an edit, a delete): never before what is
+    /// held back in the chat.
+    After(ChatId, i64),
 }
 
 impl Order {
@@ -21,9 +22,15 @@ impl Order {
     /// edits and deletes follow whatever of their chat a hub still holds back.
     pub(super) fn of(event: &ServerEvent) -> Option<Self> {
         match event {
-            ServerEvent::NewMessage { message } => Some(Self::Seq(message.chat_id, message.seq)),
-            ServerEvent::MessageUpdated { message } => Some(Self::After(message.chat_id)),
-            ServerEvent::MessageDeleted { chat_id, .. } => Some(Self::After(*chat_id)),
+            ServerEvent::NewMessage { message } => {
+                Some(Self::Seq(message.chat_id, message.seq, message.version))
+            }
+            ServerEvent::MessageUpdated { message } => {
+                Some(Self::After(message.chat_id, message.version))
+            }
+            ServerEvent::MessageDeleted {
+                chat_id, version, ..
+            } => Some(Self::After(*chat_id, *version)),
             _ => None,
         }
     }
@@ -36,8 +43,12 @@ impl Order {
         payload: ByteString,
     ) {
         match order {
-            Some(Self::Seq(chat, seq)) => hub.deliver_in_order(chat, seq, recipients, payload),
-            Some(Self::After(chat)) => hub.deliver_after(chat, recipients, payload),
+            Some(Self::Seq(chat, seq, version)) => {
+                hub.deliver_in_order(chat, seq, version, recipients, payload)
+            }
+            Some(Self::After(chat, version)) => {
+                hub.deliver_after(chat, version, recipients, payload)
+            }
             None => hub.deliver(&recipients, &payload),
         }
     }

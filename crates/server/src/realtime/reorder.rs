@@ -43,6 +43,17 @@ struct ChatOrder<T> {
     /// still be in flight, so everything is held until the database says which (see
     /// [`Reorder::settle`]) or the wait runs out.
     probing: bool,
+    /// The highest version of the chat seen here (new messages, edits, deletes): a check
+    /// against the database after a possible loss resends what changed after it.
+    version: i64,
+}
+
+/// A chat being ordered here: the seqs a check against the database may fill, and the highest
+/// version seen.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) struct Tracked {
+    pub(crate) gap: Gap,
+    pub(crate) version: i64,
 }
 
 /// Seqs `from..=to` of `chat` never arrived: read them from the database. A `first_sight`
@@ -163,6 +174,7 @@ impl<T> Reorder<T> {
             touched: now,
             reported: None,
             probing: probe,
+            version: 0,
         });
         state.touched = now;
         if state.probing {
@@ -212,6 +224,13 @@ impl<T> Reorder<T> {
         state.release_ready(&mut out);
     }
 
+    /// Notes that an event of `chat` at `version` went through (or is held) here.
+    pub(super) fn saw_version(&self, chat: ChatId, version: i64) {
+        if let Some(state) = self.shard(chat).get_mut(&chat) {
+            state.version = state.version.max(version);
+        }
+    }
+
     /// An item about `chat` that must not overtake any message of the chat held so far.
     pub(super) fn follow(&self, chat: ChatId, item: T, mut out: impl FnMut(T)) {
         let mut chats = self.shard(chat);
@@ -224,19 +243,23 @@ impl<T> Reorder<T> {
         }
     }
 
-    /// Every chat being ordered, with the seqs a check against the database may fill: from
-    /// the one after the last released, up to the first one held (or without limit).
-    pub(super) fn tracked(&self) -> Vec<Gap> {
+    /// Every chat being ordered, with the seqs a check against the database may fill (from
+    /// the one after the last released, up to the first one held, or without limit) and the
+    /// highest version seen.
+    pub(super) fn tracked(&self) -> Vec<Tracked> {
         let mut tracked = Vec::new();
         for shard in &self.shards {
             let chats = shard.lock().unwrap_or_else(|p| p.into_inner());
             for (chat, state) in chats.iter().filter(|(_, s)| !s.probing) {
                 let to = state.held.keys().next().map_or(i64::MAX, |first| first - 1);
-                tracked.push(Gap {
-                    chat: *chat,
-                    from: state.last + 1,
-                    to,
-                    first_sight: false,
+                tracked.push(Tracked {
+                    gap: Gap {
+                        chat: *chat,
+                        from: state.last + 1,
+                        to,
+                        first_sight: false,
+                    },
+                    version: state.version,
                 });
             }
         }
@@ -475,6 +498,22 @@ mod tests {
             [5, 7, 8, 6],
             "6 was given up on, so it still goes out once"
         );
+    }
+
+    #[test]
+    fn tracked_chats_carry_the_highest_version_seen() {
+        let (order, chat, now) = (Reorder::default(), chat(), Instant::now());
+        order.saw_version(chat, 9);
+        assert!(
+            order.tracked().is_empty(),
+            "an edit alone starts no tracking"
+        );
+        order.arrive(chat, 1, 1, now, |_| {});
+        order.saw_version(chat, 3);
+        order.saw_version(chat, 2);
+        let tracked = order.tracked();
+        assert_eq!(tracked.len(), 1);
+        assert_eq!((tracked[0].gap.from, tracked[0].version), (2, 3));
     }
 
     #[test]

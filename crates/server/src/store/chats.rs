@@ -290,14 +290,18 @@ pub(crate) fn remove_member(
     Ok(())
 }
 
-/// The last seq of each of `chats` (for comparing what fan-out delivered with what is stored).
-pub(crate) fn last_seqs(conn: &mut AnyConnection, ids: &[ChatId]) -> AppResult<Vec<(ChatId, i64)>> {
+/// The last seq and last version of each of `chats` (for comparing what fan-out delivered with
+/// what is stored).
+pub(crate) fn positions(
+    conn: &mut AnyConnection,
+    ids: &[ChatId],
+) -> AppResult<Vec<(ChatId, i64, i64)>> {
     if ids.is_empty() {
         return Ok(Vec::new());
     }
     Ok(chats::table
         .filter(chats::id.eq_any(ids))
-        .select((chats::id, chats::last_seq))
+        .select((chats::id, chats::last_seq, chats::last_version))
         .load(conn)?)
 }
 

@@ -262,6 +262,29 @@ pub(crate) fn stored_since(
         .collect())
 }
 
+/// At most `limit` messages of `chat` changed (sent, edited, deleted) after `version`, in
+/// version order, for fan-out that may have missed the changes. No viewer: the caller
+/// delivers only to the chat's members.
+pub(crate) fn changed_after(
+    conn: &mut AnyConnection,
+    chat: ChatId,
+    version: i64,
+    limit: usize,
+) -> AppResult<Vec<Message>> {
+    let rows: Vec<(MessageRow, String)> = messages::table
+        .inner_join(users::table)
+        .filter(messages::chat_id.eq(chat))
+        .filter(messages::version.gt(version))
+        .order(messages::version.asc())
+        .limit(i64::try_from(limit).unwrap_or(i64::MAX))
+        .select((messages::all_columns, users::username))
+        .load(conn)?;
+    Ok(rows
+        .into_iter()
+        .map(|(m, name)| m.into_message(&name))
+        .collect())
+}
+
 /// The stored message a retried `client_id` refers to.
 pub(crate) fn stored_retry(
     conn: &mut AnyConnection,

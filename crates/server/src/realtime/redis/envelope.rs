@@ -9,7 +9,8 @@ use crate::realtime::hub::Hub;
 use crate::realtime::order::Order;
 
 /// One event on the channel. Binary, to avoid escaping the JSON payload:
-/// `origin(16) | flags(1) | [chat(16) seq(8)] | count(4) | recipients(16 × count) | payload`.
+/// `origin(16) | flags(1) | [chat(16) seq(8) version(8)] | count(4) | recipients(16 × count) |
+/// payload`.
 #[derive(Debug, Clone, PartialEq)]
 pub(super) struct Envelope {
     pub origin: Uuid,
@@ -22,33 +23,35 @@ pub(super) struct Envelope {
 
 const FLAG_BROADCAST: u8 = 1;
 const FLAG_ORDERED: u8 = 2;
-/// `order` names the chat only (seq 0): deliver after whatever of the chat is held back.
+/// `order` names the chat and version only (seq 0): deliver after whatever of the chat is held
+/// back.
 const FLAG_AFTER: u8 = 4;
 
 impl Envelope {
     pub(super) fn encode(&self) -> Vec<u8> {
         let mut out =
-            Vec::with_capacity(16 + 1 + 24 + 4 + 16 * self.recipients.len() + self.payload.len());
+            Vec::with_capacity(16 + 1 + 32 + 4 + 16 * self.recipients.len() + self.payload.len());
         out.extend_from_slice(self.origin.as_bytes());
         let mut flags = 0;
         if self.broadcast {
             flags |= FLAG_BROADCAST;
         }
-        let (chat, seq) = match self.order {
-            Some(Order::Seq(chat, seq)) => {
+        let (chat, seq, version) = match self.order {
+            Some(Order::Seq(chat, seq, version)) => {
                 flags |= FLAG_ORDERED;
-                (Some(chat), seq)
+                (Some(chat), seq, version)
             }
-            Some(Order::After(chat)) => {
+            Some(Order::After(chat, version)) => {
                 flags |= FLAG_ORDERED | FLAG_AFTER;
-                (Some(chat), 0)
+                (Some(chat), 0, version)
             }
-            None => (None, 0),
+            None => (None, 0, 0),
         };
         out.push(flags);
         if let Some(chat) = chat {
             out.extend_from_slice(chat.as_uuid().as_bytes());
             out.extend_from_slice(&seq.to_be_bytes());
+            out.extend_from_slice(&version.to_be_bytes());
         }
         // A publish names at most a chat's members, far below u32::MAX.
         let count = u32::try_from(self.recipients.len()).unwrap_or(u32::MAX);
@@ -73,10 +76,11 @@ impl Envelope {
         let order = if flags & FLAG_ORDERED != 0 {
             let chat = ChatId::from(uuid(take(&mut rest, 16)?)?);
             let seq = i64::from_be_bytes(take(&mut rest, 8)?.try_into().ok()?);
+            let version = i64::from_be_bytes(take(&mut rest, 8)?.try_into().ok()?);
             Some(if flags & FLAG_AFTER != 0 {
-                Order::After(chat)
+                Order::After(chat, version)
             } else {
-                Order::Seq(chat, seq)
+                Order::Seq(chat, seq, version)
             })
         } else {
             None
@@ -114,7 +118,7 @@ mod tests {
         let envelope = Envelope {
             origin: Uuid::new_v4(),
             broadcast: false,
-            order: Some(Order::Seq(ChatId::from(Uuid::new_v4()), 42)),
+            order: Some(Order::Seq(ChatId::from(Uuid::new_v4()), 42, 57)),
             recipients: vec![UserId::from(Uuid::new_v4()), UserId::from(Uuid::new_v4())],
             payload: ByteString::from(r#"{"type":"resync"}"#),
         };
@@ -127,7 +131,7 @@ mod tests {
         };
         assert_eq!(Envelope::decode(&plain.encode()), Some(plain.clone()));
         let after = Envelope {
-            order: Some(Order::After(ChatId::from(Uuid::new_v4()))),
+            order: Some(Order::After(ChatId::from(Uuid::new_v4()), 58)),
             ..plain.clone()
         };
         assert_eq!(Envelope::decode(&after.encode()), Some(after));
