@@ -61,6 +61,11 @@ pub struct Config {
     #[arg(long, env = "STATIC_DIR", default_value = "dist")]
     pub static_dir: PathBuf,
 
+    /// How long to keep trying to reach the database at start (it may still be starting, e.g.
+    /// in a fresh `docker compose up`) before giving up; 0 tries once.
+    #[arg(long, env = "DATABASE_WAIT_SECS", default_value_t = 60)]
+    pub database_wait_secs: u64,
+
     /// Database connections in the pool (default: 4 for SQLite, 16 for PostgreSQL).
     #[arg(long, env = "DB_POOL_SIZE")]
     pub db_pool_size: Option<u32>,

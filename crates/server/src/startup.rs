@@ -50,13 +50,12 @@ pub async fn run(config: Config) -> Result<(), StartError> {
         &config.data_dir,
     )?;
     let sqlite = target.is_sqlite();
-    let pool = {
-        let target = target.clone();
-        let size = config.pool_size(sqlite);
-        tokio::task::spawn_blocking(move || db::connect(&target, size))
-            .await
-            .map_err(|e| StartError::Config(e.to_string()))??
-    };
+    let pool = connect_patiently(
+        &target,
+        config.pool_size(sqlite),
+        Duration::from_secs(config.database_wait_secs),
+    )
+    .await?;
     tracing::info!(database = %target.describe(), "database ready");
     if sqlite {
         db::spawn_checkpointer(pool.clone());
@@ -158,6 +157,35 @@ pub async fn run(config: Config) -> Result<(), StartError> {
     state.realtime().flush().await;
     tracing::info!("stopped");
     Ok(())
+}
+
+/// Opens the database, retrying with backoff for up to `wait` while it cannot be reached (a
+/// database server still starting); migration errors and the like fail at once.
+async fn connect_patiently(
+    target: &DatabaseTarget,
+    size: u32,
+    wait: Duration,
+) -> Result<db::Pool, StartError> {
+    let started = std::time::Instant::now();
+    let mut backoff = Duration::from_millis(500);
+    loop {
+        let attempt = {
+            let target = target.clone();
+            tokio::task::spawn_blocking(move || db::connect(&target, size))
+                .await
+                .map_err(|e| StartError::Config(e.to_string()))?
+        };
+        match attempt {
+            Ok(pool) => return Ok(pool),
+            Err(e) if e.is_unreachable() && started.elapsed() + backoff < wait => {
+                let left = wait.saturating_sub(started.elapsed()).as_secs();
+                tracing::warn!(error = %e, retry_in_ms = backoff.as_millis() as u64, seconds_left = left, "database not reachable yet; waiting for it (DATABASE_WAIT_SECS)");
+                tokio::time::sleep(backoff).await;
+                backoff = (backoff * 2).min(Duration::from_secs(5));
+            }
+            Err(e) => return Err(e.into()),
+        }
+    }
 }
 
 /// Background upkeep: flushing held-back out-of-order messages and, with Redis, the presence

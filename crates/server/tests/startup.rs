@@ -1,10 +1,17 @@
 //! What the binary does at start with the embedded database: an explicit `sqlite://` or
 //! `sqlite:` URL without `JWT_SECRET` starts like the default (a secret is generated and kept
-//! in the data folder), while PostgreSQL without `JWT_SECRET` is refused with a clear message.
+//! in the data folder), while PostgreSQL without `JWT_SECRET` is refused with a clear message;
+//! a PostgreSQL that is not reachable yet is waited for (`DATABASE_WAIT_SECS`).
+
+mod common;
 
 use std::io::{BufRead, BufReader};
+use std::net::{TcpListener, TcpStream};
 use std::path::Path;
 use std::process::{Command, Stdio};
+use std::time::{Duration, Instant};
+
+use common::{Backend, TestDatabase};
 
 fn chat_server(data: &Path, database_url: Option<&str>) -> Command {
     let mut command = Command::new(env!("CARGO_BIN_EXE_chat-server"));
@@ -76,5 +83,95 @@ fn postgres_without_jwt_secret_is_refused() {
         !dir.join("jwt_secret").exists(),
         "no secret is generated for PostgreSQL"
     );
+    let _ = std::fs::remove_dir_all(dir);
+}
+
+/// A loopback port that refuses connections until `after`, then forwards them to `upstream`:
+/// a database server that is still starting.
+fn late_proxy(upstream: String, after: Duration) -> u16 {
+    let port = TcpListener::bind("127.0.0.1:0")
+        .and_then(|l| l.local_addr())
+        .expect("free port")
+        .port();
+    std::thread::spawn(move || {
+        std::thread::sleep(after);
+        let listener = TcpListener::bind(("127.0.0.1", port)).expect("bind the proxy");
+        for client in listener.incoming().flatten() {
+            let Ok(server) = TcpStream::connect(&upstream) else {
+                continue;
+            };
+            for (mut from, mut to) in [
+                (
+                    client.try_clone().expect("clone"),
+                    server.try_clone().expect("clone"),
+                ),
+                (server, client),
+            ] {
+                std::thread::spawn(move || {
+                    let _ = std::io::copy(&mut from, &mut to);
+                    let _ = to.shutdown(std::net::Shutdown::Both);
+                });
+            }
+        }
+    });
+    port
+}
+
+/// `url` with its `host:port` replaced by `127.0.0.1:port`.
+fn via_port(url: &str, port: u16) -> String {
+    let at = url
+        .find('@')
+        .map_or(url.find("://").map_or(0, |i| i + 3), |i| i + 1);
+    let end = url[at..].find('/').map_or(url.len(), |i| at + i);
+    format!("{}127.0.0.1:{port}{}", &url[..at], &url[end..])
+}
+
+#[test]
+fn a_database_still_starting_is_waited_for() {
+    let db = TestDatabase::create(Backend::Postgres);
+    let at = db.url.find('@').map_or(0, |i| i + 1);
+    let end = db.url[at..].find('/').map_or(db.url.len(), |i| at + i);
+    let upstream = db.url[at..end].to_owned();
+    let port = late_proxy(upstream, Duration::from_secs(5));
+    let dir = scratch();
+    let mut command = chat_server(&dir, Some(&via_port(&db.url, port)));
+    command.env("JWT_SECRET", common::JWT_SECRET);
+    let started = Instant::now();
+    let (line, stderr) = first_line(command);
+    assert!(
+        line.starts_with("chat-server listening on http://"),
+        "did not start once the database answered: {line:?} {stderr}"
+    );
+    assert!(
+        started.elapsed() >= Duration::from_secs(5),
+        "it cannot have started earlier"
+    );
+    assert!(stderr.contains("waiting for it"), "says it waits: {stderr}");
+    let _ = std::fs::remove_dir_all(dir);
+}
+
+#[test]
+fn a_database_that_never_answers_fails_after_the_wait() {
+    let closed = TcpListener::bind("127.0.0.1:0")
+        .and_then(|l| l.local_addr())
+        .expect("free port")
+        .port();
+    let dir = scratch();
+    let mut command = chat_server(
+        &dir,
+        Some(&format!("postgres://nobody:x@127.0.0.1:{closed}/none")),
+    );
+    command
+        .env("JWT_SECRET", common::JWT_SECRET)
+        .env("DATABASE_WAIT_SECS", "3");
+    let started = Instant::now();
+    let output = command.output().expect("run chat-server");
+    assert!(!output.status.success());
+    assert!(
+        started.elapsed() < Duration::from_secs(15),
+        "gave up after its wait"
+    );
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(stderr.contains("cannot check out a connection"), "{stderr}");
     let _ = std::fs::remove_dir_all(dir);
 }

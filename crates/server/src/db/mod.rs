@@ -125,30 +125,47 @@ impl r2d2::ManageConnection for Manager {
 pub enum SetupError {
     #[error("cannot create the data folder {0}: {1}")]
     DataDir(PathBuf, std::io::Error),
-    #[error("cannot connect to the database: {0}")]
-    Connect(#[from] r2d2::PoolError),
     #[error("cannot check out a connection: {0}")]
     Checkout(String),
     #[error("migrations failed: {0}")]
     Migrate(String),
 }
 
-/// Opens the pool and applies pending migrations.
+/// One attempt to reach the database at start; the caller retries (`DATABASE_WAIT_SECS`).
+const FIRST_CONNECTION: Duration = Duration::from_secs(2);
+
+/// Opens the pool and applies pending migrations. `Checkout` when the database cannot be
+/// reached (yet).
 pub(crate) fn connect(target: &DatabaseTarget, max_size: u32) -> Result<Pool, SetupError> {
     if let DatabaseTarget::Sqlite(path) = target {
         ensure_parent(path)?;
     }
+    // Unchecked: the first checkout below says whether the database answers, within its own
+    // short timeout, so start-up can retry rather than block.
     let pool = r2d2::Pool::builder()
         .max_size(max_size)
         .connection_timeout(Duration::from_secs(10))
-        .build(Manager {
+        .build_unchecked(Manager {
             target: target.clone(),
-        })?;
+        });
     let mut conn = pool
-        .get()
+        .get_timeout(FIRST_CONNECTION)
         .map_err(|e| SetupError::Checkout(e.to_string()))?;
     run_migrations(&mut conn)?;
     Ok(pool)
+}
+
+impl SetupError {
+    /// Whether the database could not be reached at all (it may be starting: worth waiting
+    /// for), rather than refusing us (wrong password, no such database: waiting cannot help).
+    pub(crate) fn is_unreachable(&self) -> bool {
+        const REFUSALS: [&str; 3] = [
+            "authentication failed",
+            "does not exist",
+            "no pg_hba.conf entry",
+        ];
+        matches!(self, Self::Checkout(message) if !REFUSALS.iter().any(|r| message.contains(r)))
+    }
 }
 
 fn ensure_parent(path: &Path) -> Result<(), SetupError> {
