@@ -6,7 +6,7 @@ use std::net::SocketAddr;
 use std::path::PathBuf;
 use std::time::Duration;
 
-use clap::Parser;
+use clap::{Parser, Subcommand};
 
 #[derive(Debug, Clone, Parser)]
 #[command(
@@ -15,6 +15,10 @@ use clap::Parser;
     about = "Real-time chat server (REST + WebSocket)"
 )]
 pub struct Config {
+    /// Without a command the server runs; `admin …` works on the configured database instead.
+    #[command(subcommand)]
+    pub command: Option<Command>,
+
     /// Address to listen on (host:port). Port 0 picks a free port; the bound address is printed.
     #[arg(long, env = "BIND_ADDR", default_value = "127.0.0.1:8080")]
     pub bind_addr: SocketAddr,
@@ -117,6 +121,49 @@ pub struct Config {
     /// HTTP worker threads (default: one per core).
     #[arg(long, env = "WORKERS")]
     pub workers: Option<usize>,
+}
+
+#[derive(Debug, Clone, Subcommand)]
+pub enum Command {
+    /// Operator commands on the configured database (SQLite or PostgreSQL); safe while the
+    /// server runs: what they end (sessions, accounts) ends on every instance within seconds.
+    #[command(subcommand)]
+    Admin(AdminCommand),
+}
+
+/// `chat-server admin …`. Passwords are read from standard input (one line), never from the
+/// command line, where `ps` would show them.
+#[derive(Debug, Clone, Subcommand)]
+pub enum AdminCommand {
+    /// Creates an account (password on stdin).
+    CreateUser { username: String },
+    /// Sets a new password (on stdin) and ends every session of the account.
+    ResetPassword { username: String },
+    /// The account can no longer sign in; its sessions end and its sockets close.
+    DisableUser { username: String },
+    /// Lets a disabled account sign in again.
+    EnableUser { username: String },
+    /// Erases an account: its messages become tombstones (seq kept, text gone), it leaves
+    /// every contact list, its name is freed, it can never sign in.
+    DeleteUser {
+        username: String,
+        /// Required: this cannot be undone.
+        #[arg(long)]
+        yes: bool,
+    },
+    /// Lists the account's live sessions, or ends one (`--revoke <id>`) or all
+    /// (`--revoke all`).
+    Sessions {
+        username: String,
+        #[arg(long)]
+        revoke: Option<String>,
+    },
+    /// Users, chats, messages and the database's size.
+    Stats,
+    /// A consistent copy of the database taken while it runs: SQLite's `VACUUM INTO` (a
+    /// database file; restore by stopping the server and putting it in place of `chat.db`), or
+    /// `pg_dump --format=custom` for PostgreSQL (restore with `pg_restore --dbname`).
+    Backup { file: PathBuf },
 }
 
 impl Config {

@@ -5,12 +5,14 @@
 //! Layers, each using only those below it (checked by `scripts/import-cycles.py`):
 //! - edges: `http` (REST handlers, extractors, request log, web app files) and `ws` (the socket
 //!   loop and one function per command); `startup` wires everything and runs the server;
+//!   `admin` runs an operator's command on the database instead;
 //! - `services`: what a chat does beyond one query (announcing presence and chat changes);
 //! - `state`: the shared context handed to the edges;
 //! - `realtime`: delivery plumbing (hub, reorder buffer, broker, writer, presence, Redis);
 //! - `store` (queries), `db` (connections, schema, migrations), `auth` (hashing, tokens),
 //!   `limits`, `metrics`, `error`, `config`.
 
+mod admin;
 mod auth;
 mod config;
 mod db;
@@ -25,5 +27,6 @@ mod state;
 mod store;
 mod ws;
 
-pub use config::Config;
+pub use admin::{AdminError, run as admin};
+pub use config::{AdminCommand, Command, Config};
 pub use startup::{StartError, run};

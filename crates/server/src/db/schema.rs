@@ -8,6 +8,7 @@ diesel::table! {
         username_lower -> Text,
         password_hash -> Text,
         created_at -> Timestamp,
+        disabled_at -> Nullable<Timestamp>,
     }
 }
 

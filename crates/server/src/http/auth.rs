@@ -138,6 +138,9 @@ async fn login(
         return Err(AppError::Unauthorized("wrong username or password"));
     };
     state.guards().lockout().succeeded(&username);
+    if row.disabled_at.is_some() {
+        return Err(AppError::Forbidden("this account is disabled"));
+    }
     Ok(HttpResponse::Ok().json(start_session(&state, &req, row.to_user()).await?))
 }
 

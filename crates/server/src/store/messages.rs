@@ -408,6 +408,16 @@ pub(crate) fn delete(
     })
 }
 
+/// The ids of `author`'s messages not deleted yet (to erase an account).
+pub(crate) fn live_ids_of(conn: &mut AnyConnection, author: UserId) -> AppResult<Vec<MessageId>> {
+    Ok(messages::table
+        .filter(messages::sender_id.eq(author))
+        .filter(messages::deleted.eq(false))
+        .order(messages::id.asc())
+        .select(messages::id)
+        .load(conn)?)
+}
+
 /// The page size a query asks for, once its arguments check out: seqs are non-negative and
 /// `limit` is 1..=100.
 fn page_limit(q: &HistoryQuery) -> AppResult<i64> {

@@ -9,6 +9,7 @@ pub(crate) mod members;
 pub(crate) mod messages;
 pub(crate) mod rows;
 pub(crate) mod sessions;
+pub(crate) mod stats;
 pub(crate) mod users;
 
 #[cfg(test)]

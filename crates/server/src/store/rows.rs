@@ -17,6 +17,8 @@ pub(crate) struct UserRow {
     pub id: UserId,
     pub username: String,
     pub password_hash: String,
+    /// Set by an operator: the account cannot sign in.
+    pub disabled_at: Option<NaiveDateTime>,
 }
 
 impl UserRow {

@@ -119,6 +119,22 @@ pub(crate) fn revoke(
     })
 }
 
+/// Ends every live session of `owner` and their refresh tokens; how many there were.
+pub(crate) fn revoke_all(conn: &mut AnyConnection, owner: UserId) -> AppResult<usize> {
+    write_tx(conn, |c| {
+        let live: Vec<SessionId> = sessions::table
+            .filter(sessions::user_id.eq(owner))
+            .filter(sessions::revoked_at.is_null())
+            .select(sessions::id)
+            .load(c)?;
+        for session in &live {
+            revoke_any(c, *session)?;
+            revoke_tokens(c, *session)?;
+        }
+        Ok(live.len())
+    })
+}
+
 /// Ends a session whatever its owner (refresh-token reuse was detected).
 pub(crate) fn revoke_any(conn: &mut AnyConnection, session: SessionId) -> QueryResult<()> {
     diesel::update(

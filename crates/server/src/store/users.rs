@@ -7,7 +7,7 @@ use uuid::Uuid;
 use super::rows::{UserRow, users_of};
 use super::{OnUnique, now, write_tx};
 use crate::db::AnyConnection;
-use crate::db::schema::{blocks, users};
+use crate::db::schema::{blocks, contacts, users};
 use crate::error::{AppError, AppResult};
 
 pub(crate) fn create(
@@ -75,9 +75,62 @@ pub(crate) fn search(
         .filter(users::username_lower.like(pattern).escape('\\'))
         .filter(users::id.ne(exclude))
         .filter(users::id.ne_all(blocked_me))
+        .filter(users::disabled_at.is_null())
         .order(users::username_lower.asc())
         .limit(i64::try_from(limit).unwrap_or(i64::MAX))
         .select((users::id, users::username))
         .load(conn)?;
     Ok(users_of(rows))
+}
+
+/// Replaces the password hash (an operator's reset).
+pub(crate) fn set_password(conn: &mut AnyConnection, user: UserId, hash: &str) -> AppResult<()> {
+    write_tx(conn, |c| {
+        diesel::update(users::table.find(user))
+            .set(users::password_hash.eq(hash))
+            .execute(c)
+    })?;
+    Ok(())
+}
+
+/// Disables (no sign-in) or enables the account.
+pub(crate) fn set_disabled(
+    conn: &mut AnyConnection,
+    user: UserId,
+    disabled: bool,
+) -> AppResult<()> {
+    let at = disabled.then(now);
+    write_tx(conn, |c| {
+        diesel::update(users::table.find(user))
+            .set(users::disabled_at.eq(at))
+            .execute(c)
+    })?;
+    Ok(())
+}
+
+/// What is left of an erased account: disabled, no usable password, a placeholder name (the
+/// old one is free again), in nobody's contacts and with none of its own. Its chat
+/// memberships stay, so history keeps a sender for each tombstone.
+pub(crate) fn erase(conn: &mut AnyConnection, user: UserId) -> AppResult<String> {
+    let placeholder = format!("deleted-{}", &user.as_uuid().simple().to_string()[..12]);
+    write_tx(conn, |c| {
+        diesel::delete(
+            contacts::table.filter(
+                contacts::owner_id
+                    .eq(user)
+                    .or(contacts::contact_id.eq(user)),
+            ),
+        )
+        .execute(c)?;
+        diesel::update(users::table.find(user))
+            .set((
+                users::username.eq(&placeholder),
+                users::username_lower.eq(&placeholder),
+                // No argon2 hash looks like this: nothing verifies against it.
+                users::password_hash.eq("!erased"),
+                users::disabled_at.eq(Some(now())),
+            ))
+            .execute(c)
+    })?;
+    Ok(placeholder)
 }
