@@ -70,6 +70,11 @@ pub struct Config {
     #[arg(long, env = "DATABASE_WAIT_SECS", default_value_t = 60)]
     pub database_wait_secs: u64,
 
+    /// Messages older than this many days become tombstones (seq kept, text erased), swept
+    /// in small batches in the background. Unset: messages are kept forever.
+    #[arg(long, env = "MESSAGE_RETENTION_DAYS")]
+    pub message_retention_days: Option<u32>,
+
     /// Database connections in the pool (default: 4 for SQLite, 16 for PostgreSQL).
     #[arg(long, env = "DB_POOL_SIZE")]
     pub db_pool_size: Option<u32>,

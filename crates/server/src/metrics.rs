@@ -43,8 +43,13 @@ pub(crate) struct Metrics {
 }
 
 impl Metrics {
-    /// `extra` carries counters owned elsewhere (the hub's), as (name, help, value).
-    pub(crate) fn render(&self, extra: &[(&str, &str, u64)]) -> String {
+    /// `extra` carries counters owned elsewhere (the hub's), as (name, help, value); `gauges`
+    /// values measured for this scrape.
+    pub(crate) fn render(
+        &self,
+        extra: &[(&str, &str, u64)],
+        gauges: &[(&str, &str, i64)],
+    ) -> String {
         let mut out = String::new();
         let mut line = |name: &str, kind: &str, help: &str, value: String| {
             let _ = writeln!(
@@ -78,6 +83,9 @@ impl Metrics {
         );
         for (name, help, value) in extra {
             line(name, "counter", help, value.to_string());
+        }
+        for (name, help, value) in gauges {
+            line(name, "gauge", help, value.to_string());
         }
         out
     }

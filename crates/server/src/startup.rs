@@ -15,7 +15,7 @@ use crate::http::headers::{self, ContentSecurityPolicy};
 use crate::http::{self, static_files};
 use crate::metrics::Metrics;
 use crate::realtime::{self, Realtime};
-use crate::services::presence;
+use crate::services::{presence, retention};
 use crate::state::{AppState, Guards, RefreshPolicy};
 use crate::store::{self, sessions};
 use crate::ws;
@@ -96,6 +96,9 @@ pub async fn run(config: Config) -> Result<(), StartError> {
     ));
 
     spawn_maintenance(state.clone().into_inner());
+    if let Some(days) = config.message_retention_days {
+        actix_web::rt::spawn(retention::sweep_forever(state.clone().into_inner(), days));
+    }
 
     let static_dir = config.static_dir.clone();
     let index = std::fs::read_to_string(static_dir.join("index.html")).ok();

@@ -394,6 +394,12 @@ async fn operations_endpoints(backend: Backend) {
         .await
         .unwrap();
     assert!(text.contains("# TYPE chat_websockets_open gauge"), "{text}");
+    let bytes: u64 = text
+        .lines()
+        .find_map(|l| l.strip_prefix("chat_database_bytes "))
+        .and_then(|v| v.parse().ok())
+        .unwrap_or_else(|| panic!("no database size: {text}"));
+    assert!(bytes > 0);
     let (status, body) = api.get("/api/no-such-endpoint").await;
     assert_error(status, &body, 404, "not_found");
 }

@@ -4,3 +4,4 @@
 
 pub(crate) mod chat_events;
 pub(crate) mod presence;
+pub(crate) mod retention;

@@ -408,6 +408,63 @@ pub(crate) fn delete(
     })
 }
 
+/// Messages of one chat that outlived the retention period and are now tombstones.
+pub(crate) struct Expired {
+    pub(crate) chat: ChatId,
+    pub(crate) members: Vec<UserId>,
+    /// (id, seq, version) of each tombstone, in seq order.
+    pub(crate) gone: Vec<(MessageId, i64, i64)>,
+}
+
+/// Turns up to `limit` messages of one chat stored before `cutoff` into tombstones (text
+/// erased, seq kept), each with a version of its own as a delete has, so resuming clients see
+/// them go. One short transaction per call, so writers are never held up for long; `None`
+/// when nothing has expired.
+pub(crate) fn expire_batch(
+    conn: &mut AnyConnection,
+    cutoff: chrono::NaiveDateTime,
+    limit: i64,
+) -> AppResult<Option<Expired>> {
+    let expired = messages::table
+        .filter(messages::deleted.eq(false))
+        .filter(messages::created_at.lt(cutoff));
+    let Some(chat) = expired
+        .select(messages::chat_id)
+        .first::<ChatId>(conn)
+        .optional()?
+    else {
+        return Ok(None);
+    };
+    write_tx(conn, |c| {
+        let due: Vec<(MessageId, i64)> = expired
+            .filter(messages::chat_id.eq(chat))
+            .order(messages::seq.asc())
+            .limit(limit)
+            .select((messages::id, messages::seq))
+            .load(c)?;
+        let mut gone = Vec::with_capacity(due.len());
+        for (id, seq) in due {
+            let version = next_version(c, chat)?;
+            change_live_message(
+                c,
+                id,
+                (
+                    messages::content.eq(""),
+                    messages::deleted.eq(true),
+                    messages::version.eq(version),
+                ),
+            )?;
+            gone.push((id, seq, version));
+        }
+        let members = member_ids(c, chat)?;
+        Ok(Some(Expired {
+            chat,
+            members,
+            gone,
+        }))
+    })
+}
+
 /// The ids of `author`'s messages not deleted yet (to erase an account).
 pub(crate) fn live_ids_of(conn: &mut AnyConnection, author: UserId) -> AppResult<Vec<MessageId>> {
     Ok(messages::table

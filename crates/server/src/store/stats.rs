@@ -24,6 +24,16 @@ pub(crate) fn totals(conn: &mut AnyConnection) -> AppResult<Totals> {
     let users = users::table.count().get_result(conn)?;
     let chats = chats::table.count().get_result(conn)?;
     let messages = messages::table.count().get_result(conn)?;
+    Ok(Totals {
+        users,
+        chats,
+        messages,
+        database_bytes: database_bytes(conn)?,
+    })
+}
+
+/// The database's size on disk (for `/metrics` and `admin stats`): one cheap query.
+pub(crate) fn database_bytes(conn: &mut AnyConnection) -> AppResult<i64> {
     let size_query = match conn {
         AnyConnection::Postgresql(_) => "SELECT pg_database_size(current_database()) AS bytes",
         AnyConnection::Sqlite(_) => {
@@ -31,10 +41,5 @@ pub(crate) fn totals(conn: &mut AnyConnection) -> AppResult<Totals> {
         }
     };
     let size: Size = diesel::sql_query(size_query).get_result(conn)?;
-    Ok(Totals {
-        users,
-        chats,
-        messages,
-        database_bytes: size.bytes,
-    })
+    Ok(size.bytes)
 }

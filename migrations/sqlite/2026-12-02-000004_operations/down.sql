@@ -1,1 +1,2 @@
+DROP INDEX messages_live_created;
 ALTER TABLE users DROP COLUMN disabled_at;
