@@ -10,7 +10,21 @@ if ! dpkg -s libpq-dev >/dev/null 2>&1; then
   if [ "$(id -u)" = 0 ]; then apt-get update -qq && apt-get install -y -qq libpq-dev
   else sudo apt-get update -qq && sudo apt-get install -y -qq libpq-dev; fi
 fi
+step() { printf '\n==> %s\n' "$*" >&2; }
+
 if [ -f scripts/build-web.sh ]; then
-  bash scripts/build-web.sh
+  step "web app: building into dist/ (on a fresh machine this first installs trunk, wasm-bindgen and wasm-opt: about 15-20 min on 2 cores; afterwards about 1-2 min)"
+  if ! bash scripts/build-web.sh; then
+    cat >&2 <<'WARN'
+
+!!! ================================================================================== !!!
+!!!  THE WEB APP COULD NOT BE BUILT (see the errors above). The server starts anyway:   !!!
+!!!  the REST API and the WebSocket work, and http://127.0.0.1:8080/ shows a page that   !!!
+!!!  says how to build the web app (bash scripts/build-web.sh, then restart).            !!!
+!!! ================================================================================== !!!
+
+WARN
+  fi
 fi
+step "server: building (release; about 5 min the first time) and starting on http://127.0.0.1:8080 (data in ./data)"
 exec cargo run --locked --release -p chat-server -- "$@"

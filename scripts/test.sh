@@ -7,12 +7,18 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
+step() { printf '\n==> %s\n' "$*" >&2; }
+
+step "services: PostgreSQL and Redis (installed and started if missing: a few minutes the first time)"
 bash scripts/services.sh
 # Every PostgreSQL test (tests/ and the store's unit tests) reads TEST_DATABASE_URL; by default
 # the role services.sh made.
 export TEST_DATABASE_URL="${TEST_DATABASE_URL:-postgres://chat_test:chat_test@127.0.0.1:${TEST_PG_PORT:-5432}/postgres}"
 if [ -f scripts/build-web.sh ]; then
+  step "web app: building (a fresh machine first installs trunk, wasm-bindgen and wasm-opt: about 15-20 min)"
   bash scripts/build-web.sh
 fi
+step "server: building (about 5 min from a cold cache)"
 cargo build --locked -p chat-server
+step "every test: cargo test --workspace (about 6-8 min; the e2e tests drive headless Chromium)"
 cargo test --workspace --locked
