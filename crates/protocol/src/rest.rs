@@ -1,7 +1,7 @@
 //! REST request and response bodies (prefix `/api`).
 
 use crate::ids::SessionId;
-use crate::model::{Message, User};
+use crate::model::{Chat, Message, User};
 use crate::time::Timestamp;
 use serde::{Deserialize, Serialize};
 
@@ -110,4 +110,34 @@ pub struct MessagePage {
     pub messages: Vec<Message>,
     /// More messages exist beyond this page in the paging direction.
     pub has_more: bool,
+}
+
+/// `POST /api/me/password` (added to the contract): the caller's current password and the new
+/// one; every other session of the account ends.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ChangePasswordRequest {
+    pub current_password: String,
+    pub new_password: String,
+}
+
+/// `DELETE /api/me` (added to the contract): the password again, as the confirmation.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct DeleteAccountRequest {
+    pub password: String,
+}
+
+/// `GET /api/me/export` (added to the contract): what the account holds, as JSON.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AccountExport {
+    pub user: User,
+    #[serde(with = "crate::time")]
+    pub exported_at: Timestamp,
+    /// The people the account added as contacts.
+    pub contacts: Vec<User>,
+    /// Every chat the account is a member of, as the account sees it.
+    pub chats: Vec<Chat>,
+    /// Every message the account sent that is not deleted, in chat and seq order.
+    pub messages: Vec<Message>,
 }

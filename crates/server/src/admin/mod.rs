@@ -14,7 +14,7 @@ use crate::config::{AdminCommand, Config};
 use crate::db::{self, AnyConnection, DatabaseTarget};
 use crate::error::AppError;
 use crate::store::rows::UserRow;
-use crate::store::{messages, sessions, stats, users};
+use crate::store::{sessions, stats, users};
 
 #[derive(Debug, thiserror::Error)]
 pub enum AdminError {
@@ -57,7 +57,7 @@ pub fn run(config: &Config, command: AdminCommand) -> Result<String, AdminError>
             let user = find(conn, &username)?;
             let hash = new_password_hash()?;
             users::set_password(conn, user.id, &hash)?;
-            let ended = sessions::revoke_all(conn, user.id)?;
+            let ended = sessions::revoke_all(conn, user.id, None)?.len();
             Ok(format!(
                 "password of {} reset; {ended} session(s) ended",
                 user.username
@@ -66,7 +66,7 @@ pub fn run(config: &Config, command: AdminCommand) -> Result<String, AdminError>
         AdminCommand::DisableUser { username } => {
             let user = find(conn, &username)?;
             users::set_disabled(conn, user.id, true)?;
-            let ended = sessions::revoke_all(conn, user.id)?;
+            let ended = sessions::revoke_all(conn, user.id, None)?.len();
             Ok(format!(
                 "{} disabled; {ended} session(s) ended",
                 user.username
@@ -84,16 +84,12 @@ pub fn run(config: &Config, command: AdminCommand) -> Result<String, AdminError>
                 ));
             }
             let user = find(conn, &username)?;
-            let ended = sessions::revoke_all(conn, user.id)?;
-            let mut erased = 0;
-            for id in messages::live_ids_of(conn, user.id)? {
-                messages::delete(conn, user.id, id)?;
-                erased += 1;
-            }
-            let placeholder = users::erase(conn, user.id)?;
+            let ended = sessions::revoke_all(conn, user.id, None)?.len();
+            let (erased, placeholder) = users::erase_account(conn, user.id)?;
             Ok(format!(
-                "{} deleted (now {placeholder}): {erased} message(s) erased, {ended} session(s) ended",
-                user.username
+                "{} deleted (now {placeholder}): {} message(s) erased, {ended} session(s) ended",
+                user.username,
+                erased.len()
             ))
         }
         AdminCommand::Sessions { username, revoke } => {
@@ -117,7 +113,7 @@ pub fn run(config: &Config, command: AdminCommand) -> Result<String, AdminError>
                     Ok(out)
                 }
                 Some("all") => {
-                    let ended = sessions::revoke_all(conn, user.id)?;
+                    let ended = sessions::revoke_all(conn, user.id, None)?.len();
                     Ok(format!("{ended} session(s) of {} ended", user.username))
                 }
                 Some(id) => {

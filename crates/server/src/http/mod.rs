@@ -2,6 +2,7 @@
 //! and the web app's files. Handlers extract and check input, call the store or a service,
 //! and answer; they hold no state of their own.
 
+mod account;
 mod auth;
 mod blocks;
 mod chats;
@@ -29,6 +30,7 @@ pub(crate) fn routes(cfg: &mut web::ServiceConfig) {
     .service(
         web::scope("/api")
             .configure(auth::routes)
+            .configure(account::routes)
             .configure(users::routes)
             .configure(sessions::routes)
             .configure(contacts::routes)

@@ -465,6 +465,21 @@ pub(crate) fn expire_batch(
     })
 }
 
+/// Every message `author` sent that is not deleted, in chat and seq order (an export).
+pub(crate) fn all_of(conn: &mut AnyConnection, author: UserId) -> AppResult<Vec<Message>> {
+    let rows: Vec<(MessageRow, String)> = messages::table
+        .inner_join(users::table)
+        .filter(messages::sender_id.eq(author))
+        .filter(messages::deleted.eq(false))
+        .order((messages::chat_id.asc(), messages::seq.asc()))
+        .select((messages::all_columns, users::username))
+        .load(conn)?;
+    Ok(rows
+        .into_iter()
+        .map(|(m, name)| m.into_message(&name))
+        .collect())
+}
+
 /// The ids of `author`'s messages not deleted yet (to erase an account).
 pub(crate) fn live_ids_of(conn: &mut AnyConnection, author: UserId) -> AppResult<Vec<MessageId>> {
     Ok(messages::table

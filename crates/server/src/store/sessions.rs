@@ -119,19 +119,25 @@ pub(crate) fn revoke(
     })
 }
 
-/// Ends every live session of `owner` and their refresh tokens; how many there were.
-pub(crate) fn revoke_all(conn: &mut AnyConnection, owner: UserId) -> AppResult<usize> {
+/// Ends every live session of `owner` but `keep` (the caller's own, when it changes its
+/// password), with their refresh tokens; the sessions ended.
+pub(crate) fn revoke_all(
+    conn: &mut AnyConnection,
+    owner: UserId,
+    keep: Option<SessionId>,
+) -> AppResult<Vec<SessionId>> {
     write_tx(conn, |c| {
         let live: Vec<SessionId> = sessions::table
             .filter(sessions::user_id.eq(owner))
             .filter(sessions::revoked_at.is_null())
             .select(sessions::id)
             .load(c)?;
-        for session in &live {
+        let ended: Vec<SessionId> = live.into_iter().filter(|s| Some(*s) != keep).collect();
+        for session in &ended {
             revoke_any(c, *session)?;
             revoke_tokens(c, *session)?;
         }
-        Ok(live.len())
+        Ok(ended)
     })
 }
 

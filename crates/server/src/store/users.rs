@@ -4,6 +4,7 @@ use chat_protocol::{User, UserId};
 use diesel::prelude::*;
 use uuid::Uuid;
 
+use super::messages;
 use super::rows::{UserRow, users_of};
 use super::{OnUnique, now, write_tx};
 use crate::db::AnyConnection;
@@ -108,10 +109,23 @@ pub(crate) fn set_disabled(
     Ok(())
 }
 
+/// Erases an account: every message of it becomes a tombstone (each a delete, with its own
+/// version), then [`erase`]. The tombstones, to announce, and the placeholder name.
+pub(crate) fn erase_account(
+    conn: &mut AnyConnection,
+    user: UserId,
+) -> AppResult<(Vec<messages::Delivery>, String)> {
+    let mut gone = Vec::new();
+    for id in messages::live_ids_of(conn, user)? {
+        gone.push(messages::delete(conn, user, id)?);
+    }
+    Ok((gone, erase(conn, user)?))
+}
+
 /// What is left of an erased account: disabled, no usable password, a placeholder name (the
 /// old one is free again), in nobody's contacts and with none of its own. Its chat
 /// memberships stay, so history keeps a sender for each tombstone.
-pub(crate) fn erase(conn: &mut AnyConnection, user: UserId) -> AppResult<String> {
+fn erase(conn: &mut AnyConnection, user: UserId) -> AppResult<String> {
     let placeholder = format!("deleted-{}", &user.as_uuid().simple().to_string()[..12]);
     write_tx(conn, |c| {
         diesel::delete(
