@@ -1,5 +1,6 @@
 //! Groups and history: create a group, page back through a long history with `before_seq`
-//! (scrolling up), add a member by name (with a clear error for an unknown one), and leave.
+//! (scrolling up), add a member by name (with a clear error for an unknown one), and leave
+//! (after a confirmation, without a panic: the harness fails any test whose page panicked).
 
 use chat_e2e::flows::{Remember, add_contact, send, sign_up};
 use chat_e2e::keys::ENTER;
@@ -127,7 +128,21 @@ async fn groups_paging_members_and_leaving() -> Result<()> {
     e.wait_text("#members-panel .form-error", "There is no user called")
         .await?;
     e.screenshot("12-members").await?;
-    e.click("#leave-group").await?;
+    // Leaving asks first (only a member can add you back); Cancel keeps Eric in the group.
+    e.click("#members-panel .leave-group").await?;
+    e.wait_text("#members-panel .confirm-question", "Leave Release crew?")
+        .await?;
+    e.click("#members-panel .cancel-confirm").await?;
+    e.wait_present("#members-panel .leave-group").await?;
+    assert!(
+        e.texts(".chat-item .chat-title")
+            .await?
+            .iter()
+            .any(|t| t == "Release crew"),
+        "cancelling left the group"
+    );
+    e.click("#members-panel .leave-group").await?;
+    e.click("#members-panel .confirm-leave").await?;
     e.wait_for("the group to leave Eric's list", || async {
         let titles = e.texts(".chat-item .chat-title").await?;
         Ok((!titles.iter().any(|t| t == "Release crew")).then_some(()))

@@ -112,7 +112,10 @@ pub(crate) fn Conversation(chat_id: ChatId) -> impl IntoView {
     Effect::new(move |_| {
         rows.track();
         request_animation_frame(move || {
-            let Some(el) = list.get_untracked() else {
+            // The frame can come after this conversation was closed (leaving a group removes
+            // the chat, which both changes the rows and closes the view); its signals are gone
+            // then, and reading them would panic.
+            let Some(el) = list.try_get_untracked().flatten() else {
                 return;
             };
             if let Some((height, top)) = anchor.get_value() {
