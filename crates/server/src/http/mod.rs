@@ -2,6 +2,7 @@
 //! and the web app's files. Handlers extract and check input, call the store or a service,
 //! and answer; they hold no state of their own.
 
+pub(crate) mod assets;
 mod auth;
 mod blocks;
 mod chats;
