@@ -73,3 +73,21 @@ pub async fn open_chat(b: &Browser, title: &str) -> Result<()> {
     .await?;
     b.wait_text("#conv-title", title).await
 }
+
+/// Opens (creating if needed) the direct chat with `username`, a contact, from Contacts.
+pub async fn open_direct(b: &Browser, username: &str) -> Result<()> {
+    b.click("#tab-contacts").await?;
+    b.click(&format!(
+        ".contact[data-username=\"{username}\"] .message-contact"
+    ))
+    .await?;
+    b.wait_text("#conv-title", username).await
+}
+
+/// Waits until a confirmed message reading exactly `text` is shown in the open chat.
+pub async fn wait_message(b: &Browser, text: &str) -> Result<()> {
+    b.wait_for(&format!("message {text:?}"), || async {
+        Ok(confirmed(b).await?.iter().any(|t| t == text).then_some(()))
+    })
+    .await
+}

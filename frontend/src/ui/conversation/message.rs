@@ -1,6 +1,7 @@
 //! One row of the conversation: a day separator, a message bubble (with edit and delete for my
 //! own; in a group, one from someone I blocked is collapsed to a line that can be expanded), or
-//! a pending bubble of mine with its state and "retry". Renders text as text only.
+//! a pending bubble of mine with its state and "retry". Renders text as text nodes only; the
+//! links found in it (`text::links`) become `<a>` elements whose text is again a text node.
 
 use chat_protocol::{ChatId, ChatKind, Message, MessageId};
 use leptos::html;
@@ -10,7 +11,27 @@ use crate::model::outbox::Pending;
 use crate::model::rows::Row;
 use crate::state::ChatState;
 use crate::text::format::clock;
+use crate::text::links::{Piece, pieces};
 use crate::ui::common::{FormError, FormStatus};
+
+/// Message text as text nodes, with its links as links. Whatever the message contains is shown,
+/// never interpreted: an address only ever becomes an `href` of one of the allowed schemes.
+/// Links open in a new tab that cannot reach back to this one (`noopener`) and is not told
+/// where it came from (`noreferrer`).
+fn linked(content: &str) -> impl IntoView + use<> {
+    pieces(content)
+        .into_iter()
+        .map(|piece| match piece {
+            Piece::Text(text) => text.into_any(),
+            Piece::Link { text, href } => view! {
+                <a class="msg-link" href=href target="_blank" rel="noopener noreferrer">
+                    {text}
+                </a>
+            }
+            .into_any(),
+        })
+        .collect_view()
+}
 
 #[component]
 pub(super) fn RowView(
@@ -106,8 +127,7 @@ fn MessageView(
             } else if is_editing() {
                 view! { <EditBox id=id original=content.clone() editing=editing /> }.into_any()
             } else {
-                // A text node: whatever the message contains is shown, never interpreted.
-                view! { <p class="msg-text">{content.clone()}</p> }.into_any()
+                view! { <p class="msg-text">{linked(&content)}</p> }.into_any()
             }
         }
     };
@@ -255,7 +275,7 @@ fn PendingView(pending: Pending) -> impl IntoView {
             data-client-id=client_id.to_string()
         >
             <div class="bubble">
-                <p class="msg-text">{pending.content.clone()}</p>
+                <p class="msg-text">{linked(&pending.content)}</p>
                 <div class="msg-meta">
                     <span class="pending-state">{label}</span>
                 </div>
