@@ -1,4 +1,5 @@
-//! What the conversation shows, top to bottom: day separators, messages (with "seen" under my
+//! What the conversation shows, top to bottom: day separators, a "New messages" line before the
+//! first message that was unread when the chat was opened, messages (with "seen" under my
 //! newest message that others have read) and my pending sends, each with a stable key so the
 //! list only re-renders what changed. Pure: the UI renders the rows, this decides them.
 
@@ -24,6 +25,8 @@ pub(crate) enum Row {
         /// "Seen" / "Seen by bob": the read marker, on my newest message others have read.
         seen: Option<String>,
     },
+    /// "New messages": the first unread message when the chat was opened comes next.
+    NewMessages,
     Pending(Pending),
 }
 
@@ -32,6 +35,7 @@ impl Row {
     pub(crate) fn key(&self) -> String {
         match self {
             Self::Day { day, label } => format!("d:{day}:{label}"),
+            Self::NewMessages => "new".to_owned(),
             Self::Message {
                 message,
                 show_sender,
@@ -93,6 +97,37 @@ pub(crate) struct Inputs<'a> {
     /// Other members' read positions (never mine).
     pub(crate) reads: &'a [MemberRead],
     pub(crate) today: NaiveDate,
+    /// The seq of the first message that was unread when the chat was opened, if any.
+    pub(crate) first_unread: Option<i64>,
+}
+
+/// The seq of the first unread message: going back from the newest, the `unread`-th message
+/// someone else sent (deleted ones were not counted as unread). `None` when nothing is
+/// unread; the oldest loaded message when fewer are loaded than are unread.
+pub(crate) fn first_unread(messages: &[Message], me: UserId, unread: i64) -> Option<i64> {
+    if unread <= 0 {
+        return None;
+    }
+    let mut counted = 0;
+    for m in messages.iter().rev() {
+        if m.sender.id != me && !m.deleted {
+            counted += 1;
+            if counted == unread {
+                return Some(m.seq);
+            }
+        }
+    }
+    messages.first().map(|m| m.seq)
+}
+
+/// How many messages after `seq` are someone else's and not deleted: what is still unread
+/// when I have read up to `seq`.
+pub(crate) fn unread_after(messages: &[Message], me: UserId, seq: i64) -> i64 {
+    let count = messages
+        .iter()
+        .filter(|m| m.seq > seq && m.sender.id != me && !m.deleted)
+        .count();
+    i64::try_from(count).unwrap_or(i64::MAX)
 }
 
 pub(crate) fn build<Tz: TimeZone>(input: &Inputs<'_>, tz: &Tz) -> Vec<Row> {
@@ -116,8 +151,13 @@ pub(crate) fn build<Tz: TimeZone>(input: &Inputs<'_>, tz: &Tz) -> Vec<Row> {
         });
         true
     };
+    let mut divider_due = input.first_unread;
     for m in input.messages {
         let new_day = push_day(&mut rows, local_day(&m.created_at, tz));
+        if divider_due.is_some_and(|first| m.seq >= first) {
+            divider_due = None;
+            rows.push(Row::NewMessages);
+        }
         let mine = m.sender.id == input.me;
         let show_sender = input.group && !mine && (new_day || last_sender != Some(m.sender.id));
         last_sender = Some(m.sender.id);
@@ -173,6 +213,7 @@ mod tests {
                     if *show_sender { "+name" } else { "" },
                     seen.as_ref().map(|s| format!(" ({s})")).unwrap_or_default()
                 ),
+                Row::NewMessages => "[new]".to_owned(),
                 Row::Pending(p) => format!("pending {}", p.content),
             })
             .collect()
@@ -214,6 +255,7 @@ mod tests {
             group: true,
             reads: &reads,
             today,
+            first_unread: None,
         };
         let rows = build(&input, &Utc);
         assert_eq!(
@@ -237,6 +279,70 @@ mod tests {
         let rows = build(&direct, &Utc);
         assert!(kinds(&rows).contains(&"5 (Seen)".to_owned()));
         assert!(!kinds(&rows).iter().any(|k| k.contains("+name")));
+    }
+
+    #[test]
+    fn new_messages_line_before_the_first_unread() {
+        let me = 1;
+        let messages = vec![
+            from(1, 2, "bob", 0),
+            from(2, me, "me", 0),
+            from(3, 2, "bob", 0),
+            from(4, 2, "bob", 0),
+        ];
+        let today = messages[0].created_at.date_naive();
+        let first = first_unread(&messages, user_id(me), 2);
+        assert_eq!(first, Some(3));
+        let input = Inputs {
+            messages: &messages,
+            pending: &[],
+            me: user_id(me),
+            group: false,
+            reads: &[],
+            today,
+            first_unread: first,
+        };
+        assert_eq!(
+            kinds(&build(&input, &Utc)),
+            ["[Today]", "1", "2", "[new]", "3", "4"]
+        );
+        let none = Inputs {
+            first_unread: None,
+            ..input
+        };
+        assert!(!kinds(&build(&none, &Utc)).contains(&"[new]".to_owned()));
+    }
+
+    #[test]
+    fn first_unread_counts_others_messages_only() {
+        let me = user_id(1);
+        let mut messages = vec![
+            from(1, 2, "bob", 0),
+            from(2, 2, "bob", 0),
+            from(3, 1, "me", 0),
+            from(4, 2, "bob", 0),
+        ];
+        assert_eq!(first_unread(&messages, me, 0), None);
+        assert_eq!(first_unread(&messages, me, 1), Some(4));
+        assert_eq!(
+            first_unread(&messages, me, 2),
+            Some(2),
+            "my own message is skipped"
+        );
+        assert_eq!(
+            first_unread(&messages, me, 9),
+            Some(1),
+            "more unread than loaded"
+        );
+        messages[3].deleted = true;
+        assert_eq!(
+            first_unread(&messages, me, 1),
+            Some(2),
+            "a deleted one was not unread"
+        );
+        assert_eq!(unread_after(&messages, me, 1), 1);
+        assert_eq!(unread_after(&messages, me, 0), 2);
+        assert_eq!(unread_after(&messages, me, 4), 0);
     }
 
     #[test]

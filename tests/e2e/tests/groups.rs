@@ -32,7 +32,7 @@ async fn groups_paging_members_and_leaving() -> Result<()> {
     let d = Browser::open(&chromedriver, "dana", 1100, 760).await?;
     let e = Browser::open(&chromedriver, "eric", 1100, 760).await?;
     sign_up(&d, &base, &dana, Remember::No).await?;
-    sign_up(&e, &base, &eric, Remember::No).await?;
+    sign_up(&e, &base, &eric, Remember::Yes).await?;
     add_contact(&d, &eric).await?;
 
     // A group with a name and a picked contact.
@@ -42,6 +42,12 @@ async fn groups_paging_members_and_leaving() -> Result<()> {
     d.click("#create-group").await?;
     d.wait_text("#conv-title", "Release crew").await?;
     d.wait_text("#conv-subtitle", "2 members").await?;
+
+    // Eric has the group open while the history arrives, so he has read it all.
+    e.wait_text(".chat-item .chat-title", "Release crew")
+        .await?;
+    e.click(".chat-item").await?;
+    e.wait_text("#conv-title", "Release crew").await?;
 
     // A long history, sent one after the other.
     for i in 1..=HISTORY {
@@ -53,9 +59,17 @@ async fn groups_paging_members_and_leaving() -> Result<()> {
     })
     .await?;
 
-    // Eric gets the group live, opens it, sees only the latest page, then scrolls back.
-    e.wait_text(".chat-item .chat-title", "Release crew")
-        .await?;
+    // After a reload Eric opens it again with nothing unread: only the latest page, then he
+    // scrolls back. (With unread messages it would open at the first of them: read_state.rs.)
+    e.wait_for("everything read", || async {
+        Ok(
+            (shown_seqs(&e).await?.len() == HISTORY && e.driver.title().await? == "Chat")
+                .then_some(()),
+        )
+    })
+    .await?;
+    e.reload().await?;
+    e.wait_text("#conn-status", "online").await?;
     e.wait_text(
         ".chat-item .chat-preview",
         &format!("{dana}: message {HISTORY}"),

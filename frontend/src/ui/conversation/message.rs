@@ -95,6 +95,12 @@ pub(super) fn RowView(
             })
             .into_any()
         }
+        Row::NewMessages => view! {
+            <div class="new-sep" id="new-messages" role="separator">
+                <span>"New messages"</span>
+            </div>
+        }
+        .into_any(),
         Row::Pending(pending) => view! { <PendingView pending=pending /> }.into_any(),
     }
 }

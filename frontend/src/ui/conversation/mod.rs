@@ -10,6 +10,7 @@ mod message;
 use chat_protocol::{Chat, ChatId, ChatKind, MessageId};
 use leptos::html;
 use leptos::prelude::*;
+use wasm_bindgen::JsCast;
 
 use crate::model::rows::{self, Row, member_reads};
 use crate::state::ChatState;
@@ -23,6 +24,23 @@ use message::RowView;
 const BOTTOM_SLACK: i32 = 48;
 /// How close to the top (px) starts loading older messages.
 const TOP_TRIGGER: i32 = 80;
+/// Space (px) above the "New messages" line when a chat opens there.
+const DIVIDER_MARGIN: i32 = 8;
+
+/// The seq of the newest message whose top is inside the list's visible area: what the person
+/// has had on screen. Messages are in seq order, so the first from the end that is above the
+/// list's bottom edge is it.
+fn newest_on_screen(list: &web_sys::HtmlDivElement) -> Option<i64> {
+    let bottom = list.get_bounding_client_rect().bottom();
+    let shown = list.query_selector_all(".msg[data-seq]").ok()?;
+    (0..shown.length()).rev().find_map(|i| {
+        let el = shown.item(i)?.dyn_into::<web_sys::Element>().ok()?;
+        if el.get_bounding_client_rect().top() >= bottom {
+            return None;
+        }
+        el.get_attribute("data-seq")?.parse().ok()
+    })
+}
 
 #[component]
 pub(crate) fn Conversation(chat_id: ChatId) -> impl IntoView {
@@ -48,6 +66,9 @@ pub(crate) fn Conversation(chat_id: ChatId) -> impl IntoView {
             None => (false, Vec::new()),
         });
         let pending = state.outbox.with(|o| o.for_chat(chat_id));
+        let first_unread = state
+            .first_unread
+            .with(|f| f.filter(|(chat, _)| *chat == chat_id).map(|(_, seq)| seq));
         state.timelines.with(|t| {
             let messages = t.get(&chat_id).map(|t| t.messages()).unwrap_or(&[]);
             rows::build(
@@ -58,6 +79,7 @@ pub(crate) fn Conversation(chat_id: ChatId) -> impl IntoView {
                     group,
                     reads: &reads,
                     today: chrono::Local::now().date_naive(),
+                    first_unread,
                 },
                 &chrono::Local,
             )
@@ -78,6 +100,8 @@ pub(crate) fn Conversation(chat_id: ChatId) -> impl IntoView {
     let list = NodeRef::<html::Div>::new();
     // Scroll height and position before an older page was added, to keep the view still.
     let anchor = StoredValue::new(None::<(i32, i32)>);
+    // Whether the view was put at the "New messages" line (once per opening).
+    let positioned = StoredValue::new(false);
 
     let load_older = move || {
         let Some(el) = list.get_untracked() else {
@@ -94,10 +118,24 @@ pub(crate) fn Conversation(chat_id: ChatId) -> impl IntoView {
         });
     };
 
+    // Marks read what the person can see: up to the newest message on screen, and only while
+    // the page is visible and focused (a chat open in a background tab reads nothing).
+    let mark_seen = move || {
+        if !state.attended.get_untracked() || !loaded() {
+            return;
+        }
+        if let Some(el) = list.try_get_untracked().flatten()
+            && let Some(seq) = newest_on_screen(&el)
+        {
+            state.mark_read_upto(chat_id, seq);
+        }
+    };
+
     let on_scroll = move |_| {
         let Some(el) = list.get_untracked() else {
             return;
         };
+        mark_seen();
         let bottom = el.scroll_height() - el.scroll_top() - el.client_height() <= BOTTOM_SLACK;
         if state.at_bottom.get_untracked() != bottom {
             state.at_bottom.set(bottom);
@@ -118,23 +156,39 @@ pub(crate) fn Conversation(chat_id: ChatId) -> impl IntoView {
             let Some(el) = list.try_get_untracked().flatten() else {
                 return;
             };
-            if let Some((height, top)) = anchor.get_value() {
+            let divider = (!positioned.get_value() && loaded())
+                .then(|| el.query_selector("#new-messages").ok().flatten())
+                .flatten();
+            if let Some(divider) = divider {
+                // Opened with unread messages: the "New messages" line near the top.
+                positioned.set_value(true);
+                let offset =
+                    divider.get_bounding_client_rect().top() - el.get_bounding_client_rect().top();
+                el.set_scroll_top(el.scroll_top() + offset as i32 - DIVIDER_MARGIN);
+                let bottom =
+                    el.scroll_height() - el.scroll_top() - el.client_height() <= BOTTOM_SLACK;
+                state.at_bottom.set(bottom);
+            } else if let Some((height, top)) = anchor.get_value() {
                 anchor.set_value(None);
                 el.set_scroll_top(top + (el.scroll_height() - height));
             } else if state.at_bottom.get_untracked() {
                 el.set_scroll_top(el.scroll_height());
             }
+            // Whatever the first look was (bottom or the line), it is taken.
+            if loaded() {
+                positioned.set_value(true);
+            }
             if el.scroll_height() <= el.client_height() + TOP_TRIGGER {
                 load_older();
             }
+            mark_seen();
         });
     });
 
-    // Reading at the bottom marks the chat read.
+    // Coming back to the page (tab shown, window focused) reads what is on screen.
     Effect::new(move |_| {
-        rows.track();
-        if state.at_bottom.get() && loaded() {
-            state.mark_read(chat_id);
+        if state.attended.get() {
+            request_animation_frame(mark_seen);
         }
     });
 
