@@ -175,9 +175,12 @@ impl ChatState {
         self.user.with_untracked(|u| u.as_ref().map(|u| u.id))
     }
 
-    /// Whether `user` is online (tracked); `None` when they share no presence with me.
+    /// Whether `user` is online (tracked); `None` when they share no presence with me. While
+    /// we are not connected nobody is shown online: what we knew is stale.
     pub(crate) fn presence_of(&self, user: UserId) -> Option<bool> {
-        self.presence.with(|p| p.get(&user).copied())
+        let connected = self.status.with(|s| *s == ConnStatus::Online);
+        self.presence
+            .with(|p| p.get(&user).map(|online| *online && connected))
     }
 
     /// Whether I blocked `user` (tracked).

@@ -16,7 +16,12 @@ use crate::text::error_text::{Attempt, explain};
 impl ChatState {
     pub(super) fn on_socket_event(&self, event: SocketEvent) {
         match event {
-            SocketEvent::Status(status) => self.status.set(status),
+            SocketEvent::Status(status) => {
+                // The clock ticks once a second; a countdown measured against a tick up to a
+                // second old would say "4 s" for a 3 s wait.
+                self.now_ms.set(super::now_ms());
+                self.status.set(status);
+            }
             SocketEvent::Lost => self.change_data(|d| d.connection_lost()),
             SocketEvent::Server(event) => {
                 let Some(now) = self.moment() else { return };

@@ -6,6 +6,7 @@ use leptos::prelude::*;
 use super::conversation::Conversation;
 use super::sidebar::Sidebar;
 use crate::model::chat_list;
+use crate::net::ConnStatus;
 use crate::state::ChatState;
 
 #[component]
@@ -23,6 +24,14 @@ pub(crate) fn Shell() -> impl IntoView {
         document().set_title(&title);
     });
     on_cleanup(|| document().set_title("Chat"));
+    // Back online: what went wrong while offline ("You are offline…") is over.
+    Effect::new(move |was_online: Option<bool>| {
+        let online = state.status.with(|s| *s == ConnStatus::Online);
+        if online && was_online == Some(false) {
+            state.notice.set(None);
+        }
+        online
+    });
     view! {
         <div class="shell" class:chat-open=move || state.open.with(Option::is_some)>
             <Sidebar />

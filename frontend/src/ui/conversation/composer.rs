@@ -111,6 +111,8 @@ fn Composer(chat_id: ChatId) -> impl IntoView {
                 prop:value=move || text.get()
                 on:input=move |ev| {
                     text.set(event_target_value(&ev));
+                    // A refusal ("must not be empty") is about what was there before.
+                    form.clear();
                     state.on_composer_input(chat_id);
                 }
                 on:keydown=move |ev: leptos::ev::KeyboardEvent| {

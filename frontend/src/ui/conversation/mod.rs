@@ -1,7 +1,8 @@
-//! One open chat: header, the message list (older pages on scrolling up, sticking to the bottom
+//! One open chat: header, the connection banner, the message list (older pages on scrolling up, sticking to the bottom
 //! only when already there), who is typing, the composer and the members panel. Owns the
 //! scrolling; what the rows are comes from `model::rows`, what happens from `state`.
 
+mod banner;
 mod composer;
 mod header;
 mod members;
@@ -15,6 +16,7 @@ use wasm_bindgen::JsCast;
 use crate::model::rows::{self, Row, member_reads};
 use crate::state::ChatState;
 use crate::text::format::typing_line;
+use banner::ConnBanner;
 use composer::ComposerOrClosed;
 use header::Header;
 use members::MembersPanel;
@@ -204,6 +206,7 @@ pub(crate) fn Conversation(chat_id: ChatId) -> impl IntoView {
     view! {
         <section class="conversation" id="conversation" aria-labelledby="conv-title">
             <Header chat=chat members_open=members_open />
+            <ConnBanner />
             <div class="conv-body">
                 <div class="conv-main">
                     <div
