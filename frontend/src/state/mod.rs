@@ -6,10 +6,12 @@
 //!
 //! The methods are spread by concern: `lifecycle` (start, stop, sign in/out, the clock),
 //! `sync` (socket events, lists, catch-up, paging, read markers), `actions` (what the person
-//! does) and `trust` (blocks and signed-in devices). All state is keyed by chat id, so an event for one chat can only change
+//! does), `drafts` (unsent text and reading position per chat) and `trust` (blocks and
+//! signed-in devices). All state is keyed by chat id, so an event for one chat can only change
 //! that chat.
 
 mod actions;
+mod drafts;
 mod lifecycle;
 mod reduce;
 mod route;
@@ -52,6 +54,8 @@ pub(crate) struct ChatState {
     /// Last `mark_read` seq sent per chat.
     marked: StoredValue<HashMap<ChatId, i64>, LocalStorage>,
     catch_ups: StoredValue<CatchUps, LocalStorage>,
+    /// Unsent text and reading position per chat.
+    drafts: StoredValue<drafts::Drafts, LocalStorage>,
     /// The signed-in user (`None` when signed out).
     pub(crate) user: RwSignal<Option<User>>,
     /// Why the session ended on its own, for the sign-in page.
@@ -123,6 +127,7 @@ impl ChatState {
             throttle: StoredValue::new_local(TypingThrottle::default()),
             marked: StoredValue::new_local(HashMap::new()),
             catch_ups: StoredValue::new_local(CatchUps::default()),
+            drafts: StoredValue::new_local(drafts::Drafts::default()),
             user,
             ended,
             chats: RwSignal::new(Vec::new()),
@@ -250,6 +255,7 @@ impl ChatState {
         self.throttle.set_value(TypingThrottle::default());
         self.marked.set_value(HashMap::new());
         self.catch_ups.set_value(CatchUps::default());
+        self.forget_drafts();
         self.chats.set(Vec::new());
         self.chats_loaded.set(false);
         self.timelines.set(HashMap::new());

@@ -185,8 +185,10 @@ impl ChatState {
                 .map_or(0, |c| c.unread_count)
         });
         if self.open.get_untracked() != Some(chat) {
-            // With unread messages the view opens at the first of them, not at the bottom.
-            self.at_bottom.set(unread == 0);
+            // With unread messages the view opens at the first of them, else where it was
+            // left, else at the bottom.
+            self.at_bottom
+                .set(unread == 0 && self.position(chat).is_none());
             self.first_unread.set(None);
             self.open.set(Some(chat));
         }

@@ -1,6 +1,7 @@
 //! The composer: a text box where Enter sends and Shift+Enter starts a new line, with the reason
 //! if a message was refused before sending; in a direct chat closed by a block, a line saying so
-//! instead. Sending itself is the state's job.
+//! instead. What is typed is kept as the chat's draft until sent. Sending itself is the
+//! state's job.
 
 use chat_protocol::{ChatId, ChatKind, UserId};
 use leptos::html;
@@ -74,7 +75,8 @@ pub(super) fn ComposerOrClosed(chat_id: ChatId) -> impl IntoView {
 #[component]
 fn Composer(chat_id: ChatId) -> impl IntoView {
     let state = expect_context::<ChatState>();
-    let text = RwSignal::new(String::new());
+    // What was typed here before switching chats or reloading.
+    let text = RwSignal::new(state.draft(chat_id));
     let form = FormStatus::new();
     let input = NodeRef::<html::Textarea>::new();
 
@@ -83,6 +85,7 @@ fn Composer(chat_id: ChatId) -> impl IntoView {
         let sent = state.send_message(chat_id, &content);
         if sent.is_ok() {
             text.set(String::new());
+            state.save_draft(chat_id, "");
         }
         form.show(sent);
         if let Some(el) = input.get_untracked() {
@@ -110,7 +113,9 @@ fn Composer(chat_id: ChatId) -> impl IntoView {
                 aria-describedby="composer-hint"
                 prop:value=move || text.get()
                 on:input=move |ev| {
-                    text.set(event_target_value(&ev));
+                    let typed = event_target_value(&ev);
+                    state.save_draft(chat_id, &typed);
+                    text.set(typed);
                     // A refusal ("must not be empty") is about what was there before.
                     form.clear();
                     state.on_composer_input(chat_id);

@@ -29,6 +29,22 @@ const TOP_TRIGGER: i32 = 80;
 /// Space (px) above the "New messages" line when a chat opens there.
 const DIVIDER_MARGIN: i32 = 8;
 
+/// The oldest message still (partly) on screen and where its top is relative to the list's
+/// top edge: enough to come back to the same view later, whatever was added meanwhile.
+fn top_on_screen(list: &web_sys::HtmlDivElement) -> Option<(i64, i32)> {
+    let top = list.get_bounding_client_rect().top();
+    let shown = list.query_selector_all(".msg[data-seq]").ok()?;
+    (0..shown.length()).find_map(|i| {
+        let el = shown.item(i)?.dyn_into::<web_sys::Element>().ok()?;
+        let rect = el.get_bounding_client_rect();
+        if rect.bottom() <= top {
+            return None;
+        }
+        let seq = el.get_attribute("data-seq")?.parse().ok()?;
+        Some((seq, (rect.top() - top) as i32))
+    })
+}
+
 /// The seq of the newest message whose top is inside the list's visible area: what the person
 /// has had on screen. Messages are in seq order, so the first from the end that is above the
 /// list's bottom edge is it.
@@ -142,6 +158,7 @@ pub(crate) fn Conversation(chat_id: ChatId) -> impl IntoView {
         if state.at_bottom.get_untracked() != bottom {
             state.at_bottom.set(bottom);
         }
+        state.keep_position(chat_id, (!bottom).then(|| top_on_screen(&el)).flatten());
         if el.scroll_top() < TOP_TRIGGER {
             load_older();
         }
@@ -170,13 +187,31 @@ pub(crate) fn Conversation(chat_id: ChatId) -> impl IntoView {
                 let bottom =
                     el.scroll_height() - el.scroll_top() - el.client_height() <= BOTTOM_SLACK;
                 state.at_bottom.set(bottom);
+            } else if let Some((seq, offset)) = (!positioned.get_value() && loaded())
+                .then(|| state.position(chat_id))
+                .flatten()
+            {
+                // Reopened: back where it was left, if that message is still loaded.
+                positioned.set_value(true);
+                let selector = format!(".msg[data-seq=\"{seq}\"]");
+                match el.query_selector(&selector).ok().flatten() {
+                    Some(msg) => {
+                        let now = msg.get_bounding_client_rect().top()
+                            - el.get_bounding_client_rect().top();
+                        el.set_scroll_top(el.scroll_top() + now as i32 - offset);
+                    }
+                    None => {
+                        el.set_scroll_top(el.scroll_height());
+                        state.at_bottom.set(true);
+                    }
+                }
             } else if let Some((height, top)) = anchor.get_value() {
                 anchor.set_value(None);
                 el.set_scroll_top(top + (el.scroll_height() - height));
             } else if state.at_bottom.get_untracked() {
                 el.set_scroll_top(el.scroll_height());
             }
-            // Whatever the first look was (bottom or the line), it is taken.
+            // Whatever the first look was (bottom, line, kept position), it is taken.
             if loaded() {
                 positioned.set_value(true);
             }
