@@ -9,7 +9,7 @@ use chat_protocol::{Message, User, UserId};
 use chrono::{NaiveDate, TimeZone};
 
 use super::outbox::{Pending, PendingState};
-use crate::text::format::{day_label, local_day, seen_line};
+use crate::text::format::{day_label, local_day, local_minute, seen_line};
 
 #[derive(Debug, Clone, PartialEq)]
 pub(crate) enum Row {
@@ -22,6 +22,9 @@ pub(crate) enum Row {
         mine: bool,
         /// First of a run from the same sender in a group: show the name.
         show_sender: bool,
+        /// Follows a message of the same sender in the same minute, with nothing between:
+        /// shown tight under it, its time only on hover (as Slack and Telegram group them).
+        grouped: bool,
         /// "Seen" / "Seen by bob": the read marker, on my newest message others have read.
         seen: Option<String>,
     },
@@ -39,15 +42,17 @@ impl Row {
             Self::Message {
                 message,
                 show_sender,
+                grouped,
                 seen,
                 ..
             } => format!(
-                "m:{}:{}:{}:{}:{}:{}",
+                "m:{}:{}:{}:{}:{}:{}:{}",
                 message.id,
                 message.edited_at.map_or(0, |t| t.timestamp_millis()),
                 message.deleted,
                 message.content.len(),
                 show_sender,
+                grouped,
                 seen.as_deref().unwrap_or("")
             ),
             Self::Pending(p) => {
@@ -152,15 +157,22 @@ pub(crate) fn build<Tz: TimeZone>(input: &Inputs<'_>, tz: &Tz) -> Vec<Row> {
         true
     };
     let mut divider_due = input.first_unread;
+    let mut last_minute: Option<i64> = None;
     for m in input.messages {
         let new_day = push_day(&mut rows, local_day(&m.created_at, tz));
+        let mut divided = false;
         if divider_due.is_some_and(|first| m.seq >= first) {
             divider_due = None;
+            divided = true;
             rows.push(Row::NewMessages);
         }
         let mine = m.sender.id == input.me;
-        let show_sender = input.group && !mine && (new_day || last_sender != Some(m.sender.id));
+        let same_sender = last_sender == Some(m.sender.id);
+        let show_sender = input.group && !mine && (new_day || divided || !same_sender);
+        let minute = local_minute(&m.created_at, tz);
+        let grouped = same_sender && !new_day && !divided && last_minute == Some(minute);
         last_sender = Some(m.sender.id);
+        last_minute = Some(minute);
         let seen = (seen_at == Some(m.seq)).then(|| {
             let names: Vec<String> = input
                 .reads
@@ -174,6 +186,7 @@ pub(crate) fn build<Tz: TimeZone>(input: &Inputs<'_>, tz: &Tz) -> Vec<Row> {
             message: m.clone(),
             mine,
             show_sender,
+            grouped,
             seen,
         });
     }
@@ -205,12 +218,14 @@ mod tests {
                 Row::Message {
                     message,
                     show_sender,
+                    grouped,
                     seen,
                     ..
                 } => format!(
-                    "{}{}{}",
+                    "{}{}{}{}",
                     message.seq,
                     if *show_sender { "+name" } else { "" },
+                    if *grouped { "~" } else { "" },
                     seen.as_ref().map(|s| format!(" ({s})")).unwrap_or_default()
                 ),
                 Row::NewMessages => "[new]".to_owned(),
@@ -314,6 +329,48 @@ mod tests {
     }
 
     #[test]
+    fn one_senders_messages_in_one_minute_are_grouped() {
+        let me = 1;
+        let at = |seq: i64, sender: u128, name: &str, second: i64| {
+            let mut m = from(seq, sender, name, 0);
+            m.created_at = msg(1, "").created_at + Duration::seconds(second);
+            m
+        };
+        let messages = vec![
+            at(1, 2, "bob", 0),
+            at(2, 2, "bob", 20),
+            at(3, me, "me", 30),
+            at(4, me, "me", 59),
+            at(5, me, "me", 61),
+            at(6, 2, "bob", 62),
+        ];
+        let input = Inputs {
+            messages: &messages,
+            pending: &[],
+            me: user_id(me),
+            group: true,
+            reads: &[],
+            today: messages[0].created_at.date_naive(),
+            first_unread: Some(2),
+        };
+        assert_eq!(
+            kinds(&build(&input, &Utc)),
+            [
+                "[Today]", "1+name", "[new]", "2+name", "3", "4~", "5", "6+name"
+            ],
+            "grouped: same sender, same minute, nothing between"
+        );
+        let no_line = Inputs {
+            first_unread: None,
+            ..input
+        };
+        assert_eq!(
+            kinds(&build(&no_line, &Utc)),
+            ["[Today]", "1+name", "2~", "3", "4~", "5", "6+name"]
+        );
+    }
+
+    #[test]
     fn first_unread_counts_others_messages_only() {
         let me = user_id(1);
         let mut messages = vec![
@@ -352,6 +409,7 @@ mod tests {
             message: m,
             mine: false,
             show_sender: false,
+            grouped: false,
             seen: None,
         };
         let mut edited = m.clone();

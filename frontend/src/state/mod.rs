@@ -13,6 +13,7 @@
 mod actions;
 mod drafts;
 mod lifecycle;
+pub(crate) mod locale;
 mod reduce;
 mod route;
 mod sync;

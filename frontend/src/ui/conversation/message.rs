@@ -10,7 +10,8 @@ use leptos::prelude::*;
 use crate::model::outbox::Pending;
 use crate::model::rows::Row;
 use crate::state::ChatState;
-use crate::text::format::clock;
+use crate::state::locale::hour_cycle;
+use crate::text::format::{clock, full_date};
 use crate::text::links::{Piece, pieces};
 use crate::ui::common::{FormError, FormStatus};
 
@@ -50,6 +51,7 @@ pub(super) fn RowView(
             message,
             mine,
             show_sender,
+            grouped,
             seen,
         } => {
             let state = expect_context::<ChatState>();
@@ -85,6 +87,7 @@ pub(super) fn RowView(
                             message=message.clone()
                             mine=mine
                             show_sender=show_sender
+                            grouped=grouped
                             seen=seen.clone()
                             chat_id=chat_id
                             editing=editing
@@ -110,13 +113,17 @@ fn MessageView(
     message: Message,
     mine: bool,
     show_sender: bool,
+    /// Continues the previous message (same sender, same minute).
+    grouped: bool,
     seen: Option<String>,
     chat_id: ChatId,
     editing: RwSignal<Option<MessageId>>,
 ) -> impl IntoView {
     let state = expect_context::<ChatState>();
     let id = message.id;
-    let when = clock(&message.created_at, &chrono::Local);
+    let when = clock(&message.created_at, &chrono::Local, hour_cycle());
+    // The full date on hover (and for assistive technology), whatever is shown.
+    let full = full_date(&message.created_at, &chrono::Local, hour_cycle());
     let stamp = chat_protocol::time::format(&message.created_at);
     let deleted = message.deleted;
     let edited = message.edited_at.is_some() && !deleted;
@@ -200,6 +207,7 @@ fn MessageView(
             class:mine=mine
             class:theirs=!mine
             class:deleted=deleted
+            class:grouped=grouped
             data-seq=message.seq.to_string()
             data-id=id.to_string()
             data-chat-id=chat_id.to_string()
@@ -208,7 +216,7 @@ fn MessageView(
             <div class="bubble">
                 {body}
                 <div class="msg-meta">
-                    <time datetime=stamp>{when}</time>
+                    <time datetime=stamp title=full>{when}</time>
                     {edited.then(|| view! { <span class="msg-edited">"edited"</span> })}
                 </div>
             </div>

@@ -6,6 +6,7 @@ use leptos::prelude::*;
 
 use crate::model::chat_list::direct_peer;
 use crate::state::ChatState;
+use crate::state::locale::hour_cycle;
 use crate::text::format::{chat_title, list_time, preview};
 use crate::ui::common::{Avatar, PresenceText};
 
@@ -63,6 +64,7 @@ fn ChatItem(chat: Chat) -> impl IntoView {
             &m.created_at,
             &chrono::Local,
             chrono::Local::now().date_naive(),
+            hour_cycle(),
         )
     });
     let unread = chat.unread_count;
