@@ -30,7 +30,9 @@ if [ "$(wasm-bindgen --version 2>/dev/null | cut -d' ' -f2)" != "$WB_VERSION" ];
   # Not --locked: its lockfile pins a webpki-roots release the registry here does not serve.
   cargo install wasm-bindgen-cli --version "$WB_VERSION"
 fi
-if [ "$(node_modules/.bin/wasm-opt --version 2>/dev/null || true)" != "wasm-opt version 132 (version_132)" ]; then
+# npm also brings axe-core, which the e2e tests inject into pages (no CDN).
+if [ "$(node_modules/.bin/wasm-opt --version 2>/dev/null || true)" != "wasm-opt version 132 (version_132)" ] ||
+  [ ! -f node_modules/axe-core/axe.min.js ]; then
   npm ci --no-audit --no-fund
 fi
 export PATH="$PWD/node_modules/.bin:$PATH"

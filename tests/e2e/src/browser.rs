@@ -227,6 +227,26 @@ impl Browser {
         Ok(())
     }
 
+    /// Runs axe-core (vendored from npm into `node_modules/`, no CDN) on the page as it is and
+    /// returns its WCAG 2.x A/AA violations, one line each: rule, help and the first targets.
+    pub async fn axe(&self) -> Result<Vec<String>> {
+        let path = crate::workspace_root().join("node_modules/axe-core/axe.min.js");
+        let source = std::fs::read_to_string(&path)
+            .map_err(|e| format!("{} ({e}); run `npm ci` in the workspace", path.display()))?;
+        let script = format!(
+            "{source}
+             ;return axe.run(document, {{
+               runOnly: {{ type: 'tag', values: ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa', 'wcag22aa'] }},
+               resultTypes: ['violations'],
+             }}).then(r => r.violations.map(v => v.id + ': ' + v.help + ' [' +
+               v.nodes.slice(0, 4).map(n => n.target.join(' ') +
+                 (n.any[0] && n.any[0].data && n.any[0].data.contrastRatio
+                   ? ' ' + n.any[0].data.contrastRatio + ':1' : '')).join(', ') + ']'));"
+        );
+        let v = self.js(&script, serde_json::json!(null)).await?;
+        Ok(serde_json::from_value(v)?)
+    }
+
     pub async fn goto(&self, url: &str) -> Result<()> {
         self.driver.goto(url).await?;
         Ok(())

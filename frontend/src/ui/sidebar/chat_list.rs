@@ -69,14 +69,6 @@ fn ChatItem(chat: Chat) -> impl IntoView {
     });
     let unread = chat.unread_count;
     let text = preview(&chat, me);
-    let label = format!(
-        "{title}{}",
-        if unread > 0 {
-            format!(", {unread} unread")
-        } else {
-            String::new()
-        }
-    );
     view! {
         <li>
             <button
@@ -85,7 +77,6 @@ fn ChatItem(chat: Chat) -> impl IntoView {
                 class:active=move || state.open.get() == Some(id)
                 class:unread={unread > 0}
                 data-chat-id=id.to_string()
-                aria-label=label
                 aria-current=move || (state.open.get() == Some(id)).then_some("true")
                 on:click=move |_| state.open_chat(id)
             >
@@ -101,7 +92,17 @@ fn ChatItem(chat: Chat) -> impl IntoView {
                     </span>
                     <span class="chat-row">
                         <span class="chat-preview">{text}</span>
-                        {(unread > 0).then(|| view! { <span class="badge">{unread}</span> })}
+                        // The button's name is its text (title, time, preview): what is seen
+                        // is what is announced, with "unread" spelled out for the badge.
+                        {(unread > 0)
+                            .then(|| {
+                                view! {
+                                    <span class="badge">
+                                        {unread}
+                                        <span class="visually-hidden">" unread"</span>
+                                    </span>
+                                }
+                            })}
                     </span>
                 </span>
                 {peer.map(|_| view! { <PresenceText online=online /> })}
