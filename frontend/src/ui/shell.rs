@@ -34,8 +34,13 @@ pub(crate) fn Shell() -> impl IntoView {
     });
     view! {
         <div class="shell" class:chat-open=move || state.open.with(Option::is_some)>
+            // First in tab order: straight to the open chat (or the empty state).
+            <a class="skip-link" href="#main">
+                "Skip to conversation"
+            </a>
+            <h1 class="visually-hidden">"Chat"</h1>
             <Sidebar />
-            <main class="main" id="main">
+            <main class="main" id="main" tabindex="-1">
                 {move || match state.open.get() {
                     Some(chat) => view! { <Conversation chat_id=chat /> }.into_any(),
                     None => {

@@ -79,6 +79,23 @@ fn Composer(chat_id: ChatId) -> impl IntoView {
     let text = RwSignal::new(state.draft(chat_id));
     let form = FormStatus::new();
     let input = NodeRef::<html::Textarea>::new();
+    // Opening a chat puts the cursor in its composer on wide screens (where the list stays in
+    // view); on a phone the keyboard would cover the messages the person came to read.
+    Effect::new(move |done: Option<bool>| {
+        if done == Some(true) {
+            return true;
+        }
+        let Some(el) = input.get() else { return false };
+        let wide = window()
+            .inner_width()
+            .ok()
+            .and_then(|w| w.as_f64())
+            .is_some_and(|w| w > 720.0);
+        if wide {
+            let _ = el.focus();
+        }
+        true
+    });
 
     let send = move || {
         let content = text.get_untracked();

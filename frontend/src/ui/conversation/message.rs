@@ -212,7 +212,15 @@ fn MessageView(
             data-id=id.to_string()
             data-chat-id=chat_id.to_string()
         >
-            {show_sender.then(|| view! { <div class="msg-sender">{sender.clone()}</div> })}
+            {if show_sender {
+                view! { <div class="msg-sender">{sender.clone()}</div> }.into_any()
+            } else {
+                // Who sent it is said to screen readers on every message, also where it is only
+                // shown by alignment (direct chats, my own) or by the run it belongs to.
+                let who = if mine { "You".to_owned() } else { sender.clone() };
+                view! { <span class="visually-hidden msg-who">{format!("{who}: ")}</span> }
+                    .into_any()
+            }}
             <div class="bubble">
                 {body}
                 <div class="msg-meta">

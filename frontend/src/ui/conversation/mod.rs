@@ -239,7 +239,23 @@ pub(crate) fn Conversation(chat_id: ChatId) -> impl IntoView {
     let editing = RwSignal::new(None::<MessageId>);
 
     view! {
-        <section class="conversation" id="conversation" aria-labelledby="conv-title">
+        <section
+            class="conversation"
+            id="conversation"
+            aria-labelledby="conv-title"
+            on:keydown=move |ev: leptos::ev::KeyboardEvent| {
+                // Escape closes the details panel and puts focus back on its toggle.
+                if ev.key() == "Escape" && members_open.get_untracked() {
+                    ev.prevent_default();
+                    members_open.set(false);
+                    if let Some(toggle) = document().get_element_by_id("members-toggle")
+                        && let Ok(toggle) = toggle.dyn_into::<web_sys::HtmlElement>()
+                    {
+                        let _ = toggle.focus();
+                    }
+                }
+            }
+        >
             <Header chat=chat members_open=members_open />
             <ConnBanner />
             <div class="conv-body">
