@@ -7,7 +7,8 @@
 set -euo pipefail
 base=${1:-http://127.0.0.1:8080}
 encoding=${2:-gzip, deflate, br, zstd}
-files="/ $(curl -fsS "$base/" | grep -oE '(href|src)="/[^"]+"' | sed -E 's/.*="([^"]+)"/\1/' | sort -u)"
+# Attribute values may be quoted or not (trunk minifies the HTML in release builds).
+files="/ $(curl -fsS "$base/" | grep -oE '(href|src)="?/[^" >]+' | sed -E 's/^(href|src)="?//' | sort -u)"
 total=0
 for f in $files; do
   read -r body headers <<<"$(curl -fsS -o /dev/null -H "Accept-Encoding: $encoding" \
