@@ -2,7 +2,8 @@
 # Builds the web app into dist/ (served by chat-server at /). Idempotent: installs only what is
 # missing — the wasm32 target, trunk 0.21.14, wasm-bindgen-cli matching Cargo.lock, and wasm-opt
 # 132 from npm (Debian's binaryen 108 produces an app that fails at runtime) — then runs
-# `trunk build --release`. Set CARGO_TARGET_DIR to keep the wasm build apart from other builds.
+# `trunk build --release`, and writes brotli and gzip siblings of the files. Set
+# CARGO_TARGET_DIR to keep the wasm build apart from other builds.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -29,7 +30,9 @@ if [ "$(wasm-bindgen --version 2>/dev/null | cut -d' ' -f2)" != "$WB_VERSION" ];
   # Not --locked: its lockfile pins a webpki-roots release the registry here does not serve.
   cargo install wasm-bindgen-cli --version "$WB_VERSION"
 fi
-if [ "$(node_modules/.bin/wasm-opt --version 2>/dev/null || true)" != "wasm-opt version 132 (version_132)" ]; then
+# npm also brings axe-core, which the e2e tests inject into pages (no CDN).
+if [ "$(node_modules/.bin/wasm-opt --version 2>/dev/null || true)" != "wasm-opt version 132 (version_132)" ] ||
+  [ ! -f node_modules/axe-core/axe.min.js ]; then
   npm ci --no-audit --no-fund
 fi
 export PATH="$PWD/node_modules/.bin:$PATH"
@@ -42,4 +45,21 @@ export CARGO_PROFILE_RELEASE_PANIC=abort
 export TRUNK_SKIP_VERSION_CHECK=true
 trunk build --release --locked=true
 test -f dist/index.html
+# Precompressed siblings (app.wasm.br, app.wasm.gz) for chat-server to send to clients that
+# accept them: the wasm is 3-4 times smaller, and compressing once here at the best level
+# costs nothing per request. Node's zlib has both (node is here for wasm-opt already).
+node -e '
+  const fs = require("fs"), zlib = require("zlib"), path = require("path");
+  for (const name of fs.readdirSync("dist")) {
+    if (!/\.(wasm|js|css|svg|html)$/.test(name)) continue;
+    const file = path.join("dist", name), raw = fs.readFileSync(file);
+    const br = zlib.brotliCompressSync(raw, { params: {
+      [zlib.constants.BROTLI_PARAM_QUALITY]: 11,
+      [zlib.constants.BROTLI_PARAM_SIZE_HINT]: raw.length } });
+    const gz = zlib.gzipSync(raw, { level: 9 });
+    // Only where it pays: a sibling larger than the file would only cost bytes.
+    if (br.length < raw.length) fs.writeFileSync(file + ".br", br);
+    if (gz.length < raw.length) fs.writeFileSync(file + ".gz", gz);
+  }
+'
 echo "build-web: dist/ ready ($(du -sh dist | cut -f1))"

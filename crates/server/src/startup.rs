@@ -12,7 +12,7 @@ use crate::auth::{JwtKeys, secret};
 use crate::config::Config;
 use crate::db::{self, DatabaseTarget};
 use crate::http::headers::{self, ContentSecurityPolicy};
-use crate::http::{self, static_files};
+use crate::http::{self, assets, static_files};
 use crate::metrics::Metrics;
 use crate::realtime::{self, Realtime};
 use crate::services::{presence, retention};
@@ -109,11 +109,14 @@ pub async fn run(config: Config) -> Result<(), StartError> {
     let csp = web::Data::new(ContentSecurityPolicy::for_index(
         index.as_deref().unwrap_or_default(),
     ));
+    let assets = web::Data::new(assets::AssetDir(static_dir.clone()));
     let app_state = state.clone();
     let mut server = HttpServer::new(move || {
         let app = App::new()
             .app_data(app_state.clone())
             .app_data(csp.clone())
+            .app_data(assets.clone())
+            .wrap(middleware::from_fn(assets::serve))
             .wrap(middleware::from_fn(headers::security_headers))
             .wrap(middleware::from_fn(http::log::log_requests))
             .configure(http::routes)

@@ -1,7 +1,9 @@
 //! Input hygiene and response headers (contract, round 2): control characters are refused in
 //! every text field before anything is stored, on SQLite and PostgreSQL; every response carries
 //! the security headers; sign-in responses are not cached; the web app's HTML has a CSP without
-//! `'unsafe-inline'` scripts.
+//! `'unsafe-inline'` scripts; the web app's files go precompressed when the client accepts it,
+//! hashed ones cached for a year and the HTML revalidated; a browser's socket token can travel
+//! as a subprotocol instead of in the URL.
 
 mod common;
 
@@ -182,4 +184,107 @@ async fn every_response_carries_the_security_headers() {
     assert_eq!(resp.headers()["cache-control"], "no-store");
     assert_eq!(resp.headers()["x-content-type-options"], "nosniff");
     let _ = std::fs::remove_dir_all(dir);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn web_app_files_are_sent_precompressed_and_cached_by_hash() {
+    let dir = std::env::temp_dir().join(format!("chat-assets-{}", Uuid::new_v4().simple()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let wasm = "app-0123456789abcdef_bg.wasm";
+    std::fs::write(dir.join("index.html"), "<!doctype html><title>chat</title>").unwrap();
+    std::fs::write(dir.join(wasm), b"\0asm plain bytes").unwrap();
+    std::fs::write(dir.join(format!("{wasm}.br")), b"brotli bytes").unwrap();
+    std::fs::write(dir.join(format!("{wasm}.gz")), b"gzip bytes").unwrap();
+    std::fs::write(dir.join("notes.txt"), "not hashed").unwrap();
+    let static_dir = dir.display().to_string();
+    let server =
+        TestServer::start_with(Backend::Sqlite, &[("STATIC_DIR", static_dir.as_str())]).await;
+    // No automatic decompression in this client: the bytes are what the server sent.
+    let http = reqwest::Client::new();
+    let get = |path: &str, accept: &str| {
+        http.get(format!("{}{path}", server.base))
+            .header("accept-encoding", accept)
+            .send()
+    };
+
+    for (accept, encoding, body) in [
+        ("gzip, deflate, br, zstd", Some("br"), "brotli bytes"),
+        ("gzip", Some("gzip"), "gzip bytes"),
+        ("br;q=0, gzip;q=1", Some("gzip"), "gzip bytes"),
+        ("identity", None, "\0asm plain bytes"),
+    ] {
+        let resp = get(&format!("/{wasm}"), accept).await.unwrap();
+        let headers = resp.headers().clone();
+        assert_eq!(resp.status(), 200, "{accept}");
+        assert_eq!(
+            headers.get("content-encoding").map(|v| v.to_str().unwrap()),
+            encoding,
+            "{accept}"
+        );
+        assert_eq!(headers["content-type"], "application/wasm", "{accept}");
+        assert_eq!(
+            headers["cache-control"], "public, max-age=31536000, immutable",
+            "{accept}"
+        );
+        assert_eq!(headers["vary"], "accept-encoding", "{accept}");
+        assert_eq!(headers["x-content-type-options"], "nosniff", "{accept}");
+        assert_eq!(resp.text().await.unwrap(), body, "{accept}");
+    }
+    for path in ["/", "/chats/x"] {
+        let resp = get(path, "br").await.unwrap();
+        assert_eq!(resp.headers()["cache-control"], "no-cache", "{path}");
+    }
+    let resp = get("/notes.txt", "br").await.unwrap();
+    assert_eq!(resp.headers()["cache-control"], "no-cache", "not hashed");
+    // The siblings are not a way around the folder, and a missing file is not cached.
+    let resp = get("/missing-0123456789abcdef.js", "br").await.unwrap();
+    assert_eq!(resp.status(), 404);
+    assert!(!resp.headers().contains_key("cache-control"));
+    let resp = get("/api/chats", "br").await.unwrap();
+    assert_ne!(
+        resp.headers()
+            .get("cache-control")
+            .map(|v| v.to_str().unwrap()),
+        Some("public, max-age=31536000, immutable")
+    );
+    let _ = std::fs::remove_dir_all(dir);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_browser_can_send_its_token_as_a_subprotocol() {
+    use tokio_tungstenite::tungstenite::client::IntoClientRequest;
+    let server = TestServer::start(Backend::Sqlite).await;
+    let (_, auth) = server.user("proto").await;
+    let mut request = server.ws_url().into_client_request().unwrap();
+    request.headers_mut().insert(
+        "sec-websocket-protocol",
+        format!("chat, token.{}", auth.access_token)
+            .parse()
+            .unwrap(),
+    );
+    let (mut socket, response) = tokio_tungstenite::connect_async(request)
+        .await
+        .expect("the upgrade is accepted");
+    // The server picks `chat` and never echoes the token.
+    assert_eq!(response.headers()["sec-websocket-protocol"], "chat");
+    use futures_util::StreamExt;
+    let first = tokio::time::timeout(std::time::Duration::from_secs(10), socket.next())
+        .await
+        .expect("an event")
+        .expect("a frame")
+        .expect("no error");
+    let ready: chat_protocol::ServerEvent = serde_json::from_str(first.to_text().unwrap()).unwrap();
+    assert!(matches!(ready, chat_protocol::ServerEvent::Ready { .. }));
+
+    let mut forged = server.ws_url().into_client_request().unwrap();
+    forged.headers_mut().insert(
+        "sec-websocket-protocol",
+        "chat, token.forged".parse().unwrap(),
+    );
+    match tokio_tungstenite::connect_async(forged).await {
+        Err(tokio_tungstenite::tungstenite::Error::Http(resp)) => {
+            assert_eq!(resp.status().as_u16(), 401)
+        }
+        other => panic!("a forged token was not refused: {:?}", other.map(|_| ())),
+    }
 }

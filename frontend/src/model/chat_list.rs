@@ -113,6 +113,13 @@ pub(crate) fn on_my_read(chats: &mut [Chat], chat_id: ChatId, seq: i64) {
     }
 }
 
+/// Part of the chat was read: no more than `left` messages remain unread.
+pub(crate) fn at_most_unread(chats: &mut [Chat], chat_id: ChatId, left: i64) {
+    if let Some(chat) = chats.iter_mut().find(|c| c.id == chat_id) {
+        chat.unread_count = chat.unread_count.min(left.max(0));
+    }
+}
+
 /// The other person of a direct chat.
 pub(crate) fn direct_peer(chat: &Chat, me: UserId) -> Option<UserId> {
     (chat.kind == ChatKind::Direct)
@@ -167,6 +174,12 @@ mod tests {
         assert_eq!(total_unread(&chats), 1);
         on_my_read(&mut chats, chat_id_of(10), 2);
         assert_eq!(chats[0].unread_count, 1, "not read up to the end");
+        // Part read: never more unread than what is left, never fewer than none.
+        at_most_unread(&mut chats, chat_id_of(10), 5);
+        assert_eq!(chats[0].unread_count, 1);
+        at_most_unread(&mut chats, chat_id_of(10), -1);
+        assert_eq!(chats[0].unread_count, 0);
+        chats[0].unread_count = 1;
         on_my_read(&mut chats, chat_id_of(10), 3);
         assert_eq!(chats[0].unread_count, 0);
     }

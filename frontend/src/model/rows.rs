@@ -1,4 +1,5 @@
-//! What the conversation shows, top to bottom: day separators, messages (with "seen" under my
+//! What the conversation shows, top to bottom: day separators, a "New messages" line before the
+//! first message that was unread when the chat was opened, messages (with "seen" under my
 //! newest message that others have read) and my pending sends, each with a stable key so the
 //! list only re-renders what changed. Pure: the UI renders the rows, this decides them.
 
@@ -8,7 +9,7 @@ use chat_protocol::{Message, User, UserId};
 use chrono::{NaiveDate, TimeZone};
 
 use super::outbox::{Pending, PendingState};
-use crate::text::format::{day_label, local_day, seen_line};
+use crate::text::format::{day_label, local_day, local_minute, seen_line};
 
 #[derive(Debug, Clone, PartialEq)]
 pub(crate) enum Row {
@@ -21,9 +22,14 @@ pub(crate) enum Row {
         mine: bool,
         /// First of a run from the same sender in a group: show the name.
         show_sender: bool,
+        /// Follows a message of the same sender in the same minute, with nothing between:
+        /// shown tight under it, its time only on hover (as Slack and Telegram group them).
+        grouped: bool,
         /// "Seen" / "Seen by bob": the read marker, on my newest message others have read.
         seen: Option<String>,
     },
+    /// "New messages": the first unread message when the chat was opened comes next.
+    NewMessages,
     Pending(Pending),
 }
 
@@ -32,18 +38,21 @@ impl Row {
     pub(crate) fn key(&self) -> String {
         match self {
             Self::Day { day, label } => format!("d:{day}:{label}"),
+            Self::NewMessages => "new".to_owned(),
             Self::Message {
                 message,
                 show_sender,
+                grouped,
                 seen,
                 ..
             } => format!(
-                "m:{}:{}:{}:{}:{}:{}",
+                "m:{}:{}:{}:{}:{}:{}:{}",
                 message.id,
                 message.edited_at.map_or(0, |t| t.timestamp_millis()),
                 message.deleted,
                 message.content.len(),
                 show_sender,
+                grouped,
                 seen.as_deref().unwrap_or("")
             ),
             Self::Pending(p) => {
@@ -93,6 +102,37 @@ pub(crate) struct Inputs<'a> {
     /// Other members' read positions (never mine).
     pub(crate) reads: &'a [MemberRead],
     pub(crate) today: NaiveDate,
+    /// The seq of the first message that was unread when the chat was opened, if any.
+    pub(crate) first_unread: Option<i64>,
+}
+
+/// The seq of the first unread message: going back from the newest, the `unread`-th message
+/// someone else sent (deleted ones were not counted as unread). `None` when nothing is
+/// unread; the oldest loaded message when fewer are loaded than are unread.
+pub(crate) fn first_unread(messages: &[Message], me: UserId, unread: i64) -> Option<i64> {
+    if unread <= 0 {
+        return None;
+    }
+    let mut counted = 0;
+    for m in messages.iter().rev() {
+        if m.sender.id != me && !m.deleted {
+            counted += 1;
+            if counted == unread {
+                return Some(m.seq);
+            }
+        }
+    }
+    messages.first().map(|m| m.seq)
+}
+
+/// How many messages after `seq` are someone else's and not deleted: what is still unread
+/// when I have read up to `seq`.
+pub(crate) fn unread_after(messages: &[Message], me: UserId, seq: i64) -> i64 {
+    let count = messages
+        .iter()
+        .filter(|m| m.seq > seq && m.sender.id != me && !m.deleted)
+        .count();
+    i64::try_from(count).unwrap_or(i64::MAX)
 }
 
 pub(crate) fn build<Tz: TimeZone>(input: &Inputs<'_>, tz: &Tz) -> Vec<Row> {
@@ -116,11 +156,23 @@ pub(crate) fn build<Tz: TimeZone>(input: &Inputs<'_>, tz: &Tz) -> Vec<Row> {
         });
         true
     };
+    let mut divider_due = input.first_unread;
+    let mut last_minute: Option<i64> = None;
     for m in input.messages {
         let new_day = push_day(&mut rows, local_day(&m.created_at, tz));
+        let mut divided = false;
+        if divider_due.is_some_and(|first| m.seq >= first) {
+            divider_due = None;
+            divided = true;
+            rows.push(Row::NewMessages);
+        }
         let mine = m.sender.id == input.me;
-        let show_sender = input.group && !mine && (new_day || last_sender != Some(m.sender.id));
+        let same_sender = last_sender == Some(m.sender.id);
+        let show_sender = input.group && !mine && (new_day || divided || !same_sender);
+        let minute = local_minute(&m.created_at, tz);
+        let grouped = same_sender && !new_day && !divided && last_minute == Some(minute);
         last_sender = Some(m.sender.id);
+        last_minute = Some(minute);
         let seen = (seen_at == Some(m.seq)).then(|| {
             let names: Vec<String> = input
                 .reads
@@ -134,6 +186,7 @@ pub(crate) fn build<Tz: TimeZone>(input: &Inputs<'_>, tz: &Tz) -> Vec<Row> {
             message: m.clone(),
             mine,
             show_sender,
+            grouped,
             seen,
         });
     }
@@ -165,14 +218,17 @@ mod tests {
                 Row::Message {
                     message,
                     show_sender,
+                    grouped,
                     seen,
                     ..
                 } => format!(
-                    "{}{}{}",
+                    "{}{}{}{}",
                     message.seq,
                     if *show_sender { "+name" } else { "" },
+                    if *grouped { "~" } else { "" },
                     seen.as_ref().map(|s| format!(" ({s})")).unwrap_or_default()
                 ),
+                Row::NewMessages => "[new]".to_owned(),
                 Row::Pending(p) => format!("pending {}", p.content),
             })
             .collect()
@@ -214,6 +270,7 @@ mod tests {
             group: true,
             reads: &reads,
             today,
+            first_unread: None,
         };
         let rows = build(&input, &Utc);
         assert_eq!(
@@ -240,12 +297,119 @@ mod tests {
     }
 
     #[test]
+    fn new_messages_line_before_the_first_unread() {
+        let me = 1;
+        let messages = vec![
+            from(1, 2, "bob", 0),
+            from(2, me, "me", 0),
+            from(3, 2, "bob", 0),
+            from(4, 2, "bob", 0),
+        ];
+        let today = messages[0].created_at.date_naive();
+        let first = first_unread(&messages, user_id(me), 2);
+        assert_eq!(first, Some(3));
+        let input = Inputs {
+            messages: &messages,
+            pending: &[],
+            me: user_id(me),
+            group: false,
+            reads: &[],
+            today,
+            first_unread: first,
+        };
+        assert_eq!(
+            kinds(&build(&input, &Utc)),
+            ["[Today]", "1", "2", "[new]", "3", "4"]
+        );
+        let none = Inputs {
+            first_unread: None,
+            ..input
+        };
+        assert!(!kinds(&build(&none, &Utc)).contains(&"[new]".to_owned()));
+    }
+
+    #[test]
+    fn one_senders_messages_in_one_minute_are_grouped() {
+        let me = 1;
+        let at = |seq: i64, sender: u128, name: &str, second: i64| {
+            let mut m = from(seq, sender, name, 0);
+            m.created_at = msg(1, "").created_at + Duration::seconds(second);
+            m
+        };
+        let messages = vec![
+            at(1, 2, "bob", 0),
+            at(2, 2, "bob", 20),
+            at(3, me, "me", 30),
+            at(4, me, "me", 59),
+            at(5, me, "me", 61),
+            at(6, 2, "bob", 62),
+        ];
+        let input = Inputs {
+            messages: &messages,
+            pending: &[],
+            me: user_id(me),
+            group: true,
+            reads: &[],
+            today: messages[0].created_at.date_naive(),
+            first_unread: Some(2),
+        };
+        assert_eq!(
+            kinds(&build(&input, &Utc)),
+            [
+                "[Today]", "1+name", "[new]", "2+name", "3", "4~", "5", "6+name"
+            ],
+            "grouped: same sender, same minute, nothing between"
+        );
+        let no_line = Inputs {
+            first_unread: None,
+            ..input
+        };
+        assert_eq!(
+            kinds(&build(&no_line, &Utc)),
+            ["[Today]", "1+name", "2~", "3", "4~", "5", "6+name"]
+        );
+    }
+
+    #[test]
+    fn first_unread_counts_others_messages_only() {
+        let me = user_id(1);
+        let mut messages = vec![
+            from(1, 2, "bob", 0),
+            from(2, 2, "bob", 0),
+            from(3, 1, "me", 0),
+            from(4, 2, "bob", 0),
+        ];
+        assert_eq!(first_unread(&messages, me, 0), None);
+        assert_eq!(first_unread(&messages, me, 1), Some(4));
+        assert_eq!(
+            first_unread(&messages, me, 2),
+            Some(2),
+            "my own message is skipped"
+        );
+        assert_eq!(
+            first_unread(&messages, me, 9),
+            Some(1),
+            "more unread than loaded"
+        );
+        messages[3].deleted = true;
+        assert_eq!(
+            first_unread(&messages, me, 1),
+            Some(2),
+            "a deleted one was not unread"
+        );
+        assert_eq!(unread_after(&messages, me, 1), 1);
+        assert_eq!(unread_after(&messages, me, 0), 2);
+        assert_eq!(unread_after(&messages, me, 4), 0);
+    }
+
+    #[test]
     fn keys_change_with_content() {
         let m = from(1, 2, "bob", 0);
         let row = |m: Message| Row::Message {
             message: m,
             mine: false,
             show_sender: false,
+            grouped: false,
             seen: None,
         };
         let mut edited = m.clone();

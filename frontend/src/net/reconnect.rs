@@ -13,8 +13,10 @@ pub(crate) struct Backoff {
 }
 
 impl Default for Backoff {
+    /// 0.5 s, 1 s, 2 s, then every 1.5–3 s: a server back after a restart is found within
+    /// about 3 s. A chat server is cheap to knock on; a person waiting 30 s is not.
     fn default() -> Self {
-        Self::new(1_000, 30_000)
+        Self::new(500, 3_000)
     }
 }
 
@@ -79,6 +81,26 @@ impl ConnStatus {
         }
     }
 
+    /// The banner in the open conversation while not online; `None` when online or signed
+    /// out. Says what happens to what the person writes meanwhile.
+    pub(crate) fn banner(&self, now_ms: f64) -> Option<String> {
+        match self {
+            Self::Connecting => Some("Connecting…".to_owned()),
+            Self::Offline { retry_at_ms } => {
+                let secs = ((retry_at_ms - now_ms) / 1000.0).ceil();
+                let when = if secs >= 1.0 {
+                    format!("retrying in {secs:.0} s")
+                } else {
+                    "retrying now".to_owned()
+                };
+                Some(format!(
+                    "Offline — messages will be sent when you're back ({when})."
+                ))
+            }
+            Self::Online | Self::Stopped => None,
+        }
+    }
+
     /// A CSS modifier for the status pill.
     pub(crate) fn css_class(&self) -> &'static str {
         match self {
@@ -109,12 +131,23 @@ mod tests {
 
     #[test]
     fn reset_starts_over() {
-        let mut b = Backoff::default();
+        let mut b = Backoff::new(1_000, 30_000);
         b.next_delay(0.5);
         b.next_delay(0.5);
         assert_eq!(b.next_delay(0.0), 2_000);
         b.reset();
         assert_eq!(b.next_delay(0.0), 500);
+    }
+
+    #[test]
+    fn the_default_never_waits_more_than_three_seconds() {
+        let mut b = Backoff::default();
+        let highs: Vec<u32> = (0..8).map(|_| b.next_delay(0.999_999)).collect();
+        assert_eq!(highs, [499, 999, 1_999, 2_999, 2_999, 2_999, 2_999, 2_999]);
+        let mut b = Backoff::default();
+        let lows: Vec<u32> = (0..8).map(|_| b.next_delay(0.0)).collect();
+        // Still spread: never below half the cap, so many clients do not come back at once.
+        assert_eq!(lows, [250, 500, 1_000, 1_500, 1_500, 1_500, 1_500, 1_500]);
     }
 
     #[test]
@@ -140,5 +173,15 @@ mod tests {
         assert_eq!(offline.label(10_000.0), "offline, retrying…");
         assert_eq!(ConnStatus::Stopped.label(0.0), "signed out");
         assert_eq!(offline.css_class(), "status-offline");
+        assert_eq!(
+            offline.banner(6_000.0).as_deref(),
+            Some("Offline — messages will be sent when you're back (retrying in 4 s).")
+        );
+        assert_eq!(
+            ConnStatus::Connecting.banner(0.0).as_deref(),
+            Some("Connecting…")
+        );
+        assert_eq!(ConnStatus::Online.banner(0.0), None);
+        assert_eq!(ConnStatus::Stopped.banner(0.0), None);
     }
 }

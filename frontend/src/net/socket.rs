@@ -115,21 +115,27 @@ async fn renew_after_close(api: &Api, revoked: bool, closed_token: &str) -> Resu
 }
 
 /// The socket address for a page served from `page_protocol` (`"https:"`/`"http:"`) and `host`.
-fn ws_url(page_protocol: &str, host: &str, access_token: &str) -> String {
+/// No token in it: Chromium prints the URL of every failed connection to the console.
+fn ws_url(page_protocol: &str, host: &str) -> String {
     let scheme = if page_protocol == "https:" {
         "wss"
     } else {
         "ws"
     };
-    format!("{scheme}://{host}/ws?access_token={access_token}")
+    format!("{scheme}://{host}/ws")
 }
 
-fn page_ws_url(token: &str) -> String {
+/// The subprotocols offered: `chat` (the one the server picks) and the token as `token.<jwt>`
+/// (browsers cannot set an Authorization header on a WebSocket).
+fn ws_protocols(access_token: &str) -> [String; 2] {
+    ["chat".to_owned(), format!("token.{access_token}")]
+}
+
+fn page_ws_url() -> String {
     let location = window().location();
     ws_url(
         &location.protocol().unwrap_or_default(),
         &location.host().unwrap_or_default(),
-        token,
     )
 }
 
@@ -230,7 +236,9 @@ async fn connect_once(
         Err(ApiError::SignedOut) => return Ended::SignedOut,
         Err(_) => return Ended::Closed { was_ready: false },
     };
-    let Ok(ws) = WebSocket::open(&page_ws_url(&token)) else {
+    let protocols = ws_protocols(&token);
+    let protocols = protocols.each_ref().map(String::as_str);
+    let Ok(ws) = WebSocket::open_with_protocols(&page_ws_url(), &protocols) else {
         return Ended::Closed { was_ready: false };
     };
     let (mut sink, mut stream) = ws.split();
@@ -290,17 +298,12 @@ async fn connect_once(
 
 #[cfg(test)]
 mod tests {
-    use super::ws_url;
+    use super::{ws_protocols, ws_url};
 
     #[test]
-    fn socket_urls_follow_the_page() {
-        assert_eq!(
-            ws_url("http:", "127.0.0.1:8080", "abc.def"),
-            "ws://127.0.0.1:8080/ws?access_token=abc.def"
-        );
-        assert_eq!(
-            ws_url("https:", "chat.example", "t"),
-            "wss://chat.example/ws?access_token=t"
-        );
+    fn socket_urls_follow_the_page_and_carry_no_token() {
+        assert_eq!(ws_url("http:", "127.0.0.1:8080"), "ws://127.0.0.1:8080/ws");
+        assert_eq!(ws_url("https:", "chat.example"), "wss://chat.example/ws");
+        assert_eq!(ws_protocols("abc.def"), ["chat", "token.abc.def"]);
     }
 }

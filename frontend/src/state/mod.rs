@@ -1,14 +1,19 @@
 //! The app's reactive state: one signal per piece of data the UI reads, a handle provided as
 //! context at the root, and the glue that runs the pure reducer (`reduce`) on those signals and
 //! carries out its effects. Components read signals and call methods; the only signals they
-//! set are the view's own: `at_bottom` (scrolling) and `notice` (shown or dismissed).
+//! set are the view's own: `at_bottom` (scrolling), `attended` (page visible and focused) and
+//! `notice` (shown or dismissed).
 //!
 //! The methods are spread by concern: `lifecycle` (start, stop, sign in/out, the clock),
 //! `sync` (socket events, lists, catch-up, paging, read markers), `actions` (what the person
-//! does) and `trust` (blocks and signed-in devices). All state is keyed by chat id, so an event for one chat can only change that chat.
+//! does), `drafts` (unsent text and reading position per chat) and `trust` (blocks and
+//! signed-in devices). All state is keyed by chat id, so an event for one chat can only change
+//! that chat.
 
 mod actions;
+mod drafts;
 mod lifecycle;
+pub(crate) mod locale;
 mod reduce;
 mod route;
 mod sync;
@@ -50,6 +55,8 @@ pub(crate) struct ChatState {
     /// Last `mark_read` seq sent per chat.
     marked: StoredValue<HashMap<ChatId, i64>, LocalStorage>,
     catch_ups: StoredValue<CatchUps, LocalStorage>,
+    /// Unsent text and reading position per chat.
+    drafts: StoredValue<drafts::Drafts, LocalStorage>,
     /// The signed-in user (`None` when signed out).
     pub(crate) user: RwSignal<Option<User>>,
     /// Why the session ended on its own, for the sign-in page.
@@ -75,6 +82,11 @@ pub(crate) struct ChatState {
     pub(crate) open: RwSignal<Option<ChatId>>,
     /// The open conversation is scrolled to its newest message.
     pub(crate) at_bottom: RwSignal<bool>,
+    /// The page is visible and has the focus: only then does anything count as read.
+    pub(crate) attended: RwSignal<bool>,
+    /// The open chat's first unread message when it was opened (chat, seq): where the
+    /// "New messages" line goes and where the chat opens.
+    pub(crate) first_unread: RwSignal<Option<(ChatId, i64)>>,
     /// A passing message for the person (an action failed).
     pub(crate) notice: RwSignal<Option<String>>,
 }
@@ -83,8 +95,11 @@ fn now_ms() -> f64 {
     js_sys::Date::now()
 }
 
-fn page_visible() -> bool {
-    !document().hidden()
+/// Whether the person can be looking at the page: it is visible (not a background tab or a
+/// minimised window) and has the focus (not another window in front of it).
+pub(crate) fn page_attended() -> bool {
+    let doc = document();
+    !doc.hidden() && doc.has_focus().unwrap_or(false)
 }
 
 /// Takes a signal's value out without notifying (the reducer is about to change it).
@@ -113,6 +128,7 @@ impl ChatState {
             throttle: StoredValue::new_local(TypingThrottle::default()),
             marked: StoredValue::new_local(HashMap::new()),
             catch_ups: StoredValue::new_local(CatchUps::default()),
+            drafts: StoredValue::new_local(drafts::Drafts::default()),
             user,
             ended,
             chats: RwSignal::new(Vec::new()),
@@ -130,6 +146,8 @@ impl ChatState {
             now_ms: RwSignal::new(now_ms()),
             open: RwSignal::new(None),
             at_bottom: RwSignal::new(true),
+            attended: RwSignal::new(page_attended()),
+            first_unread: RwSignal::new(None),
             notice: RwSignal::new(None),
         }
     }
@@ -163,9 +181,12 @@ impl ChatState {
         self.user.with_untracked(|u| u.as_ref().map(|u| u.id))
     }
 
-    /// Whether `user` is online (tracked); `None` when they share no presence with me.
+    /// Whether `user` is online (tracked); `None` when they share no presence with me. While
+    /// we are not connected nobody is shown online: what we knew is stale.
     pub(crate) fn presence_of(&self, user: UserId) -> Option<bool> {
-        self.presence.with(|p| p.get(&user).copied())
+        let connected = self.status.with(|s| *s == ConnStatus::Online);
+        self.presence
+            .with(|p| p.get(&user).map(|online| *online && connected))
     }
 
     /// Whether I blocked `user` (tracked).
@@ -185,7 +206,7 @@ impl ChatState {
 
     /// Whether the person is looking at the newest messages of `chat` right now.
     fn is_viewing(&self, chat: ChatId) -> bool {
-        self.open.get_untracked() == Some(chat) && self.at_bottom.get_untracked() && page_visible()
+        self.open.get_untracked() == Some(chat) && self.at_bottom.get_untracked() && page_attended()
     }
 
     /// The moment as the reducer sees it; `None` when signed out.
@@ -235,6 +256,7 @@ impl ChatState {
         self.throttle.set_value(TypingThrottle::default());
         self.marked.set_value(HashMap::new());
         self.catch_ups.set_value(CatchUps::default());
+        self.forget_drafts();
         self.chats.set(Vec::new());
         self.chats_loaded.set(false);
         self.timelines.set(HashMap::new());
@@ -248,6 +270,7 @@ impl ChatState {
         self.closed.set(HashSet::new());
         self.status.set(ConnStatus::Stopped);
         self.open.set(None);
+        self.first_unread.set(None);
         self.notice.set(None);
     }
 }

@@ -8,15 +8,20 @@ use leptos::prelude::*;
 
 use super::reduce::Effect;
 use super::{ChatState, route};
-use crate::model::chat_list;
 use crate::model::timeline::Timeline;
+use crate::model::{chat_list, rows};
 use crate::net::{Api, ApiError, SocketEvent};
 use crate::text::error_text::{Attempt, explain};
 
 impl ChatState {
     pub(super) fn on_socket_event(&self, event: SocketEvent) {
         match event {
-            SocketEvent::Status(status) => self.status.set(status),
+            SocketEvent::Status(status) => {
+                // The clock ticks once a second; a countdown measured against a tick up to a
+                // second old would say "4 s" for a 3 s wait.
+                self.now_ms.set(super::now_ms());
+                self.status.set(status);
+            }
             SocketEvent::Lost => self.change_data(|d| d.connection_lost()),
             SocketEvent::Server(event) => {
                 let Some(now) = self.moment() else { return };
@@ -169,10 +174,22 @@ impl ChatState {
         }
     }
 
-    /// Opens a chat: shows it, loads its newest page the first time.
+    /// Opens a chat: shows it, loads its newest page the first time (reaching back to the first
+    /// unread message when there are unread ones), and notes where the unread part starts so
+    /// the view can open there. Reading is the view's call: only what is on screen while the
+    /// page is attended counts as read.
     pub(crate) fn open_chat(&self, chat: ChatId) {
+        let unread = self.chats.with_untracked(|c| {
+            c.iter()
+                .find(|c| c.id == chat)
+                .map_or(0, |c| c.unread_count)
+        });
         if self.open.get_untracked() != Some(chat) {
-            self.at_bottom.set(true);
+            // With unread messages the view opens at the first of them, else where it was
+            // left, else at the bottom.
+            self.at_bottom
+                .set(unread == 0 && self.position(chat).is_none());
+            self.first_unread.set(None);
             self.open.set(Some(chat));
         }
         route::push(&route::chat_path(chat));
@@ -180,19 +197,24 @@ impl ChatState {
             .timelines
             .with_untracked(|t| t.get(&chat).is_some_and(|t| t.loaded));
         if loaded {
-            self.mark_read(chat);
+            self.note_first_unread(chat, unread);
             return;
         }
         let Some(api) = self.api() else { return };
         self.change_data(|d| d.timeline_requested(chat));
         let state = *self;
+        // Enough to reach the first unread message (up to a page's maximum), and a little of
+        // what came before it for context.
+        let wanted = u32::try_from(unread.saturating_add(5)).unwrap_or(PAGE_MAX);
+        let query = HistoryQuery {
+            limit: Some(wanted.clamp(PAGE_DEFAULT, PAGE_MAX)),
+            ..HistoryQuery::default()
+        };
         leptos::task::spawn_local(async move {
-            match api.messages(chat, &HistoryQuery::default()).await {
+            match api.messages(chat, &query).await {
                 Ok(page) => {
                     state.change_data(|d| d.latest_page(chat, page));
-                    if state.is_viewing(chat) {
-                        state.mark_read(chat);
-                    }
+                    state.note_first_unread(chat, unread);
                 }
                 Err(ApiError::Http { status: 404, .. }) => {
                     state.forget_chat(chat);
@@ -204,6 +226,20 @@ impl ChatState {
                 }
             }
         });
+    }
+
+    /// Where the `unread` newest messages of `chat` start, for the "New messages" line.
+    fn note_first_unread(&self, chat: ChatId, unread: i64) {
+        let Some(me) = self.me_untracked() else {
+            return;
+        };
+        let first = self.timelines.with_untracked(|t| {
+            t.get(&chat)
+                .and_then(|t| rows::first_unread(t.messages(), me, unread))
+        });
+        if self.open.get_untracked() == Some(chat) {
+            self.first_unread.set(first.map(|seq| (chat, seq)));
+        }
     }
 
     pub(crate) fn close_chat(&self) {
@@ -265,26 +301,52 @@ impl ChatState {
         let newest = self
             .timelines
             .with_untracked(|t| t.get(&chat).and_then(Timeline::newest_seq));
-        let Some(seq) = newest else { return };
-        let unread = self.chats.with_untracked(|c| {
-            c.iter()
-                .find(|c| c.id == chat)
-                .is_some_and(|c| c.unread_count > 0)
-        });
+        if let Some(seq) = newest {
+            self.mark_read_upto(chat, seq);
+        }
+    }
+
+    /// Tells the server the person has seen `chat` up to `seq` (what was on screen), and
+    /// counts what is left unread after it.
+    pub(crate) fn mark_read_upto(&self, chat: ChatId, seq: i64) {
         let already = self
             .marked
             .with_value(|m| m.get(&chat).is_some_and(|s| *s >= seq));
-        if already && !unread {
-            return;
-        }
-        let Some(socket) = self.socket() else { return };
-        if socket.send(ClientCommand::MarkRead { chat_id: chat, seq }) {
+        // Sent on this connection already (a new connection forgets what was sent): only the
+        // count may need catching up, e.g. after the list was fetched again.
+        if !already {
+            let Some(socket) = self.socket() else { return };
+            if !socket.send(ClientCommand::MarkRead { chat_id: chat, seq }) {
+                return;
+            }
             self.marked.update_value(|m| {
                 m.insert(chat, seq);
             });
-            if unread {
-                self.chats.update(|c| chat_list::on_my_read(c, chat, seq));
-            }
+        }
+        let unread = self.chats.with_untracked(|c| {
+            c.iter()
+                .find(|c| c.id == chat)
+                .map_or(0, |c| c.unread_count)
+        });
+        if unread == 0 {
+            return;
+        }
+        let me = self.me_untracked();
+        let left = self.timelines.with_untracked(|t| {
+            t.get(&chat)
+                .zip(me)
+                .map(|(t, me)| rows::unread_after(t.messages(), me, seq))
+        });
+        let last_seq = self
+            .chats
+            .with_untracked(|c| c.iter().find(|c| c.id == chat).map_or(0, |c| c.last_seq));
+        if seq >= last_seq || left.is_some_and(|left| left < unread) {
+            self.chats.update(|c| {
+                chat_list::on_my_read(c, chat, seq);
+                if let Some(left) = left {
+                    chat_list::at_most_unread(c, chat, left);
+                }
+            });
         }
     }
 }

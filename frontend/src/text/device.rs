@@ -4,7 +4,7 @@
 use chat_protocol::time::Timestamp;
 use chrono::{NaiveDate, TimeZone};
 
-use super::format::{clock, list_time};
+use super::format::{HourCycle, clock, list_time};
 
 /// Browsers, most specific first (Edge and Opera also say "Chrome"; Chrome also says "Safari").
 const BROWSERS: [(&str, &str); 8] = [
@@ -52,12 +52,17 @@ pub(crate) fn device_name(user_agent: Option<&str>) -> String {
 }
 
 /// "Today at 14:05", "Yesterday at 09:10", "3 Nov at 08:00" for a session's times.
-pub(crate) fn when<Tz: TimeZone>(t: &Timestamp, tz: &Tz, today: NaiveDate) -> String
+pub(crate) fn when<Tz: TimeZone>(
+    t: &Timestamp,
+    tz: &Tz,
+    today: NaiveDate,
+    cycle: HourCycle,
+) -> String
 where
     Tz::Offset: std::fmt::Display,
 {
-    let day = list_time(t, tz, today);
-    let time = clock(t, tz);
+    let day = list_time(t, tz, today, cycle);
+    let time = clock(t, tz, cycle);
     if day == time {
         format!("Today at {time}")
     } else {
@@ -98,8 +103,9 @@ mod tests {
     fn session_times_read_naturally() {
         let t: Timestamp = "2026-11-21T23:30:00.000Z".parse().expect("time");
         let today = NaiveDate::from_ymd_opt(2026, 11, 21).expect("date");
-        assert_eq!(when(&t, &Utc, today), "Today at 23:30");
+        assert_eq!(when(&t, &Utc, today, HourCycle::H24), "Today at 23:30");
+        assert_eq!(when(&t, &Utc, today, HourCycle::H12), "Today at 11:30 PM");
         let later = NaiveDate::from_ymd_opt(2026, 11, 22).expect("date");
-        assert_eq!(when(&t, &Utc, later), "Yesterday at 23:30");
+        assert_eq!(when(&t, &Utc, later, HourCycle::H24), "Yesterday at 23:30");
     }
 }

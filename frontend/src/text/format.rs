@@ -25,12 +25,45 @@ pub(crate) fn local_day<Tz: TimeZone>(t: &Timestamp, tz: &Tz) -> NaiveDate {
     t.with_timezone(tz).date_naive()
 }
 
-/// "14:05" in the given zone.
-pub(crate) fn clock<Tz: TimeZone>(t: &Timestamp, tz: &Tz) -> String
+/// How the person's locale writes the hour: "2:05 PM" or "14:05".
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum HourCycle {
+    H12,
+    H24,
+}
+
+/// "14:05" or "2:05 PM" in the given zone.
+pub(crate) fn clock<Tz: TimeZone>(t: &Timestamp, tz: &Tz, cycle: HourCycle) -> String
 where
     Tz::Offset: std::fmt::Display,
 {
-    t.with_timezone(tz).format("%H:%M").to_string()
+    let pattern = match cycle {
+        HourCycle::H12 => "%-I:%M %p",
+        HourCycle::H24 => "%H:%M",
+    };
+    t.with_timezone(tz).format(pattern).to_string()
+}
+
+/// The full date and time for a tooltip: "Saturday, 21 November 2026, 23:30".
+pub(crate) fn full_date<Tz: TimeZone>(t: &Timestamp, tz: &Tz, cycle: HourCycle) -> String
+where
+    Tz::Offset: std::fmt::Display,
+{
+    let local = t.with_timezone(tz);
+    let month = MONTHS[local.month0() as usize];
+    format!(
+        "{}, {} {month} {}, {}",
+        local.format("%A"),
+        local.day(),
+        local.year(),
+        clock(t, tz, cycle)
+    )
+}
+
+/// The local minute of a time stamp: messages of one sender in one minute form a group.
+pub(crate) fn local_minute<Tz: TimeZone>(t: &Timestamp, tz: &Tz) -> i64 {
+    let local = t.with_timezone(tz).naive_local();
+    local.and_utc().timestamp().div_euclid(60)
 }
 
 /// The label of a day separator: "Today", "Yesterday", a weekday within the last week, else the
@@ -53,13 +86,18 @@ pub(crate) fn day_label(day: NaiveDate, today: NaiveDate) -> String {
 }
 
 /// The short time in the chat list: a clock time today, else "Yesterday", a weekday, or a date.
-pub(crate) fn list_time<Tz: TimeZone>(t: &Timestamp, tz: &Tz, today: NaiveDate) -> String
+pub(crate) fn list_time<Tz: TimeZone>(
+    t: &Timestamp,
+    tz: &Tz,
+    today: NaiveDate,
+    cycle: HourCycle,
+) -> String
 where
     Tz::Offset: std::fmt::Display,
 {
     let day = local_day(t, tz);
     match (today - day).num_days() {
-        0 => clock(t, tz),
+        0 => clock(t, tz, cycle),
         1 => "Yesterday".to_owned(),
         2..=6 => day.format("%a").to_string(),
         _ if day.year() == today.year() => {
@@ -134,12 +172,15 @@ pub(crate) fn typing_line(names: &[String]) -> Option<String> {
 
 /// Up to two letters for an avatar.
 pub(crate) fn initials(name: &str) -> String {
+    // Words are runs of letters: digits and punctuation never become initials
+    // ("alice_2skd" is "AS", not "A2"; "<Oops>" is "OO", not "<O").
     let parts: Vec<&str> = name
-        .split(|c: char| c == '_' || c == '.' || c == '-' || c.is_whitespace())
+        .split(|c: char| !c.is_alphabetic())
         .filter(|p| !p.is_empty())
         .collect();
     let letters: String = match parts.as_slice() {
-        [] => String::new(),
+        // No letters at all: the first character, so the badge is not empty.
+        [] => name.chars().take(1).collect(),
         [one] => one.chars().take(2).collect(),
         [first, .., last] => first.chars().take(1).chain(last.chars().take(1)).collect(),
     };
@@ -180,14 +221,41 @@ mod tests {
         let t: Timestamp = "2026-11-21T23:30:00.000Z".parse().expect("time");
         let utc = Utc;
         let berlin = FixedOffset::east_opt(3600).expect("offset");
-        assert_eq!(clock(&t, &utc), "23:30");
-        assert_eq!(clock(&t, &berlin), "00:30");
+        let h24 = HourCycle::H24;
+        assert_eq!(clock(&t, &utc, h24), "23:30");
+        assert_eq!(clock(&t, &berlin, h24), "00:30");
         assert_eq!(local_day(&t, &berlin), d(2026, 11, 22));
-        assert_eq!(list_time(&t, &berlin, d(2026, 11, 22)), "00:30");
-        assert_eq!(list_time(&t, &utc, d(2026, 11, 22)), "Yesterday");
-        assert_eq!(list_time(&t, &utc, d(2026, 11, 25)), "Sat");
-        assert_eq!(list_time(&t, &utc, d(2026, 12, 25)), "21 Nov");
-        assert_eq!(list_time(&t, &utc, d(2027, 12, 25)), "21.11.2026");
+        assert_eq!(list_time(&t, &berlin, d(2026, 11, 22), h24), "00:30");
+        assert_eq!(list_time(&t, &utc, d(2026, 11, 22), h24), "Yesterday");
+        assert_eq!(list_time(&t, &utc, d(2026, 11, 25), h24), "Sat");
+        assert_eq!(list_time(&t, &utc, d(2026, 12, 25), h24), "21 Nov");
+        assert_eq!(list_time(&t, &utc, d(2027, 12, 25), h24), "21.11.2026");
+    }
+
+    #[test]
+    fn twelve_hour_clocks_and_full_dates() {
+        let t: Timestamp = "2026-11-21T23:30:00.000Z".parse().expect("time");
+        let berlin = FixedOffset::east_opt(3600).expect("offset");
+        assert_eq!(clock(&t, &Utc, HourCycle::H12), "11:30 PM");
+        assert_eq!(clock(&t, &berlin, HourCycle::H12), "12:30 AM");
+        let noon: Timestamp = "2026-11-21T09:05:00.000Z".parse().expect("time");
+        assert_eq!(clock(&noon, &Utc, HourCycle::H12), "9:05 AM");
+        assert_eq!(
+            list_time(&t, &berlin, d(2026, 11, 22), HourCycle::H12),
+            "12:30 AM"
+        );
+        assert_eq!(
+            full_date(&t, &Utc, HourCycle::H24),
+            "Saturday, 21 November 2026, 23:30"
+        );
+        assert_eq!(
+            full_date(&t, &berlin, HourCycle::H12),
+            "Sunday, 22 November 2026, 12:30 AM"
+        );
+        let later: Timestamp = "2026-11-21T23:30:59.999Z".parse().expect("time");
+        let next: Timestamp = "2026-11-21T23:31:00.000Z".parse().expect("time");
+        assert_eq!(local_minute(&t, &Utc), local_minute(&later, &Utc));
+        assert_ne!(local_minute(&t, &Utc), local_minute(&next, &Utc));
     }
 
     fn chat(kind: ChatKind, name: Option<&str>) -> Chat {
@@ -247,6 +315,10 @@ mod tests {
         assert_eq!(initials("alice"), "AL");
         assert_eq!(initials("mary_jane.doe"), "MD");
         assert_eq!(initials(""), "");
+        assert_eq!(initials("alice_2skd"), "AS", "letters, not digits");
+        assert_eq!(initials("bob_1a2b3c"), "BC");
+        assert_eq!(initials("<Oops> group"), "OG");
+        assert_eq!(initials("4242"), "4", "no letters: the first character");
     }
 
     #[test]

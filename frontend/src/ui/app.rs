@@ -7,7 +7,7 @@ use leptos::prelude::*;
 
 use super::auth::AuthPage;
 use super::shell::Shell;
-use crate::state::ChatState;
+use crate::state::{ChatState, page_attended};
 
 #[component]
 pub fn App() -> impl IntoView {
@@ -23,17 +23,24 @@ pub fn App() -> impl IntoView {
     set_interval(move || state.tick(), Duration::from_secs(1));
     let online = window_event_listener(leptos::ev::online, move |_| state.retry_now());
     let back = window_event_listener(leptos::ev::popstate, move |_| state.follow_address());
-    let focus = window_event_listener(leptos::ev::focus, move |_| {
-        if let Some(chat) = state.open.get_untracked()
-            && state.at_bottom.get_untracked()
-        {
-            state.mark_read(chat);
+    // Whether the person can see the page decides what counts as read; the open conversation
+    // reads what is on screen when this turns true.
+    let attend = move || {
+        let now = page_attended();
+        if state.attended.get_untracked() != now {
+            state.attended.set(now);
         }
-    });
+    };
+    let focus = window_event_listener(leptos::ev::focus, move |_| attend());
+    let blur = window_event_listener(leptos::ev::blur, move |_| attend());
+    // `visibilitychange` is fired at the document and bubbles up to the window.
+    let shown = window_event_listener(leptos::ev::visibilitychange, move |_| attend());
     on_cleanup(move || {
         online.remove();
         back.remove();
         focus.remove();
+        blur.remove();
+        shown.remove();
     });
 
     let signed_in = Memo::new(move |_| state.user.with(Option::is_some));

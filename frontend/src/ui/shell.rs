@@ -6,6 +6,7 @@ use leptos::prelude::*;
 use super::conversation::Conversation;
 use super::sidebar::Sidebar;
 use crate::model::chat_list;
+use crate::net::ConnStatus;
 use crate::state::ChatState;
 
 #[component]
@@ -23,10 +24,23 @@ pub(crate) fn Shell() -> impl IntoView {
         document().set_title(&title);
     });
     on_cleanup(|| document().set_title("Chat"));
+    // Back online: what went wrong while offline ("You are offline…") is over.
+    Effect::new(move |was_online: Option<bool>| {
+        let online = state.status.with(|s| *s == ConnStatus::Online);
+        if online && was_online == Some(false) {
+            state.notice.set(None);
+        }
+        online
+    });
     view! {
         <div class="shell" class:chat-open=move || state.open.with(Option::is_some)>
+            // First in tab order: straight to the open chat (or the empty state).
+            <a class="skip-link" href="#main">
+                "Skip to conversation"
+            </a>
+            <h1 class="visually-hidden">"Chat"</h1>
             <Sidebar />
-            <main class="main" id="main">
+            <main class="main" id="main" tabindex="-1">
                 {move || match state.open.get() {
                     Some(chat) => view! { <Conversation chat_id=chat /> }.into_any(),
                     None => {

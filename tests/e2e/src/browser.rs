@@ -1,8 +1,10 @@
 //! Headless Chromium through `chromedriver`: starting the driver, opening sessions with their own
 //! profile, and small polling helpers (never fixed sleeps as assertions). Every page is watched
 //! for Content-Security-Policy violations from its first script on, and [`Browser::quit`] fails
-//! the test if there was one (or if the page was not served under the CSP). Knows nothing of the
-//! app's screens; person-level steps are `flows`.
+//! the test if there was one (or if the page was not served under the CSP). The console is
+//! watched the same way for Rust panics and WebAssembly traps ([`Browser::check_console`]): a
+//! panic in the app fails whichever test caused it. Knows nothing of the app's screens;
+//! person-level steps are `flows`.
 
 use std::future::Future;
 use std::net::TcpStream;
@@ -20,6 +22,36 @@ document.addEventListener('securitypolicyviolation', e => {
   window.__cspViolations.push(e.violatedDirective + ' blocked ' + (e.blockedURI || 'inline') +
     ' at ' + e.sourceFile + ':' + e.lineNumber);
 });";
+
+/// Installed in every document before its scripts: records console output and uncaught errors
+/// that mean the WebAssembly app panicked or trapped. `console_error_panic_hook` reports a panic
+/// with `console.error("panicked at …")`, and the trap that follows (`panic = "abort"`) surfaces
+/// as an uncaught `RuntimeError: unreachable`. Kept in sessionStorage as well, so a panic just
+/// before a reload or a navigation is not lost with the document.
+const CONSOLE_WATCH: &str = "(() => {
+  const KEY = '__e2eConsoleProblems';
+  const bad = /panicked at|unreachable|RuntimeError|already been disposed|recursive use of an object/i;
+  let kept = [];
+  try { kept = JSON.parse(sessionStorage.getItem(KEY) || '[]'); } catch (e) {}
+  window.__consoleProblems = kept;
+  const record = (kind, text) => {
+    text = String(text);
+    if (!bad.test(text)) return;
+    window.__consoleProblems.push(kind + ': ' + text.slice(0, 2000));
+    try { sessionStorage.setItem(KEY, JSON.stringify(window.__consoleProblems)); } catch (e) {}
+  };
+  for (const level of ['error', 'warn', 'log', 'info', 'debug']) {
+    const original = console[level].bind(console);
+    console[level] = (...args) => {
+      record('console.' + level, args.map(a => (a && a.stack) || a).join(' '));
+      return original(...args);
+    };
+  }
+  window.addEventListener('error', e =>
+    record('uncaught', (e.error && (e.error.stack || e.error)) || e.message));
+  window.addEventListener('unhandledrejection', e =>
+    record('unhandled rejection', (e.reason && (e.reason.stack || e.reason)) || e.reason));
+})();";
 
 /// A `chromedriver` on a free loopback port.
 pub struct ChromeDriver {
@@ -99,6 +131,7 @@ impl Browser {
             name: name.to_owned(),
         };
         browser.add_init_script(CSP_WATCH).await?;
+        browser.add_init_script(CONSOLE_WATCH).await?;
         Ok(browser)
     }
 
@@ -169,6 +202,51 @@ impl Browser {
         Ok(())
     }
 
+    /// Fails if the app panicked or trapped since this session's first page on this origin
+    /// (see `CONSOLE_WATCH`), or if the watch was not installed.
+    pub async fn check_console(&self) -> Result<()> {
+        let report = self
+            .js(
+                "let kept = [];
+                 try { kept = JSON.parse(sessionStorage.getItem('__e2eConsoleProblems') || '[]'); }
+                 catch (e) {}
+                 const here = window.__consoleProblems;
+                 return { watched: Array.isArray(here),
+                          problems: Array.from(new Set(kept.concat(here || []))) };",
+                serde_json::json!(null),
+            )
+            .await
+            .map_err(|e| format!("[{}] reading the console watch: {e}", self.name))?;
+        if report["watched"] != serde_json::json!(true) {
+            return Err(format!("[{}] the console watch was not installed", self.name).into());
+        }
+        let problems = report["problems"].as_array().cloned().unwrap_or_default();
+        if !problems.is_empty() {
+            return Err(format!("[{}] the app panicked: {problems:#?}", self.name).into());
+        }
+        Ok(())
+    }
+
+    /// Runs axe-core (vendored from npm into `node_modules/`, no CDN) on the page as it is and
+    /// returns its WCAG 2.x A/AA violations, one line each: rule, help and the first targets.
+    pub async fn axe(&self) -> Result<Vec<String>> {
+        let path = crate::workspace_root().join("node_modules/axe-core/axe.min.js");
+        let source = std::fs::read_to_string(&path)
+            .map_err(|e| format!("{} ({e}); run `npm ci` in the workspace", path.display()))?;
+        let script = format!(
+            "{source}
+             ;return axe.run(document, {{
+               runOnly: {{ type: 'tag', values: ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa', 'wcag22aa'] }},
+               resultTypes: ['violations'],
+             }}).then(r => r.violations.map(v => v.id + ': ' + v.help + ' [' +
+               v.nodes.slice(0, 4).map(n => n.target.join(' ') +
+                 (n.any[0] && n.any[0].data && n.any[0].data.contrastRatio
+                   ? ' ' + n.any[0].data.contrastRatio + ':1' : '')).join(', ') + ']'));"
+        );
+        let v = self.js(&script, serde_json::json!(null)).await?;
+        Ok(serde_json::from_value(v)?)
+    }
+
     pub async fn goto(&self, url: &str) -> Result<()> {
         self.driver.goto(url).await?;
         Ok(())
@@ -216,10 +294,13 @@ impl Browser {
             if Instant::now() > deadline {
                 let shot = screenshot_dir().join(format!("FAILED-{}.png", self.name));
                 let _ = self.driver.screenshot(&shot).await;
+                // A panic is the likeliest reason a condition never came; say so first.
+                let panicked = self.check_console().await.err().map(|e| e.to_string());
                 return Err(format!(
-                    "[{}] timed out waiting for {what} (last error: {last_error:?}; screenshot {})",
+                    "[{}] timed out waiting for {what} (last error: {last_error:?}; screenshot {}){}",
                     self.name,
-                    shot.display()
+                    shot.display(),
+                    panicked.map(|p| format!("\n{p}")).unwrap_or_default()
                 )
                 .into());
             }
@@ -276,11 +357,13 @@ impl Browser {
         Ok(path)
     }
 
-    /// Checks the page for CSP violations ([`Browser::check_csp`]), then ends the session.
+    /// Checks the page for CSP violations ([`Browser::check_csp`]) and for panics
+    /// ([`Browser::check_console`]), then ends the session.
     pub async fn quit(self) -> Result<()> {
+        let panics = self.check_console().await;
         let clean = self.check_csp().await;
         self.driver.quit().await?;
-        clean
+        panics.and(clean)
     }
 }
 

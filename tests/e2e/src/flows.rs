@@ -73,3 +73,45 @@ pub async fn open_chat(b: &Browser, title: &str) -> Result<()> {
     .await?;
     b.wait_text("#conv-title", title).await
 }
+
+/// Opens (creating if needed) the direct chat with `username`, a contact, from Contacts.
+pub async fn open_direct(b: &Browser, username: &str) -> Result<()> {
+    b.click("#tab-contacts").await?;
+    b.click(&format!(
+        ".contact[data-username=\"{username}\"] .message-contact"
+    ))
+    .await?;
+    b.wait_text("#conv-title", username).await
+}
+
+/// Waits until a confirmed message reading exactly `text` is shown in the open chat.
+pub async fn wait_message(b: &Browser, text: &str) -> Result<()> {
+    b.wait_for(&format!("message {text:?}"), || async {
+        Ok(confirmed(b).await?.iter().any(|t| t == text).then_some(()))
+    })
+    .await
+}
+
+/// Makes the page look hidden and unfocused to the app (a background tab), or visible and
+/// focused again, and fires the events a real switch fires. Headless Chromium cannot put a
+/// tab in the background, so the page's own view of it is changed.
+pub async fn set_page_hidden(b: &Browser, hidden: bool) -> Result<()> {
+    b.js(
+        "const hidden = arguments[0];
+         if (hidden) {
+           Object.defineProperty(document, 'hidden', { configurable: true, get: () => true });
+           Object.defineProperty(document, 'visibilityState',
+             { configurable: true, get: () => 'hidden' });
+           document.hasFocus = () => false;
+         } else {
+           delete document.hidden;
+           delete document.visibilityState;
+           delete document.hasFocus;
+         }
+         document.dispatchEvent(new Event('visibilitychange', { bubbles: true }));
+         window.dispatchEvent(new Event(hidden ? 'blur' : 'focus'));",
+        serde_json::json!(hidden),
+    )
+    .await?;
+    Ok(())
+}

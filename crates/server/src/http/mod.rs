@@ -3,6 +3,7 @@
 //! and answer; they hold no state of their own.
 
 mod account;
+pub(crate) mod assets;
 mod auth;
 mod blocks;
 mod chats;

@@ -15,10 +15,31 @@ use crate::error::AppError;
 use crate::http::extract::bearer_token;
 use crate::state::AppState;
 
-/// The token from the header, or from `?access_token=` for browsers (which cannot set headers).
+/// The subprotocol a browser names when it sends its token as another offered subprotocol.
+const SUBPROTOCOL: &str = "chat";
+/// The prefix of that other subprotocol: `token.<access token>`.
+const TOKEN_PROTOCOL: &str = "token.";
+
+/// The token offered as a subprotocol (`Sec-WebSocket-Protocol: chat, token.<jwt>`): browsers
+/// cannot set headers, and a token in the URL ends up in the browser console whenever the
+/// connection fails.
+fn protocol_token(req: &HttpRequest) -> Option<String> {
+    req.headers()
+        .get_all(actix_web::http::header::SEC_WEBSOCKET_PROTOCOL)
+        .filter_map(|v| v.to_str().ok())
+        .flat_map(|v| v.split(','))
+        .find_map(|p| p.trim().strip_prefix(TOKEN_PROTOCOL))
+        .filter(|t| !t.is_empty())
+        .map(str::to_owned)
+}
+
+/// The token from the header, a subprotocol, or `?access_token=` (browsers cannot set headers).
 fn socket_token(req: &HttpRequest) -> Option<String> {
     if let Some(token) = bearer_token(req) {
         return Some(token.to_owned());
+    }
+    if let Some(token) = protocol_token(req) {
+        return Some(token);
     }
     serde_urlencoded::from_str::<HashMap<String, String>>(req.query_string())
         .ok()?
@@ -38,8 +59,11 @@ pub(crate) async fn upgrade(
         .realtime()
         .register(caller.user.id, caller.session)
         .map_err(|_| AppError::RateLimited)?;
-    let (response, session, stream) = actix_ws::handle(&req, body)
-        .map_err(|e| AppError::BadRequest(format!("not a WebSocket upgrade: {e}")))?;
+    // Answers `chat` when offered (a browser that offered subprotocols fails the connection
+    // unless one is picked); never echoes the token.
+    let (response, session, stream) =
+        actix_ws::handle_with_protocols(&req, body, &[SUBPROTOCOL])
+            .map_err(|e| AppError::BadRequest(format!("not a WebSocket upgrade: {e}")))?;
     let stream = stream
         .max_frame_size(WS_MAX_FRAME)
         .aggregate_continuations()

@@ -1,6 +1,7 @@
 //! The composer: a text box where Enter sends and Shift+Enter starts a new line, with the reason
 //! if a message was refused before sending; in a direct chat closed by a block, a line saying so
-//! instead. Sending itself is the state's job.
+//! instead. What is typed is kept as the chat's draft until sent. Sending itself is the
+//! state's job.
 
 use chat_protocol::{ChatId, ChatKind, UserId};
 use leptos::html;
@@ -74,15 +75,34 @@ pub(super) fn ComposerOrClosed(chat_id: ChatId) -> impl IntoView {
 #[component]
 fn Composer(chat_id: ChatId) -> impl IntoView {
     let state = expect_context::<ChatState>();
-    let text = RwSignal::new(String::new());
+    // What was typed here before switching chats or reloading.
+    let text = RwSignal::new(state.draft(chat_id));
     let form = FormStatus::new();
     let input = NodeRef::<html::Textarea>::new();
+    // Opening a chat puts the cursor in its composer on wide screens (where the list stays in
+    // view); on a phone the keyboard would cover the messages the person came to read.
+    Effect::new(move |done: Option<bool>| {
+        if done == Some(true) {
+            return true;
+        }
+        let Some(el) = input.get() else { return false };
+        let wide = window()
+            .inner_width()
+            .ok()
+            .and_then(|w| w.as_f64())
+            .is_some_and(|w| w > 720.0);
+        if wide {
+            let _ = el.focus();
+        }
+        true
+    });
 
     let send = move || {
         let content = text.get_untracked();
         let sent = state.send_message(chat_id, &content);
         if sent.is_ok() {
             text.set(String::new());
+            state.save_draft(chat_id, "");
         }
         form.show(sent);
         if let Some(el) = input.get_untracked() {
@@ -110,7 +130,11 @@ fn Composer(chat_id: ChatId) -> impl IntoView {
                 aria-describedby="composer-hint"
                 prop:value=move || text.get()
                 on:input=move |ev| {
-                    text.set(event_target_value(&ev));
+                    let typed = event_target_value(&ev);
+                    state.save_draft(chat_id, &typed);
+                    text.set(typed);
+                    // A refusal ("must not be empty") is about what was there before.
+                    form.clear();
                     state.on_composer_input(chat_id);
                 }
                 on:keydown=move |ev: leptos::ev::KeyboardEvent| {

@@ -5,7 +5,7 @@ use chat_protocol::{Chat, ChatKind, User};
 use leptos::prelude::*;
 
 use crate::state::ChatState;
-use crate::ui::common::{Avatar, FormError, FormStatus, PresenceText};
+use crate::ui::common::{Avatar, ConfirmButton, FormError, FormStatus, PresenceText};
 
 #[component]
 pub(super) fn MembersPanel(
@@ -32,13 +32,16 @@ pub(super) fn MembersPanel(
             Ok(())
         });
     };
-    let leave = move |_| {
+    let leave = move |()| {
         leptos::task::spawn_local(async move {
+            // On success this panel is gone with the chat; only a failure is shown here, and
+            // then the panel is still open.
             if let Err(e) = state.leave_chat(chat_id).await {
                 form.fail(e);
             }
         });
     };
+    let chat_name = chat.name.clone().unwrap_or_else(|| "this group".to_owned());
     let candidates = move || {
         state.contacts.with(|c| {
             c.iter()
@@ -107,9 +110,17 @@ pub(super) fn MembersPanel(
                                 "Add to group"
                             </button>
                         </form>
-                        <button type="button" id="leave-group" class="danger" on:click=leave>
-                            "Leave group"
-                        </button>
+                        // Only another member can add me back, so leaving asks first.
+                        <ConfirmButton
+                            class="danger leave-group"
+                            text="Leave group"
+                            label=format!("Leave {chat_name}")
+                            question=format!(
+                                "Leave {chat_name}? Only a member can add you back.",
+                            )
+                            confirm_class="danger confirm-leave"
+                            on_confirm=leave
+                        />
                     }
                 })}
             <FormError status=form />

@@ -1,6 +1,7 @@
 //! One row of the conversation: a day separator, a message bubble (with edit and delete for my
 //! own; in a group, one from someone I blocked is collapsed to a line that can be expanded), or
-//! a pending bubble of mine with its state and "retry". Renders text as text only.
+//! a pending bubble of mine with its state and "retry". Renders text as text nodes only; the
+//! links found in it (`text::links`) become `<a>` elements whose text is again a text node.
 
 use chat_protocol::{ChatId, ChatKind, Message, MessageId};
 use leptos::html;
@@ -9,8 +10,29 @@ use leptos::prelude::*;
 use crate::model::outbox::Pending;
 use crate::model::rows::Row;
 use crate::state::ChatState;
-use crate::text::format::clock;
+use crate::state::locale::hour_cycle;
+use crate::text::format::{clock, full_date};
+use crate::text::links::{Piece, pieces};
 use crate::ui::common::{FormError, FormStatus};
+
+/// Message text as text nodes, with its links as links. Whatever the message contains is shown,
+/// never interpreted: an address only ever becomes an `href` of one of the allowed schemes.
+/// Links open in a new tab that cannot reach back to this one (`noopener`) and is not told
+/// where it came from (`noreferrer`).
+fn linked(content: &str) -> impl IntoView + use<> {
+    pieces(content)
+        .into_iter()
+        .map(|piece| match piece {
+            Piece::Text(text) => text.into_any(),
+            Piece::Link { text, href } => view! {
+                <a class="msg-link" href=href target="_blank" rel="noopener noreferrer">
+                    {text}
+                </a>
+            }
+            .into_any(),
+        })
+        .collect_view()
+}
 
 #[component]
 pub(super) fn RowView(
@@ -29,6 +51,7 @@ pub(super) fn RowView(
             message,
             mine,
             show_sender,
+            grouped,
             seen,
         } => {
             let state = expect_context::<ChatState>();
@@ -64,6 +87,7 @@ pub(super) fn RowView(
                             message=message.clone()
                             mine=mine
                             show_sender=show_sender
+                            grouped=grouped
                             seen=seen.clone()
                             chat_id=chat_id
                             editing=editing
@@ -74,6 +98,12 @@ pub(super) fn RowView(
             })
             .into_any()
         }
+        Row::NewMessages => view! {
+            <div class="new-sep" id="new-messages" role="separator">
+                <span>"New messages"</span>
+            </div>
+        }
+        .into_any(),
         Row::Pending(pending) => view! { <PendingView pending=pending /> }.into_any(),
     }
 }
@@ -83,13 +113,17 @@ fn MessageView(
     message: Message,
     mine: bool,
     show_sender: bool,
+    /// Continues the previous message (same sender, same minute).
+    grouped: bool,
     seen: Option<String>,
     chat_id: ChatId,
     editing: RwSignal<Option<MessageId>>,
 ) -> impl IntoView {
     let state = expect_context::<ChatState>();
     let id = message.id;
-    let when = clock(&message.created_at, &chrono::Local);
+    let when = clock(&message.created_at, &chrono::Local, hour_cycle());
+    // The full date on hover (and for assistive technology), whatever is shown.
+    let full = full_date(&message.created_at, &chrono::Local, hour_cycle());
     let stamp = chat_protocol::time::format(&message.created_at);
     let deleted = message.deleted;
     let edited = message.edited_at.is_some() && !deleted;
@@ -106,8 +140,7 @@ fn MessageView(
             } else if is_editing() {
                 view! { <EditBox id=id original=content.clone() editing=editing /> }.into_any()
             } else {
-                // A text node: whatever the message contains is shown, never interpreted.
-                view! { <p class="msg-text">{content.clone()}</p> }.into_any()
+                view! { <p class="msg-text">{linked(&content)}</p> }.into_any()
             }
         }
     };
@@ -174,15 +207,24 @@ fn MessageView(
             class:mine=mine
             class:theirs=!mine
             class:deleted=deleted
+            class:grouped=grouped
             data-seq=message.seq.to_string()
             data-id=id.to_string()
             data-chat-id=chat_id.to_string()
         >
-            {show_sender.then(|| view! { <div class="msg-sender">{sender.clone()}</div> })}
+            {if show_sender {
+                view! { <div class="msg-sender">{sender.clone()}</div> }.into_any()
+            } else {
+                // Who sent it is said to screen readers on every message, also where it is only
+                // shown by alignment (direct chats, my own) or by the run it belongs to.
+                let who = if mine { "You".to_owned() } else { sender.clone() };
+                view! { <span class="visually-hidden msg-who">{format!("{who}: ")}</span> }
+                    .into_any()
+            }}
             <div class="bubble">
                 {body}
                 <div class="msg-meta">
-                    <time datetime=stamp>{when}</time>
+                    <time datetime=stamp title=full>{when}</time>
                     {edited.then(|| view! { <span class="msg-edited">"edited"</span> })}
                 </div>
             </div>
@@ -255,7 +297,7 @@ fn PendingView(pending: Pending) -> impl IntoView {
             data-client-id=client_id.to_string()
         >
             <div class="bubble">
-                <p class="msg-text">{pending.content.clone()}</p>
+                <p class="msg-text">{linked(&pending.content)}</p>
                 <div class="msg-meta">
                     <span class="pending-state">{label}</span>
                 </div>

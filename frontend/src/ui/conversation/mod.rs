@@ -1,7 +1,8 @@
-//! One open chat: header, the message list (older pages on scrolling up, sticking to the bottom
+//! One open chat: header, the connection banner, the message list (older pages on scrolling up, sticking to the bottom
 //! only when already there), who is typing, the composer and the members panel. Owns the
 //! scrolling; what the rows are comes from `model::rows`, what happens from `state`.
 
+mod banner;
 mod composer;
 mod header;
 mod members;
@@ -10,10 +11,12 @@ mod message;
 use chat_protocol::{Chat, ChatId, ChatKind, MessageId};
 use leptos::html;
 use leptos::prelude::*;
+use wasm_bindgen::JsCast;
 
 use crate::model::rows::{self, Row, member_reads};
 use crate::state::ChatState;
 use crate::text::format::typing_line;
+use banner::ConnBanner;
 use composer::ComposerOrClosed;
 use header::Header;
 use members::MembersPanel;
@@ -23,6 +26,39 @@ use message::RowView;
 const BOTTOM_SLACK: i32 = 48;
 /// How close to the top (px) starts loading older messages.
 const TOP_TRIGGER: i32 = 80;
+/// Space (px) above the "New messages" line when a chat opens there.
+const DIVIDER_MARGIN: i32 = 8;
+
+/// The oldest message still (partly) on screen and where its top is relative to the list's
+/// top edge: enough to come back to the same view later, whatever was added meanwhile.
+fn top_on_screen(list: &web_sys::HtmlDivElement) -> Option<(i64, i32)> {
+    let top = list.get_bounding_client_rect().top();
+    let shown = list.query_selector_all(".msg[data-seq]").ok()?;
+    (0..shown.length()).find_map(|i| {
+        let el = shown.item(i)?.dyn_into::<web_sys::Element>().ok()?;
+        let rect = el.get_bounding_client_rect();
+        if rect.bottom() <= top {
+            return None;
+        }
+        let seq = el.get_attribute("data-seq")?.parse().ok()?;
+        Some((seq, (rect.top() - top) as i32))
+    })
+}
+
+/// The seq of the newest message whose top is inside the list's visible area: what the person
+/// has had on screen. Messages are in seq order, so the first from the end that is above the
+/// list's bottom edge is it.
+fn newest_on_screen(list: &web_sys::HtmlDivElement) -> Option<i64> {
+    let bottom = list.get_bounding_client_rect().bottom();
+    let shown = list.query_selector_all(".msg[data-seq]").ok()?;
+    (0..shown.length()).rev().find_map(|i| {
+        let el = shown.item(i)?.dyn_into::<web_sys::Element>().ok()?;
+        if el.get_bounding_client_rect().top() >= bottom {
+            return None;
+        }
+        el.get_attribute("data-seq")?.parse().ok()
+    })
+}
 
 #[component]
 pub(crate) fn Conversation(chat_id: ChatId) -> impl IntoView {
@@ -48,6 +84,9 @@ pub(crate) fn Conversation(chat_id: ChatId) -> impl IntoView {
             None => (false, Vec::new()),
         });
         let pending = state.outbox.with(|o| o.for_chat(chat_id));
+        let first_unread = state
+            .first_unread
+            .with(|f| f.filter(|(chat, _)| *chat == chat_id).map(|(_, seq)| seq));
         state.timelines.with(|t| {
             let messages = t.get(&chat_id).map(|t| t.messages()).unwrap_or(&[]);
             rows::build(
@@ -58,6 +97,7 @@ pub(crate) fn Conversation(chat_id: ChatId) -> impl IntoView {
                     group,
                     reads: &reads,
                     today: chrono::Local::now().date_naive(),
+                    first_unread,
                 },
                 &chrono::Local,
             )
@@ -78,6 +118,8 @@ pub(crate) fn Conversation(chat_id: ChatId) -> impl IntoView {
     let list = NodeRef::<html::Div>::new();
     // Scroll height and position before an older page was added, to keep the view still.
     let anchor = StoredValue::new(None::<(i32, i32)>);
+    // Whether the view was put at the "New messages" line (once per opening).
+    let positioned = StoredValue::new(false);
 
     let load_older = move || {
         let Some(el) = list.get_untracked() else {
@@ -94,14 +136,29 @@ pub(crate) fn Conversation(chat_id: ChatId) -> impl IntoView {
         });
     };
 
+    // Marks read what the person can see: up to the newest message on screen, and only while
+    // the page is visible and focused (a chat open in a background tab reads nothing).
+    let mark_seen = move || {
+        if !state.attended.get_untracked() || !loaded() {
+            return;
+        }
+        if let Some(el) = list.try_get_untracked().flatten()
+            && let Some(seq) = newest_on_screen(&el)
+        {
+            state.mark_read_upto(chat_id, seq);
+        }
+    };
+
     let on_scroll = move |_| {
         let Some(el) = list.get_untracked() else {
             return;
         };
+        mark_seen();
         let bottom = el.scroll_height() - el.scroll_top() - el.client_height() <= BOTTOM_SLACK;
         if state.at_bottom.get_untracked() != bottom {
             state.at_bottom.set(bottom);
         }
+        state.keep_position(chat_id, (!bottom).then(|| top_on_screen(&el)).flatten());
         if el.scroll_top() < TOP_TRIGGER {
             load_older();
         }
@@ -112,26 +169,63 @@ pub(crate) fn Conversation(chat_id: ChatId) -> impl IntoView {
     Effect::new(move |_| {
         rows.track();
         request_animation_frame(move || {
-            let Some(el) = list.get_untracked() else {
+            // The frame can come after this conversation was closed (leaving a group removes
+            // the chat, which both changes the rows and closes the view); its signals are gone
+            // then, and reading them would panic.
+            let Some(el) = list.try_get_untracked().flatten() else {
                 return;
             };
-            if let Some((height, top)) = anchor.get_value() {
+            let divider = (!positioned.get_value() && loaded())
+                .then(|| el.query_selector("#new-messages").ok().flatten())
+                .flatten();
+            if let Some(divider) = divider {
+                // Opened with unread messages: the "New messages" line near the top.
+                positioned.set_value(true);
+                let offset =
+                    divider.get_bounding_client_rect().top() - el.get_bounding_client_rect().top();
+                el.set_scroll_top(el.scroll_top() + offset as i32 - DIVIDER_MARGIN);
+                let bottom =
+                    el.scroll_height() - el.scroll_top() - el.client_height() <= BOTTOM_SLACK;
+                state.at_bottom.set(bottom);
+            } else if let Some((seq, offset)) = (!positioned.get_value() && loaded())
+                .then(|| state.position(chat_id))
+                .flatten()
+            {
+                // Reopened: back where it was left, if that message is still loaded.
+                positioned.set_value(true);
+                let selector = format!(".msg[data-seq=\"{seq}\"]");
+                match el.query_selector(&selector).ok().flatten() {
+                    Some(msg) => {
+                        let now = msg.get_bounding_client_rect().top()
+                            - el.get_bounding_client_rect().top();
+                        el.set_scroll_top(el.scroll_top() + now as i32 - offset);
+                    }
+                    None => {
+                        el.set_scroll_top(el.scroll_height());
+                        state.at_bottom.set(true);
+                    }
+                }
+            } else if let Some((height, top)) = anchor.get_value() {
                 anchor.set_value(None);
                 el.set_scroll_top(top + (el.scroll_height() - height));
             } else if state.at_bottom.get_untracked() {
                 el.set_scroll_top(el.scroll_height());
             }
+            // Whatever the first look was (bottom, line, kept position), it is taken.
+            if loaded() {
+                positioned.set_value(true);
+            }
             if el.scroll_height() <= el.client_height() + TOP_TRIGGER {
                 load_older();
             }
+            mark_seen();
         });
     });
 
-    // Reading at the bottom marks the chat read.
+    // Coming back to the page (tab shown, window focused) reads what is on screen.
     Effect::new(move |_| {
-        rows.track();
-        if state.at_bottom.get() && loaded() {
-            state.mark_read(chat_id);
+        if state.attended.get() {
+            request_animation_frame(mark_seen);
         }
     });
 
@@ -145,8 +239,25 @@ pub(crate) fn Conversation(chat_id: ChatId) -> impl IntoView {
     let editing = RwSignal::new(None::<MessageId>);
 
     view! {
-        <section class="conversation" id="conversation" aria-labelledby="conv-title">
+        <section
+            class="conversation"
+            id="conversation"
+            aria-labelledby="conv-title"
+            on:keydown=move |ev: leptos::ev::KeyboardEvent| {
+                // Escape closes the details panel and puts focus back on its toggle.
+                if ev.key() == "Escape" && members_open.get_untracked() {
+                    ev.prevent_default();
+                    members_open.set(false);
+                    if let Some(toggle) = document().get_element_by_id("members-toggle")
+                        && let Ok(toggle) = toggle.dyn_into::<web_sys::HtmlElement>()
+                    {
+                        let _ = toggle.focus();
+                    }
+                }
+            }
+        >
             <Header chat=chat members_open=members_open />
+            <ConnBanner />
             <div class="conv-body">
                 <div class="conv-main">
                     <div

@@ -6,6 +6,7 @@ use leptos::prelude::*;
 
 use crate::model::chat_list::direct_peer;
 use crate::state::ChatState;
+use crate::state::locale::hour_cycle;
 use crate::text::format::{chat_title, list_time, preview};
 use crate::ui::common::{Avatar, PresenceText};
 
@@ -63,18 +64,11 @@ fn ChatItem(chat: Chat) -> impl IntoView {
             &m.created_at,
             &chrono::Local,
             chrono::Local::now().date_naive(),
+            hour_cycle(),
         )
     });
     let unread = chat.unread_count;
     let text = preview(&chat, me);
-    let label = format!(
-        "{title}{}",
-        if unread > 0 {
-            format!(", {unread} unread")
-        } else {
-            String::new()
-        }
-    );
     view! {
         <li>
             <button
@@ -83,7 +77,6 @@ fn ChatItem(chat: Chat) -> impl IntoView {
                 class:active=move || state.open.get() == Some(id)
                 class:unread={unread > 0}
                 data-chat-id=id.to_string()
-                aria-label=label
                 aria-current=move || (state.open.get() == Some(id)).then_some("true")
                 on:click=move |_| state.open_chat(id)
             >
@@ -99,7 +92,17 @@ fn ChatItem(chat: Chat) -> impl IntoView {
                     </span>
                     <span class="chat-row">
                         <span class="chat-preview">{text}</span>
-                        {(unread > 0).then(|| view! { <span class="badge">{unread}</span> })}
+                        // The button's name is its text (title, time, preview): what is seen
+                        // is what is announced, with "unread" spelled out for the badge.
+                        {(unread > 0)
+                            .then(|| {
+                                view! {
+                                    <span class="badge">
+                                        {unread}
+                                        <span class="visually-hidden">" unread"</span>
+                                    </span>
+                                }
+                            })}
                     </span>
                 </span>
                 {peer.map(|_| view! { <PresenceText online=online /> })}

@@ -1,5 +1,6 @@
-//! The contacts panel: search people by name prefix, add them, see who is online (when they
-//! share it), message, remove or block them, and the people I blocked. Tells the sidebar through `on_chat_opened` when a chat was opened.
+//! The contacts panel: search people by name prefix, add or message them, see who is online
+//! (when they share it), message, remove or block contacts, and the people I blocked. Tells the
+//! sidebar through `on_chat_opened` when a chat was opened.
 
 use chat_protocol::{Contact, User};
 use leptos::prelude::*;
@@ -77,7 +78,7 @@ pub(super) fn ContactsPanel(
             </Show>
             <ul class="people search-results" aria-label="Search results">
                 <For each=move || results.get() key=|u: &User| u.id let:user>
-                    <SearchResult user=user />
+                    <SearchResult user=user on_chat_opened=on_chat_opened />
                 </For>
             </ul>
             <h3 class="section-title">"Your contacts"</h3>
@@ -99,11 +100,13 @@ pub(super) fn ContactsPanel(
 }
 
 #[component]
-fn SearchResult(user: User) -> impl IntoView {
+fn SearchResult(user: User, on_chat_opened: Callback<()>) -> impl IntoView {
     let state = expect_context::<ChatState>();
     let id = user.id;
     let name = user.username.clone();
     let is_contact = move || state.contacts.with(|c| c.iter().any(|c| c.user.id == id));
+    let label_name = user.username.clone();
+    let shown_name = move || label_name.clone();
     // Adding fails rarely; the app-wide notice says why.
     let adding = FormStatus::reporting_to(state.notice);
     let add = {
@@ -113,11 +116,39 @@ fn SearchResult(user: User) -> impl IntoView {
             adding.run(async move { state.add_contact(&name).await });
         }
     };
+    // Writing to someone does not need adding them first (as in Slack or Telegram).
+    let message = {
+        let name = name.clone();
+        move |_| {
+            let name = name.clone();
+            leptos::task::spawn_local(async move {
+                match state.open_direct(&name).await {
+                    Ok(()) => on_chat_opened.run(()),
+                    Err(e) => state.notify(e),
+                }
+            });
+        }
+    };
     let shown = name.clone();
     view! {
         <li class="person search-result" data-username=shown.clone()>
             <Avatar name=shown.clone() small=true />
             <span class="person-name">{shown.clone()}</span>
+            {move || {
+                (!state.is_blocked(id))
+                    .then(|| {
+                        view! {
+                            <button
+                                type="button"
+                                class="ghost message-user"
+                                aria-label=format!("Message {}", shown_name())
+                                on:click=message.clone()
+                            >
+                                "Message"
+                            </button>
+                        }
+                    })
+            }}
             {move || {
                 if state.is_blocked(id) {
                     view! { <span class="muted small">"blocked"</span> }.into_any()

@@ -7,6 +7,7 @@ use leptos::prelude::*;
 
 use crate::model::sessions;
 use crate::state::ChatState;
+use crate::state::locale::hour_cycle;
 use crate::text::device::{device_name, when};
 use crate::ui::common::{ConfirmButton, FormError, FormStatus};
 
@@ -87,14 +88,14 @@ fn SessionRow(session: SessionInfo, on_end: Callback<SessionId>) -> impl IntoVie
     let device = device_name(session.user_agent.as_deref());
     let signed_in = format!(
         "Signed in {}",
-        when(&session.created_at, &chrono::Local, today)
+        when(&session.created_at, &chrono::Local, today, hour_cycle())
     );
     let active = if session.current {
         "Active now".to_owned()
     } else {
         format!(
             "Last active {}",
-            when(&session.last_used_at, &chrono::Local, today)
+            when(&session.last_used_at, &chrono::Local, today, hour_cycle())
         )
     };
     let id = session.id;
