@@ -104,7 +104,7 @@ pub async fn run(config: Config) -> Result<(), StartError> {
     let index = std::fs::read_to_string(static_dir.join("index.html")).ok();
     let serve_app = index.is_some();
     if !serve_app {
-        tracing::warn!(dir = %static_dir.display(), "web app not built; serving the API only");
+        tracing::warn!(dir = %static_dir.display(), "web app not built; serving the API and a page at / that says how to build it (scripts/build-web.sh)");
     }
     let csp = web::Data::new(ContentSecurityPolicy::for_index(
         index.as_deref().unwrap_or_default(),
@@ -126,7 +126,7 @@ pub async fn run(config: Config) -> Result<(), StartError> {
         if serve_app {
             app.service(static_files::web_app(&static_dir))
         } else {
-            app
+            app.route("/", web::get().to(static_files::not_built))
         }
     })
     // Events are small frames written back to back: with Nagle's algorithm on, the second waits

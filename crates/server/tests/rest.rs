@@ -65,6 +65,20 @@ async fn serves_the_web_app_next_to_the_api() {
     let _ = std::fs::remove_dir_all(dir);
 }
 
+/// Without a built web app, `/` says so and how to build it; the API still answers.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn says_how_to_build_a_missing_web_app() {
+    let server = TestServer::start(Backend::Sqlite).await;
+    let resp = reqwest::get(format!("{}/", server.base)).await.unwrap();
+    assert_eq!(resp.status(), StatusCode::OK);
+    let page = resp.text().await.unwrap();
+    assert!(page.contains("scripts/build-web.sh"), "{page}");
+    let (status, body) = server.client().get("/api/nope").await;
+    assert_error(status, &body, 404, "not_found");
+    let (status, _) = server.client().get("/healthz").await;
+    assert_eq!(status, StatusCode::OK);
+}
+
 async fn user_search_by_prefix(backend: Backend) {
     let server = TestServer::start(backend).await;
     let (api, me) = server.user("searcher").await;

@@ -28,6 +28,26 @@ pub(crate) fn web_app(static_dir: &std::path::Path) -> Files {
         })
 }
 
+/// `GET /` when the web app was never built (its toolchain could not be installed, say): a page
+/// that says so and how to build it, rather than a bare 404; the API and WebSocket work.
+pub(crate) async fn not_built() -> HttpResponse {
+    HttpResponse::Ok()
+        .content_type("text/html; charset=utf-8")
+        .insert_header((actix_web::http::header::CACHE_CONTROL, "no-cache"))
+        .body(NOT_BUILT_PAGE)
+}
+
+const NOT_BUILT_PAGE: &str = "<!doctype html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">\
+<title>chat: the web app is not built</title></head><body>\
+<h1>The web app is not built</h1>\
+<p>This chat server runs: the REST API under <code>/api</code> and the WebSocket at \
+<code>/ws</code> work. The web app that is served here was not built (on a fresh machine, \
+<code>scripts/run.sh</code> builds it first; it prints why that failed).</p>\
+<p>To build it, run <code>bash scripts/build-web.sh</code> in the project folder (it installs \
+trunk, wasm-bindgen and wasm-opt the first time: about 15-20 minutes), then restart the server. \
+The server serves the folder <code>STATIC_DIR</code> (default <code>dist</code>).</p>\
+</body></html>\n";
+
 fn not_found() -> HttpResponse {
     AppError::NotFound("no such resource").error_response()
 }
