@@ -36,6 +36,9 @@ pub(crate) struct RedisBroker {
     /// Set when the subscriber came back after losing its connection: what was published
     /// meanwhile never arrived here.
     resubscribed: Arc<AtomicBool>,
+    /// Set when events were dropped because the outbox was full: the publisher then tells the
+    /// other instances (a broadcast `resync`), which check their chats against the database.
+    overflowed: Arc<AtomicBool>,
 }
 
 impl RedisBroker {
@@ -51,6 +54,7 @@ impl RedisBroker {
             publish_failures: Arc::new(AtomicU64::new(0)),
             in_flight: Arc::new(AtomicUsize::new(0)),
             resubscribed: Arc::new(AtomicBool::new(false)),
+            overflowed: Arc::new(AtomicBool::new(false)),
         };
         tokio::spawn(run_publisher(
             link.clone(),
@@ -59,6 +63,7 @@ impl RedisBroker {
                 healthy: broker.publishing.clone(),
                 failures: broker.publish_failures.clone(),
                 in_flight: broker.in_flight.clone(),
+                overflowed: broker.overflowed.clone(),
             },
         ));
         tokio::spawn(run_subscriber(
@@ -81,8 +86,10 @@ impl RedisBroker {
             payload,
         };
         if self.outbox.try_send(envelope.encode()).is_err() {
-            // Redis has been unreachable long enough to fill the queue; clients of other
-            // instances recover through seq gaps and the resync that follows reconnection.
+            // Redis has been unreachable (or slow) long enough to fill the queue: the dropped
+            // events are committed, so the other instances read them from the database once
+            // the publisher's next batch tells them to look.
+            self.overflowed.store(true, Ordering::Release);
             let dropped = self.publish_failures.fetch_add(1, Ordering::Relaxed) + 1;
             if dropped.is_power_of_two() {
                 tracing::warn!(
@@ -139,11 +146,13 @@ fn resync_envelope(origin: Uuid) -> Vec<u8> {
     .encode()
 }
 
-/// The publisher's shared state: health, failures, and what it is sending right now.
+/// The publisher's shared state: health, failures, what it is sending right now, and whether
+/// events were dropped before it could take them.
 struct Publishing {
     healthy: Arc<AtomicBool>,
     failures: Arc<AtomicU64>,
     in_flight: Arc<AtomicUsize>,
+    overflowed: Arc<AtomicBool>,
 }
 
 /// Publishes queued events in order, pipelining whatever has piled up. A batch that fails is
@@ -156,6 +165,7 @@ async fn run_publisher(link: RedisLink, mut queue: mpsc::Receiver<Vec<u8>>, stat
         healthy,
         failures,
         in_flight,
+        overflowed,
     } = state;
     let channel = link.channel();
     let mut batch: Vec<Vec<u8>> = Vec::with_capacity(PUBLISH_BATCH);
@@ -181,7 +191,9 @@ async fn run_publisher(link: RedisLink, mut queue: mpsc::Receiver<Vec<u8>>, stat
         }
         in_flight.store(batch.len(), Ordering::Release);
         let mut pipe = redis::pipe();
-        if failing {
+        // After a failure or an overflow the others may have missed events: the resync makes
+        // each of them compare its chats with the database.
+        if failing || overflowed.swap(false, Ordering::AcqRel) {
             pipe.publish(&channel, resync_envelope(link.instance).as_slice())
                 .ignore();
         }
