@@ -218,6 +218,13 @@ fn store_rows_sqlite(
     c.immediate_transaction(|c| store_rows_body!(c, batch, at))
 }
 
+/// Rows joined with their senders' names, as wire messages.
+fn with_senders(rows: Vec<(MessageRow, String)>) -> Vec<Message> {
+    rows.into_iter()
+        .map(|(m, name)| m.into_message(&name))
+        .collect()
+}
+
 /// Messages `from..=to` (by seq) of `chat`, in seq order, for fan-out that missed them. No
 /// viewer: the caller delivers only to the chat's members.
 pub(crate) fn by_seq_range(
@@ -234,10 +241,7 @@ pub(crate) fn by_seq_range(
         .order(messages::seq.asc())
         .select((messages::all_columns, users::username))
         .load(conn)?;
-    Ok(rows
-        .into_iter()
-        .map(|(m, name)| m.into_message(&name))
-        .collect())
+    Ok(with_senders(rows))
 }
 
 /// The messages of `chat` up to seq `to` stored after `since`, in seq order: what may still be
@@ -256,10 +260,7 @@ pub(crate) fn stored_since(
         .order(messages::seq.asc())
         .select((messages::all_columns, users::username))
         .load(conn)?;
-    Ok(rows
-        .into_iter()
-        .map(|(m, name)| m.into_message(&name))
-        .collect())
+    Ok(with_senders(rows))
 }
 
 /// At most `limit` messages of `chat` changed (sent, edited, deleted) after `version`, in
@@ -279,10 +280,7 @@ pub(crate) fn changed_after(
         .limit(i64::try_from(limit).unwrap_or(i64::MAX))
         .select((messages::all_columns, users::username))
         .load(conn)?;
-    Ok(rows
-        .into_iter()
-        .map(|(m, name)| m.into_message(&name))
-        .collect())
+    Ok(with_senders(rows))
 }
 
 /// The stored message a retried `client_id` refers to.
@@ -474,10 +472,7 @@ pub(crate) fn all_of(conn: &mut AnyConnection, author: UserId) -> AppResult<Vec<
         .order((messages::chat_id.asc(), messages::seq.asc()))
         .select((messages::all_columns, users::username))
         .load(conn)?;
-    Ok(rows
-        .into_iter()
-        .map(|(m, name)| m.into_message(&name))
-        .collect())
+    Ok(with_senders(rows))
 }
 
 /// The ids of `author`'s messages not deleted yet (to erase an account).
@@ -574,9 +569,6 @@ pub(crate) fn page(
     if !forward {
         rows.reverse();
     }
-    let messages = rows
-        .into_iter()
-        .map(|(m, name)| m.into_message(&name))
-        .collect();
+    let messages = with_senders(rows);
     Ok(MessagePage { messages, has_more })
 }
