@@ -12,6 +12,6 @@ pub mod ws;
 
 pub use error::{ErrorBody, ErrorCode, ErrorDetail};
 pub use ids::{ChatId, MessageId, SessionId, UserId};
-pub use model::{Chat, ChatKind, Message, ReadPosition, User};
+pub use model::{Chat, ChatKind, Message, Reaction, ReadPosition, ReplyPreview, User};
 pub use rest::*;
 pub use ws::{ClientCommand, ServerEvent};

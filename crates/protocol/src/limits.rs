@@ -9,6 +9,18 @@ pub const GROUP_NAME_MAX: usize = 100;
 pub const PAGE_DEFAULT: u32 = 15;
 pub const PAGE_MAX: u32 = 100;
 pub const USER_SEARCH_MAX: usize = 20;
+/// `GET /api/search`: the query's length in characters, and the page size.
+pub const SEARCH_MIN: usize = 2;
+pub const SEARCH_MAX: usize = 200;
+pub const SEARCH_PAGE_DEFAULT: u32 = 20;
+pub const SEARCH_PAGE_MAX: u32 = 50;
+/// `GET /api/rooms`: the longest name fragment searched, and how many rooms come back.
+pub const ROOM_SEARCH_MAX: usize = 100;
+pub const ROOM_LIST_MAX: usize = 50;
+/// Distinct emoji one message may carry.
+pub const REACTIONS_PER_MESSAGE: usize = 20;
+/// Characters of the replied-to message quoted in `reply_to.excerpt`.
+pub const REPLY_EXCERPT: usize = 100;
 /// Largest WebSocket text frame the server accepts; bigger ones close the socket with 1009.
 pub const WS_MAX_FRAME: usize = 64 * 1024;
 
@@ -72,6 +84,27 @@ pub fn check_content(content: &str) -> Result<(), String> {
     Ok(())
 }
 
+/// A search query: 2-200 characters without control characters; matched literally.
+pub fn check_search(q: &str) -> Result<(), String> {
+    check_no_controls("search", q)?;
+    let len = char_count(q);
+    if !(SEARCH_MIN..=SEARCH_MAX).contains(&len) {
+        return Err(format!(
+            "search must be {SEARCH_MIN}-{SEARCH_MAX} characters"
+        ));
+    }
+    Ok(())
+}
+
+/// A room directory search: any text up to 100 characters without control characters.
+pub fn check_room_search(q: &str) -> Result<(), String> {
+    check_no_controls("search", q)?;
+    if char_count(q) > ROOM_SEARCH_MAX {
+        return Err(format!("search must be at most {ROOM_SEARCH_MAX} characters"));
+    }
+    Ok(())
+}
+
 pub fn check_group_name(name: &str) -> Result<(), String> {
     check_no_controls("group name", name)?;
     let len = char_count(name.trim());
@@ -108,6 +141,19 @@ mod tests {
         assert!(check_group_name(" ").is_err());
         assert!(check_group_name("team").is_ok());
         assert!(check_group_name(&"n".repeat(101)).is_err());
+    }
+
+    #[test]
+    fn searches() {
+        assert!(check_search("a").is_err());
+        assert!(check_search("ab").is_ok());
+        assert!(check_search("日本").is_ok());
+        assert!(check_search(&"x".repeat(200)).is_ok());
+        assert!(check_search(&"x".repeat(201)).is_err());
+        assert!(check_search("a\u{0}b").is_err());
+        assert!(check_room_search("").is_ok());
+        assert!(check_room_search(&"x".repeat(101)).is_err());
+        assert!(check_room_search("lob\u{7}by").is_err());
     }
 
     #[test]

@@ -27,8 +27,35 @@ pub struct Message {
     #[serde(with = "crate::time::option")]
     pub edited_at: Option<Timestamp>,
     pub deleted: bool,
-    /// The chat's change counter when this message last changed (sent, edited, deleted).
+    /// The chat's change counter when this message last changed (sent, edited, deleted,
+    /// reacted to).
     pub version: i64,
+    /// The message this one answers, as it is now.
+    #[serde(default)]
+    pub reply_to: Option<ReplyPreview>,
+    /// Each emoji with who reacted with it, in the order the emoji were first used.
+    #[serde(default)]
+    pub reactions: Vec<Reaction>,
+    /// Members named as `@username` in the content (empty when deleted).
+    #[serde(default)]
+    pub mentions: Vec<UserId>,
+}
+
+/// The quoted part of a replied-to message.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ReplyPreview {
+    pub id: MessageId,
+    pub seq: i64,
+    pub sender: User,
+    /// The first 100 characters of the original's current content; empty when deleted.
+    pub excerpt: String,
+    pub deleted: bool,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Reaction {
+    pub emoji: String,
+    pub user_ids: Vec<UserId>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
@@ -109,6 +136,12 @@ pub struct Chat {
     pub last_seq: i64,
     /// The chat's change counter: the highest `version` of its messages.
     pub last_version: i64,
+    /// A group anyone may find (`GET /api/rooms`) and join.
+    #[serde(default)]
+    pub public: bool,
+    /// Unread messages (after the caller's read position, not deleted) that mention the caller.
+    #[serde(default)]
+    pub unread_mentions: i64,
     /// Added to the contract: how far each member has read (`mark_read`), so "seen" markers
     /// survive a reload; `read` events update it live.
     #[serde(default)]

@@ -1,6 +1,6 @@
 //! REST request and response bodies (prefix `/api`).
 
-use crate::ids::SessionId;
+use crate::ids::{ChatId, MessageId, SessionId};
 use crate::model::{Chat, Message, User};
 use crate::time::Timestamp;
 use serde::{Deserialize, Serialize};
@@ -80,6 +80,78 @@ pub struct CreateChatRequest {
     pub members: Vec<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub name: Option<String>,
+    /// A group anyone may find and join (`GET /api/rooms`).
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub public: bool,
+}
+
+/// `PATCH /api/chats/{id}` (groups): what to change.
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct UpdateChatRequest {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub name: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub public: Option<bool>,
+}
+
+/// `GET /api/rooms?search=`.
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
+pub struct RoomQuery {
+    #[serde(default)]
+    pub search: String,
+}
+
+/// A public group as the directory shows it to anyone signed in.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RoomSummary {
+    pub id: ChatId,
+    pub name: String,
+    pub member_count: i64,
+    #[serde(with = "crate::time")]
+    pub last_activity_at: Timestamp,
+}
+
+/// `POST /api/chats/{id}/invites`: no expiry and no use limit unless given.
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct CreateInviteRequest {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub expires_in_secs: Option<i64>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub max_uses: Option<i64>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Invite {
+    /// The secret part of the link `/join/<token>`.
+    pub token: String,
+    #[serde(with = "crate::time::option")]
+    pub expires_at: Option<Timestamp>,
+    pub max_uses: Option<i64>,
+    pub uses: i64,
+}
+
+/// `GET /api/search`.
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SearchQuery {
+    pub q: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub chat_id: Option<ChatId>,
+    /// Only results older than this message id (the previous page's `next_before`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub before: Option<MessageId>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub limit: Option<u32>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SearchResults {
+    /// Newest first.
+    pub results: Vec<Message>,
+    /// Pass as `before` for the next page; `null` when this was the last.
+    pub next_before: Option<MessageId>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]

@@ -30,6 +30,9 @@ pub enum ClientCommand {
         content: String,
         /// Chosen by the client; a retry with the same id stores nothing new.
         client_id: Uuid,
+        /// A message of the same chat this one answers.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        reply_to: Option<MessageId>,
     },
     EditMessage {
         message_id: MessageId,
@@ -45,18 +48,25 @@ pub enum ClientCommand {
         chat_id: ChatId,
         seq: i64,
     },
+    /// Adds (`on`) or takes back the caller's `emoji` on a message.
+    React {
+        message_id: MessageId,
+        emoji: String,
+        on: bool,
+    },
 }
 
 impl ClientCommand {
     /// Every `command` tag, so a frame whose body does not parse can still be answered with the
     /// command it named (and an unknown name is never echoed back).
-    pub const NAMES: [&'static str; 6] = [
+    pub const NAMES: [&'static str; 7] = [
         "fetch_messages",
         "new_message",
         "edit_message",
         "delete_message",
         "typing",
         "mark_read",
+        "react",
     ];
 
     /// The `command` tag, echoed in `error` events.
@@ -68,6 +78,7 @@ impl ClientCommand {
             Self::DeleteMessage { .. } => "delete_message",
             Self::Typing { .. } => "typing",
             Self::MarkRead { .. } => "mark_read",
+            Self::React { .. } => "react",
         }
     }
 }
@@ -112,6 +123,16 @@ pub enum ServerEvent {
     },
     ChatUpdated {
         chat: Chat,
+    },
+    /// Someone added (`on`) or took back an emoji on a message; `version` is the message's new
+    /// version.
+    Reaction {
+        chat_id: ChatId,
+        message_id: MessageId,
+        emoji: String,
+        user_id: UserId,
+        on: bool,
+        version: i64,
     },
     /// Added to the contract: the server may have missed fan-out for a while (e.g. its Redis
     /// link dropped); the client should refetch with `after_seq` in every chat it shows.

@@ -41,6 +41,9 @@ pub(crate) fn msg(seq: i64, content: &str) -> Message {
         edited_at: None,
         deleted: false,
         version: seq,
+        reply_to: None,
+        reactions: Vec::new(),
+        mentions: Vec::new(),
     }
 }
 
@@ -58,6 +61,8 @@ pub(crate) fn chat(n: u128, kind: ChatKind) -> Chat {
         last_version: 0,
         read_positions: Vec::new(),
         online_members: Vec::new(),
+        public: false,
+        unread_mentions: 0,
     }
 }
 
