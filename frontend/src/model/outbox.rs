@@ -32,6 +32,7 @@ impl Pending {
             chat_id: self.chat_id,
             content: self.content.clone(),
             client_id: self.client_id,
+            reply_to: None,
         }
     }
 

@@ -20,6 +20,7 @@ fn ready_resends_the_outbox_and_catches_up_on_loaded_chats() {
                 chat_id: chat_id(CHAT),
                 content: "queued".into(),
                 client_id: id(7),
+                reply_to: None,
             }),
             Effect::ForgetSentReadMarkers,
             Effect::RefreshChats,
