@@ -168,6 +168,7 @@ impl ChatState {
         self.create_chat(CreateChatRequest {
             members: vec![username.to_owned()],
             name: None,
+            public: false,
         })
         .await
     }
@@ -184,6 +185,7 @@ impl ChatState {
         self.create_chat(CreateChatRequest {
             members,
             name: Some(name.trim().to_owned()),
+            public: false,
         })
         .await
     }
