@@ -213,6 +213,9 @@ fn seed_sql(args: &Args, postgres: bool) -> String {
              FROM c CROSS JOIN s;\n\
              UPDATE chats SET last_seq = {per_chat}, last_version = {per_chat} \
                WHERE name LIKE 'bench-search-%' AND last_seq = 0;\n\
+             INSERT INTO messages_fts(rowid, content) SELECT id, content FROM messages \
+               WHERE id > (SELECT indexed_upto FROM messages_fts_progress);\n\
+             UPDATE messages_fts_progress SET indexed_upto = (SELECT MAX(id) FROM messages);\n\
              COMMIT;\nANALYZE;\n",
             words.join(", ")
         )
