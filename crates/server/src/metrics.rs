@@ -1,91 +1,159 @@
-//! A few process counters, rendered in Prometheus text format at `GET /metrics`. Counts only:
-//! whoever owns a counter increments it; nothing here reads the database or the network.
+//! The instance's metrics, rendered at `GET /metrics` in the OpenMetrics text format (which
+//! Prometheus reads) by `prometheus-client`. Whoever owns a value updates it; counters kept by
+//! other parts (the hub's, the broker's) are read at scrape time through [`Metrics::observe`].
 
-use std::fmt::Write;
-use std::sync::atomic::{AtomicI64, AtomicU64, Ordering};
+use std::sync::{Arc, Mutex};
 
-#[derive(Default)]
-pub(crate) struct Counter(AtomicU64);
+use prometheus_client::collector::Collector;
+use prometheus_client::encoding::{DescriptorEncoder, EncodeLabelSet, EncodeMetric};
+use prometheus_client::metrics::counter::{ConstCounter, Counter};
+use prometheus_client::metrics::family::Family;
+use prometheus_client::metrics::gauge::Gauge;
+use prometheus_client::metrics::histogram::{Histogram, exponential_buckets};
+use prometheus_client::registry::{Registry, Unit};
 
-impl Counter {
-    pub(crate) fn inc(&self) {
-        self.0.fetch_add(1, Ordering::Relaxed);
-    }
-
-    pub(crate) fn get(&self) -> u64 {
-        self.0.load(Ordering::Relaxed)
-    }
+/// A request's route as declared (`/api/chats/{id}`, never the ids themselves), method and
+/// status code.
+#[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
+pub(crate) struct RequestLabels {
+    pub route: String,
+    pub method: String,
+    pub status: u16,
 }
 
-#[derive(Default)]
-pub(crate) struct Gauge(AtomicI64);
+type Histograms<L> = Family<L, Histogram, fn() -> Histogram>;
 
-impl Gauge {
-    pub(crate) fn inc(&self) {
-        self.0.fetch_add(1, Ordering::Relaxed);
-    }
-
-    pub(crate) fn dec(&self) {
-        self.0.fetch_sub(1, Ordering::Relaxed);
-    }
-
-    pub(crate) fn get(&self) -> i64 {
-        self.0.load(Ordering::Relaxed)
-    }
+fn latency_buckets() -> Histogram {
+    // 0.25 ms to ~8 s.
+    Histogram::new(exponential_buckets(0.000_25, 2.0, 16))
 }
 
-#[derive(Default)]
+/// Counters read from their owners when scraped: (name without the `chat_` prefix and the
+/// `_total` suffix, help, value).
+pub(crate) type Readings = Vec<(&'static str, &'static str, u64)>;
+
 pub(crate) struct Metrics {
-    pub http_requests: Counter,
-    pub http_server_errors: Counter,
+    registry: Mutex<Registry>,
+    pub http_requests: Family<RequestLabels, Counter>,
+    pub http_duration: Histograms<RequestLabels>,
     pub sockets_open: Gauge,
     pub messages_stored: Counter,
+    pub write_batch_messages: Histogram,
+    pub write_batch_duration: Histogram,
+    pub ws_rate_limited: Counter,
+    pub db_wait: Histogram,
+    pub database_bytes: Gauge,
+}
+
+impl Default for Metrics {
+    fn default() -> Self {
+        let mut registry = Registry::with_prefix("chat");
+        let http_requests = Family::<RequestLabels, Counter>::default();
+        registry.register(
+            "http_requests",
+            "HTTP requests served",
+            http_requests.clone(),
+        );
+        let http_duration: Histograms<RequestLabels> =
+            Family::new_with_constructor(latency_buckets);
+        registry.register_with_unit(
+            "http_request_duration",
+            "Time from a request's arrival to its response",
+            Unit::Seconds,
+            http_duration.clone(),
+        );
+        let sockets_open = Gauge::default();
+        registry.register(
+            "websockets_open",
+            "WebSocket connections open on this instance",
+            sockets_open.clone(),
+        );
+        let messages_stored = Counter::default();
+        registry.register(
+            "messages_stored",
+            "Messages committed by this instance",
+            messages_stored.clone(),
+        );
+        let write_batch_messages = Histogram::new(exponential_buckets(1.0, 2.0, 10));
+        registry.register(
+            "write_batch_messages",
+            "Messages per commit of the message writer",
+            write_batch_messages.clone(),
+        );
+        let write_batch_duration = latency_buckets();
+        registry.register_with_unit(
+            "write_batch_duration",
+            "Time to store one batch of messages, commit included",
+            Unit::Seconds,
+            write_batch_duration.clone(),
+        );
+        let ws_rate_limited = Counter::default();
+        registry.register(
+            "ws_commands_rate_limited",
+            "WebSocket commands refused for exceeding COMMAND_RATE_LIMIT",
+            ws_rate_limited.clone(),
+        );
+        let db_wait = latency_buckets();
+        registry.register_with_unit(
+            "db_pool_wait",
+            "Time a request waited for a database connection",
+            Unit::Seconds,
+            db_wait.clone(),
+        );
+        let database_bytes = Gauge::default();
+        registry.register(
+            "database_bytes",
+            "Size of the database on disk, as of the last scrape",
+            database_bytes.clone(),
+        );
+        Self {
+            registry: Mutex::new(registry),
+            http_requests,
+            http_duration,
+            sockets_open,
+            messages_stored,
+            write_batch_messages,
+            write_batch_duration,
+            ws_rate_limited,
+            db_wait,
+            database_bytes,
+        }
+    }
+}
+
+/// Counters owned elsewhere, read when scraped.
+struct Observed(Arc<dyn Fn() -> Readings + Send + Sync>);
+
+impl std::fmt::Debug for Observed {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("Observed")
+    }
+}
+
+impl Collector for Observed {
+    fn encode(&self, mut encoder: DescriptorEncoder<'_>) -> Result<(), std::fmt::Error> {
+        for (name, help, value) in (self.0)() {
+            let counter = ConstCounter::new(value);
+            let metric = encoder.encode_descriptor(name, help, None, counter.metric_type())?;
+            counter.encode(metric)?;
+        }
+        Ok(())
+    }
 }
 
 impl Metrics {
-    /// `extra` carries counters owned elsewhere (the hub's), as (name, help, value); `gauges`
-    /// values measured for this scrape.
-    pub(crate) fn render(
-        &self,
-        extra: &[(&str, &str, u64)],
-        gauges: &[(&str, &str, i64)],
-    ) -> String {
-        let mut out = String::new();
-        let mut line = |name: &str, kind: &str, help: &str, value: String| {
-            let _ = writeln!(
-                out,
-                "# HELP {name} {help}\n# TYPE {name} {kind}\n{name} {value}"
-            );
-        };
-        line(
-            "chat_http_requests_total",
-            "counter",
-            "HTTP requests served",
-            self.http_requests.get().to_string(),
-        );
-        line(
-            "chat_http_server_errors_total",
-            "counter",
-            "HTTP responses with a 5xx status",
-            self.http_server_errors.get().to_string(),
-        );
-        line(
-            "chat_websockets_open",
-            "gauge",
-            "WebSocket connections open on this instance",
-            self.sockets_open.get().to_string(),
-        );
-        line(
-            "chat_messages_stored_total",
-            "counter",
-            "Messages committed by this instance",
-            self.messages_stored.get().to_string(),
-        );
-        for (name, help, value) in extra {
-            line(name, "counter", help, value.to_string());
+    /// Adds counters kept by another part, read at every scrape.
+    pub(crate) fn observe(&self, read: impl Fn() -> Readings + Send + Sync + 'static) {
+        if let Ok(mut registry) = self.registry.lock() {
+            registry.register_collector(Box::new(Observed(Arc::new(read))));
         }
-        for (name, help, value) in gauges {
-            line(name, "gauge", help, value.to_string());
+    }
+
+    /// Every metric in the OpenMetrics text format.
+    pub(crate) fn render(&self) -> String {
+        let mut out = String::new();
+        if let Ok(registry) = self.registry.lock() {
+            let _ = prometheus_client::encoding::text::encode(&mut out, &registry);
         }
         out
     }

@@ -84,6 +84,7 @@ pub async fn run(config: Config) -> Result<(), StartError> {
     };
     let realtime = Realtime::start(pool.clone(), settings, metrics.clone(), shutdown_rx)
         .map_err(|e| StartError::Config(e.to_string()))?;
+    metrics.observe(realtime.readings());
     let state = web::Data::new(AppState::new(
         pool,
         JwtKeys::new(&signing_secret, config.access_token_ttl_secs),

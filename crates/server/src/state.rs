@@ -147,7 +147,14 @@ impl AppState {
         T: Send + 'static,
         F: FnOnce(&mut AnyConnection) -> AppResult<T> + Send + 'static,
     {
-        store::with_db(&self.pool, f).await
+        let asked = Instant::now();
+        let waited = self.metrics.db_wait.clone();
+        store::with_db(&self.pool, move |c| {
+            // Queued for a blocking thread and a connection: what a busy pool costs a request.
+            waited.observe(asked.elapsed().as_secs_f64());
+            f(c)
+        })
+        .await
     }
 
     pub(crate) fn jwt(&self) -> &JwtKeys {

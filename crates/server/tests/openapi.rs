@@ -357,14 +357,14 @@ async fn document_matches_the_server() {
             let is_text = resp.headers()["content-type"]
                 .to_str()
                 .unwrap()
-                .starts_with("text/plain");
+                .starts_with("application/openmetrics-text");
             let text = resp.text().await.unwrap();
             assert_eq!(status.as_u16(), expected, "{method} {template}: {text}");
             if is_text {
                 let op = operation(&doc, method.as_str(), template);
                 assert!(
-                    op["responses"]["200"]["content"]["text/plain"].is_object(),
-                    "{method} {template} answers text/plain"
+                    op["responses"]["200"]["content"]["application/openmetrics-text"].is_object(),
+                    "{method} {template} answers OpenMetrics text"
                 );
                 assert!(text.contains("# TYPE "), "Prometheus text: {text}");
             } else {

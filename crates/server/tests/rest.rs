@@ -401,13 +401,42 @@ async fn operations_endpoints(backend: Backend) {
     assert_eq!(status, StatusCode::OK);
     let (status, body) = api.get("/readyz").await;
     assert_eq!(status, StatusCode::OK, "{body}");
-    let text = reqwest::get(format!("{}/metrics", server.base))
-        .await
-        .unwrap()
-        .text()
+    // A chat's route is counted under its pattern, never its id; a message passes the writer.
+    let (alice, _) = server.user("metrics").await;
+    let (_, b) = server.user("counted").await;
+    let chat = alice.create_chat(&[&b.user], Some("numbers")).await;
+    let (status, _) = alice.get(&format!("/api/chats/{}", chat.id)).await;
+    assert_eq!(status, StatusCode::OK);
+    let mut socket = server
+        .socket(alice.token.as_deref().unwrap_or_default())
+        .await;
+    socket.send_message(chat.id, "counted").await;
+    socket.wait_for(new_message).await;
+    let scrape = reqwest::get(format!("{}/metrics", server.base))
         .await
         .unwrap();
+    assert!(
+        scrape.headers()["content-type"]
+            .to_str()
+            .unwrap()
+            .starts_with("application/openmetrics-text"),
+    );
+    let text = scrape.text().await.unwrap();
     assert!(text.contains("# TYPE chat_websockets_open gauge"), "{text}");
+    assert!(text.trim_end().ends_with("# EOF"), "{text}");
+    for wanted in [
+        r#"chat_http_requests_total{route="/api/chats/{id}",method="GET",status="200"} 1"#,
+        r#"chat_http_request_duration_seconds_bucket{le="+Inf",route="/api/chats/{id}",method="GET",status="200"} 1"#,
+        "chat_messages_stored_total 1",
+        "chat_write_batch_messages_count 1",
+        "# TYPE chat_write_batch_duration_seconds histogram",
+        "# TYPE chat_db_pool_wait_seconds histogram",
+        "# TYPE chat_events_delivered counter",
+        "# TYPE chat_redis_publish_failures counter",
+    ] {
+        assert!(text.contains(wanted), "missing {wanted}:\n{text}");
+    }
+    assert!(!text.contains(&chat.id.to_string()), "no ids in labels");
     let bytes: u64 = text
         .lines()
         .find_map(|l| l.strip_prefix("chat_database_bytes "))

@@ -8,6 +8,7 @@ use actix_web::dev::{ServiceRequest, ServiceResponse};
 use actix_web::middleware::Next;
 use actix_web::web;
 
+use crate::metrics::RequestLabels;
 use crate::state::AppState;
 
 pub(crate) async fn log_requests(
@@ -21,10 +22,21 @@ pub(crate) async fn log_requests(
     let response = next.call(req).await?;
     let status = response.status().as_u16();
     if let Some(state) = state {
-        state.metrics().http_requests.inc();
-        if status >= 500 {
-            state.metrics().http_server_errors.inc();
-        }
+        // The route as declared: ids in paths would make a series per chat.
+        let labels = RequestLabels {
+            route: response
+                .request()
+                .match_pattern()
+                .unwrap_or_else(|| "unmatched".into()),
+            method: method.to_string(),
+            status,
+        };
+        let metrics = state.metrics();
+        metrics.http_requests.get_or_create(&labels).inc();
+        metrics
+            .http_duration
+            .get_or_create(&labels)
+            .observe(started.elapsed().as_secs_f64());
     }
     tracing::info!(
         %method,

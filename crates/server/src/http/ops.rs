@@ -35,34 +35,11 @@ async fn readyz(state: web::Data<AppState>) -> HttpResponse {
 }
 
 async fn metrics(state: web::Data<AppState>) -> HttpResponse {
-    let (delivered, dropped_slow, publish_failures) = state.realtime().counts();
-    // A failed size query leaves the gauge out rather than failing the scrape.
-    let database_bytes = state.db(stats::database_bytes).await.ok();
-    let gauges: Vec<(&str, &str, i64)> = database_bytes
-        .map(|bytes| ("chat_database_bytes", "Size of the database on disk", bytes))
-        .into_iter()
-        .collect();
-    let body = state.metrics().render(
-        &[
-            (
-                "chat_events_delivered_total",
-                "Events queued to local sockets",
-                delivered,
-            ),
-            (
-                "chat_slow_sockets_dropped_total",
-                "Sockets disconnected for not keeping up",
-                dropped_slow,
-            ),
-            (
-                "chat_redis_publish_failures_total",
-                "Events that could not be handed to Redis for the other instances",
-                publish_failures,
-            ),
-        ],
-        &gauges,
-    );
+    // A failed size query keeps the last value rather than failing the scrape.
+    if let Ok(bytes) = state.db(stats::database_bytes).await {
+        state.metrics().database_bytes.set(bytes);
+    }
     HttpResponse::Ok()
-        .content_type("text/plain; version=0.0.4")
-        .body(body)
+        .content_type("application/openmetrics-text; version=1.0.0; charset=utf-8")
+        .body(state.metrics().render())
 }

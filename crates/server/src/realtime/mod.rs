@@ -356,8 +356,28 @@ impl Realtime {
 
     /// Counters for `/metrics`: events queued to local sockets, slow sockets cut loose, events
     /// that never reached the other instances.
-    pub(crate) fn counts(&self) -> (u64, u64, u64) {
-        let (delivered, dropped_slow) = self.hub.counts();
-        (delivered, dropped_slow, self.broker.publish_failures())
+    /// The hub's and the broker's counters, read at every scrape of `/metrics`.
+    pub(crate) fn readings(&self) -> impl Fn() -> crate::metrics::Readings + Send + Sync + 'static {
+        let (hub, broker) = (self.hub.clone(), self.broker.clone());
+        move || {
+            let (delivered, dropped_slow) = hub.counts();
+            vec![
+                (
+                    "events_delivered",
+                    "Events queued to local sockets",
+                    delivered,
+                ),
+                (
+                    "slow_sockets_dropped",
+                    "Sockets disconnected for not keeping up",
+                    dropped_slow,
+                ),
+                (
+                    "redis_publish_failures",
+                    "Events that could not be handed to Redis for the other instances",
+                    broker.publish_failures(),
+                ),
+            ]
+        }
     }
 }

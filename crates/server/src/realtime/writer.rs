@@ -75,7 +75,8 @@ impl MessageWriter {
     }
 }
 
-type Committed = Vec<(Job, AppResult<PostOutcome>)>;
+/// A stored batch: each job with its outcome, and how long storing took.
+type Committed = (Vec<(Job, AppResult<PostOutcome>)>, std::time::Duration);
 
 /// Runs a writer thread's loop, and runs it again if it panics: a shard whose writer died
 /// would fail every message of its chats while the instance still looked ready. Posts of the
@@ -121,7 +122,8 @@ fn store_batches(
             micros = started.elapsed().as_micros() as u64,
             "batch committed"
         );
-        let batch: Committed = jobs.drain(..).zip(outcomes).collect();
+        let took = started.elapsed();
+        let batch: Committed = (jobs.drain(..).zip(outcomes).collect(), took);
         if committed.send(batch).is_err() {
             return;
         }
@@ -130,7 +132,15 @@ fn store_batches(
 
 /// Encodes and publishes committed messages in commit order, then answers their senders.
 fn publish_committed(committed: std::sync::mpsc::Receiver<Committed>, publish: &Publisher) {
-    for batch in committed {
+    for (batch, took) in committed {
+        publish
+            .metrics
+            .write_batch_messages
+            .observe(batch.len() as f64);
+        publish
+            .metrics
+            .write_batch_duration
+            .observe(took.as_secs_f64());
         for (job, outcome) in batch {
             // With other instances, a retried message is published again too: if the
             // original's publish was lost (its instance died after the commit), this is how

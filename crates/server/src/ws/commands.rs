@@ -45,6 +45,7 @@ pub(super) async fn handle_frame(
     };
     let echo = ErrorEcho::of_command(&command);
     if !budget.allow() {
+        state.metrics().ws_rate_limited.inc();
         return Reply::now(echo.error(ErrorCode::RateLimited, AppError::RateLimited.to_string()));
     }
     let outcome = match command {
