@@ -46,8 +46,9 @@ impl Row {
                 seen,
                 ..
             } => format!(
-                "m:{}:{}:{}:{}:{}:{}:{}",
+                "m:{}:{}:{}:{}:{}:{}:{}:{}",
                 message.id,
+                message.version,
                 message.edited_at.map_or(0, |t| t.timestamp_millis()),
                 message.deleted,
                 message.content.len(),
@@ -260,6 +261,7 @@ mod tests {
             chat_id: chat_id(0),
             content: "on its way".into(),
             created_at: messages[5].created_at,
+            reply_to: None,
             state: PendingState::Queued,
         }];
         let today = messages[5].created_at.date_naive();

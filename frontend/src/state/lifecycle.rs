@@ -10,6 +10,36 @@ use super::{ChatState, Services, now_ms, route};
 use crate::net::{self, Api, Socket};
 use crate::text::error_text::{Attempt, explain};
 
+/// Where an invite link opened while signed out waits for the sign-in (this tab only).
+const PENDING_INVITE: &str = "chat.pending_invite";
+
+fn session_storage() -> Option<web_sys::Storage> {
+    window().session_storage().ok().flatten()
+}
+
+/// An invite link in the address bar is remembered until someone is signed in to accept it.
+pub(crate) fn remember_invite_in_address() {
+    if let Some(token) = route::invite_from_path(&route::current_path())
+        && let Some(storage) = session_storage()
+    {
+        let _ = storage.set_item(PENDING_INVITE, &token);
+    }
+}
+
+/// Whether an invite link waits for the sign-in.
+pub(crate) fn has_pending_invite() -> bool {
+    session_storage()
+        .and_then(|s| s.get_item(PENDING_INVITE).ok().flatten())
+        .is_some()
+}
+
+fn take_pending_invite() -> Option<String> {
+    let storage = session_storage()?;
+    let token = storage.get_item(PENDING_INVITE).ok().flatten()?;
+    let _ = storage.remove_item(PENDING_INVITE);
+    Some(token)
+}
+
 impl ChatState {
     /// After a reload: signs in again from a remembered session, if there is one.
     pub(crate) async fn restore(&self) {
@@ -50,6 +80,15 @@ impl ChatState {
             self.open_chat(chat);
         }
         self.refresh_lists();
+        if let Some(token) = take_pending_invite() {
+            let state = *self;
+            leptos::task::spawn_local(async move {
+                if let Err(e) = state.accept_invite(&token).await {
+                    route::push("/");
+                    state.notify(e);
+                }
+            });
+        }
     }
 
     /// Stops the socket and forgets all per-user state (after sign-out or session end).

@@ -11,7 +11,11 @@ use crate::text::format::chat_title;
 use crate::ui::common::{Avatar, ConfirmButton};
 
 #[component]
-pub(super) fn Header(chat: Memo<Option<Chat>>, members_open: RwSignal<bool>) -> impl IntoView {
+pub(super) fn Header(
+    chat: Memo<Option<Chat>>,
+    members_open: RwSignal<bool>,
+    search_open: RwSignal<bool>,
+) -> impl IntoView {
     let state = expect_context::<ChatState>();
     let me = move || state.me_or_nobody();
     let title = move || {
@@ -114,6 +118,15 @@ pub(super) fn Header(chat: Memo<Option<Chat>>, members_open: RwSignal<bool>) -> 
                 <p id="conv-subtitle" class="muted small">{subtitle}</p>
             </div>
             <div class="conv-actions">{block_control}</div>
+            <button
+                type="button"
+                id="search-toggle"
+                class="ghost"
+                aria-expanded=move || search_open.get().to_string()
+                on:click=move |_| search_open.update(|o| *o = !*o)
+            >
+                "Search"
+            </button>
             <button
                 type="button"
                 id="members-toggle"
