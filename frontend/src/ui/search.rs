@@ -132,7 +132,7 @@ pub(crate) fn MessageSearch(
                     <li>
                         <button
                             type="button"
-                            class="search-result"
+                            class="msg-search-result"
                             data-chat-id=chat_id.to_string()
                             data-seq=seq.to_string()
                             on:click=move |_| {
