@@ -169,6 +169,7 @@ impl Context {
         let body = CreateChatRequest {
             members: members[1..].iter().map(|u| u.username.clone()).collect(),
             name: Some(name.into()),
+            public: false,
         };
         let resp = self
             .http

@@ -5,6 +5,7 @@
 pub mod error;
 pub mod ids;
 pub mod limits;
+pub mod mentions;
 pub mod model;
 pub mod rest;
 pub mod time;

@@ -100,7 +100,9 @@ pub fn check_search(q: &str) -> Result<(), String> {
 pub fn check_room_search(q: &str) -> Result<(), String> {
     check_no_controls("search", q)?;
     if char_count(q) > ROOM_SEARCH_MAX {
-        return Err(format!("search must be at most {ROOM_SEARCH_MAX} characters"));
+        return Err(format!(
+            "search must be at most {ROOM_SEARCH_MAX} characters"
+        ));
     }
     Ok(())
 }

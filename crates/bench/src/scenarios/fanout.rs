@@ -168,6 +168,7 @@ pub(crate) async fn run(ctx: &Context, args: Args) -> Result<Report, BenchError>
                     chat_id,
                     content: client::body(sender, counter, now_ns(start)),
                     client_id: Uuid::new_v4(),
+                    reply_to: None,
                 };
                 if !writer.command(&command) {
                     break;

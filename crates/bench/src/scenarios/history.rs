@@ -46,6 +46,7 @@ pub(crate) async fn run(ctx: &Context, args: Args) -> Result<Report, BenchError>
                 chat_id,
                 content: format!("history {i}"),
                 client_id: Uuid::new_v4(),
+                reply_to: None,
             });
         }
         let mut echoed = 0;

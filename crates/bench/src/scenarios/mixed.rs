@@ -219,6 +219,7 @@ pub(crate) async fn run(ctx: &Context, args: Args) -> Result<Report, BenchError>
                 chat_id: rooms[room],
                 content: client::body(room, counter, start.elapsed().as_nanos() as u64),
                 client_id: Uuid::new_v4(),
+                reply_to: None,
             });
             live.sent.fetch_add(1, Ordering::Relaxed);
         }

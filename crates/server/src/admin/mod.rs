@@ -41,10 +41,7 @@ impl From<AppError> for AdminError {
 /// Runs one admin command; what it prints on success.
 pub fn run(config: &Config, command: AdminCommand) -> Result<String, AdminError> {
     let target = DatabaseTarget::parse(&config.database_url());
-    let pool = db::connect(&target, 2)?;
-    let mut conn = pool
-        .get()
-        .map_err(|e| AdminError::Refused(format!("no database connection: {e}")))?;
+    let mut conn = db::connect_one(&target)?;
     let conn: &mut AnyConnection = &mut conn;
     match command {
         AdminCommand::CreateUser { username } => {

@@ -155,6 +155,18 @@ pub(crate) fn connect(target: &DatabaseTarget, max_size: u32) -> Result<Pool, Se
     Ok(pool)
 }
 
+/// One connection, no pool, migrations applied: for short-lived commands (`chat-server
+/// admin`). A pool fills itself from background threads; one of them still inside libpq's
+/// connect when the process exits crashed the exit (status 1 after a printed success).
+pub(crate) fn connect_one(target: &DatabaseTarget) -> Result<AnyConnection, SetupError> {
+    if let DatabaseTarget::Sqlite(path) = target {
+        ensure_parent(path)?;
+    }
+    let mut conn = establish(target).map_err(|e| SetupError::Checkout(e.to_string()))?;
+    run_migrations(&mut conn)?;
+    Ok(conn)
+}
+
 impl SetupError {
     /// Whether the database could not be reached at all (it may be starting: worth waiting
     /// for), rather than refusing us (wrong password, no such database: waiting cannot help).
@@ -283,10 +295,19 @@ mod tests {
         let schema = tables(c);
         let want = [
             "blocks",
+            "chat_invites",
             "chat_members",
             "chats",
             "contacts",
+            "message_mentions",
+            "message_reactions",
             "messages",
+            // The search index (FTS5 keeps its data in tables of its own).
+            "messages_fts",
+            "messages_fts_config",
+            "messages_fts_data",
+            "messages_fts_docsize",
+            "messages_fts_idx",
             "refresh_tokens",
             "sessions",
             "users",

@@ -54,6 +54,7 @@ diesel::table! {
         last_activity_at -> Timestamp,
         blocked -> Bool,
         last_version -> BigInt,
+        public -> Bool,
     }
 }
 
@@ -86,6 +87,38 @@ diesel::table! {
         edited_at -> Nullable<Timestamp>,
         deleted -> Bool,
         version -> BigInt,
+        reply_to_id -> Nullable<BigInt>,
+    }
+}
+
+diesel::table! {
+    message_reactions (message_id, emoji, user_id) {
+        message_id -> BigInt,
+        user_id -> Text,
+        emoji -> Text,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    message_mentions (message_id, user_id) {
+        message_id -> BigInt,
+        user_id -> Text,
+        chat_id -> Text,
+        seq -> BigInt,
+    }
+}
+
+diesel::table! {
+    chat_invites (token) {
+        token -> Text,
+        chat_id -> Text,
+        created_by -> Text,
+        created_at -> Timestamp,
+        expires_at -> Nullable<Timestamp>,
+        max_uses -> Nullable<BigInt>,
+        uses -> BigInt,
+        revoked_at -> Nullable<Timestamp>,
     }
 }
 
@@ -95,6 +128,9 @@ diesel::joinable!(chat_members -> chats (chat_id));
 diesel::joinable!(chat_members -> users (user_id));
 diesel::joinable!(messages -> chats (chat_id));
 diesel::joinable!(messages -> users (sender_id));
+diesel::joinable!(message_reactions -> messages (message_id));
+diesel::joinable!(message_mentions -> messages (message_id));
+diesel::joinable!(chat_invites -> chats (chat_id));
 
 diesel::allow_tables_to_appear_in_same_query!(
     users,
@@ -105,4 +141,7 @@ diesel::allow_tables_to_appear_in_same_query!(
     chats,
     chat_members,
     messages,
+    message_reactions,
+    message_mentions,
+    chat_invites,
 );

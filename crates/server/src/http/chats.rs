@@ -2,7 +2,9 @@
 
 use actix_web::{HttpResponse, web};
 use chat_protocol::limits::{check_group_name, check_name_lookup};
-use chat_protocol::{AddMemberRequest, ChatId, CreateChatRequest, HistoryQuery, UserId};
+use chat_protocol::{
+    AddMemberRequest, ChatId, CreateChatRequest, HistoryQuery, UpdateChatRequest, UserId,
+};
 
 use super::extract::AuthUser;
 use crate::error::{AppError, AppResult};
@@ -15,6 +17,7 @@ pub(super) fn routes(cfg: &mut web::ServiceConfig) {
     cfg.route("/chats", web::get().to(list))
         .route("/chats", web::post().to(create))
         .route("/chats/{id}", web::get().to(get))
+        .route("/chats/{id}", web::patch().to(update))
         .route("/chats/{id}/members", web::post().to(add_member))
         .route(
             "/chats/{id}/members/{user_id}",
@@ -36,11 +39,16 @@ async fn create(
     body: web::Json<CreateChatRequest>,
 ) -> AppResult<HttpResponse> {
     state.guards().check_write(caller.id)?;
-    let CreateChatRequest { members, name } = body.into_inner();
+    let CreateChatRequest {
+        members,
+        name,
+        public,
+    } = body.into_inner();
     for member in &members {
         check_name_lookup(member).map_err(AppError::Validation)?;
     }
-    if members.is_empty() {
+    // A public room may start with its creator alone: others join from the directory.
+    if members.is_empty() && !public {
         return Err(AppError::Validation(
             "name at least one other member".into(),
         ));
@@ -53,7 +61,7 @@ async fn create(
         )));
     }
     let me = caller.id;
-    if let ([other], None) = (members.as_slice(), &name) {
+    if let ([other], None, false) = (members.as_slice(), &name, public) {
         let other = other.clone();
         let (mut chat, created) = state.db(move |c| chats::open_direct(c, me, &other)).await?;
         fill_online_members(&state, me, std::slice::from_mut(&mut chat)).await;
@@ -66,7 +74,7 @@ async fn create(
     let name = name.ok_or_else(|| AppError::Validation("a group chat needs a name".into()))?;
     check_group_name(&name).map_err(AppError::Validation)?;
     let mut chat = state
-        .db(move |c| chats::create_group(c, me, &members, &name))
+        .db(move |c| chats::create_group(c, me, &members, &name, public))
         .await?;
     fill_online_members(&state, me, std::slice::from_mut(&mut chat)).await;
     announce_to_members(&state, &chat).await;
@@ -83,6 +91,28 @@ async fn get(
     let mut found = state.db(move |c| chats::get(c, chat, viewer)).await?;
     fill_online_members(&state, viewer, std::slice::from_mut(&mut found)).await;
     Ok(HttpResponse::Ok().json(found))
+}
+
+/// `PATCH /api/chats/{id}`: renames a group or makes it public or private; every member hears.
+async fn update(
+    state: web::Data<AppState>,
+    caller: AuthUser,
+    path: web::Path<ChatId>,
+    body: web::Json<UpdateChatRequest>,
+) -> AppResult<HttpResponse> {
+    state.guards().check_write(caller.id)?;
+    let chat = path.into_inner();
+    let UpdateChatRequest { name, public } = body.into_inner();
+    if let Some(name) = &name {
+        check_group_name(name).map_err(AppError::Validation)?;
+    }
+    let actor = caller.id;
+    let mut updated = state
+        .db(move |c| chats::update(c, chat, actor, name.as_deref(), public))
+        .await?;
+    fill_online_members(&state, actor, std::slice::from_mut(&mut updated)).await;
+    announce_to_members(&state, &updated).await;
+    Ok(HttpResponse::Ok().json(updated))
 }
 
 async fn add_member(

@@ -12,6 +12,8 @@ pub(crate) mod extract;
 pub(crate) mod headers;
 pub(crate) mod log;
 mod ops;
+mod rooms;
+mod search;
 mod sessions;
 pub(crate) mod static_files;
 mod users;
@@ -36,6 +38,8 @@ pub(crate) fn routes(cfg: &mut web::ServiceConfig) {
             .configure(sessions::routes)
             .configure(contacts::routes)
             .configure(blocks::routes)
-            .configure(chats::routes),
+            .configure(chats::routes)
+            .configure(rooms::routes)
+            .configure(search::routes),
     );
 }

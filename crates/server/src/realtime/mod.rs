@@ -287,8 +287,10 @@ impl Realtime {
             return;
         }
         for message in changed {
-            let changed = message.deleted || message.edited_at.is_some();
-            if message.seq >= released_below || !changed {
+            // Not released yet: it goes out as a new message, in its current state. Every
+            // other one changed after its release (an edit, a delete, a reaction: a reaction
+            // leaves no other trace on the row), and goes out as its current state.
+            if message.seq >= released_below {
                 continue;
             }
             let version = message.version;

@@ -12,7 +12,7 @@ use super::hub::Hub;
 pub(super) enum Order {
     /// A new message (chat, seq, version): handed out in seq order.
     Seq(ChatId, i64, i64),
-    /// About an existing message (chat, version; an edit, a delete): never before what is
+    /// About an existing message (chat, version; an edit, a delete, a reaction): never before what is
     /// held back in the chat.
     After(ChatId, i64),
 }
@@ -29,6 +29,9 @@ impl Order {
                 Some(Self::After(message.chat_id, message.version))
             }
             ServerEvent::MessageDeleted {
+                chat_id, version, ..
+            }
+            | ServerEvent::Reaction {
                 chat_id, version, ..
             } => Some(Self::After(*chat_id, *version)),
             _ => None,

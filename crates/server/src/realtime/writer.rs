@@ -210,6 +210,9 @@ fn resolve(
     match outcome {
         BatchOutcome::Stored(delivery) => Ok(PostOutcome::Stored(delivery)),
         BatchOutcome::NotFound => Err(AppError::NotFound("no such chat")),
+        BatchOutcome::BadReply => Err(AppError::Validation(
+            "reply_to must be a message of the same chat".into(),
+        )),
         BatchOutcome::Blocked => Err(AppError::Forbidden(
             "this conversation is closed: one of you blocked the other",
         )),

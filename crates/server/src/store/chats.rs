@@ -7,11 +7,12 @@ use uuid::Uuid;
 
 use super::blocks::between;
 use super::members::{is_member, require_member};
+use super::message_parts;
 use super::rows::{ChatRow, MessageRow};
 use super::users::find_by_name;
 use super::{OnUnique, direct_key, now, to_utc, write_tx};
 use crate::db::AnyConnection;
-use crate::db::schema::{chat_members, chats, messages as messages_t, users};
+use crate::db::schema::{chat_members, chats, message_mentions, messages as messages_t, users};
 use crate::error::{AppError, AppResult};
 
 /// The members, in joining order, and how far each has read.
@@ -31,8 +32,12 @@ fn members(conn: &mut AnyConnection, chat: ChatId) -> AppResult<(Vec<User>, Vec<
     Ok((users, reads))
 }
 
+/// A chat rendered but for its last message, which is rendered with the others of a list at
+/// once (its reply, reactions and mentions: one query each for the whole list).
+type Unfinished = (Chat, Option<(MessageRow, String)>);
+
 /// The wire `Chat` as `viewer` sees it (their unread count). The viewer must be a member.
-fn render(conn: &mut AnyConnection, row: &ChatRow, viewer: UserId) -> AppResult<Chat> {
+fn render(conn: &mut AnyConnection, row: &ChatRow, viewer: UserId) -> AppResult<Unfinished> {
     let read_seq: i64 = chat_members::table
         .filter(chat_members::chat_id.eq(row.id))
         .filter(chat_members::user_id.eq(viewer))
@@ -47,6 +52,12 @@ fn render(conn: &mut AnyConnection, row: &ChatRow, viewer: UserId) -> AppResult<
         .filter(messages_t::deleted.eq(false))
         .count()
         .get_result(conn)?;
+    let unread_mentions: i64 = message_mentions::table
+        .filter(message_mentions::user_id.eq(viewer))
+        .filter(message_mentions::chat_id.eq(row.id))
+        .filter(message_mentions::seq.gt(read_seq))
+        .count()
+        .get_result(conn)?;
     let last: Option<(MessageRow, String)> = messages_t::table
         .inner_join(users::table)
         .filter(messages_t::chat_id.eq(row.id))
@@ -55,20 +66,36 @@ fn render(conn: &mut AnyConnection, row: &ChatRow, viewer: UserId) -> AppResult<
         .first(conn)
         .optional()?;
     let (members, read_positions) = members(conn, row.id)?;
-    Ok(Chat {
+    let chat = Chat {
         id: row.id,
         kind: row.kind,
         name: row.name.clone(),
         members,
         created_at: to_utc(row.created_at),
-        last_message: last.map(|(m, name)| m.into_message(&name)),
+        last_message: None,
         unread_count,
         last_seq: row.last_seq,
         last_version: row.last_version,
         read_positions,
         // Presence is not in the database: `services::presence` fills it in.
         online_members: Vec::new(),
-    })
+        public: row.public,
+        unread_mentions,
+    };
+    Ok((chat, last))
+}
+
+/// Renders the last messages of `chats` together and puts them in place.
+fn finish(conn: &mut AnyConnection, chats: Vec<Unfinished>) -> AppResult<Vec<Chat>> {
+    let (mut chats, lasts): (Vec<Chat>, Vec<_>) = chats.into_iter().unzip();
+    let mut rendered =
+        message_parts::render(conn, lasts.iter().flatten().cloned().collect())?.into_iter();
+    for (chat, last) in chats.iter_mut().zip(&lasts) {
+        if last.is_some() {
+            chat.last_message = rendered.next();
+        }
+    }
+    Ok(chats)
 }
 
 fn find_row(conn: &mut AnyConnection, chat: ChatId) -> AppResult<Option<ChatRow>> {
@@ -93,7 +120,10 @@ pub(crate) fn render_unchecked(
     viewer: UserId,
 ) -> AppResult<Chat> {
     let row = find_row(conn, chat)?.ok_or(AppError::NotFound("no such chat"))?;
-    render(conn, &row, viewer)
+    let unfinished = render(conn, &row, viewer)?;
+    finish(conn, vec![unfinished])?
+        .pop()
+        .ok_or(AppError::internal("a rendered chat vanished"))
 }
 
 /// The viewer's chats, most recent activity first.
@@ -104,7 +134,11 @@ pub(crate) fn list(conn: &mut AnyConnection, viewer: UserId) -> AppResult<Vec<Ch
         .order((chats::last_activity_at.desc(), chats::id.asc()))
         .select(ChatRow::as_select())
         .load(conn)?;
-    rows.iter().map(|row| render(conn, row, viewer)).collect()
+    let unfinished = rows
+        .iter()
+        .map(|row| render(conn, row, viewer))
+        .collect::<AppResult<Vec<_>>>()?;
+    finish(conn, unfinished)
 }
 
 fn insert_member(conn: &mut AnyConnection, chat: ChatId, user: UserId) -> QueryResult<usize> {
@@ -123,6 +157,7 @@ fn insert_chat(
     kind: ChatKind,
     name: Option<&str>,
     key: Option<&str>,
+    public: bool,
     member_ids: &[UserId],
 ) -> QueryResult<ChatId> {
     let id = ChatId::from(Uuid::new_v4());
@@ -136,6 +171,7 @@ fn insert_chat(
             chats::created_at.eq(at),
             chats::last_seq.eq(0i64),
             chats::last_activity_at.eq(at),
+            chats::public.eq(public),
         ))
         .execute(conn)?;
     for member in member_ids {
@@ -186,7 +222,14 @@ pub(crate) fn open_direct(
         return Ok((get(conn, id, me)?, false));
     }
     let created = write_tx(conn, |c| {
-        insert_chat(c, ChatKind::Direct, None, Some(&key), &[me, other.id])
+        insert_chat(
+            c,
+            ChatKind::Direct,
+            None,
+            Some(&key),
+            false,
+            &[me, other.id],
+        )
     });
     match created {
         Ok(id) => Ok((get(conn, id, me)?, true)),
@@ -207,6 +250,7 @@ pub(crate) fn create_group(
     me: UserId,
     usernames: &[String],
     name: &str,
+    public: bool,
 ) -> AppResult<Chat> {
     let mut ids = vec![me];
     for user in resolve(conn, usernames)? {
@@ -218,7 +262,7 @@ pub(crate) fn create_group(
         }
     }
     let id = write_tx(conn, |c| {
-        insert_chat(c, ChatKind::Group, Some(name.trim()), None, &ids)
+        insert_chat(c, ChatKind::Group, Some(name.trim()), None, public, &ids)
     })?;
     get(conn, id, me)
 }
@@ -242,20 +286,89 @@ pub(crate) fn add_member(
         return Err(AppError::NotFound("no such user"));
     }
     write_tx(conn, |c| {
-        // Counted inside the write transaction, so concurrent adds cannot overshoot.
-        let members: i64 = chat_members::table
-            .filter(chat_members::chat_id.eq(row.id))
-            .count()
-            .get_result(c)?;
-        if usize::try_from(members).unwrap_or(usize::MAX) >= max_members {
-            return Err(AppError::Validation(format!(
-                "a group has at most {max_members} members"
-            )));
+        if !admit(c, row.id, newcomer.id, max_members)? {
+            return Err(AppError::Conflict("already a member"));
         }
-        insert_member(c, row.id, newcomer.id).on_unique(AppError::Conflict("already a member"))?;
-        diesel::update(chats::table.find(row.id))
-            .set(chats::last_activity_at.eq(now()))
-            .execute(c)?;
+        Ok(())
+    })?;
+    get(conn, chat, actor)
+}
+
+/// Makes `user` a member of group `chat` within the caller's write transaction, unless the
+/// group is full (`Validation`); `false` when they already were one.
+pub(crate) fn admit(
+    c: &mut AnyConnection,
+    chat: ChatId,
+    user: UserId,
+    max_members: usize,
+) -> AppResult<bool> {
+    if is_member(c, chat, user)? {
+        return Ok(false);
+    }
+    // Counted inside the write transaction, so concurrent adds cannot overshoot.
+    let members: i64 = chat_members::table
+        .filter(chat_members::chat_id.eq(chat))
+        .count()
+        .get_result(c)?;
+    if usize::try_from(members).unwrap_or(usize::MAX) >= max_members {
+        return Err(AppError::Validation(format!(
+            "a group has at most {max_members} members"
+        )));
+    }
+    insert_member(c, chat, user).on_unique(AppError::Conflict("already a member"))?;
+    diesel::update(chats::table.find(chat))
+        .set(chats::last_activity_at.eq(now()))
+        .execute(c)?;
+    Ok(true)
+}
+
+/// `user` joins the public group `chat` (`NotFound` for any other chat, so private groups stay
+/// hidden); `true` when they were not a member before.
+pub(crate) fn join_public(
+    conn: &mut AnyConnection,
+    chat: ChatId,
+    user: UserId,
+    max_members: usize,
+) -> AppResult<(Chat, bool)> {
+    let joined = write_tx(conn, |c| {
+        let public = chats::table
+            .find(chat)
+            .filter(chats::kind.eq(ChatKind::Group))
+            .filter(chats::public.eq(true));
+        if !diesel::select(diesel::dsl::exists(public)).get_result::<bool>(c)? {
+            return Err(AppError::NotFound("no such room"));
+        }
+        admit(c, chat, user, max_members)
+    })?;
+    Ok((get(conn, chat, user)?, joined))
+}
+
+/// Renames a group or makes it public or private; any member may. Direct chats have neither.
+pub(crate) fn update(
+    conn: &mut AnyConnection,
+    chat: ChatId,
+    actor: UserId,
+    name: Option<&str>,
+    public: Option<bool>,
+) -> AppResult<Chat> {
+    require_member(conn, chat, actor)?;
+    let row = find_row(conn, chat)?.ok_or(AppError::NotFound("no such chat"))?;
+    if row.kind != ChatKind::Group {
+        return Err(AppError::Validation(
+            "only a group has a name and can be public".into(),
+        ));
+    }
+    write_tx(conn, |c| {
+        if let Some(name) = name {
+            diesel::update(chats::table.find(chat))
+                .set(chats::name.eq(name.trim()))
+                .execute(c)?;
+        }
+        if let Some(public) = public {
+            diesel::update(chats::table.find(chat))
+                .set(chats::public.eq(public))
+                .execute(c)?;
+        }
         Ok::<_, AppError>(())
     })?;
     get(conn, chat, actor)

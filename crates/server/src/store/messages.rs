@@ -10,9 +10,10 @@ use diesel::prelude::*;
 use uuid::Uuid;
 
 use super::members::{member_ids, require_member};
+use super::message_parts::{render, reply_preview, store_mentions};
 use super::rows::MessageRow;
 use super::{now, write_tx};
-use crate::db::schema::{chat_members, chats, messages, users};
+use crate::db::schema::{chat_members, chats, message_reactions, messages, users};
 use crate::db::{AnyConnection, ClientKey};
 use crate::error::{AppError, AppResult};
 
@@ -44,7 +45,7 @@ fn by_client_id(
         .select((messages::all_columns, users::username))
         .first(conn)
         .optional()?;
-    Ok(row.map(|(m, name)| m.into_message(&name)))
+    Ok(render(conn, row.into_iter().collect())?.pop())
 }
 
 /// One message waiting in a batch.
@@ -54,6 +55,8 @@ pub(crate) struct NewPost {
     pub sender: User,
     pub content: String,
     pub client_id: Uuid,
+    /// A message of the same chat this one answers.
+    pub reply_to: Option<MessageId>,
 }
 
 /// What became of one message of a batch.
@@ -66,6 +69,8 @@ pub(crate) enum BatchOutcome {
     NotFound,
     /// A direct chat closed by a block.
     Blocked,
+    /// `reply_to` is not a message of this chat.
+    BadReply,
 }
 
 /// Stores a batch of messages in one transaction (one commit, one fsync). Each message takes
@@ -97,22 +102,36 @@ pub(crate) fn post_batch(
         .into_iter()
         .zip(batch)
         .map(|(row, post)| match row.unwrap_or(BatchRow::NotFound) {
-            BatchRow::Stored(row, members) => BatchOutcome::Stored(Delivery {
-                message: row.into_message(&post.sender.username),
-                members: members.as_ref().clone(),
-            }),
+            BatchRow::Stored(stored) => {
+                let mut message = stored.row.into_message(&post.sender.username);
+                message.reply_to = stored.reply_to;
+                message.mentions = stored.mentions;
+                BatchOutcome::Stored(Delivery {
+                    message,
+                    members: stored.members.as_ref().clone(),
+                })
+            }
             BatchRow::Duplicate => BatchOutcome::Duplicate,
+            BatchRow::BadReply => BatchOutcome::BadReply,
             BatchRow::NotFound => BatchOutcome::NotFound,
             BatchRow::Blocked => BatchOutcome::Blocked,
         })
         .collect())
 }
 
+struct StoredRow {
+    row: MessageRow,
+    members: Arc<Vec<UserId>>,
+    reply_to: Option<chat_protocol::ReplyPreview>,
+    mentions: Vec<UserId>,
+}
+
 enum BatchRow {
-    Stored(MessageRow, Arc<Vec<UserId>>),
+    Stored(StoredRow),
     Duplicate,
     NotFound,
     Blocked,
+    BadReply,
 }
 
 /// The body of [`post_batch`], written once and compiled for each backend's connection.
@@ -122,6 +141,34 @@ macro_rules! store_rows_body {
         let mut rows = Vec::with_capacity($batch.len());
         for post in $batch {
             let chat = post.chat;
+            // The original must be in the same chat: a reply never quotes another chat.
+            let mut reply_to = None;
+            if let Some(original) = post.reply_to {
+                let found: Option<(MessageRow, String)> = messages::table
+                    .inner_join(users::table)
+                    .filter(messages::id.eq(original))
+                    .filter(messages::chat_id.eq(chat))
+                    .select((messages::all_columns, users::username))
+                    .first($c)
+                    .optional()?;
+                match found {
+                    Some((row, name)) => reply_to = Some(reply_preview(&row, &name)),
+                    None => {
+                        let member: bool = diesel::select(diesel::dsl::exists(
+                            chat_members::table
+                                .filter(chat_members::chat_id.eq(chat))
+                                .filter(chat_members::user_id.eq(post.sender.id)),
+                        ))
+                        .get_result($c)?;
+                        rows.push(if member {
+                            BatchRow::BadReply
+                        } else {
+                            BatchRow::NotFound
+                        });
+                        continue;
+                    }
+                }
+            }
             let is_member = chat_members::table
                 .filter(chat_members::chat_id.eq(chat))
                 .filter(chat_members::user_id.eq(post.sender.id));
@@ -168,6 +215,7 @@ macro_rules! store_rows_body {
                     messages::created_at.eq($at),
                     messages::deleted.eq(false),
                     messages::version.eq(version),
+                    messages::reply_to_id.eq(post.reply_to),
                 ))
                 .on_conflict_do_nothing()
                 .returning(messages::all_columns)
@@ -196,7 +244,13 @@ macro_rules! store_rows_body {
                     m
                 }
             };
-            rows.push(BatchRow::Stored(row, members));
+            let mentions = store_mentions!($c, row.id, chat, seq, post.sender.id, &post.content)?;
+            rows.push(BatchRow::Stored(StoredRow {
+                row,
+                members,
+                reply_to,
+                mentions,
+            }));
         }
         Ok::<_, diesel::result::Error>(rows)
     }};
@@ -218,13 +272,6 @@ fn store_rows_sqlite(
     c.immediate_transaction(|c| store_rows_body!(c, batch, at))
 }
 
-/// Rows joined with their senders' names, as wire messages.
-fn with_senders(rows: Vec<(MessageRow, String)>) -> Vec<Message> {
-    rows.into_iter()
-        .map(|(m, name)| m.into_message(&name))
-        .collect()
-}
-
 /// Messages `from..=to` (by seq) of `chat`, in seq order, for fan-out that missed them. No
 /// viewer: the caller delivers only to the chat's members.
 pub(crate) fn by_seq_range(
@@ -241,7 +288,7 @@ pub(crate) fn by_seq_range(
         .order(messages::seq.asc())
         .select((messages::all_columns, users::username))
         .load(conn)?;
-    Ok(with_senders(rows))
+    render(conn, rows)
 }
 
 /// The messages of `chat` up to seq `to` stored after `since`, in seq order: what may still be
@@ -260,7 +307,7 @@ pub(crate) fn stored_since(
         .order(messages::seq.asc())
         .select((messages::all_columns, users::username))
         .load(conn)?;
-    Ok(with_senders(rows))
+    render(conn, rows)
 }
 
 /// At most `limit` messages of `chat` changed (sent, edited, deleted) after `version`, in
@@ -280,7 +327,7 @@ pub(crate) fn changed_after(
         .limit(i64::try_from(limit).unwrap_or(i64::MAX))
         .select((messages::all_columns, users::username))
         .load(conn)?;
-    Ok(with_senders(rows))
+    render(conn, rows)
 }
 
 /// The stored message a retried `client_id` refers to.
@@ -318,7 +365,7 @@ fn own_message(
 
 /// Takes the chat's next version for a change made in this transaction. On PostgreSQL this locks
 /// the chat row, like storing a message does (same lock order: chat, then message).
-fn next_version(conn: &mut AnyConnection, chat: ChatId) -> AppResult<i64> {
+pub(crate) fn next_version(conn: &mut AnyConnection, chat: ChatId) -> AppResult<i64> {
     Ok(diesel::update(chats::table.filter(chats::id.eq(chat)))
         .set(chats::last_version.eq(chats::last_version + 1))
         .returning(chats::last_version)
@@ -367,14 +414,18 @@ pub(crate) fn edit(
                 messages::version.eq(version),
             ),
         )?;
+        let (chat, seq) = (row.chat_id, row.seq);
+        crate::on_native!(&mut *c, |c| store_mentions!(
+            c, id, chat, seq, author, content
+        ))?;
         row.content = content.to_owned();
         row.edited_at = Some(at);
         row.version = version;
         let members = member_ids(c, row.chat_id)?;
-        Ok(Delivery {
-            message: row.into_message(&name),
-            members,
-        })
+        let message = render(c, vec![(row, name)])?
+            .pop()
+            .ok_or(AppError::internal("an edited message vanished"))?;
+        Ok(Delivery { message, members })
     })
 }
 
@@ -396,6 +447,11 @@ pub(crate) fn delete(
                 messages::version.eq(version),
             ),
         )?;
+        // A tombstone keeps nothing of what it was: no mentions, no reactions.
+        let (chat, seq) = (row.chat_id, row.seq);
+        crate::on_native!(&mut *c, |c| store_mentions!(c, id, chat, seq, author, ""))?;
+        diesel::delete(message_reactions::table.filter(message_reactions::message_id.eq(id)))
+            .execute(c)?;
         row.deleted = true;
         row.version = version;
         let members = member_ids(c, row.chat_id)?;
@@ -472,7 +528,7 @@ pub(crate) fn all_of(conn: &mut AnyConnection, author: UserId) -> AppResult<Vec<
         .order((messages::chat_id.asc(), messages::seq.asc()))
         .select((messages::all_columns, users::username))
         .load(conn)?;
-    Ok(with_senders(rows))
+    render(conn, rows)
 }
 
 /// The ids of `author`'s messages not deleted yet (to erase an account).
@@ -569,6 +625,6 @@ pub(crate) fn page(
     if !forward {
         rows.reverse();
     }
-    let messages = with_senders(rows);
+    let messages = render(conn, rows)?;
     Ok(MessagePage { messages, has_more })
 }

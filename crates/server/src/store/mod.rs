@@ -5,9 +5,14 @@
 pub(crate) mod blocks;
 pub(crate) mod chats;
 pub(crate) mod contacts;
+pub(crate) mod invites;
 pub(crate) mod members;
+pub(crate) mod message_parts;
 pub(crate) mod messages;
+pub(crate) mod reactions;
+pub(crate) mod rooms;
 pub(crate) mod rows;
+pub(crate) mod search;
 pub(crate) mod sessions;
 pub(crate) mod stats;
 pub(crate) mod users;

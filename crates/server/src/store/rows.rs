@@ -47,6 +47,7 @@ pub(crate) struct ChatRow {
     pub created_at: NaiveDateTime,
     pub last_seq: i64,
     pub last_version: i64,
+    pub public: bool,
 }
 
 #[derive(Debug, Clone, Queryable)]
@@ -61,6 +62,7 @@ pub(crate) struct MessageRow {
     pub edited_at: Option<NaiveDateTime>,
     pub deleted: bool,
     pub version: i64,
+    pub reply_to_id: Option<MessageId>,
 }
 
 impl MessageRow {
@@ -84,6 +86,10 @@ impl MessageRow {
             edited_at: self.edited_at.map(to_utc),
             deleted: self.deleted,
             version: self.version,
+            // Filled in by `store::messages::enrich` where the message is rendered.
+            reply_to: None,
+            reactions: Vec::new(),
+            mentions: Vec::new(),
         }
     }
 }

@@ -7,14 +7,13 @@ use chat_protocol::{
     ChatId, ClientCommand, ErrorCode, HistoryQuery, MessageId, ServerEvent, User, UserId,
 };
 use futures_util::future::LocalBoxFuture;
-use uuid::Uuid;
 
 use super::refusal::{ErrorEcho, refusal};
 use crate::error::{AppError, AppResult};
 use crate::limits::Budget;
 use crate::state::AppState;
 use crate::store::messages::{NewPost, PostOutcome};
-use crate::store::{chats, members, messages};
+use crate::store::{chats, members, messages, reactions};
 
 /// A command's answer to its own socket.
 pub(super) enum Reply {
@@ -71,7 +70,19 @@ pub(super) async fn handle_frame(
             chat_id,
             content,
             client_id,
-        } => new_message(state, user, chat_id, content, client_id, echo.clone()),
+            reply_to,
+        } => new_message(
+            state,
+            user,
+            NewPost {
+                chat: chat_id,
+                sender: user.clone(),
+                content,
+                client_id,
+                reply_to,
+            },
+            echo.clone(),
+        ),
         ClientCommand::EditMessage {
             message_id,
             content,
@@ -81,6 +92,11 @@ pub(super) async fn handle_frame(
         }
         ClientCommand::Typing { chat_id } => typing(state, user, chat_id).await,
         ClientCommand::MarkRead { chat_id, seq } => mark_read(state, user.id, chat_id, seq).await,
+        ClientCommand::React {
+            message_id,
+            emoji,
+            on,
+        } => react(state, user.id, message_id, emoji, on).await,
     };
     outcome.unwrap_or_else(|e| Reply::now(echo.error(e.code(), e.public_message())))
 }
@@ -105,24 +121,12 @@ async fn fetch_messages(
 
 /// Checks and queues a message for the writer; the event goes out from there after commit,
 /// and the sender hears back directly only if it was a retry or failed.
-fn new_message(
-    state: &AppState,
-    user: &User,
-    chat_id: ChatId,
-    content: String,
-    client_id: Uuid,
-    echo: ErrorEcho,
-) -> AppResult<Reply> {
-    check_content(&content).map_err(AppError::Validation)?;
+fn new_message(state: &AppState, user: &User, post: NewPost, echo: ErrorEcho) -> AppResult<Reply> {
+    check_content(&post.content).map_err(AppError::Validation)?;
     if !state.realtime().allow_send(user.id) {
         return Err(AppError::RateLimited);
     }
-    let pending = state.realtime().post_message(NewPost {
-        chat: chat_id,
-        sender: user.clone(),
-        content,
-        client_id,
-    });
+    let pending = state.realtime().post_message(post);
     Ok(Reply::Later(Box::pin(async move {
         match pending.await {
             // Stored: the broadcast reaches the sender's sockets too.
@@ -247,4 +251,60 @@ async fn mark_read(
         );
     }
     Ok(Reply::Nothing)
+}
+
+/// A single emoji of the Unicode set (skin tones and variation selectors included), nothing
+/// else: no text, no sequences of several emoji.
+fn is_one_emoji(text: &str) -> bool {
+    emojis::get(text).is_some()
+}
+
+async fn react(
+    state: &AppState,
+    user: UserId,
+    message_id: MessageId,
+    emoji: String,
+    on: bool,
+) -> AppResult<Reply> {
+    if !is_one_emoji(&emoji) {
+        return Err(AppError::Validation("emoji must be a single emoji".into()));
+    }
+    if !state.realtime().allow_send(user) {
+        return Err(AppError::RateLimited);
+    }
+    let reacted = emoji.clone();
+    let change = state
+        .db(move |c| reactions::set(c, user, message_id, &reacted, on))
+        .await?;
+    let event = ServerEvent::Reaction {
+        chat_id: change.chat,
+        message_id,
+        emoji,
+        user_id: user,
+        on,
+        version: change.version,
+    };
+    match change.members {
+        Some(members) => {
+            state.realtime().publish(&members, &event);
+            Ok(Reply::Nothing)
+        }
+        // Already so: nothing to tell the others, but the caller learns the state holds.
+        None => Ok(Reply::now(event)),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::is_one_emoji;
+
+    #[test]
+    fn one_emoji_only() {
+        for ok in ["👍", "👍🏽", "❤️", "🇫🇷", "👨‍👩‍👧", "🎉"] {
+            assert!(is_one_emoji(ok), "{ok}");
+        }
+        for bad in ["", "a", "👍👍", "👍 ", ":+1:", "1", "<b>"] {
+            assert!(!is_one_emoji(bad), "{bad:?}");
+        }
+    }
 }

@@ -142,6 +142,7 @@ impl Client {
                     chat_id: pending.chat,
                     content: pending.content.clone(),
                     client_id: *client_id,
+                    reply_to: None,
                 });
             }
         }
@@ -192,6 +193,7 @@ impl Client {
                     chat_id: pending.chat,
                     content: pending.content.clone(),
                     client_id: *client_id,
+                    reply_to: None,
                 });
             }
         }
@@ -214,6 +216,7 @@ impl Client {
             chat_id: chat,
             content,
             client_id,
+            reply_to: None,
         });
         // Now and then, change one of its own messages: the oldest is edited, or deleted.
         if counter.is_multiple_of(5)

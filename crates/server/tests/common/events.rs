@@ -14,6 +14,7 @@ pub fn send(chat_id: ChatId, content: &str) -> (ClientCommand, Uuid) {
             chat_id,
             content: content.into(),
             client_id,
+            reply_to: None,
         },
         client_id,
     )
@@ -98,6 +99,31 @@ pub fn chat_updated(event: ServerEvent) -> Option<Chat> {
 pub fn error(event: ServerEvent) -> Option<(ErrorCode, Option<String>)> {
     match event {
         ServerEvent::Error { code, command, .. } => Some((code, command)),
+        _ => None,
+    }
+}
+
+/// A `new_message` command answering `reply_to`, with a fresh `client_id`.
+pub fn reply(chat_id: ChatId, content: &str, reply_to: MessageId) -> ClientCommand {
+    ClientCommand::NewMessage {
+        chat_id,
+        content: content.into(),
+        client_id: Uuid::new_v4(),
+        reply_to: Some(reply_to),
+    }
+}
+
+/// `reaction`: (message id, emoji, who, on, version).
+pub fn reaction(event: ServerEvent) -> Option<(MessageId, String, UserId, bool, i64)> {
+    match event {
+        ServerEvent::Reaction {
+            message_id,
+            emoji,
+            user_id,
+            on,
+            version,
+            ..
+        } => Some((message_id, emoji, user_id, on, version)),
         _ => None,
     }
 }

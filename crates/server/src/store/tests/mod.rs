@@ -101,7 +101,7 @@ fn user(c: &mut AnyConnection, name: &str) -> User {
 
 fn group(c: &mut AnyConnection, owner: &User, others: &[&User]) -> ChatId {
     let names: Vec<String> = others.iter().map(|u| u.username.clone()).collect();
-    chats::create_group(c, owner.id, &names, "team")
+    chats::create_group(c, owner.id, &names, "team", false)
         .expect("group")
         .id
 }
@@ -112,6 +112,7 @@ fn post(chat: ChatId, sender: &User, content: &str) -> NewPost {
         sender: sender.clone(),
         content: content.to_owned(),
         client_id: Uuid::new_v4(),
+        reply_to: None,
     }
 }
 

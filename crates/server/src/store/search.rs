@@ -1,0 +1,127 @@
+//! Message search: any substring of the current text, case-insensitively, in any script, only
+//! in the searcher's chats, newest first. Each database answers from its own index (SQLite: an
+//! FTS5 trigram table; PostgreSQL: a pg_trgm GIN index), kept in step with every write in the
+//! writing transaction (see the conversations migration).
+
+use chat_protocol::limits::{SEARCH_PAGE_DEFAULT, SEARCH_PAGE_MAX, check_search};
+use chat_protocol::{ChatId, MessageId, SearchQuery, SearchResults, UserId};
+use diesel::prelude::*;
+use diesel::sql_types::{BigInt, Nullable, Text};
+
+use super::message_parts::render;
+use super::rooms::contains_pattern;
+use super::rows::MessageRow;
+use crate::db::AnyConnection;
+use crate::db::schema::{messages, users};
+use crate::error::{AppError, AppResult};
+
+#[derive(QueryableByName)]
+struct Hit {
+    #[diesel(sql_type = BigInt)]
+    id: i64,
+}
+
+/// Shorter needles have no trigram: SQLite then scans the searcher's chats with LIKE.
+const TRIGRAM: usize = 3;
+
+/// `q` as an FTS5 phrase: quoted, so every character (`*`, `:`, `-`, `AND`…) is text.
+fn fts_phrase(q: &str) -> String {
+    format!("\"{}\"", q.replace('"', "\"\""))
+}
+
+const SQLITE_FTS: &str = "SELECT m.id FROM messages_fts f \
+    JOIN messages m ON m.id = f.rowid \
+    JOIN chat_members cm ON cm.chat_id = m.chat_id AND cm.user_id = ? \
+    WHERE messages_fts MATCH ? AND m.deleted = 0 AND m.id < ? \
+    AND (? IS NULL OR m.chat_id = ?) \
+    ORDER BY m.id DESC LIMIT ?";
+
+// LIKE is case-insensitive for ASCII only in SQLite; needles this short are rare.
+const SQLITE_SCAN: &str = "SELECT m.id FROM messages m \
+    JOIN chat_members cm ON cm.chat_id = m.chat_id AND cm.user_id = ? \
+    WHERE m.content LIKE ? ESCAPE '\\' AND m.deleted = 0 AND m.id < ? \
+    AND (? IS NULL OR m.chat_id = ?) \
+    ORDER BY m.id DESC LIMIT ?";
+
+const POSTGRES: &str = "SELECT m.id FROM messages m \
+    JOIN chat_members cm ON cm.chat_id = m.chat_id AND cm.user_id = $1 \
+    WHERE lower(m.content) LIKE $2 ESCAPE '\\' AND m.deleted = FALSE AND m.id < $3 \
+    AND ($4::text IS NULL OR m.chat_id = $5) \
+    ORDER BY m.id DESC LIMIT $6";
+
+pub(crate) fn search(
+    conn: &mut AnyConnection,
+    viewer: UserId,
+    query: &SearchQuery,
+) -> AppResult<SearchResults> {
+    check_search(&query.q).map_err(AppError::Validation)?;
+    let limit = query.limit.unwrap_or(SEARCH_PAGE_DEFAULT);
+    if !(1..=SEARCH_PAGE_MAX).contains(&limit) {
+        return Err(AppError::Validation(format!(
+            "limit must be between 1 and {SEARCH_PAGE_MAX}"
+        )));
+    }
+    let limit = i64::from(limit);
+    let before = query.before.map_or(i64::MAX, MessageId::get);
+    let chat: Option<ChatId> = query.chat_id;
+    let q = query.q.as_str();
+    let hits: Vec<Hit> = match conn {
+        AnyConnection::Sqlite(c) => {
+            let (sql, needle) = if q.chars().count() >= TRIGRAM {
+                (SQLITE_FTS, fts_phrase(q))
+            } else {
+                (SQLITE_SCAN, contains_pattern(q))
+            };
+            diesel::sql_query(sql)
+                .bind::<Text, _>(viewer)
+                .bind::<Text, _>(needle)
+                .bind::<BigInt, _>(before)
+                .bind::<Nullable<Text>, _>(chat)
+                .bind::<Nullable<Text>, _>(chat)
+                .bind::<BigInt, _>(limit + 1)
+                .load(c)?
+        }
+        AnyConnection::Postgresql(c) => diesel::sql_query(POSTGRES)
+            .bind::<Text, _>(viewer)
+            .bind::<Text, _>(contains_pattern(&q.to_lowercase()))
+            .bind::<BigInt, _>(before)
+            .bind::<Nullable<Text>, _>(chat)
+            .bind::<Nullable<Text>, _>(chat)
+            .bind::<BigInt, _>(limit + 1)
+            .load(c)?,
+    };
+    let limit = usize::try_from(limit).unwrap_or(usize::MAX);
+    let more = hits.len() > limit;
+    let ids: Vec<MessageId> = hits
+        .into_iter()
+        .take(limit)
+        .map(|h| MessageId::from(h.id))
+        .collect();
+    let rows: Vec<(MessageRow, String)> = messages::table
+        .inner_join(users::table)
+        .filter(messages::id.eq_any(&ids))
+        .order(messages::id.desc())
+        .select((messages::all_columns, users::username))
+        .load(conn)?;
+    let results = render(conn, rows)?;
+    let next_before = if more {
+        results.last().map(|m| m.id)
+    } else {
+        None
+    };
+    Ok(SearchResults {
+        results,
+        next_before,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::fts_phrase;
+
+    #[test]
+    fn fts_syntax_is_quoted_away() {
+        assert_eq!(fts_phrase("a*b"), "\"a*b\"");
+        assert_eq!(fts_phrase("say \"hi\" OR"), "\"say \"\"hi\"\" OR\"");
+    }
+}

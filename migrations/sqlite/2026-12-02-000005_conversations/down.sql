@@ -1,0 +1,10 @@
+DROP TRIGGER messages_fts_update;
+DROP TRIGGER messages_fts_delete;
+DROP TRIGGER messages_fts_insert;
+DROP TABLE messages_fts;
+DROP TABLE chat_invites;
+DROP INDEX chats_public_activity;
+ALTER TABLE chats DROP COLUMN public;
+DROP TABLE message_mentions;
+DROP TABLE message_reactions;
+ALTER TABLE messages DROP COLUMN reply_to_id;
