@@ -38,13 +38,18 @@ async fn mentions_autocomplete_badge_and_highlight() -> Result<()> {
     let options = a.texts("#mention-list [role=option]").await?;
     assert_eq!(options, [format!("@{bea}"), format!("@{bob}")]);
     a.screenshot("mention-list").await?;
-    a.type_into("#composer", &format!("{ARROW_DOWN}{TAB}")).await?;
+    a.type_into("#composer", &format!("{ARROW_DOWN}{TAB}"))
+        .await?;
     a.wait_gone("#mention-list").await?;
     let value = a
-        .js("return document.getElementById('composer').value;", serde_json::json!(null))
+        .js(
+            "return document.getElementById('composer').value;",
+            serde_json::json!(null),
+        )
         .await?;
     assert_eq!(value, serde_json::json!(format!("hi @{bob} ")));
-    a.type_into("#composer", &format!("look at this{ENTER}")).await?;
+    a.type_into("#composer", &format!("look at this{ENTER}"))
+        .await?;
     let text = format!("hi @{bob} look at this");
     wait_message(&a, &text).await?;
 
@@ -59,7 +64,10 @@ async fn mentions_autocomplete_badge_and_highlight() -> Result<()> {
 
     b.click(".chat-item").await?;
     wait_message(&b, &text).await?;
-    assert_eq!(b.texts("#messages .msg.mentions-me .mention-me").await?, [format!("@{bob}")]);
+    assert_eq!(
+        b.texts("#messages .msg.mentions-me .mention-me").await?,
+        [format!("@{bob}")]
+    );
     b.wait_gone(".chat-item .mention-badge").await?;
     b.screenshot("mention-highlight").await?;
     // Bea sees the message, without the mark.

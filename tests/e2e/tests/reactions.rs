@@ -2,7 +2,9 @@
 //! Enter, Escape, the focus coming back); chips show the emoji and count, pressed for my own,
 //! with who reacted on hover; a click toggles mine, and the other side sees it live.
 
-use chat_e2e::flows::{Remember, add_contact, click_in_message, open_direct, send, sign_up, wait_message};
+use chat_e2e::flows::{
+    Remember, add_contact, click_in_message, open_direct, send, sign_up, wait_message,
+};
 use chat_e2e::{Browser, ChromeDriver, Result, Server, TempDir, unique_suffix};
 
 const ARROW_RIGHT: &str = "\u{E014}";
@@ -22,11 +24,14 @@ async fn chips(b: &Browser) -> Result<serde_json::Value> {
 }
 
 async fn active_id(b: &Browser) -> Result<String> {
-    Ok(b.js("return document.activeElement && document.activeElement.id;", serde_json::json!(null))
-        .await?
-        .as_str()
-        .unwrap_or_default()
-        .to_owned())
+    Ok(b.js(
+        "return document.activeElement && document.activeElement.id;",
+        serde_json::json!(null),
+    )
+    .await?
+    .as_str()
+    .unwrap_or_default()
+    .to_owned())
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -59,7 +64,10 @@ async fn reactions_by_keyboard_and_click_show_on_both_sides() -> Result<()> {
     b.screenshot("reaction-picker").await?;
     b.driver.active_element().await?.send_keys(ESCAPE).await?;
     b.wait_gone(".emoji-picker").await?;
-    assert!(active_id(&b).await?.starts_with("react-"), "focus back on React");
+    assert!(
+        active_id(&b).await?.starts_with("react-"),
+        "focus back on React"
+    );
 
     // Right, right, down: the 11th emoji (third of the second row); Enter picks it.
     click_in_message(&b, "react to me", ".react-message").await?;
@@ -69,8 +77,12 @@ async fn reactions_by_keyboard_and_click_show_on_both_sides() -> Result<()> {
     })
     .await?;
     let el = b.driver.active_element().await?;
-    el.send_keys(format!("{ARROW_RIGHT}{ARROW_RIGHT}{ARROW_DOWN}")).await?;
-    assert!(active_id(&b).await?.ends_with("-10"), "arrows move in the grid");
+    el.send_keys(format!("{ARROW_RIGHT}{ARROW_RIGHT}{ARROW_DOWN}"))
+        .await?;
+    assert!(
+        active_id(&b).await?.ends_with("-10"),
+        "arrows move in the grid"
+    );
     b.driver.active_element().await?.send_keys(ENTER).await?;
     b.wait_gone(".emoji-picker").await?;
     b.wait_present("#messages .reaction").await?;
@@ -80,7 +92,10 @@ async fn reactions_by_keyboard_and_click_show_on_both_sides() -> Result<()> {
         "my chip, pressed"
     );
     a.wait_present("#messages .reaction").await?;
-    assert_eq!(chips(&a).await?, serde_json::json!([["😄", 1, "false", bob]]));
+    assert_eq!(
+        chips(&a).await?,
+        serde_json::json!([["😄", 1, "false", bob]])
+    );
 
     // Alice adds hers with a click on the chip; both see 2 and who.
     a.click("#messages .reaction").await?;

@@ -2,7 +2,9 @@
 //! reply quotes the original, and clicking the quote loads older history until the original is
 //! there, scrolls to it and highlights it.
 
-use chat_e2e::flows::{Remember, add_contact, click_in_message, open_direct, send, sign_up, wait_message};
+use chat_e2e::flows::{
+    Remember, add_contact, click_in_message, open_direct, send, sign_up, wait_message,
+};
 use chat_e2e::keys::ENTER;
 use chat_e2e::{Browser, ChromeDriver, Result, Server, TempDir, unique_suffix};
 
@@ -33,13 +35,15 @@ async fn a_reply_quotes_the_original_and_leads_back_to_it() -> Result<()> {
 
     // Reply, then cancel with Escape; reply again and send.
     click_in_message(&b, "the original question", ".reply-message").await?;
-    b.wait_text("#reply-bar", &format!("Replying to {alice}")).await?;
+    b.wait_text("#reply-bar", &format!("Replying to {alice}"))
+        .await?;
     b.wait_text("#reply-bar", "the original question").await?;
     b.type_into("#composer", "\u{E00C}").await?; // Escape
     b.wait_gone("#reply-bar").await?;
     click_in_message(&b, "the original question", ".reply-message").await?;
     b.wait_present("#reply-bar").await?;
-    b.type_into("#composer", &format!("here is the answer{ENTER}")).await?;
+    b.type_into("#composer", &format!("here is the answer{ENTER}"))
+        .await?;
     b.wait_gone("#reply-bar").await?;
     wait_message(&b, "here is the answer").await?;
 
@@ -70,7 +74,8 @@ async fn a_reply_quotes_the_original_and_leads_back_to_it() -> Result<()> {
         "the original is not loaded before the click"
     );
     a.click("#messages .reply-quote").await?;
-    a.wait_present("#messages .msg.flash[data-seq=\"1\"]").await?;
+    a.wait_present("#messages .msg.flash[data-seq=\"1\"]")
+        .await?;
     let in_view = a
         .js(
             "const list = document.getElementById('messages').getBoundingClientRect();
@@ -79,7 +84,11 @@ async fn a_reply_quotes_the_original_and_leads_back_to_it() -> Result<()> {
             serde_json::json!(null),
         )
         .await?;
-    assert_eq!(in_view, serde_json::json!(true), "the original is scrolled into view");
+    assert_eq!(
+        in_view,
+        serde_json::json!(true),
+        "the original is scrolled into view"
+    );
     a.screenshot("reply-jump").await?;
     b.screenshot("reply-sent").await?;
     // The highlight goes away.

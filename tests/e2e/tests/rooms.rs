@@ -24,7 +24,7 @@ async fn rooms_can_be_found_and_joined_and_invites_open_groups() -> Result<()> {
     let b = Browser::open(&chromedriver, "rooms-bob", 1100, 760).await?;
     sign_up(&b, &base, &bob, Remember::No).await?;
     b.quit().await?;
-    sign_up(&c, &base, &carl, Remember::No).await?;
+    sign_up(&c, &base, &carl, Remember::Yes).await?;
     add_contact(&a, &bob).await?;
     let room = format!("Lobby {run}");
     create_group(&a, &room, true).await?;
@@ -35,10 +35,17 @@ async fn rooms_can_be_found_and_joined_and_invites_open_groups() -> Result<()> {
     c.wait_present("#rooms-heading").await?;
     c.type_into("#room-search", &format!("lobby {run}")).await?;
     c.wait_for("the room listed", || async {
-        Ok(c.texts("#room-list .room-name").await?.contains(&room).then_some(()))
+        Ok(c.texts("#room-list .room-name")
+            .await?
+            .contains(&room)
+            .then_some(()))
     })
     .await?;
-    assert!(c.texts("#room-list .room-count").await?.contains(&"2 members".to_owned()));
+    assert!(
+        c.texts("#room-list .room-count")
+            .await?
+            .contains(&"2 members".to_owned())
+    );
     c.screenshot("rooms-phone").await?;
     c.click("#room-list .join-room").await?;
     c.wait_text("#conv-title", &room).await?;
@@ -50,7 +57,10 @@ async fn rooms_can_be_found_and_joined_and_invites_open_groups() -> Result<()> {
     a.click("#chat-public").await?;
     a.wait_for("private", || async {
         Ok((a
-            .js("return document.getElementById('chat-public')?.checked === false;", serde_json::json!(null))
+            .js(
+                "return document.getElementById('chat-public')?.checked === false;",
+                serde_json::json!(null),
+            )
             .await?
             == serde_json::json!(true))
         .then_some(()))
@@ -62,7 +72,10 @@ async fn rooms_can_be_found_and_joined_and_invites_open_groups() -> Result<()> {
     a.click("#create-invite").await?;
     a.wait_present("#invite-list .invite").await?;
     let link = a
-        .js("return document.querySelector('#invite-list .invite-link').value;", serde_json::json!(null))
+        .js(
+            "return document.querySelector('#invite-list .invite-link').value;",
+            serde_json::json!(null),
+        )
         .await?
         .as_str()
         .unwrap_or_default()
@@ -82,16 +95,43 @@ async fn rooms_can_be_found_and_joined_and_invites_open_groups() -> Result<()> {
     d.click("#auth-submit").await?;
     d.wait_text("#conv-title", &room).await?;
 
-    // Used up: the next person is told so.
+    // Used up: gone from the live links, and the next person is told so.
+    a.wait_gone("#invite-list .invite").await?;
     let e = Browser::open(&chromedriver, "rooms-eve", 1100, 760).await?;
-    sign_up(&e, &base, &format!("eve_{run}"), Remember::No).await?;
+    sign_up(&e, &base, &format!("eve_{run}"), Remember::Yes).await?;
     e.goto(&link).await?;
     e.wait_text("#conn-status", "online").await?;
-    e.wait_text(".notice", "This invite link is expired, used up or revoked.").await?;
+    e.wait_text(
+        ".notice",
+        "This invite link is expired, used up or revoked.",
+    )
+    .await?;
+    e.screenshot("invite-gone").await?;
 
-    // Revoking removes it from the list.
+    // A revoked link is gone from the list and refused too.
+    a.click("#create-invite").await?;
+    a.wait_present("#invite-list .invite").await?;
+    let revoked = a
+        .js(
+            "return document.querySelector('#invite-list .invite-link').value;",
+            serde_json::json!(null),
+        )
+        .await?
+        .as_str()
+        .unwrap_or_default()
+        .to_owned();
     a.click("#invite-list .revoke-invite").await?;
     a.wait_gone("#invite-list .invite").await?;
+    e.goto(&base).await?;
+    e.wait_text("#conn-status", "online").await?;
+    assert_eq!(e.count(".notice").await?, 0);
+    e.goto(&revoked).await?;
+    e.wait_text(
+        ".notice",
+        "This invite link is expired, used up or revoked.",
+    )
+    .await?;
+    assert_eq!(e.count(".chat-item").await?, 0, "eve joined nothing");
     for br in [a, c, d, e] {
         br.quit().await?;
     }

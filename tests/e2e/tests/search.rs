@@ -39,7 +39,10 @@ async fn search_pages_highlights_and_opens_results() -> Result<()> {
     let first = a.texts(".msg-search-result .search-text").await?;
     assert_eq!(first[0], format!("Needle number {COUNT}"), "newest first");
     let marks = a.texts(".msg-search-result mark").await?;
-    assert!(marks.iter().all(|m| m == "Needle"), "the match is marked: {marks:?}");
+    assert!(
+        marks.iter().all(|m| m == "Needle"),
+        "the match is marked: {marks:?}"
+    );
     assert_eq!(marks.len(), 20);
     a.screenshot("search-results").await?;
     a.click(".search-more").await?;
@@ -52,7 +55,11 @@ async fn search_pages_highlights_and_opens_results() -> Result<()> {
         Ok((a.count(".msg-search-result").await? == COUNT).then_some(()))
     })
     .await?;
-    assert_eq!(a.count(".search-more").await?, 0, "no More after the last page");
+    assert_eq!(
+        a.count(".search-more").await?,
+        0,
+        "no More after the last page"
+    );
 
     // The oldest result is not loaded in the chat; opening it loads back to it.
     a.js(
@@ -62,7 +69,8 @@ async fn search_pages_highlights_and_opens_results() -> Result<()> {
         serde_json::json!(null),
     )
     .await?;
-    a.wait_present("#messages .msg.flash[data-seq=\"2\"]").await?;
+    a.wait_present("#messages .msg.flash[data-seq=\"2\"]")
+        .await?;
     let flashed = a.text("#messages .msg.flash .msg-text").await?;
     assert_eq!(flashed.as_deref(), Some("Needle number 2"));
 

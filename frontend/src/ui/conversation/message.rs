@@ -60,10 +60,13 @@ fn Reactions(message_id: MessageId, reactions: Vec<Reaction>, chat_id: ChatId) -
         .into_iter()
         .map(|r| {
             let mine = r.user_ids.contains(&me);
-            let who = reactor_names(&state, chat_id, &r.user_ids);
             let count = r.user_ids.len();
-            let label = format!("{} {count}, by {who}", r.emoji);
             let emoji = r.emoji.clone();
+            let users = StoredValue::new(r.user_ids.clone());
+            // The chat's members may arrive after the messages (a reload): names follow them.
+            let who = move || users.with_value(|u| reactor_names(&state, chat_id, u));
+            let shown = r.emoji.clone();
+            let label = move || format!("{shown} {count}, by {}", who());
             view! {
                 <button
                     type="button"
@@ -71,7 +74,7 @@ fn Reactions(message_id: MessageId, reactions: Vec<Reaction>, chat_id: ChatId) -
                     class:mine=mine
                     aria-pressed=mine.to_string()
                     aria-label=label
-                    title=who.clone()
+                    title=who
                     data-who=who
                     data-emoji=r.emoji.clone()
                     on:click=move |_| state.react(message_id, &emoji, !mine)
