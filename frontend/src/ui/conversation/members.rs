@@ -117,7 +117,7 @@ pub(super) fn MembersPanel(
                         <ConfirmButton
                             class="danger leave-group"
                             text="Leave group"
-                            label=format!("Leave {chat_name}")
+                            label=format!("Leave group {chat_name}")
                             question=format!(
                                 "Leave {chat_name}? Only a member can add you back.",
                             )

@@ -213,20 +213,18 @@ fn MessageView(
         } else {
             snippet(&r.excerpt, 100)
         };
-        let label = format!(
-            "In reply to {}: {excerpt}. Show the original.",
-            r.sender.username
-        );
+
         let target = r.seq;
         view! {
             <button
                 type="button"
                 class="reply-quote"
                 class:deleted=r.deleted
-                aria-label=label
+                title="Show the original"
                 data-reply-seq=target.to_string()
                 on:click=move |_| state.show_message(chat_id, target)
             >
+                <span class="visually-hidden">"In reply to "</span>
                 <span class="reply-quote-sender">{r.sender.username.clone()}</span>
                 <span class="reply-quote-text">{excerpt}</span>
             </button>
@@ -261,7 +259,7 @@ fn MessageView(
                     type="button"
                     class="ghost react-message"
                     id=react_button_id
-                    aria-label="Add a reaction"
+                    aria-label="React to this message"
                     aria-haspopup="listbox"
                     aria-expanded=move || picking.get().to_string()
                     on:click=move |_| picking.update(|p| *p = !*p)

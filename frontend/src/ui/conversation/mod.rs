@@ -357,11 +357,15 @@ pub(crate) fn Conversation(chat_id: ChatId) -> impl IntoView {
                             <RowView row=row chat_id=chat_id editing=editing />
                         </For>
                     </div>
-                    <Show when=move || !state.at_bottom.get() && loaded()>
-                        <button type="button" class="jump" on:click=jump_to_bottom>
-                            "↓ Newest"
-                        </button>
-                    </Show>
+                    // Pinned to the list's bottom edge, whatever shows under it (reply bar,
+                    // mention list, typing line).
+                    <div class="jump-anchor">
+                        <Show when=move || !state.at_bottom.get() && loaded()>
+                            <button type="button" class="jump" on:click=jump_to_bottom>
+                                "↓ Newest"
+                            </button>
+                        </Show>
+                    </div>
                     <p class="typing" id="typing" aria-live="polite">
                         {move || typing().unwrap_or_default()}
                     </p>
