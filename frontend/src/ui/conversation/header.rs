@@ -125,7 +125,12 @@ pub(super) fn Header(
                 aria-expanded=move || search_open.get().to_string()
                 on:click=move |_| search_open.update(|o| *o = !*o)
             >
-                "Search"
+                // On a phone only the magnifier shows; the word stays the button's name.
+                <svg class="search-icon" width="18" height="18" viewBox="0 0 18 18" aria-hidden="true">
+                    <circle cx="7.5" cy="7.5" r="5.5" fill="none" stroke="currentColor" stroke-width="2"></circle>
+                    <line x1="11.5" y1="11.5" x2="16" y2="16" stroke="currentColor" stroke-width="2"></line>
+                </svg>
+                <span class="search-label">"Search"</span>
             </button>
             <button
                 type="button"
