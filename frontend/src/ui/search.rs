@@ -47,6 +47,16 @@ pub(crate) fn MessageSearch(
     let state = expect_context::<ChatState>();
     let found = RwSignal::new(Found::default());
     let generation = StoredValue::new(0u64);
+    let input = NodeRef::<leptos::html::Input>::new();
+    // The search of one chat opens from its header button: the cursor goes straight in.
+    Effect::new(move |done: Option<bool>| {
+        if done == Some(true) || chat.is_none() {
+            return true;
+        }
+        let Some(el) = input.get() else { return false };
+        let _ = el.focus();
+        true
+    });
 
     let fetch = move |q: String, before: Option<MessageId>| {
         generation.update_value(|g| *g += 1);
@@ -188,6 +198,7 @@ pub(crate) fn MessageSearch(
             <input
                 type="search"
                 id=id
+                node_ref=input
                 class="search-input"
                 placeholder=if chat.is_some() { "Search in this chat…" } else { "Search messages…" }
                 maxlength=SEARCH_MAX.to_string()
