@@ -4,6 +4,7 @@ no-database ceiling) and chat-server on SQLite, PostgreSQL, and two PostgreSQL i
 through Redis, in one session, and prints every figure as a ratio to limit_server.
 
     scripts/bench.sh [--quick] [--only sqlite,postgres,...] [--skip-connections]
+    scripts/bench.sh --search [--messages 1000000] [--only sqlite,postgres]
 
 Results: target/bench/results.jsonl (one JSON report per run) and target/bench/table.md.
 Needs the release binaries (bench.sh builds them), PostgreSQL and Redis on loopback.
@@ -74,7 +75,9 @@ def start_chat(name, database_url=None, redis=False, instances=1):
         procs.append(subprocess.Popen([SERVER], env=e, stdout=subprocess.DEVNULL))
         wait_port(port)
         urls.append(f"http://127.0.0.1:{port}")
-    return Deployment(name, procs, urls, lambda: shutil.rmtree(data, ignore_errors=True))
+    dep = Deployment(name, procs, urls, lambda: shutil.rmtree(data, ignore_errors=True))
+    dep.database_url = env["DATABASE_URL"]
+    return dep
 
 
 def pg_database():
@@ -117,14 +120,66 @@ def shapes(quick):
     ]
 
 
+# The search index's cost on the write path: the same fan-out with the index and without it.
+WRITE_SHAPE = ["fanout", "--rooms", "10", "--members", "10", "--window", "8", "--messages", "3000", "--duration", "20"]
+DROP_INDEX = {
+    # The indexer thread then fails (logged every 10 s) and indexes nothing.
+    "sqlite": "DROP TRIGGER messages_fts_update; DROP TRIGGER messages_fts_delete; DROP TABLE messages_fts; "
+              "DROP TABLE messages_fts_progress;",
+    "postgres": "DROP INDEX messages_content_trgm;",
+}
+
+
+def drop_search_index(key, url):
+    if key == "postgres":
+        subprocess.run(["psql", "-q", url, "-c", DROP_INDEX[key]], check=True)
+    else:
+        subprocess.run(["sqlite3", url.removeprefix("sqlite://"), DROP_INDEX[key]], check=True)
+
+
+def search_suite(a):
+    """Search latency over a seeded history, and the index's cost on the message write path."""
+    results = []
+    # Fresh databases: users cached by an earlier run would not exist in them.
+    for name in os.listdir(OUT):
+        if name.startswith("users-"):
+            os.remove(os.path.join(OUT, name))
+    dep = start_limit()
+    try:
+        bench(dep, "fanout 10x10 w8", WRITE_SHAPE, results)
+    finally:
+        dep.stop()
+    for key in [k for k in a.only.split(",") if k in DROP_INDEX]:
+        url, drop = pg_database() if key == "postgres" else (None, lambda: None)
+        dep = _with(start_chat(key, url), drop)
+        try:
+            bench(dep, "fanout 10x10 w8", WRITE_SHAPE, results)
+            bench(dep, f"search {a.messages} messages", ["search", "--messages", str(a.messages),
+                  "--seed", dep.database_url, "--queries", "100"], results)
+            drop_search_index(key, dep.database_url)
+            bench(dep, "fanout 10x10 w8, no search index", WRITE_SHAPE, results)
+        finally:
+            dep.stop()
+    table(results)
+    for r in results:
+        for name, c in ((r.get("extra") or {}).get("classes") or {}).items():
+            lat = c.get("latency_ms") or {}
+            print(f"{r['deployment']:10} {name:18} {c['needle']:10} results {c['results']:3}  "
+                  f"p50 {lat.get('p50')} ms  p99 {lat.get('p99')} ms")
+
+
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--quick", action="store_true")
     ap.add_argument("--only", default="limit,sqlite,postgres,redis2")
     ap.add_argument("--connections", default="10000,19000")
     ap.add_argument("--skip-connections", action="store_true")
+    ap.add_argument("--search", action="store_true", help="the search suite (BENCHMARKS.md, Search)")
+    ap.add_argument("--messages", type=int, default=1_000_000)
     a = ap.parse_args()
     os.makedirs(OUT, exist_ok=True)
+    if a.search:
+        return search_suite(a)
     results = []
     only = a.only.split(",")
     starters = {

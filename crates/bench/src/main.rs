@@ -48,6 +48,8 @@ enum Scenario {
     History(scenarios::history::Args),
     /// Many idle users, a few active rooms, reconnect churn with after_seq resume.
     Mixed(scenarios::mixed::Args),
+    /// Message search latency over a large seeded history (see BENCHMARKS.md).
+    Search(scenarios::search::Args),
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -139,6 +141,7 @@ async fn main() -> std::process::ExitCode {
         Scenario::Connections(args) => scenarios::connections::run(&ctx, args).await,
         Scenario::History(args) => scenarios::history::run(&ctx, args).await,
         Scenario::Mixed(args) => scenarios::mixed::run(&ctx, args).await,
+        Scenario::Search(args) => scenarios::search::run(&ctx, args).await,
     };
     match result {
         Ok(mut report) => {

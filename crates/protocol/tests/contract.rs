@@ -79,6 +79,11 @@ fn chats_carry_read_positions_and_online_members_beyond_the_contract() {
     let mut extended = chat();
     extended["read_positions"] = json!([{"user_id": UID, "seq": 7}]);
     extended["online_members"] = json!([UID]);
+    extended["public"] = json!(false);
+    extended["unread_mentions"] = json!(0);
+    extended["last_message"]["reply_to"] = Value::Null;
+    extended["last_message"]["reactions"] = json!([]);
+    extended["last_message"]["mentions"] = json!([]);
     let parsed: Chat = serde_json::from_value(extended.clone()).unwrap();
     assert_eq!(parsed.read_positions[0].seq, 7);
     assert_eq!(serde_json::to_value(&parsed).unwrap(), extended);
@@ -182,4 +187,34 @@ fn server_events() {
     for wire in all {
         round_trip::<ServerEvent>(wire);
     }
+}
+
+#[test]
+fn round_two_conversation_shapes() {
+    let mut m = message();
+    m["reply_to"] =
+        json!({"id": 41, "seq": 6, "sender": user(), "excerpt": "earlier", "deleted": false});
+    m["reactions"] = json!([{"emoji": "👍", "user_ids": [UID]}]);
+    m["mentions"] = json!([UID]);
+    let parsed: Message = round_trip(m);
+    assert_eq!(parsed.reply_to.map(|r| r.seq), Some(6));
+    let mut c = chat();
+    c["public"] = json!(true);
+    c["unread_mentions"] = json!(2);
+    assert!(round_trip::<Chat>(c).public);
+    round_trip::<ClientCommand>(
+        json!({"command": "react", "message_id": 42, "emoji": "🎉", "on": true}),
+    );
+    round_trip::<ClientCommand>(
+        json!({"command": "new_message", "chat_id": CID, "content": "re",
+        "client_id": CLIENT, "reply_to": 41}),
+    );
+    round_trip::<ServerEvent>(json!({"type": "reaction", "chat_id": CID, "message_id": 42,
+        "emoji": "🎉", "user_id": UID, "on": false, "version": 10}));
+    round_trip::<RoomSummary>(json!({"id": CID, "name": "lobby", "member_count": 3,
+        "last_activity_at": "2026-11-22T10:15:30.000Z"}));
+    round_trip::<Invite>(json!({"token": "abc", "expires_at": null, "max_uses": 5, "uses": 1}));
+    round_trip::<SearchResults>(json!({"results": [message()], "next_before": 42}));
+    round_trip::<CreateChatRequest>(json!({"members": [], "name": "lobby", "public": true}));
+    round_trip::<UpdateChatRequest>(json!({"public": false}));
 }

@@ -51,6 +51,7 @@ fn every_example_round_trips_and_every_variant_is_shown() {
         "presence",
         "read",
         "chat_updated",
+        "reaction",
         "resync",
         "error",
     ];
@@ -66,7 +67,8 @@ fn variants_listed_above(command: ClientCommand, event: ServerEvent) {
         | ClientCommand::EditMessage { .. }
         | ClientCommand::DeleteMessage { .. }
         | ClientCommand::Typing { .. }
-        | ClientCommand::MarkRead { .. } => {}
+        | ClientCommand::MarkRead { .. }
+        | ClientCommand::React { .. } => {}
     }
     match event {
         ServerEvent::Ready { .. }
@@ -78,6 +80,7 @@ fn variants_listed_above(command: ClientCommand, event: ServerEvent) {
         | ServerEvent::Presence { .. }
         | ServerEvent::Read { .. }
         | ServerEvent::ChatUpdated { .. }
+        | ServerEvent::Reaction { .. }
         | ServerEvent::Resync
         | ServerEvent::Error { .. } => {}
     }

@@ -59,6 +59,7 @@ pub async fn run(config: Config) -> Result<(), StartError> {
     tracing::info!(database = %target.describe(), "database ready");
     if sqlite {
         db::spawn_checkpointer(pool.clone());
+        crate::services::search_index::spawn(pool.clone());
     }
 
     let (shutdown_tx, shutdown_rx) = watch::channel(false);

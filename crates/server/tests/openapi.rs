@@ -9,7 +9,7 @@ mod common;
 use std::collections::BTreeSet;
 
 use chat_protocol::{Chat, ClientCommand};
-use common::events::{deleted, new_message};
+use common::events::{deleted, new_message, reaction, reply};
 use common::schema::{check_schema, deref};
 use common::{Api, Backend, TEST_PASSWORD, TestServer};
 use reqwest::{Method, StatusCode};
@@ -38,9 +38,17 @@ const ROUTES: &[(&str, &str, bool)] = &[
     ("GET", "/api/chats", true),
     ("POST", "/api/chats", true),
     ("GET", "/api/chats/{id}", true),
+    ("PATCH", "/api/chats/{id}", true),
     ("POST", "/api/chats/{id}/members", true),
     ("DELETE", "/api/chats/{id}/members/{user_id}", true),
     ("GET", "/api/chats/{id}/messages", true),
+    ("POST", "/api/chats/{id}/join", true),
+    ("POST", "/api/chats/{id}/invites", true),
+    ("GET", "/api/chats/{id}/invites", true),
+    ("DELETE", "/api/chats/{id}/invites/{token}", true),
+    ("POST", "/api/invites/{token}/accept", true),
+    ("GET", "/api/rooms", true),
+    ("GET", "/api/search", true),
     ("GET", "/api/sessions", true),
     ("DELETE", "/api/sessions/{id}", true),
     ("GET", "/api/blocks", true),
@@ -57,6 +65,7 @@ fn fill(template: &str) -> String {
     template
         .replace("{user_id}", &Uuid::new_v4().to_string())
         .replace("{id}", &Uuid::new_v4().to_string())
+        .replace("{token}", &Uuid::new_v4().simple().to_string())
 }
 
 fn documented_routes(doc: &Value) -> BTreeSet<(String, String)> {
@@ -275,7 +284,8 @@ async fn document_matches_the_server() {
             );
         }
 
-        // Path parameters: each template variable is a required UUID parameter.
+        // Path parameters: each template variable is a required parameter, a UUID but for an
+        // invite's `token` (an opaque string).
         let params: Vec<&Value> = op["parameters"]
             .as_array()
             .into_iter()
@@ -298,9 +308,13 @@ async fn document_matches_the_server() {
                 .find(|p| p["in"] == "path" && p["name"] == *var)
                 .unwrap_or_else(|| panic!("{method} {template}: no path parameter {var}"));
             assert_eq!(param["required"], true, "{method} {template} {var}");
+            let (key, want) = match *var {
+                "token" => ("type", "string"),
+                _ => ("format", "uuid"),
+            };
             assert_eq!(
-                deref(&doc, &param["schema"])["format"],
-                "uuid",
+                deref(&doc, &param["schema"])[key],
+                want,
                 "{method} {template} {var}"
             );
         }
@@ -390,7 +404,8 @@ async fn document_matches_the_server() {
 /// with a body matching the documented schema.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn responses_match_the_documented_schemas() {
-    let server = TestServer::start(Backend::Sqlite).await;
+    // One user makes some 45 REST writes in about a second, close to the default burst (5 × 10).
+    let server = TestServer::start_with(Backend::Sqlite, &[("REST_WRITE_RATE_LIMIT", "0")]).await;
     let doc: Value = serde_json::from_str(include_str!("../../../docs/openapi.json")).unwrap();
     let anon = Checked {
         doc: &doc,
@@ -457,9 +472,11 @@ async fn responses_match_the_documented_schemas() {
     assert_eq!(status, StatusCode::OK);
 
     // Users and contacts.
-    let (_, bob) = server.user(&format!("ob{tag}")).await;
-    let (_, carol) = server.user(&format!("oc{tag}")).await;
-    let (_, dave) = server.user(&format!("od{tag}")).await;
+    let (bob_api, bob) = server.user(&format!("ob{tag}")).await;
+    let (carol_api, carol) = server.user(&format!("oc{tag}")).await;
+    let (dave_api, dave) = server.user(&format!("od{tag}")).await;
+    let checked = |api| Checked { doc: &doc, api };
+    let (as_bob, as_carol, as_dave) = (checked(bob_api), checked(carol_api), checked(dave_api));
     let (status, found) = me
         .get("/api/users", format!("/api/users?search=ob{tag}"))
         .await;
@@ -663,6 +680,228 @@ async fn responses_match_the_documented_schemas() {
     }
     let (status, _) = me.get(history, format!("{stranger}/messages")).await;
     assert_eq!(status, StatusCode::NOT_FOUND);
+
+    // Replies, reactions and mentions (over the WebSocket), as REST shows them.
+    let mention = format!("@{} hello again", bob.user.username);
+    socket.send(&reply(group.id, &mention, ids[0])).await;
+    let answer = socket.wait_for(new_message).await;
+    assert_eq!(answer.reply_to.as_ref().map(|r| r.id), Some(ids[0]));
+    assert_eq!(answer.mentions, vec![bob.user.id]);
+    socket
+        .send(&reply(group.id, "about the deleted one", ids[2]))
+        .await;
+    let quoted = socket
+        .wait_for(new_message)
+        .await
+        .reply_to
+        .expect("reply_to");
+    assert!(quoted.deleted && quoted.excerpt.is_empty(), "{quoted:?}");
+    socket
+        .send(&ClientCommand::React {
+            message_id: ids[0],
+            emoji: "👍".into(),
+            on: true,
+        })
+        .await;
+    let (reacted, emoji, _, on, _) = socket.wait_for(reaction).await;
+    assert_eq!((reacted, emoji.as_str(), on), (ids[0], "👍", true));
+    let (status, page) = me.get(history, format!("{chat_path}/messages")).await;
+    let messages = page["messages"].as_array().unwrap();
+    assert_eq!((status, messages.len()), (StatusCode::OK, 5));
+    assert_eq!(
+        messages[0]["reactions"],
+        json!([{"emoji": "👍", "user_ids": [me_id]}])
+    );
+    assert_eq!(messages[3]["reply_to"]["id"], json!(ids[0]));
+    assert_eq!(messages[3]["mentions"], json!([bob.user.id]));
+    assert_eq!(messages[4]["reply_to"]["deleted"], json!(true));
+    let (status, seen) = as_bob.get("/api/chats/{id}", &chat_path).await;
+    assert_eq!(
+        (status, seen["unread_mentions"].clone()),
+        (StatusCode::OK, json!(1))
+    );
+
+    // Public rooms: create, rename, find, join.
+    let lobby_name = format!("Lobby {tag}");
+    let (status, lobby) = create(json!({"members": [], "name": lobby_name, "public": true})).await;
+    assert_eq!(
+        (status, lobby["public"].clone()),
+        (StatusCode::CREATED, json!(true))
+    );
+    let lobby_path = format!("/api/chats/{}", lobby["id"].as_str().unwrap());
+    let update =
+        |path: String, body: Value| me.call(Method::PATCH, "/api/chats/{id}", path, Some(body));
+    let renamed = format!("{lobby_name} 100%");
+    let (status, lobby) = update(lobby_path.clone(), json!({"name": renamed})).await;
+    assert_eq!(
+        (status, lobby["name"].clone(), lobby["public"].clone()),
+        (StatusCode::OK, json!(renamed), json!(true))
+    );
+    for (path, body) in [
+        (format!("/api/chats/{}", direct.id), json!({"public": true})),
+        (lobby_path.clone(), json!({"name": "   "})),
+        (lobby_path.clone(), json!({"topic": "lunch"})),
+    ] {
+        let (status, _) = update(path, body.clone()).await;
+        assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{body}");
+    }
+    let (status, _) = update(stranger.clone(), json!({"public": true})).await;
+    assert_eq!(status, StatusCode::NOT_FOUND);
+
+    let rooms = |query: &str| as_carol.get("/api/rooms", format!("/api/rooms?{query}"));
+    let (status, found) = rooms(&format!("search=LOBBY%20{tag}")).await;
+    let found = found.as_array().unwrap();
+    assert_eq!((status, found.len()), (StatusCode::OK, 1));
+    assert_eq!(
+        (found[0]["name"].clone(), found[0]["member_count"].clone()),
+        (json!(renamed), json!(1))
+    );
+    let (status, _) = rooms("").await;
+    assert_eq!(status, StatusCode::OK);
+    for bad in [
+        "search=a%07b".to_owned(),
+        format!("search={}", "x".repeat(101)),
+        "search=a&search=b".to_owned(),
+    ] {
+        let (status, _) = rooms(&bad).await;
+        assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{bad}");
+    }
+
+    let join = "/api/chats/{id}/join";
+    let join_lobby = format!("{lobby_path}/join");
+    let (status, joined) = as_carol.call(Method::POST, join, &join_lobby, None).await;
+    assert_eq!(
+        (status, joined["members"].as_array().map(Vec::len)),
+        (StatusCode::OK, Some(2))
+    );
+    let (status, _) = as_carol.call(Method::POST, join, &join_lobby, None).await;
+    assert_eq!(status, StatusCode::OK, "joining twice is fine");
+    for hidden in [
+        format!("{chat_path}/join"),
+        format!("/api/chats/{}/join", direct.id),
+        format!("{stranger}/join"),
+    ] {
+        let (status, _) = as_dave.call(Method::POST, join, &hidden, None).await;
+        assert_eq!(status, StatusCode::NOT_FOUND, "{hidden}");
+    }
+
+    // Invite links: make, list, accept, use up, revoke.
+    let (status, club) = create(json!({"members": [carol.user.username], "name": "club"})).await;
+    assert_eq!(status, StatusCode::CREATED);
+    let club_invites = format!("/api/chats/{}/invites", club["id"].as_str().unwrap());
+    let invites = "/api/chats/{id}/invites";
+    let invite =
+        |path: &str, body: Value| me.call(Method::POST, invites, path.to_owned(), Some(body));
+    let (status, once) = invite(&club_invites, json!({"max_uses": 1})).await;
+    assert_eq!(
+        (status, once["uses"].clone(), once["expires_at"].clone()),
+        (StatusCode::CREATED, json!(0), Value::Null)
+    );
+    let (status, daily) = invite(&club_invites, json!({"expires_in_secs": 86_400})).await;
+    assert_eq!(
+        (
+            status,
+            daily["max_uses"].clone(),
+            daily["expires_at"].is_string()
+        ),
+        (StatusCode::CREATED, Value::Null, true)
+    );
+    let direct_invites = format!("/api/chats/{}/invites", direct.id);
+    for (path, body) in [
+        (&club_invites, json!({"expires_in_secs": 0})),
+        (&club_invites, json!({"expires_in_secs": 31_536_001})),
+        (&club_invites, json!({"max_uses": 0})),
+        (&club_invites, json!({"max_uses": 100_001})),
+        (&direct_invites, json!({})),
+    ] {
+        let (status, _) = invite(path, body.clone()).await;
+        assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{path} {body}");
+    }
+    let (status, _) = invite(&format!("{stranger}/invites"), json!({})).await;
+    assert_eq!(status, StatusCode::NOT_FOUND);
+    let (status, live) = me.get(invites, &club_invites).await;
+    assert_eq!(
+        (status, live.as_array().map(Vec::len)),
+        (StatusCode::OK, Some(2))
+    );
+    let (status, _) = as_dave.get(invites, &club_invites).await;
+    assert_eq!(status, StatusCode::NOT_FOUND, "members only");
+
+    let accept = "/api/invites/{token}/accept";
+    let accept_path =
+        |invite: &Value| format!("/api/invites/{}/accept", invite["token"].as_str().unwrap());
+    let (status, joined) = as_dave
+        .call(Method::POST, accept, accept_path(&once), None)
+        .await;
+    assert_eq!(
+        (status, joined["members"].as_array().map(Vec::len)),
+        (StatusCode::OK, Some(3))
+    );
+    let (status, _) = as_bob
+        .call(Method::POST, accept, accept_path(&once), None)
+        .await;
+    assert_eq!(status, StatusCode::NOT_FOUND, "used up");
+    let (status, _) = as_bob
+        .call(
+            Method::POST,
+            accept,
+            "/api/invites/no-such-token/accept",
+            None,
+        )
+        .await;
+    assert_eq!(status, StatusCode::NOT_FOUND, "unknown");
+    let revoke = "/api/chats/{id}/invites/{token}";
+    let daily_path = format!("{club_invites}/{}", daily["token"].as_str().unwrap());
+    assert_eq!(me.delete(revoke, &daily_path).await, StatusCode::NO_CONTENT);
+    assert_eq!(me.delete(revoke, &daily_path).await, StatusCode::NOT_FOUND);
+    let (status, _) = as_bob
+        .call(Method::POST, accept, accept_path(&daily), None)
+        .await;
+    assert_eq!(status, StatusCode::NOT_FOUND, "revoked");
+
+    // Search: newest first, paged by `before`; deleted and edited-away text never matches.
+    let search = |query: &str| me.get("/api/search", format!("/api/search?{query}"));
+    let (status, first) = search(&format!("q=HELLO&chat_id={}&limit=1", group.id)).await;
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(first["results"][0]["id"], json!(answer.id), "newest first");
+    let next = first["next_before"].as_i64().expect("a second page");
+    let (status, second) = search(&format!("q=hello&before={next}")).await;
+    assert_eq!(
+        (status, second["results"].as_array().map(Vec::len)),
+        (StatusCode::OK, Some(1))
+    );
+    assert_eq!(
+        (
+            second["results"][0]["id"].clone(),
+            second["next_before"].clone()
+        ),
+        (json!(ids[0]), Value::Null)
+    );
+    for nothing in [
+        "q=to%20be".to_owned(),
+        format!("q=hello&chat_id={}", Uuid::new_v4()),
+    ] {
+        let (status, found) = search(&nothing).await;
+        assert_eq!(
+            (status, found["results"].clone()),
+            (StatusCode::OK, json!([])),
+            "{nothing}"
+        );
+    }
+    for bad in [
+        "q=a".to_owned(),
+        format!("q={}", "x".repeat(201)),
+        "q=a%07b".to_owned(),
+        "limit=5".to_owned(),
+        "q=hello&limit=0".to_owned(),
+        "q=hello&limit=51".to_owned(),
+        "q=hello&chat_id=not-a-uuid".to_owned(),
+        "q=hello&before=x".to_owned(),
+        "q=hello&page=2".to_owned(),
+    ] {
+        let (status, _) = search(&bad).await;
+        assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{bad}");
+    }
 
     // Membership.
     let add = |path: String, username: &str| {

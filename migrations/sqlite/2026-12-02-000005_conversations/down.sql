@@ -1,6 +1,6 @@
 DROP TRIGGER messages_fts_update;
 DROP TRIGGER messages_fts_delete;
-DROP TRIGGER messages_fts_insert;
+DROP TABLE messages_fts_progress;
 DROP TABLE messages_fts;
 DROP TABLE chat_invites;
 DROP INDEX chats_public_activity;

@@ -41,19 +41,28 @@ CREATE INDEX chat_invites_chat ON chat_invites(chat_id);
 
 -- Search: a trigram index over the messages' current text (external content: the text is
 -- stored once). Case folding is Unicode-aware; any substring of 3+ characters is a phrase of
--- trigrams. The triggers keep it in step within the writing transaction; a tombstone's text is
--- '' and so matches nothing.
+-- trigrams. New messages are indexed in bulk a moment after they commit (the search indexer,
+-- every 100 ms), not inside the message writer's transaction: flushing a trigram segment per
+-- small transaction cost ~60 us per message, 40% of the fan-out rate; in bulk it costs ~8 us.
+-- `messages_fts_progress` says how far the index reaches; search scans the few newer
+-- messages directly, so results always match the committed text. Edits and deletes of indexed
+-- messages keep the index in step inside their own transaction (the triggers); a tombstone's
+-- text is '' and so matches nothing.
 CREATE VIRTUAL TABLE messages_fts USING fts5(
     content, content='messages', content_rowid='id', tokenize='trigram case_sensitive 0'
 );
+CREATE TABLE messages_fts_progress (
+    id INTEGER PRIMARY KEY CHECK (id = 1),
+    indexed_upto BIGINT NOT NULL
+);
 INSERT INTO messages_fts(rowid, content) SELECT id, content FROM messages;
-CREATE TRIGGER messages_fts_insert AFTER INSERT ON messages BEGIN
-    INSERT INTO messages_fts(rowid, content) VALUES (new.id, new.content);
-END;
-CREATE TRIGGER messages_fts_delete AFTER DELETE ON messages BEGIN
+INSERT INTO messages_fts_progress VALUES (1, (SELECT COALESCE(MAX(id), 0) FROM messages));
+CREATE TRIGGER messages_fts_delete AFTER DELETE ON messages
+WHEN old.id <= (SELECT indexed_upto FROM messages_fts_progress) BEGIN
     INSERT INTO messages_fts(messages_fts, rowid, content) VALUES ('delete', old.id, old.content);
 END;
-CREATE TRIGGER messages_fts_update AFTER UPDATE OF content ON messages BEGIN
+CREATE TRIGGER messages_fts_update AFTER UPDATE OF content ON messages
+WHEN old.id <= (SELECT indexed_upto FROM messages_fts_progress) BEGIN
     INSERT INTO messages_fts(messages_fts, rowid, content) VALUES ('delete', old.id, old.content);
     INSERT INTO messages_fts(rowid, content) VALUES (new.id, new.content);
 END;

@@ -5,6 +5,7 @@ pub(crate) mod connections;
 pub(crate) mod fanout;
 pub(crate) mod history;
 pub(crate) mod mixed;
+pub(crate) mod search;
 
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};

@@ -308,6 +308,7 @@ mod tests {
             "messages_fts_data",
             "messages_fts_docsize",
             "messages_fts_idx",
+            "messages_fts_progress",
             "refresh_tokens",
             "sessions",
             "users",

@@ -208,7 +208,7 @@ fn resolve(
     outcome: BatchOutcome,
 ) -> AppResult<PostOutcome> {
     match outcome {
-        BatchOutcome::Stored(delivery) => Ok(PostOutcome::Stored(delivery)),
+        BatchOutcome::Stored(delivery) => Ok(PostOutcome::Stored(*delivery)),
         BatchOutcome::NotFound => Err(AppError::NotFound("no such chat")),
         BatchOutcome::BadReply => Err(AppError::Validation(
             "reply_to must be a message of the same chat".into(),

@@ -5,3 +5,4 @@
 pub(crate) mod chat_events;
 pub(crate) mod presence;
 pub(crate) mod retention;
+pub(crate) mod search_index;

@@ -62,7 +62,7 @@ pub(crate) struct NewPost {
 /// What became of one message of a batch.
 #[derive(Debug)]
 pub(crate) enum BatchOutcome {
-    Stored(Delivery),
+    Stored(Box<Delivery>),
     /// Already stored under this `client_id`; fetch it after the batch commits.
     Duplicate,
     /// No such chat, or the sender is not a member.
@@ -106,10 +106,10 @@ pub(crate) fn post_batch(
                 let mut message = stored.row.into_message(&post.sender.username);
                 message.reply_to = stored.reply_to;
                 message.mentions = stored.mentions;
-                BatchOutcome::Stored(Delivery {
+                BatchOutcome::Stored(Box::new(Delivery {
                     message,
                     members: stored.members.as_ref().clone(),
-                })
+                }))
             }
             BatchRow::Duplicate => BatchOutcome::Duplicate,
             BatchRow::BadReply => BatchOutcome::BadReply,
@@ -127,7 +127,7 @@ struct StoredRow {
 }
 
 enum BatchRow {
-    Stored(StoredRow),
+    Stored(Box<StoredRow>),
     Duplicate,
     NotFound,
     Blocked,
@@ -245,12 +245,12 @@ macro_rules! store_rows_body {
                 }
             };
             let mentions = store_mentions!($c, row.id, chat, seq, post.sender.id, &post.content)?;
-            rows.push(BatchRow::Stored(StoredRow {
+            rows.push(BatchRow::Stored(Box::new(StoredRow {
                 row,
                 members,
                 reply_to,
                 mentions,
-            }));
+            })));
         }
         Ok::<_, diesel::result::Error>(rows)
     }};

@@ -1,7 +1,9 @@
 //! Message search: any substring of the current text, case-insensitively, in any script, only
 //! in the searcher's chats, newest first. Each database answers from its own index (SQLite: an
-//! FTS5 trigram table; PostgreSQL: a pg_trgm GIN index), kept in step with every write in the
-//! writing transaction (see the conversations migration).
+//! FTS5 trigram table; PostgreSQL: a pg_trgm GIN index kept in step by every write). SQLite's
+//! index takes new messages in bulk a moment after they commit ([`index_pending`]); the few
+//! newer ones are read directly, in the same read transaction, so a search always sees the
+//! committed text (see the conversations migration for why).
 
 use chat_protocol::limits::{SEARCH_PAGE_DEFAULT, SEARCH_PAGE_MAX, check_search};
 use chat_protocol::{ChatId, MessageId, SearchQuery, SearchResults, UserId};
@@ -21,6 +23,15 @@ struct Hit {
     id: i64,
 }
 
+/// A message newer than SQLite's index reaches, to be matched here.
+#[derive(QueryableByName)]
+struct Unindexed {
+    #[diesel(sql_type = BigInt)]
+    id: i64,
+    #[diesel(sql_type = Text)]
+    content: String,
+}
+
 /// Shorter needles have no trigram: SQLite then scans the searcher's chats with LIKE.
 const TRIGRAM: usize = 3;
 
@@ -28,6 +39,13 @@ const TRIGRAM: usize = 3;
 fn fts_phrase(q: &str) -> String {
     format!("\"{}\"", q.replace('"', "\"\""))
 }
+
+// The caller's messages the index does not reach yet: at most a moment's worth.
+const SQLITE_UNINDEXED: &str = "SELECT m.id, m.content FROM messages m \
+    JOIN chat_members cm ON cm.chat_id = m.chat_id AND cm.user_id = ? \
+    WHERE m.id > (SELECT indexed_upto FROM messages_fts_progress) \
+    AND m.deleted = 0 AND m.id < ? AND (? IS NULL OR m.chat_id = ?) \
+    ORDER BY m.id DESC";
 
 const SQLITE_FTS: &str = "SELECT m.id FROM messages_fts f \
     JOIN messages m ON m.id = f.rowid \
@@ -66,21 +84,43 @@ pub(crate) fn search(
     let chat: Option<ChatId> = query.chat_id;
     let q = query.q.as_str();
     let hits: Vec<Hit> = match conn {
-        AnyConnection::Sqlite(c) => {
-            let (sql, needle) = if q.chars().count() >= TRIGRAM {
-                (SQLITE_FTS, fts_phrase(q))
-            } else {
-                (SQLITE_SCAN, contains_pattern(q))
-            };
-            diesel::sql_query(sql)
+        AnyConnection::Sqlite(c) if q.chars().count() < TRIGRAM => diesel::sql_query(SQLITE_SCAN)
+            .bind::<Text, _>(viewer)
+            .bind::<Text, _>(contains_pattern(q))
+            .bind::<BigInt, _>(before)
+            .bind::<Nullable<Text>, _>(chat)
+            .bind::<Nullable<Text>, _>(chat)
+            .bind::<BigInt, _>(limit + 1)
+            .load(c)?,
+        // One read transaction: the index and the newer messages as of one moment.
+        AnyConnection::Sqlite(c) => c.transaction(|c| {
+            let folded = q.to_lowercase();
+            let mut hits: Vec<Hit> = diesel::sql_query(SQLITE_UNINDEXED)
                 .bind::<Text, _>(viewer)
-                .bind::<Text, _>(needle)
                 .bind::<BigInt, _>(before)
                 .bind::<Nullable<Text>, _>(chat)
                 .bind::<Nullable<Text>, _>(chat)
-                .bind::<BigInt, _>(limit + 1)
-                .load(c)?
-        }
+                .load::<Unindexed>(c)?
+                .into_iter()
+                .filter(|m| m.content.to_lowercase().contains(&folded))
+                .map(|m| Hit { id: m.id })
+                .take(usize::try_from(limit + 1).unwrap_or(usize::MAX))
+                .collect();
+            let wanted = limit + 1 - i64::try_from(hits.len()).unwrap_or(0);
+            if wanted > 0 {
+                hits.extend(
+                    diesel::sql_query(SQLITE_FTS)
+                        .bind::<Text, _>(viewer)
+                        .bind::<Text, _>(fts_phrase(q))
+                        .bind::<BigInt, _>(before)
+                        .bind::<Nullable<Text>, _>(chat)
+                        .bind::<Nullable<Text>, _>(chat)
+                        .bind::<BigInt, _>(wanted)
+                        .load::<Hit>(c)?,
+                );
+            }
+            Ok::<_, diesel::result::Error>(hits)
+        })?,
         AnyConnection::Postgresql(c) => diesel::sql_query(POSTGRES)
             .bind::<Text, _>(viewer)
             .bind::<Text, _>(contains_pattern(&q.to_lowercase()))
@@ -113,6 +153,46 @@ pub(crate) fn search(
         results,
         next_before,
     })
+}
+
+/// Messages the index takes per transaction: ~8 us each in bulk, so the message writer waits
+/// at most ~40 ms for the lock.
+const INDEX_BATCH: i64 = 5_000;
+
+/// SQLite: adds messages committed since the last call to the search index, up to
+/// [`INDEX_BATCH`] in one transaction; how many. PostgreSQL indexes as it writes: 0.
+pub(crate) fn index_pending(conn: &mut AnyConnection) -> AppResult<usize> {
+    let AnyConnection::Sqlite(c) = conn else {
+        return Ok(0);
+    };
+    Ok(c.immediate_transaction(|c| {
+        #[derive(QueryableByName)]
+        struct Upto {
+            #[diesel(sql_type = Nullable<BigInt>)]
+            id: Option<i64>,
+        }
+        // ids only grow, and SQLite commits one writer at a time: nothing can appear later
+        // below the highest id seen now.
+        let range: Upto = diesel::sql_query(
+            "SELECT MAX(id) AS id FROM (SELECT id FROM messages WHERE id > \
+             (SELECT indexed_upto FROM messages_fts_progress) ORDER BY id LIMIT ?)",
+        )
+        .bind::<BigInt, _>(INDEX_BATCH)
+        .get_result(c)?;
+        let Some(upto) = range.id else {
+            return Ok(0);
+        };
+        let indexed = diesel::sql_query(
+            "INSERT INTO messages_fts(rowid, content) SELECT id, content FROM messages \
+             WHERE id > (SELECT indexed_upto FROM messages_fts_progress) AND id <= ?",
+        )
+        .bind::<BigInt, _>(upto)
+        .execute(c)?;
+        diesel::sql_query("UPDATE messages_fts_progress SET indexed_upto = ?")
+            .bind::<BigInt, _>(upto)
+            .execute(c)?;
+        Ok::<_, diesel::result::Error>(indexed)
+    })?)
 }
 
 #[cfg(test)]

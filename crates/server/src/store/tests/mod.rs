@@ -94,6 +94,7 @@ macro_rules! on_both_backends {
 mod accounts;
 mod membership;
 mod posting;
+mod searching;
 
 fn user(c: &mut AnyConnection, name: &str) -> User {
     users::create(c, name, "not-a-real-hash").expect("create user")
