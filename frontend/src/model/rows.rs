@@ -18,7 +18,9 @@ pub(crate) enum Row {
         label: String,
     },
     Message {
-        message: Message,
+        /// Boxed: a message (with its reply preview and reactions) is much larger than the
+        /// other rows.
+        message: Box<Message>,
         mine: bool,
         /// First of a run from the same sender in a group: show the name.
         show_sender: bool,
@@ -184,7 +186,7 @@ pub(crate) fn build<Tz: TimeZone>(input: &Inputs<'_>, tz: &Tz) -> Vec<Row> {
             seen_line(&names, !input.group)
         });
         rows.push(Row::Message {
-            message: m.clone(),
+            message: Box::new(m.clone()),
             mine,
             show_sender,
             grouped,
@@ -408,7 +410,7 @@ mod tests {
     fn keys_change_with_content() {
         let m = from(1, 2, "bob", 0);
         let row = |m: Message| Row::Message {
-            message: m,
+            message: Box::new(m),
             mine: false,
             show_sender: false,
             grouped: false,

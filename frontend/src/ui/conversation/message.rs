@@ -138,7 +138,7 @@ pub(super) fn RowView(
                 } else {
                     view! {
                         <MessageView
-                            message=message.clone()
+                            message=Message::clone(&message)
                             mine=mine
                             show_sender=show_sender
                             grouped=grouped
