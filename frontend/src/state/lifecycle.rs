@@ -7,7 +7,7 @@ use chat_protocol::RegisterRequest;
 use leptos::prelude::*;
 
 use super::{ChatState, Services, now_ms, route};
-use crate::net::{self, Api, Socket};
+use crate::net::{self, Api, ConnStatus, Socket};
 use crate::text::error_text::{Attempt, explain};
 
 /// Where an invite link opened while signed out waits for the sign-in (this tab only).
@@ -85,6 +85,18 @@ impl ChatState {
             leptos::task::spawn_local(async move {
                 if let Err(e) = state.accept_invite(&token).await {
                     route::push("/");
+                    // Coming online clears the notice (it was about being offline): say it
+                    // once the connection is up, so it stays.
+                    for _ in 0..100 {
+                        if state.status.try_get_untracked() != Some(ConnStatus::Connecting)
+                            && state.status.try_get_untracked() != Some(ConnStatus::Stopped)
+                        {
+                            break;
+                        }
+                        gloo_timers::future::TimeoutFuture::new(100).await;
+                    }
+                    // …and after the view has reacted to it.
+                    gloo_timers::future::TimeoutFuture::new(100).await;
                     state.notify(e);
                 }
             });
