@@ -48,9 +48,14 @@ impl Row {
                 seen,
                 ..
             } => format!(
-                "m:{}:{}:{}:{}:{}:{}:{}:{}",
+                "m:{}:{}:{}:{}:{}:{}:{}:{}:{}",
                 message.id,
                 message.version,
+                // A reply's quote follows its original (edited, deleted).
+                message
+                    .reply_to
+                    .as_ref()
+                    .map_or(String::new(), |q| format!("{}{}", q.deleted, q.excerpt)),
                 message.edited_at.map_or(0, |t| t.timestamp_millis()),
                 message.deleted,
                 message.content.len(),

@@ -3,6 +3,7 @@
 //! missing; fetching it is the state's job. `versions` keeps the version to resume from and
 //! applies pages of changes (`after_version`).
 
+use chat_protocol::limits::REPLY_EXCERPT;
 use chat_protocol::{Message, MessageId, MessagePage, Reaction, UserId};
 
 mod versions;
@@ -166,8 +167,10 @@ impl Timeline {
         }
     }
 
-    /// A `message_updated` event; true when the message is loaded here.
+    /// A `message_updated` event; true when the message (or a reply quoting it) is loaded
+    /// here. Replies to it quote its new text.
     pub(crate) fn apply_update(&mut self, message: Message) -> bool {
+        let requoted = self.requote(message.id, Some(&message.content));
         match self.messages.binary_search_by_key(&message.seq, |e| e.seq) {
             Ok(i) => {
                 if is_newer(&self.messages[i], &message) {
@@ -175,8 +178,32 @@ impl Timeline {
                 }
                 true
             }
-            Err(_) => false,
+            Err(_) => requoted,
         }
+    }
+
+    /// The quotes of loaded replies to `original`: its new text (the first characters the
+    /// server would quote), or deleted (`None`). True when a quote changed.
+    fn requote(&mut self, original: MessageId, content: Option<&str>) -> bool {
+        let mut changed = false;
+        for m in &mut self.messages {
+            let Some(quote) = m.reply_to.as_mut().filter(|q| q.id == original) else {
+                continue;
+            };
+            match content {
+                Some(text) => {
+                    let excerpt: String = text.chars().take(REPLY_EXCERPT).collect();
+                    changed |= quote.excerpt != excerpt;
+                    quote.excerpt = excerpt;
+                }
+                None => {
+                    changed |= !quote.deleted;
+                    quote.deleted = true;
+                    quote.excerpt.clear();
+                }
+            }
+        }
+        changed
     }
 
     /// Whether the message with `seq` is loaded.
@@ -208,16 +235,18 @@ impl Timeline {
 
     /// A `message_deleted` event (`version`: the deletion's).
     pub(crate) fn apply_delete(&mut self, message_id: MessageId, seq: i64, version: i64) -> bool {
-        match self.messages.binary_search_by_key(&seq, |e| e.seq) {
-            Ok(i) if self.messages[i].id == message_id => {
-                let m = &mut self.messages[i];
-                m.deleted = true;
-                m.content.clear();
-                m.version = m.version.max(version);
-                true
+        let requoted = self.requote(message_id, None);
+        requoted
+            | match self.messages.binary_search_by_key(&seq, |e| e.seq) {
+                Ok(i) if self.messages[i].id == message_id => {
+                    let m = &mut self.messages[i];
+                    m.deleted = true;
+                    m.content.clear();
+                    m.version = m.version.max(version);
+                    true
+                }
+                _ => false,
             }
-            _ => false,
-        }
     }
 }
 
@@ -295,6 +324,32 @@ mod tests {
             t2.insert_live(msg(3, "c")),
             LiveInsert::Gap { after_seq: 0 }
         );
+    }
+
+    #[test]
+    fn replies_quote_the_original_as_it_is_now() {
+        use chat_protocol::ReplyPreview;
+        let mut t = Timeline::default();
+        t.apply_latest(page(1..=3, false));
+        let original = t.messages()[0].clone();
+        let mut reply = msg(3, "answer");
+        reply.version = 4;
+        reply.reply_to = Some(ReplyPreview {
+            id: original.id,
+            seq: 1,
+            sender: original.sender.clone(),
+            excerpt: "x".into(),
+            deleted: false,
+        });
+        t.merge([reply]);
+        let mut edited = original.clone();
+        edited.content = "é".repeat(150);
+        edited.version = 10;
+        assert!(t.apply_update(edited));
+        let quote = |t: &Timeline| t.messages()[2].reply_to.clone().expect("a quote");
+        assert_eq!(quote(&t).excerpt.chars().count(), 100);
+        assert!(t.apply_delete(original.id, 1, 11));
+        assert!(quote(&t).deleted && quote(&t).excerpt.is_empty());
     }
 
     #[test]

@@ -93,6 +93,14 @@ async fn a_reply_quotes_the_original_and_leads_back_to_it() -> Result<()> {
     b.screenshot("reply-sent").await?;
     // The highlight goes away.
     a.wait_gone("#messages .msg.flash").await?;
+    // Alice deletes the original: Bob's quote says so at once.
+    click_in_message(&a, "the original question", ".delete-message").await?;
+    a.click(".confirm-delete").await?;
+    b.wait_text(
+        "#messages .reply-quote.deleted .reply-quote-text",
+        "deleted message",
+    )
+    .await?;
     a.quit().await?;
     b.quit().await?;
     drop(server);
