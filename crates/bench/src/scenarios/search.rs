@@ -188,7 +188,8 @@ fn seed_sql(args: &Args, postgres: bool) -> String {
              INSERT INTO messages (chat_id, seq, sender_id, content, created_at, deleted, version)\n\
              SELECT c.id, s.n, c.sender, {content},\n\
                (now() AT TIME ZONE 'utc') - make_interval(secs => {per_chat} - s.n), FALSE, s.n\n\
-             FROM c CROSS JOIN generate_series(1, {per_chat}) AS s(n) CROSS JOIN w;\n\
+             FROM c CROSS JOIN generate_series(1, {per_chat}) AS s(n) CROSS JOIN w\n\
+             ORDER BY s.n, c.ci;\n\
              UPDATE chats SET last_seq = {per_chat}, last_version = {per_chat} \
                WHERE name LIKE 'bench-search-%' AND last_seq = 0;\n\
              COMMIT;\nANALYZE messages;\n",
@@ -210,7 +211,7 @@ fn seed_sql(args: &Args, postgres: bool) -> String {
              INSERT INTO messages (chat_id, seq, sender_id, content, created_at, deleted, version)\n\
              SELECT c.id, s.n, c.sender, {content},\n\
                strftime('%Y-%m-%d %H:%M:%f', 'now', '-' || ({per_chat} - s.n) || ' seconds'), 0, s.n\n\
-             FROM c CROSS JOIN s;\n\
+             FROM c CROSS JOIN s ORDER BY s.n, c.ci;\n\
              UPDATE chats SET last_seq = {per_chat}, last_version = {per_chat} \
                WHERE name LIKE 'bench-search-%' AND last_seq = 0;\n\
              INSERT INTO messages_fts(rowid, content) SELECT id, content FROM messages \

@@ -1,102 +1,19 @@
 //! Chats and their membership. Every read takes the viewer and answers `NotFound` when the viewer
 //! is not a member, so a chat's existence never leaks to outsiders.
 
-use chat_protocol::{Chat, ChatId, ChatKind, ReadPosition, User, UserId};
+use chat_protocol::{Chat, ChatId, ChatKind, User, UserId};
 use diesel::prelude::*;
 use uuid::Uuid;
 
 use super::blocks::between;
+use super::chat_views;
 use super::members::{is_member, require_member};
-use super::message_parts;
-use super::rows::{ChatRow, MessageRow};
+use super::rows::ChatRow;
 use super::users::find_by_name;
-use super::{OnUnique, direct_key, now, to_utc, write_tx};
+use super::{OnUnique, direct_key, now, write_tx};
 use crate::db::AnyConnection;
-use crate::db::schema::{chat_members, chats, message_mentions, messages as messages_t, users};
+use crate::db::schema::{chat_members, chats};
 use crate::error::{AppError, AppResult};
-
-/// The members, in joining order, and how far each has read.
-fn members(conn: &mut AnyConnection, chat: ChatId) -> AppResult<(Vec<User>, Vec<ReadPosition>)> {
-    let rows: Vec<(UserId, String, i64)> = chat_members::table
-        .inner_join(users::table)
-        .filter(chat_members::chat_id.eq(chat))
-        .order((chat_members::joined_at.asc(), users::username_lower.asc()))
-        .select((users::id, users::username, chat_members::last_read_seq))
-        .load(conn)?;
-    let mut users = Vec::with_capacity(rows.len());
-    let mut reads = Vec::with_capacity(rows.len());
-    for (id, username, seq) in rows {
-        reads.push(ReadPosition { user_id: id, seq });
-        users.push(User { id, username });
-    }
-    Ok((users, reads))
-}
-
-/// A chat rendered but for its last message, which is rendered with the others of a list at
-/// once (its reply, reactions and mentions: one query each for the whole list).
-type Unfinished = (Chat, Option<(MessageRow, String)>);
-
-/// The wire `Chat` as `viewer` sees it (their unread count). The viewer must be a member.
-fn render(conn: &mut AnyConnection, row: &ChatRow, viewer: UserId) -> AppResult<Unfinished> {
-    let read_seq: i64 = chat_members::table
-        .filter(chat_members::chat_id.eq(row.id))
-        .filter(chat_members::user_id.eq(viewer))
-        .select(chat_members::last_read_seq)
-        .first::<i64>(conn)
-        .optional()?
-        .unwrap_or(row.last_seq);
-    let unread_count: i64 = messages_t::table
-        .filter(messages_t::chat_id.eq(row.id))
-        .filter(messages_t::seq.gt(read_seq))
-        .filter(messages_t::sender_id.ne(viewer))
-        .filter(messages_t::deleted.eq(false))
-        .count()
-        .get_result(conn)?;
-    let unread_mentions: i64 = message_mentions::table
-        .filter(message_mentions::user_id.eq(viewer))
-        .filter(message_mentions::chat_id.eq(row.id))
-        .filter(message_mentions::seq.gt(read_seq))
-        .count()
-        .get_result(conn)?;
-    let last: Option<(MessageRow, String)> = messages_t::table
-        .inner_join(users::table)
-        .filter(messages_t::chat_id.eq(row.id))
-        .order(messages_t::seq.desc())
-        .select((messages_t::all_columns, users::username))
-        .first(conn)
-        .optional()?;
-    let (members, read_positions) = members(conn, row.id)?;
-    let chat = Chat {
-        id: row.id,
-        kind: row.kind,
-        name: row.name.clone(),
-        members,
-        created_at: to_utc(row.created_at),
-        last_message: None,
-        unread_count,
-        last_seq: row.last_seq,
-        last_version: row.last_version,
-        read_positions,
-        // Presence is not in the database: `services::presence` fills it in.
-        online_members: Vec::new(),
-        public: row.public,
-        unread_mentions,
-    };
-    Ok((chat, last))
-}
-
-/// Renders the last messages of `chats` together and puts them in place.
-fn finish(conn: &mut AnyConnection, chats: Vec<Unfinished>) -> AppResult<Vec<Chat>> {
-    let (mut chats, lasts): (Vec<Chat>, Vec<_>) = chats.into_iter().unzip();
-    let mut rendered =
-        message_parts::render(conn, lasts.iter().flatten().cloned().collect())?.into_iter();
-    for (chat, last) in chats.iter_mut().zip(&lasts) {
-        if last.is_some() {
-            chat.last_message = rendered.next();
-        }
-    }
-    Ok(chats)
-}
 
 fn find_row(conn: &mut AnyConnection, chat: ChatId) -> AppResult<Option<ChatRow>> {
     Ok(chats::table
@@ -120,8 +37,7 @@ pub(crate) fn render_unchecked(
     viewer: UserId,
 ) -> AppResult<Chat> {
     let row = find_row(conn, chat)?.ok_or(AppError::NotFound("no such chat"))?;
-    let unfinished = render(conn, &row, viewer)?;
-    finish(conn, vec![unfinished])?
+    chat_views::render(conn, &[row], viewer)?
         .pop()
         .ok_or(AppError::internal("a rendered chat vanished"))
 }
@@ -134,11 +50,7 @@ pub(crate) fn list(conn: &mut AnyConnection, viewer: UserId) -> AppResult<Vec<Ch
         .order((chats::last_activity_at.desc(), chats::id.asc()))
         .select(ChatRow::as_select())
         .load(conn)?;
-    let unfinished = rows
-        .iter()
-        .map(|row| render(conn, row, viewer))
-        .collect::<AppResult<Vec<_>>>()?;
-    finish(conn, unfinished)
+    chat_views::render(conn, &rows, viewer)
 }
 
 fn insert_member(conn: &mut AnyConnection, chat: ChatId, user: UserId) -> QueryResult<usize> {

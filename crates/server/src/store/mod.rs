@@ -3,6 +3,7 @@
 //! callers run these through [`with_db`] (the blocking pool) and announce what changed.
 
 pub(crate) mod blocks;
+pub(crate) mod chat_views;
 pub(crate) mod chats;
 pub(crate) mod contacts;
 pub(crate) mod invites;

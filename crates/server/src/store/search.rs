@@ -47,12 +47,15 @@ const SQLITE_UNINDEXED: &str = "SELECT m.id, m.content FROM messages m \
     AND m.deleted = 0 AND m.id < ? AND (? IS NULL OR m.chat_id = ?) \
     ORDER BY m.id DESC";
 
+// Ordered by the index's own rowid, newest first: FTS5 hands matches out in that order, so a
+// common word stops after the first page's worth of the caller's messages instead of sorting
+// every match in every chat (1M messages: "meeting" p50 77 ms when sorted by m.id).
 const SQLITE_FTS: &str = "SELECT m.id FROM messages_fts f \
     JOIN messages m ON m.id = f.rowid \
     JOIN chat_members cm ON cm.chat_id = m.chat_id AND cm.user_id = ? \
-    WHERE messages_fts MATCH ? AND m.deleted = 0 AND m.id < ? \
+    WHERE messages_fts MATCH ? AND m.deleted = 0 AND f.rowid < ? \
     AND (? IS NULL OR m.chat_id = ?) \
-    ORDER BY m.id DESC LIMIT ?";
+    ORDER BY f.rowid DESC LIMIT ?";
 
 // LIKE is case-insensitive for ASCII only in SQLite; needles this short are rare.
 const SQLITE_SCAN: &str = "SELECT m.id FROM messages m \
@@ -61,11 +64,15 @@ const SQLITE_SCAN: &str = "SELECT m.id FROM messages m \
     AND (? IS NULL OR m.chat_id = ?) \
     ORDER BY m.id DESC LIMIT ?";
 
+// `m.id + 0`: ordered by the key's value, not by walking the key's index backwards. Told it
+// may walk `messages_pkey` until it has a page, the planner does so for common words and
+// reads every newer message of every chat (1.1 s at 1M messages when the searcher's chats
+// are quiet); this way it asks the (chat, trigram) index for the searcher's chats only.
 const POSTGRES: &str = "SELECT m.id FROM messages m \
     JOIN chat_members cm ON cm.chat_id = m.chat_id AND cm.user_id = $1 \
     WHERE lower(m.content) LIKE $2 ESCAPE '\\' AND m.deleted = FALSE AND m.id < $3 \
     AND ($4::text IS NULL OR m.chat_id = $5) \
-    ORDER BY m.id DESC LIMIT $6";
+    ORDER BY m.id + 0 DESC LIMIT $6";
 
 pub(crate) fn search(
     conn: &mut AnyConnection,
