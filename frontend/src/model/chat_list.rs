@@ -88,6 +88,9 @@ pub(crate) fn on_changed_message(
     if message.seq > chat.last_seq {
         if !message.deleted && message.sender.id != me && !viewing {
             chat.unread_count += 1;
+            if message.mentions.contains(&me) {
+                chat.unread_mentions += 1;
+            }
         }
         chat.last_seq = message.seq;
     }
@@ -110,6 +113,7 @@ pub(crate) fn on_my_read(chats: &mut [Chat], chat_id: ChatId, seq: i64) {
         && seq >= chat.last_seq
     {
         chat.unread_count = 0;
+        chat.unread_mentions = 0;
     }
 }
 
@@ -117,6 +121,9 @@ pub(crate) fn on_my_read(chats: &mut [Chat], chat_id: ChatId, seq: i64) {
 pub(crate) fn at_most_unread(chats: &mut [Chat], chat_id: ChatId, left: i64) {
     if let Some(chat) = chats.iter_mut().find(|c| c.id == chat_id) {
         chat.unread_count = chat.unread_count.min(left.max(0));
+        if chat.unread_count == 0 {
+            chat.unread_mentions = 0;
+        }
     }
 }
 
@@ -129,6 +136,33 @@ pub(crate) fn direct_peer(chat: &Chat, me: UserId) -> Option<UserId> {
 
 pub(crate) fn total_unread(chats: &[Chat]) -> i64 {
     chats.iter().map(|c| c.unread_count).sum()
+}
+
+#[cfg(test)]
+mod mention_tests {
+    use super::*;
+    use crate::model::fixtures::{self, msg, user_id};
+
+    #[test]
+    fn mentions_of_me_count_until_read() {
+        let me = user_id(1);
+        let mut chats = vec![fixtures::chat(0, ChatKind::Group)];
+        let mut m = msg(1, "hi @me");
+        m.mentions = vec![me];
+        assert!(on_new_message(&mut chats, &m, me, false));
+        let mut other = msg(2, "hi @bob");
+        other.mentions = vec![user_id(2)];
+        on_new_message(&mut chats, &other, me, false);
+        assert_eq!((chats[0].unread_count, chats[0].unread_mentions), (2, 1));
+        // Looking at the chat: nothing counts.
+        let mut seen = msg(3, "@me again");
+        seen.mentions = vec![me];
+        on_new_message(&mut chats, &seen, me, true);
+        assert_eq!(chats[0].unread_mentions, 1);
+        let id = chats[0].id;
+        on_my_read(&mut chats, id, 3);
+        assert_eq!((chats[0].unread_count, chats[0].unread_mentions), (0, 0));
+    }
 }
 
 #[cfg(test)]

@@ -73,5 +73,6 @@ pub(crate) fn draft(chat: u128, content: &str, client: u128) -> Draft {
         content: content.into(),
         client_id: id(client),
         created_at: Utc::now(),
+        reply_to: None,
     }
 }

@@ -1,10 +1,12 @@
 //! The app's data and the pure rules that change it: a chat's timeline, the outbox of unconfirmed
 //! sends, the chat list order, typing indicators, the conversation's rows and the list of
-//! signed-in devices. Plain Rust, tested natively; no signals, no browser, no network.
+//! signed-in devices, the emoji picker's set and `@` autocompletion. Plain Rust, tested natively; no signals, no browser, no network.
 
 pub(crate) mod chat_list;
+pub(crate) mod emoji;
 #[cfg(test)]
 pub(crate) mod fixtures;
+pub(crate) mod mentions;
 pub(crate) mod outbox;
 pub(crate) mod rows;
 pub(crate) mod sessions;

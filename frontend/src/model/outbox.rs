@@ -4,7 +4,7 @@
 //! never sends.
 
 use chat_protocol::time::Timestamp;
-use chat_protocol::{ChatId, ClientCommand, Message};
+use chat_protocol::{ChatId, ClientCommand, Message, MessageId};
 use uuid::Uuid;
 
 #[derive(Debug, Clone, PartialEq)]
@@ -23,6 +23,8 @@ pub(crate) struct Pending {
     pub(crate) chat_id: ChatId,
     pub(crate) content: String,
     pub(crate) created_at: Timestamp,
+    /// The message this one answers.
+    pub(crate) reply_to: Option<MessageId>,
     pub(crate) state: PendingState,
 }
 
@@ -32,7 +34,7 @@ impl Pending {
             chat_id: self.chat_id,
             content: self.content.clone(),
             client_id: self.client_id,
-            reply_to: None,
+            reply_to: self.reply_to,
         }
     }
 
@@ -58,6 +60,8 @@ pub(crate) struct Draft {
     /// Chosen once, kept for every resend.
     pub(crate) client_id: Uuid,
     pub(crate) created_at: Timestamp,
+    /// The message this one answers.
+    pub(crate) reply_to: Option<MessageId>,
 }
 
 /// Whether the socket can take a command right now.
@@ -88,6 +92,7 @@ impl Outbox {
             chat_id: draft.chat_id,
             content: draft.content,
             created_at: draft.created_at,
+            reply_to: draft.reply_to,
             state: match link {
                 Link::Up => PendingState::Sent { at_ms: now_ms },
                 Link::Down => PendingState::Queued,

@@ -18,7 +18,9 @@ pub(crate) enum Row {
         label: String,
     },
     Message {
-        message: Message,
+        /// Boxed: a message (with its reply preview and reactions) is much larger than the
+        /// other rows.
+        message: Box<Message>,
         mine: bool,
         /// First of a run from the same sender in a group: show the name.
         show_sender: bool,
@@ -46,8 +48,14 @@ impl Row {
                 seen,
                 ..
             } => format!(
-                "m:{}:{}:{}:{}:{}:{}:{}",
+                "m:{}:{}:{}:{}:{}:{}:{}:{}:{}",
                 message.id,
+                message.version,
+                // A reply's quote follows its original (edited, deleted).
+                message
+                    .reply_to
+                    .as_ref()
+                    .map_or(String::new(), |q| format!("{}{}", q.deleted, q.excerpt)),
                 message.edited_at.map_or(0, |t| t.timestamp_millis()),
                 message.deleted,
                 message.content.len(),
@@ -183,7 +191,7 @@ pub(crate) fn build<Tz: TimeZone>(input: &Inputs<'_>, tz: &Tz) -> Vec<Row> {
             seen_line(&names, !input.group)
         });
         rows.push(Row::Message {
-            message: m.clone(),
+            message: Box::new(m.clone()),
             mine,
             show_sender,
             grouped,
@@ -260,6 +268,7 @@ mod tests {
             chat_id: chat_id(0),
             content: "on its way".into(),
             created_at: messages[5].created_at,
+            reply_to: None,
             state: PendingState::Queued,
         }];
         let today = messages[5].created_at.date_naive();
@@ -406,7 +415,7 @@ mod tests {
     fn keys_change_with_content() {
         let m = from(1, 2, "bob", 0);
         let row = |m: Message| Row::Message {
-            message: m,
+            message: Box::new(m),
             mine: false,
             show_sender: false,
             grouped: false,

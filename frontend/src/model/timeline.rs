@@ -3,7 +3,8 @@
 //! missing; fetching it is the state's job. `versions` keeps the version to resume from and
 //! applies pages of changes (`after_version`).
 
-use chat_protocol::{Message, MessageId, MessagePage};
+use chat_protocol::limits::REPLY_EXCERPT;
+use chat_protocol::{Message, MessageId, MessagePage, Reaction, UserId};
 
 mod versions;
 
@@ -50,6 +51,30 @@ fn is_newer(existing: &Message, incoming: &Message) -> bool {
         (None, Some(_)) => true,
         (Some(a), Some(b)) => b > a,
         _ => false,
+    }
+}
+
+/// Adds or removes `user` on `emoji`: a new emoji goes last, an emoji nobody has any more goes.
+pub(crate) fn toggle_reaction(reactions: &mut Vec<Reaction>, emoji: &str, user: UserId, on: bool) {
+    match reactions.iter_mut().position(|r| r.emoji == emoji) {
+        Some(i) => {
+            let users = &mut reactions[i].user_ids;
+            if on {
+                if !users.contains(&user) {
+                    users.push(user);
+                }
+            } else {
+                users.retain(|u| *u != user);
+                if users.is_empty() {
+                    reactions.remove(i);
+                }
+            }
+        }
+        None if on => reactions.push(Reaction {
+            emoji: emoji.to_owned(),
+            user_ids: vec![user],
+        }),
+        None => {}
     }
 }
 
@@ -142,8 +167,10 @@ impl Timeline {
         }
     }
 
-    /// A `message_updated` event; true when the message is loaded here.
+    /// A `message_updated` event; true when the message (or a reply quoting it) is loaded
+    /// here. Replies to it quote its new text.
     pub(crate) fn apply_update(&mut self, message: Message) -> bool {
+        let requoted = self.requote(message.id, Some(&message.content));
         match self.messages.binary_search_by_key(&message.seq, |e| e.seq) {
             Ok(i) => {
                 if is_newer(&self.messages[i], &message) {
@@ -151,22 +178,75 @@ impl Timeline {
                 }
                 true
             }
-            Err(_) => false,
+            Err(_) => requoted,
         }
+    }
+
+    /// The quotes of loaded replies to `original`: its new text (the first characters the
+    /// server would quote), or deleted (`None`). True when a quote changed.
+    fn requote(&mut self, original: MessageId, content: Option<&str>) -> bool {
+        let mut changed = false;
+        for m in &mut self.messages {
+            let Some(quote) = m.reply_to.as_mut().filter(|q| q.id == original) else {
+                continue;
+            };
+            match content {
+                Some(text) => {
+                    let excerpt: String = text.chars().take(REPLY_EXCERPT).collect();
+                    changed |= quote.excerpt != excerpt;
+                    quote.excerpt = excerpt;
+                }
+                None => {
+                    changed |= !quote.deleted;
+                    quote.deleted = true;
+                    quote.excerpt.clear();
+                }
+            }
+        }
+        changed
+    }
+
+    /// Whether the message with `seq` is loaded.
+    pub(crate) fn has_seq(&self, seq: i64) -> bool {
+        self.messages.binary_search_by_key(&seq, |e| e.seq).is_ok()
+    }
+
+    /// A `reaction` event: `user` added (`on`) or took back `emoji` on a loaded message, whose
+    /// version becomes `version`. True when the message is loaded here. An event older than
+    /// what the message already reflects changes nothing.
+    pub(crate) fn apply_reaction(
+        &mut self,
+        message_id: MessageId,
+        emoji: &str,
+        user: UserId,
+        on: bool,
+        version: i64,
+    ) -> bool {
+        let Some(m) = self.messages.iter_mut().find(|m| m.id == message_id) else {
+            return false;
+        };
+        if version <= m.version {
+            return true;
+        }
+        m.version = version;
+        toggle_reaction(&mut m.reactions, emoji, user, on);
+        true
     }
 
     /// A `message_deleted` event (`version`: the deletion's).
     pub(crate) fn apply_delete(&mut self, message_id: MessageId, seq: i64, version: i64) -> bool {
-        match self.messages.binary_search_by_key(&seq, |e| e.seq) {
-            Ok(i) if self.messages[i].id == message_id => {
-                let m = &mut self.messages[i];
-                m.deleted = true;
-                m.content.clear();
-                m.version = m.version.max(version);
-                true
+        let requoted = self.requote(message_id, None);
+        requoted
+            | match self.messages.binary_search_by_key(&seq, |e| e.seq) {
+                Ok(i) if self.messages[i].id == message_id => {
+                    let m = &mut self.messages[i];
+                    m.deleted = true;
+                    m.content.clear();
+                    m.version = m.version.max(version);
+                    true
+                }
+                _ => false,
             }
-            _ => false,
-        }
     }
 }
 
@@ -244,6 +324,57 @@ mod tests {
             t2.insert_live(msg(3, "c")),
             LiveInsert::Gap { after_seq: 0 }
         );
+    }
+
+    #[test]
+    fn replies_quote_the_original_as_it_is_now() {
+        use chat_protocol::ReplyPreview;
+        let mut t = Timeline::default();
+        t.apply_latest(page(1..=3, false));
+        let original = t.messages()[0].clone();
+        let mut reply = msg(3, "answer");
+        reply.version = 4;
+        reply.reply_to = Some(ReplyPreview {
+            id: original.id,
+            seq: 1,
+            sender: original.sender.clone(),
+            excerpt: "x".into(),
+            deleted: false,
+        });
+        t.merge([reply]);
+        let mut edited = original.clone();
+        edited.content = "é".repeat(150);
+        edited.version = 10;
+        assert!(t.apply_update(edited));
+        let quote = |t: &Timeline| t.messages()[2].reply_to.clone().expect("a quote");
+        assert_eq!(quote(&t).excerpt.chars().count(), 100);
+        assert!(t.apply_delete(original.id, 1, 11));
+        assert!(quote(&t).deleted && quote(&t).excerpt.is_empty());
+    }
+
+    #[test]
+    fn reactions_toggle_and_move_the_version() {
+        use crate::model::fixtures::user_id;
+        let mut t = Timeline::default();
+        t.apply_latest(page(1..=2, false));
+        let id = MessageId::from(1002);
+        assert!(t.apply_reaction(id, "👍", user_id(1), true, 3));
+        assert!(t.apply_reaction(id, "👍", user_id(2), true, 4));
+        assert!(t.apply_reaction(id, "🎉", user_id(2), true, 5));
+        let m = &t.messages()[1];
+        assert_eq!(m.version, 5);
+        assert_eq!(m.reactions.len(), 2);
+        assert_eq!(m.reactions[0].user_ids, [user_id(1), user_id(2)]);
+        // A replayed (older) event changes nothing.
+        assert!(t.apply_reaction(id, "👍", user_id(1), false, 4));
+        assert_eq!(t.messages()[1].reactions[0].user_ids.len(), 2);
+        assert!(t.apply_reaction(id, "👍", user_id(1), false, 6));
+        assert!(t.apply_reaction(id, "👍", user_id(2), false, 7));
+        let m = &t.messages()[1];
+        assert_eq!(m.reactions.len(), 1);
+        assert_eq!(m.reactions[0].emoji, "🎉");
+        assert!(!t.apply_reaction(MessageId::from(9), "👍", user_id(1), true, 8));
+        assert!(t.has_seq(2) && !t.has_seq(3));
     }
 
     #[test]

@@ -4,7 +4,8 @@
 
 use chat_protocol::{
     AddContactRequest, AddMemberRequest, BlockRequest, Chat, ChatId, Contact, CreateChatRequest,
-    HistoryQuery, MessagePage, SessionId, SessionInfo, User, UserId,
+    CreateInviteRequest, HistoryQuery, Invite, MessagePage, RoomSummary, SearchQuery,
+    SearchResults, SessionId, SessionInfo, UpdateChatRequest, User, UserId,
 };
 use serde::Serialize;
 
@@ -124,5 +125,78 @@ impl Api {
     pub(crate) async fn unblock(&self, user: UserId) -> Result<(), ApiError> {
         let path = format!("/blocks/{user}");
         self.authorized(Call::delete(&path)).await.map(drop)
+    }
+
+    /// `GET /api/search`: messages of my chats containing `q.q`, newest first.
+    pub(crate) async fn search(&self, q: &SearchQuery) -> Result<SearchResults, ApiError> {
+        let chat = q.chat_id.map(|c| c.to_string());
+        let before = q.before.map(|b| b.to_string());
+        let limit = q.limit.map(|l| l.to_string());
+        let mut query = vec![("q", q.q.as_str())];
+        if let Some(chat) = &chat {
+            query.push(("chat_id", chat));
+        }
+        if let Some(before) = &before {
+            query.push(("before", before));
+        }
+        if let Some(limit) = &limit {
+            query.push(("limit", limit));
+        }
+        decode(
+            &self
+                .authorized(Call::get_with_query("/search", &query))
+                .await?,
+        )
+    }
+
+    /// `PATCH /api/chats/{id}`: rename a group or make it public or private.
+    pub(crate) async fn update_chat(
+        &self,
+        chat: ChatId,
+        req: &UpdateChatRequest,
+    ) -> Result<Chat, ApiError> {
+        let path = format!("/chats/{chat}");
+        decode(&self.authorized(Call::patch(&path, req)).await?)
+    }
+
+    /// `GET /api/rooms?search=`: public groups.
+    pub(crate) async fn rooms(&self, search: &str) -> Result<Vec<RoomSummary>, ApiError> {
+        let query = [("search", search)];
+        decode(
+            &self
+                .authorized(Call::get_with_query("/rooms", &query))
+                .await?,
+        )
+    }
+
+    /// `POST /api/chats/{id}/join` (a public group).
+    pub(crate) async fn join(&self, chat: ChatId) -> Result<Chat, ApiError> {
+        let path = format!("/chats/{chat}/join");
+        decode(&self.authorized(Call::post(&path, &())).await?)
+    }
+
+    pub(crate) async fn create_invite(
+        &self,
+        chat: ChatId,
+        req: &CreateInviteRequest,
+    ) -> Result<Invite, ApiError> {
+        let path = format!("/chats/{chat}/invites");
+        decode(&self.authorized(Call::post(&path, req)).await?)
+    }
+
+    pub(crate) async fn invites(&self, chat: ChatId) -> Result<Vec<Invite>, ApiError> {
+        let path = format!("/chats/{chat}/invites");
+        decode(&self.authorized(Call::get(&path)).await?)
+    }
+
+    pub(crate) async fn revoke_invite(&self, chat: ChatId, token: &str) -> Result<(), ApiError> {
+        let path = format!("/chats/{chat}/invites/{token}");
+        self.authorized(Call::delete(&path)).await.map(drop)
+    }
+
+    /// `POST /api/invites/{token}/accept`: joins the invite's group.
+    pub(crate) async fn accept_invite(&self, token: &str) -> Result<Chat, ApiError> {
+        let path = format!("/invites/{token}/accept");
+        decode(&self.authorized(Call::post(&path, &())).await?)
     }
 }

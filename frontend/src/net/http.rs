@@ -30,6 +30,17 @@ impl<'a, B: Serialize> Call<'a, B> {
     }
 }
 
+impl<'a, B: Serialize> Call<'a, B> {
+    pub(crate) fn patch(path: &'a str, body: &'a B) -> Self {
+        Self {
+            method: Method::PATCH,
+            path,
+            query: NO_QUERY,
+            body: Some(body),
+        }
+    }
+}
+
 impl<'a> Call<'a, ()> {
     pub(crate) fn get(path: &'a str) -> Self {
         Self {

@@ -2,7 +2,10 @@
 //! chats. Each returns the sentence to show if it failed; where it is shown is the UI's choice.
 
 use chat_protocol::limits::{check_content, check_group_name};
-use chat_protocol::{Chat, ChatId, ClientCommand, CreateChatRequest, MessageId, User, UserId};
+use chat_protocol::{
+    Chat, ChatId, ClientCommand, CreateChatRequest, CreateInviteRequest, Invite, MessageId,
+    RoomSummary, SearchQuery, SearchResults, UpdateChatRequest, User, UserId,
+};
 use leptos::prelude::*;
 use uuid::Uuid;
 
@@ -11,6 +14,9 @@ use crate::model::outbox::{Draft, Link, Outbox};
 use crate::model::typing::TypingThrottle;
 use crate::net::{Api, ApiError, Socket};
 use crate::text::error_text::{Attempt, explain, sentence};
+
+/// What an invite link that no longer works says.
+pub(crate) const INVITE_GONE: &str = "This invite link is expired, used up or revoked.";
 
 /// Words for a failed call that names `username`: "already …" on 409, "no user" on 404.
 fn about_user(e: &ApiError, username: &str, already: &str) -> String {
@@ -35,8 +41,14 @@ impl ChatState {
         self.api().ok_or_else(|| NOT_SIGNED_IN.to_owned())
     }
 
-    /// Sends a message (shown as pending until the echo). Returns the reason if refused locally.
-    pub(crate) fn send_message(&self, chat: ChatId, text: &str) -> Result<(), String> {
+    /// Sends a message (shown as pending until the echo), answering `reply_to` if given.
+    /// Returns the reason if refused locally.
+    pub(crate) fn send_message(
+        &self,
+        chat: ChatId,
+        text: &str,
+        reply_to: Option<MessageId>,
+    ) -> Result<(), String> {
         check_content(text).map_err(|e| sentence(&e))?;
         let socket = self.socket().ok_or(NOT_SIGNED_IN)?;
         let draft = Draft {
@@ -44,6 +56,7 @@ impl ChatState {
             content: text.to_owned(),
             client_id: Uuid::new_v4(),
             created_at: chrono::Utc::now(),
+            reply_to,
         };
         let link = link_of(&socket);
         let mut command = None;
@@ -100,6 +113,102 @@ impl ChatState {
 
     pub(crate) fn delete_message(&self, message_id: MessageId) {
         self.command(ClientCommand::DeleteMessage { message_id });
+    }
+
+    /// Adds (`on`) or takes back my `emoji` on a message; the `reaction` event shows it.
+    pub(crate) fn react(&self, message_id: MessageId, emoji: &str, on: bool) {
+        self.command(ClientCommand::React {
+            message_id,
+            emoji: emoji.to_owned(),
+            on,
+        });
+    }
+
+    /// `GET /api/search`.
+    pub(crate) async fn search_messages(&self, q: SearchQuery) -> Result<SearchResults, String> {
+        self.signed_in_api()?
+            .search(&q)
+            .await
+            .map_err(|e| explain(&e, Attempt::Other))
+    }
+
+    /// Public rooms whose name contains `search`.
+    pub(crate) async fn rooms(&self, search: &str) -> Result<Vec<RoomSummary>, String> {
+        self.signed_in_api()?
+            .rooms(search)
+            .await
+            .map_err(|e| explain(&e, Attempt::Other))
+    }
+
+    /// Joins a public room and opens it.
+    pub(crate) async fn join_room(&self, chat: ChatId) -> Result<(), String> {
+        let joined = self
+            .signed_in_api()?
+            .join(chat)
+            .await
+            .map_err(|e| match e.status() {
+                Some(404) => "This room is no longer public.".to_owned(),
+                _ => explain(&e, Attempt::Other),
+            })?;
+        self.apply_chat(joined);
+        self.open_chat(chat);
+        Ok(())
+    }
+
+    /// Makes a group public or private.
+    pub(crate) async fn set_public(&self, chat: ChatId, public: bool) -> Result<(), String> {
+        let req = UpdateChatRequest {
+            name: None,
+            public: Some(public),
+        };
+        let updated = self
+            .signed_in_api()?
+            .update_chat(chat, &req)
+            .await
+            .map_err(|e| explain(&e, Attempt::Other))?;
+        self.apply_chat(updated);
+        Ok(())
+    }
+
+    pub(crate) async fn invites(&self, chat: ChatId) -> Result<Vec<Invite>, String> {
+        self.signed_in_api()?
+            .invites(chat)
+            .await
+            .map_err(|e| explain(&e, Attempt::Other))
+    }
+
+    pub(crate) async fn create_invite(
+        &self,
+        chat: ChatId,
+        req: CreateInviteRequest,
+    ) -> Result<Invite, String> {
+        self.signed_in_api()?
+            .create_invite(chat, &req)
+            .await
+            .map_err(|e| explain(&e, Attempt::Other))
+    }
+
+    pub(crate) async fn revoke_invite(&self, chat: ChatId, token: &str) -> Result<(), String> {
+        self.signed_in_api()?
+            .revoke_invite(chat, token)
+            .await
+            .map_err(|e| explain(&e, Attempt::Other))
+    }
+
+    /// Accepts an invite link and opens its group.
+    pub(crate) async fn accept_invite(&self, token: &str) -> Result<(), String> {
+        let chat = self
+            .signed_in_api()?
+            .accept_invite(token)
+            .await
+            .map_err(|e| match e.status() {
+                Some(404) => INVITE_GONE.to_owned(),
+                _ => explain(&e, Attempt::Other),
+            })?;
+        let id = chat.id;
+        self.apply_chat(chat);
+        self.open_chat(id);
+        Ok(())
     }
 
     /// A keystroke in the composer: tells the others, at most every few seconds.
@@ -177,6 +286,7 @@ impl ChatState {
         &self,
         name: &str,
         members: Vec<String>,
+        public: bool,
     ) -> Result<(), String> {
         check_group_name(name).map_err(|e| sentence(&e))?;
         if members.is_empty() {
@@ -185,7 +295,7 @@ impl ChatState {
         self.create_chat(CreateChatRequest {
             members,
             name: Some(name.trim().to_owned()),
-            public: false,
+            public,
         })
         .await
     }

@@ -7,8 +7,38 @@ use chat_protocol::RegisterRequest;
 use leptos::prelude::*;
 
 use super::{ChatState, Services, now_ms, route};
-use crate::net::{self, Api, Socket};
+use crate::net::{self, Api, ConnStatus, Socket};
 use crate::text::error_text::{Attempt, explain};
+
+/// Where an invite link opened while signed out waits for the sign-in (this tab only).
+const PENDING_INVITE: &str = "chat.pending_invite";
+
+fn session_storage() -> Option<web_sys::Storage> {
+    window().session_storage().ok().flatten()
+}
+
+/// An invite link in the address bar is remembered until someone is signed in to accept it.
+pub(crate) fn remember_invite_in_address() {
+    if let Some(token) = route::invite_from_path(&route::current_path())
+        && let Some(storage) = session_storage()
+    {
+        let _ = storage.set_item(PENDING_INVITE, &token);
+    }
+}
+
+/// Whether an invite link waits for the sign-in.
+pub(crate) fn has_pending_invite() -> bool {
+    session_storage()
+        .and_then(|s| s.get_item(PENDING_INVITE).ok().flatten())
+        .is_some()
+}
+
+fn take_pending_invite() -> Option<String> {
+    let storage = session_storage()?;
+    let token = storage.get_item(PENDING_INVITE).ok().flatten()?;
+    let _ = storage.remove_item(PENDING_INVITE);
+    Some(token)
+}
 
 impl ChatState {
     /// After a reload: signs in again from a remembered session, if there is one.
@@ -50,6 +80,27 @@ impl ChatState {
             self.open_chat(chat);
         }
         self.refresh_lists();
+        if let Some(token) = take_pending_invite() {
+            let state = *self;
+            leptos::task::spawn_local(async move {
+                if let Err(e) = state.accept_invite(&token).await {
+                    route::push("/");
+                    // Coming online clears the notice (it was about being offline): say it
+                    // once the connection is up, so it stays.
+                    for _ in 0..100 {
+                        if state.status.try_get_untracked() != Some(ConnStatus::Connecting)
+                            && state.status.try_get_untracked() != Some(ConnStatus::Stopped)
+                        {
+                            break;
+                        }
+                        gloo_timers::future::TimeoutFuture::new(100).await;
+                    }
+                    // …and after the view has reacted to it.
+                    gloo_timers::future::TimeoutFuture::new(100).await;
+                    state.notify(e);
+                }
+            });
+        }
     }
 
     /// Stops the socket and forgets all per-user state (after sign-out or session end).

@@ -15,7 +15,7 @@ mod drafts;
 mod lifecycle;
 pub(crate) mod locale;
 mod reduce;
-mod route;
+pub(crate) mod route;
 mod sync;
 mod trust;
 
@@ -28,6 +28,7 @@ use crate::model::outbox::Outbox;
 use crate::model::timeline::Timeline;
 use crate::model::typing::{TypingBoard, TypingThrottle};
 use crate::net::{Api, AuthSession, ConnStatus, Socket};
+pub(crate) use lifecycle::{has_pending_invite, remember_invite_in_address};
 use reduce::{ChatData, Moment};
 
 const NOT_SIGNED_IN: &str = "Not signed in.";
@@ -89,6 +90,11 @@ pub(crate) struct ChatState {
     pub(crate) first_unread: RwSignal<Option<(ChatId, i64)>>,
     /// A passing message for the person (an action failed).
     pub(crate) notice: RwSignal<Option<String>>,
+    /// A message to bring into view and highlight (a reply's quote or a search result was
+    /// clicked): (chat, seq). The view scrolls to it and clears it.
+    pub(crate) jump: RwSignal<Option<(ChatId, i64)>>,
+    /// The message highlighted for a moment after a jump.
+    pub(crate) flash: RwSignal<Option<(ChatId, i64)>>,
 }
 
 fn now_ms() -> f64 {
@@ -149,6 +155,8 @@ impl ChatState {
             attended: RwSignal::new(page_attended()),
             first_unread: RwSignal::new(None),
             notice: RwSignal::new(None),
+            jump: RwSignal::new(None),
+            flash: RwSignal::new(None),
         }
     }
 
@@ -272,5 +280,7 @@ impl ChatState {
         self.open.set(None);
         self.first_unread.set(None);
         self.notice.set(None);
+        self.jump.set(None);
+        self.flash.set(None);
     }
 }

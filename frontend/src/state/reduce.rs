@@ -170,6 +170,23 @@ impl ChatData {
                 self.changed.timelines |= timeline.apply_delete(message_id, seq, version);
                 catch_up_if(missed, chat_id)
             }
+            ServerEvent::Reaction {
+                chat_id,
+                message_id,
+                emoji,
+                user_id,
+                on,
+                version,
+            } => {
+                let Some(timeline) = self.timelines.get_mut(&chat_id) else {
+                    return Vec::new();
+                };
+                // A reaction is a change like an edit: it takes the chat's next version.
+                let missed = timeline.saw_live_version(version);
+                self.changed.timelines |=
+                    timeline.apply_reaction(message_id, &emoji, user_id, on, version);
+                catch_up_if(missed, chat_id)
+            }
             ServerEvent::Typing { chat_id, user } => {
                 if user.id != now.me {
                     self.typing.saw(chat_id, user, now.now_ms);

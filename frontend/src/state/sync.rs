@@ -261,9 +261,49 @@ impl ChatState {
         self.run(effects);
     }
 
+    /// Opens `chat` at message `seq`: loads the history back to it if it is older than what is
+    /// loaded (whole pages, so the timeline stays without holes), then asks the view to bring
+    /// it into view and highlight it.
+    pub(crate) fn show_message(&self, chat: ChatId, seq: i64) {
+        self.open_chat(chat);
+        let state = *self;
+        leptos::task::spawn_local(async move {
+            // The first page may still be on its way.
+            for _ in 0..100 {
+                let loaded = state
+                    .timelines
+                    .with_untracked(|t| t.get(&chat).is_some_and(|t| t.loaded));
+                if loaded {
+                    break;
+                }
+                gloo_timers::future::TimeoutFuture::new(50).await;
+            }
+            loop {
+                let (present, more) = state.timelines.with_untracked(|t| {
+                    t.get(&chat)
+                        .map_or((false, false), |t| (t.has_seq(seq), t.has_more_before))
+                });
+                if present || !more {
+                    break;
+                }
+                if !state.load_older_by(chat, PAGE_MAX).await {
+                    break;
+                }
+            }
+            if state.open.get_untracked() == Some(chat) {
+                state.jump.set(Some((chat, seq)));
+            }
+        });
+    }
+
     /// Scrolled to the top: the page before the oldest loaded message. Resolves when merged;
     /// true if it added messages.
     pub(crate) async fn load_older(&self, chat: ChatId) -> bool {
+        self.load_older_by(chat, PAGE_DEFAULT).await
+    }
+
+    /// The `limit` messages before the oldest loaded one; true if it added messages.
+    async fn load_older_by(&self, chat: ChatId, limit: u32) -> bool {
         let before = self.timelines.with_untracked(|t| {
             t.get(&chat)
                 .filter(|t| t.loaded && t.has_more_before)
@@ -281,7 +321,7 @@ impl ChatState {
             before_seq: Some(before),
             after_seq: None,
             after_version: None,
-            limit: Some(PAGE_DEFAULT),
+            limit: Some(limit),
         };
         let result = api.messages(chat, &query).await;
         self.loading_older.update(|l| {

@@ -13,6 +13,8 @@ use crate::state::{ChatState, page_attended};
 pub fn App() -> impl IntoView {
     let state = ChatState::new();
     provide_context(state);
+    // `/join/<token>`: accepted once someone is signed in (now, or after signing in).
+    crate::state::remember_invite_in_address();
     let booting = RwSignal::new(true);
 
     leptos::task::spawn_local(async move {

@@ -79,6 +79,14 @@ pub(crate) fn AuthPage() -> impl IntoView {
                     {tab(Mode::SignIn, "auth-tab-signin", "Sign in")}
                     {tab(Mode::SignUp, "auth-tab-signup", "Create account")}
                 </div>
+                {crate::state::has_pending_invite()
+                    .then(|| {
+                        view! {
+                            <p class="auth-note" id="invite-note" role="status">
+                                "You were invited to a group. Sign in or create an account to join it."
+                            </p>
+                        }
+                    })}
                 {move || {
                     state
                         .ended

@@ -11,6 +11,7 @@ mod app;
 mod auth;
 mod common;
 mod conversation;
+mod search;
 mod shell;
 mod sidebar;
 

@@ -115,3 +115,43 @@ pub async fn set_page_hidden(b: &Browser, hidden: bool) -> Result<()> {
     .await?;
     Ok(())
 }
+
+/// Clicks `button` (a CSS selector inside the message) on the confirmed message whose text is
+/// exactly `text`, mine or not. The actions show on hover; a script click needs no hover.
+pub async fn click_in_message(b: &Browser, text: &str, button: &str) -> Result<()> {
+    let clicked = b
+        .js(
+            "const [text, button] = arguments[0];
+             const msg = Array.from(document.querySelectorAll('#messages .msg:not(.pending)'))
+               .find(m => m.querySelector('.msg-text')?.textContent === text);
+             if (!msg) return false;
+             msg.scrollIntoView({block: 'center'});
+             const b = msg.querySelector(button);
+             if (!b) return false;
+             b.click();
+             return true;",
+            serde_json::json!([text, button]),
+        )
+        .await?;
+    if clicked != serde_json::json!(true) {
+        return Err(format!("no {button} on message {text:?}").into());
+    }
+    Ok(())
+}
+
+/// Creates a group named `name` with every contact shown as a candidate picked, public or
+/// not, and waits until it is open.
+pub async fn create_group(b: &Browser, name: &str, public: bool) -> Result<()> {
+    b.click("#tab-new").await?;
+    b.type_into("#group-name", name).await?;
+    b.js(
+        "document.querySelectorAll('.group-candidate input').forEach(i => i.click());",
+        serde_json::json!(null),
+    )
+    .await?;
+    if public {
+        b.click("#group-public").await?;
+    }
+    b.click("#create-group").await?;
+    b.wait_text("#conv-title", name).await
+}

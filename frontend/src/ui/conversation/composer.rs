@@ -1,13 +1,17 @@
 //! The composer: a text box where Enter sends and Shift+Enter starts a new line, with the reason
 //! if a message was refused before sending; in a direct chat closed by a block, a line saying so
 //! instead. What is typed is kept as the chat's draft until sent. Sending itself is the
-//! state's job.
+//! state's job. Above it, the reply bar (the message being answered, Escape cancels); `@`
+//! opens a list of the chat's members to complete the name (arrows, Enter or Tab, click).
 
-use chat_protocol::{ChatId, ChatKind, UserId};
+use chat_protocol::{ChatId, ChatKind, User, UserId};
 use leptos::html;
 use leptos::prelude::*;
 
+use super::Replying;
+use crate::model::mentions::{byte_to_utf16, complete, query_at, suggestions, utf16_to_byte};
 use crate::state::ChatState;
+use crate::text::format::snippet;
 use crate::ui::common::{FormError, FormStatus};
 
 /// Why this chat takes no messages from me.
@@ -97,12 +101,58 @@ fn Composer(chat_id: ChatId) -> impl IntoView {
         true
     });
 
+    let replying = expect_context::<Replying>().0;
+    // The `@word` being typed: where its `@` is (bytes), the caret, and the matching members.
+    let mention = RwSignal::new(None::<(usize, usize, Vec<User>)>);
+    let active = RwSignal::new(0usize);
+
+    let update_mention = move || {
+        let Some(el) = input.get_untracked() else {
+            return;
+        };
+        let value = el.value();
+        let caret = el
+            .selection_start()
+            .ok()
+            .flatten()
+            .map_or(value.len(), |units| utf16_to_byte(&value, units as usize));
+        let me = state.me_or_nobody();
+        let found = query_at(&value, caret).and_then(|(at, word)| {
+            let members = state.chat(chat_id).map(|c| c.members).unwrap_or_default();
+            let list = suggestions(&members, word, me);
+            (!list.is_empty()).then_some((at, caret, list))
+        });
+        if found.is_some() != mention.with_untracked(Option::is_some) {
+            active.set(0);
+        }
+        mention.set(found);
+    };
+
+    let pick = move |user: User| {
+        let Some((at, caret, _)) = mention.get_untracked() else {
+            return;
+        };
+        let (value, new_caret) = complete(&text.get_untracked(), at, caret, &user.username);
+        state.save_draft(chat_id, &value);
+        text.set(value.clone());
+        mention.set(None);
+        if let Some(el) = input.get_untracked() {
+            el.set_value(&value);
+            let units = byte_to_utf16(&value, new_caret) as u32;
+            let _ = el.set_selection_range(units, units);
+            let _ = el.focus();
+        }
+    };
+
     let send = move || {
         let content = text.get_untracked();
-        let sent = state.send_message(chat_id, &content);
+        let reply_to = replying.with_untracked(|r| r.as_ref().map(|m| m.id));
+        let sent = state.send_message(chat_id, &content, reply_to);
         if sent.is_ok() {
             text.set(String::new());
             state.save_draft(chat_id, "");
+            replying.set(None);
+            mention.set(None);
         }
         form.show(sent);
         if let Some(el) = input.get_untracked() {
@@ -110,7 +160,68 @@ fn Composer(chat_id: ChatId) -> impl IntoView {
         }
     };
 
+    let reply_bar = move || {
+        replying.get().map(|m| {
+            let excerpt = snippet(&m.content, 80);
+            view! {
+                <div class="reply-bar" id="reply-bar" role="status">
+                    <div class="reply-bar-text">
+                        <span class="reply-bar-who">{format!("Replying to {}", m.sender.username)}</span>
+                        <span class="reply-bar-excerpt">{excerpt}</span>
+                    </div>
+                    <button
+                        type="button"
+                        class="ghost small cancel-reply"
+                        aria-label="Cancel the reply"
+                        on:click=move |_| {
+                            replying.set(None);
+                            if let Some(el) = input.get_untracked() {
+                                let _ = el.focus();
+                            }
+                        }
+                    >
+                        "✕"
+                    </button>
+                </div>
+            }
+        })
+    };
+
+    let listbox = move || {
+        mention.get().map(|(_, _, list)| {
+            let options = list
+                .into_iter()
+                .enumerate()
+                .map(|(i, user)| {
+                    let name = user.username.clone();
+                    view! {
+                        <li
+                            role="option"
+                            id=format!("mention-{i}")
+                            class="mention-option"
+                            aria-selected=move || (active.get() == i).to_string()
+                            on:mousedown=move |ev: leptos::ev::MouseEvent| {
+                                // Keep the focus in the text box.
+                                ev.prevent_default();
+                                pick(user.clone());
+                            }
+                        >
+                            {format!("@{name}")}
+                        </li>
+                    }
+                })
+                .collect_view();
+            view! {
+                <ul class="mention-list" id="mention-list" role="listbox" aria-label="Members">
+                    {options}
+                </ul>
+            }
+        })
+    };
+
     view! {
+        {reply_bar}
+        {listbox}
         <form
             class="composer"
             on:submit=move |ev: leptos::ev::SubmitEvent| {
@@ -128,6 +239,11 @@ fn Composer(chat_id: ChatId) -> impl IntoView {
                 rows="1"
                 placeholder="Write a message…"
                 aria-describedby="composer-hint"
+                aria-autocomplete="list"
+                aria-controls=move || mention.with(Option::is_some).then_some("mention-list")
+                aria-activedescendant=move || {
+                    mention.with(Option::is_some).then(|| format!("mention-{}", active.get()))
+                }
                 prop:value=move || text.get()
                 on:input=move |ev| {
                     let typed = event_target_value(&ev);
@@ -136,9 +252,53 @@ fn Composer(chat_id: ChatId) -> impl IntoView {
                     // A refusal ("must not be empty") is about what was there before.
                     form.clear();
                     state.on_composer_input(chat_id);
+                    update_mention();
                 }
+                on:click=move |_| update_mention()
+                on:blur=move |_| mention.set(None)
                 on:keydown=move |ev: leptos::ev::KeyboardEvent| {
-                    if ev.key() == "Enter" && !ev.shift_key() && !ev.is_composing() {
+                    let key = ev.key();
+                    let open = mention.with_untracked(|m| m.as_ref().map(|(_, _, l)| l.len()));
+                    if let Some(len) = open.filter(|len| *len > 0) {
+                        match key.as_str() {
+                            "ArrowDown" => {
+                                ev.prevent_default();
+                                active.update(|a| *a = (*a + 1) % len);
+                                return;
+                            }
+                            "ArrowUp" => {
+                                ev.prevent_default();
+                                active.update(|a| *a = (*a + len - 1) % len);
+                                return;
+                            }
+                            "Enter" | "Tab" if !ev.is_composing() => {
+                                ev.prevent_default();
+                                let chosen = mention
+                                    .with_untracked(|m| {
+                                        m.as_ref()
+                                            .and_then(|(_, _, l)| l.get(active.get_untracked()).cloned())
+                                    });
+                                if let Some(user) = chosen {
+                                    pick(user);
+                                }
+                                return;
+                            }
+                            "Escape" => {
+                                ev.prevent_default();
+                                ev.stop_propagation();
+                                mention.set(None);
+                                return;
+                            }
+                            _ => {}
+                        }
+                    }
+                    if key == "Escape" && replying.with_untracked(Option::is_some) {
+                        ev.prevent_default();
+                        ev.stop_propagation();
+                        replying.set(None);
+                        return;
+                    }
+                    if key == "Enter" && !ev.shift_key() && !ev.is_composing() {
                         ev.prevent_default();
                         send();
                     }

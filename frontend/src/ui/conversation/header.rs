@@ -11,7 +11,11 @@ use crate::text::format::chat_title;
 use crate::ui::common::{Avatar, ConfirmButton};
 
 #[component]
-pub(super) fn Header(chat: Memo<Option<Chat>>, members_open: RwSignal<bool>) -> impl IntoView {
+pub(super) fn Header(
+    chat: Memo<Option<Chat>>,
+    members_open: RwSignal<bool>,
+    search_open: RwSignal<bool>,
+) -> impl IntoView {
     let state = expect_context::<ChatState>();
     let me = move || state.me_or_nobody();
     let title = move || {
@@ -114,6 +118,20 @@ pub(super) fn Header(chat: Memo<Option<Chat>>, members_open: RwSignal<bool>) -> 
                 <p id="conv-subtitle" class="muted small">{subtitle}</p>
             </div>
             <div class="conv-actions">{block_control}</div>
+            <button
+                type="button"
+                id="search-toggle"
+                class="ghost"
+                aria-expanded=move || search_open.get().to_string()
+                on:click=move |_| search_open.update(|o| *o = !*o)
+            >
+                // On a phone only the magnifier shows; the word stays the button's name.
+                <svg class="search-icon" width="18" height="18" viewBox="0 0 18 18" aria-hidden="true">
+                    <circle cx="7.5" cy="7.5" r="5.5" fill="none" stroke="currentColor" stroke-width="2"></circle>
+                    <line x1="11.5" y1="11.5" x2="16" y2="16" stroke="currentColor" stroke-width="2"></line>
+                </svg>
+                <span class="search-label">"Search"</span>
+            </button>
             <button
                 type="button"
                 id="members-toggle"

@@ -4,6 +4,7 @@
 use chat_protocol::{Chat, ChatKind, User};
 use leptos::prelude::*;
 
+use super::invites::SharingSettings;
 use crate::state::ChatState;
 use crate::ui::common::{Avatar, ConfirmButton, FormError, FormStatus, PresenceText};
 
@@ -42,6 +43,7 @@ pub(super) fn MembersPanel(
         });
     };
     let chat_name = chat.name.clone().unwrap_or_else(|| "this group".to_owned());
+    let sharing = group.then(|| view! { <SharingSettings chat=chat.clone() /> });
     let candidates = move || {
         state.contacts.with(|c| {
             c.iter()
@@ -84,6 +86,7 @@ pub(super) fn MembersPanel(
                     })
                     .collect_view()}
             </ul>
+            {sharing}
             {group
                 .then(|| {
                     view! {
@@ -114,7 +117,7 @@ pub(super) fn MembersPanel(
                         <ConfirmButton
                             class="danger leave-group"
                             text="Leave group"
-                            label=format!("Leave {chat_name}")
+                            label=format!("Leave group {chat_name}")
                             question=format!(
                                 "Leave {chat_name}? Only a member can add you back.",
                             )

@@ -1,37 +1,91 @@
 //! One row of the conversation: a day separator, a message bubble (with edit and delete for my
 //! own; in a group, one from someone I blocked is collapsed to a line that can be expanded), or
-//! a pending bubble of mine with its state and "retry". Renders text as text nodes only; the
-//! links found in it (`text::links`) become `<a>` elements whose text is again a text node.
+//! a pending bubble of mine with its state and "retry". Text is formatted (`rich`: a safe
+//! Markdown subset as DOM nodes, never HTML). A message shows the one it answers (click: go
+//! there), its reactions (click: toggle mine) and actions: reply, react, and for my own edit and
+//! delete.
 
-use chat_protocol::{ChatId, ChatKind, Message, MessageId};
+use chat_protocol::{ChatId, ChatKind, Message, MessageId, Reaction, UserId};
 use leptos::html;
 use leptos::prelude::*;
+use wasm_bindgen::JsCast;
 
+use super::Replying;
+use super::emoji_picker::EmojiPicker;
+use super::rich::formatted;
 use crate::model::outbox::Pending;
 use crate::model::rows::Row;
 use crate::state::ChatState;
 use crate::state::locale::hour_cycle;
-use crate::text::format::{clock, full_date};
-use crate::text::links::{Piece, pieces};
+use crate::text::format::{clock, full_date, snippet};
 use crate::ui::common::{FormError, FormStatus};
 
-/// Message text as text nodes, with its links as links. Whatever the message contains is shown,
-/// never interpreted: an address only ever becomes an `href` of one of the allowed schemes.
-/// Links open in a new tab that cannot reach back to this one (`noopener`) and is not told
-/// where it came from (`noreferrer`).
-fn linked(content: &str) -> impl IntoView + use<> {
-    pieces(content)
-        .into_iter()
-        .map(|piece| match piece {
-            Piece::Text(text) => text.into_any(),
-            Piece::Link { text, href } => view! {
-                <a class="msg-link" href=href target="_blank" rel="noopener noreferrer">
-                    {text}
-                </a>
-            }
-            .into_any(),
+/// My username, for highlighting mentions of me.
+fn my_name(state: &ChatState) -> Option<String> {
+    state
+        .user
+        .with_untracked(|u| u.as_ref().map(|u| u.username.clone()))
+}
+
+fn focus_by_id(id: &str) {
+    if let Some(el) = document().get_element_by_id(id)
+        && let Ok(el) = el.dyn_into::<web_sys::HtmlElement>()
+    {
+        let _ = el.focus();
+    }
+}
+
+/// The names of who reacted, from the chat's members.
+fn reactor_names(state: &ChatState, chat_id: ChatId, users: &[UserId]) -> String {
+    let members = state.chat(chat_id).map(|c| c.members).unwrap_or_default();
+    users
+        .iter()
+        .map(|u| {
+            members
+                .iter()
+                .find(|m| m.id == *u)
+                .map_or("someone", |m| m.username.as_str())
+                .to_owned()
         })
-        .collect_view()
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+/// The chips under a message: each emoji with its count, pressed when I am among them.
+#[component]
+fn Reactions(message_id: MessageId, reactions: Vec<Reaction>, chat_id: ChatId) -> impl IntoView {
+    let state = expect_context::<ChatState>();
+    let me = state.me_or_nobody();
+    let chips = reactions
+        .into_iter()
+        .map(|r| {
+            let mine = r.user_ids.contains(&me);
+            let count = r.user_ids.len();
+            let emoji = r.emoji.clone();
+            let users = StoredValue::new(r.user_ids.clone());
+            // The chat's members may arrive after the messages (a reload): names follow them.
+            let who = move || users.with_value(|u| reactor_names(&state, chat_id, u));
+            let shown = r.emoji.clone();
+            let label = move || format!("{shown} {count}, by {}", who());
+            view! {
+                <button
+                    type="button"
+                    class="reaction"
+                    class:mine=mine
+                    aria-pressed=mine.to_string()
+                    aria-label=label
+                    title=who
+                    data-who=who
+                    data-emoji=r.emoji.clone()
+                    on:click=move |_| state.react(message_id, &emoji, !mine)
+                >
+                    <span class="reaction-emoji" aria-hidden="true">{r.emoji.clone()}</span>
+                    <span class="reaction-count" aria-hidden="true">{count}</span>
+                </button>
+            }
+        })
+        .collect_view();
+    view! { <div class="reactions">{chips}</div> }
 }
 
 #[component]
@@ -84,7 +138,7 @@ pub(super) fn RowView(
                 } else {
                     view! {
                         <MessageView
-                            message=message.clone()
+                            message=Message::clone(&message)
                             mine=mine
                             show_sender=show_sender
                             grouped=grouped
@@ -131,6 +185,12 @@ fn MessageView(
     let confirming = RwSignal::new(false);
     let is_editing = move || editing.get() == Some(id);
     let sender = message.sender.username.clone();
+    let me_name = my_name(&state);
+    let mentions_me = !deleted && message.mentions.contains(&state.me_or_nobody());
+    let replying = expect_context::<Replying>().0;
+    let picking = RwSignal::new(false);
+    let seq = message.seq;
+    let flashing = move || state.flash.get() == Some((chat_id, seq));
 
     let body = {
         let content = content.clone();
@@ -140,15 +200,114 @@ fn MessageView(
             } else if is_editing() {
                 view! { <EditBox id=id original=content.clone() editing=editing /> }.into_any()
             } else {
-                view! { <p class="msg-text">{linked(&content)}</p> }.into_any()
+                view! { <div class="msg-text">{formatted(&content, me_name.as_deref())}</div> }
+                    .into_any()
             }
         }
+    };
+
+    // The message this one answers: who wrote it and how it began; a click goes there.
+    let quote = message.reply_to.clone().map(|r| {
+        let excerpt = if r.deleted {
+            "deleted message".to_owned()
+        } else {
+            snippet(&r.excerpt, 100)
+        };
+
+        let target = r.seq;
+        view! {
+            <button
+                type="button"
+                class="reply-quote"
+                class:deleted=r.deleted
+                title="Show the original"
+                data-reply-seq=target.to_string()
+                on:click=move |_| state.show_message(chat_id, target)
+            >
+                <span class="visually-hidden">"In reply to "</span>
+                <span class="reply-quote-sender">{r.sender.username.clone()}</span>
+                <span class="reply-quote-text">{excerpt}</span>
+            </button>
+        }
+    });
+
+    let reactions = message.reactions.clone();
+    let reaction_chips = (!deleted && !reactions.is_empty()).then(|| {
+        view! { <Reactions message_id=id reactions=reactions chat_id=chat_id /> }
+    });
+
+    let reply_message = message.clone();
+    let picker_id = format!("emoji-{id}");
+    let react_button_id = format!("react-{id}");
+    let common_actions = move || {
+        let reply_message = reply_message.clone();
+        let react_button_id = react_button_id.clone();
+        (!deleted && !is_editing()).then(|| {
+            view! {
+                <button
+                    type="button"
+                    class="ghost reply-message"
+                    aria-label="Reply to this message"
+                    on:click=move |_| {
+                        replying.set(Some(reply_message.clone()));
+                        focus_by_id("composer");
+                    }
+                >
+                    "Reply"
+                </button>
+                <button
+                    type="button"
+                    class="ghost react-message"
+                    id=react_button_id
+                    aria-label="React to this message"
+                    aria-haspopup="listbox"
+                    aria-expanded=move || picking.get().to_string()
+                    on:click=move |_| picking.update(|p| *p = !*p)
+                >
+                    "React"
+                </button>
+            }
+        })
+    };
+    let picker = move || {
+        let react_button_id = format!("react-{id}");
+        let close_to = react_button_id.clone();
+        picking.get().then(|| {
+            view! {
+                <EmojiPicker
+                    id=picker_id.clone()
+                    on_pick=Callback::new(move |emoji: String| {
+                        picking.set(false);
+                        let already = state
+                            .timelines
+                            .with_untracked(|t| {
+                                t.get(&chat_id)
+                                    .and_then(|t| t.messages().iter().find(|m| m.id == id).cloned())
+                            })
+                            .is_some_and(|m| {
+                                let me = state.me_or_nobody();
+                                m.reactions
+                                    .iter()
+                                    .any(|r| r.emoji == emoji && r.user_ids.contains(&me))
+                            });
+                        if !already {
+                            state.react(id, &emoji, true);
+                        }
+                        focus_by_id(&react_button_id);
+                    })
+                    on_close=Callback::new(move |()| {
+                        picking.set(false);
+                        focus_by_id(&close_to);
+                    })
+                />
+            }
+        })
     };
 
     let actions = move || {
         (mine && !deleted && !is_editing()).then(|| {
             view! {
-                <div class="msg-actions">
+                <span class="msg-own-actions">
                     {move || {
                         if confirming.get() {
                             view! {
@@ -196,7 +355,7 @@ fn MessageView(
                                 .into_any()
                         }
                     }}
-                </div>
+                </span>
             }
         })
     };
@@ -208,6 +367,8 @@ fn MessageView(
             class:theirs=!mine
             class:deleted=deleted
             class:grouped=grouped
+            class:mentions-me=mentions_me
+            class:flash=flashing
             data-seq=message.seq.to_string()
             data-id=id.to_string()
             data-chat-id=chat_id.to_string()
@@ -222,13 +383,20 @@ fn MessageView(
                     .into_any()
             }}
             <div class="bubble">
+                {quote}
                 {body}
                 <div class="msg-meta">
+                    {mentions_me
+                        .then(|| {
+                            view! { <span class="msg-mention-mark" title="Mentions you">"@"</span> }
+                        })}
                     <time datetime=stamp title=full>{when}</time>
                     {edited.then(|| view! { <span class="msg-edited">"edited"</span> })}
                 </div>
             </div>
-            {actions}
+            {reaction_chips}
+            <div class="msg-actions">{common_actions} {actions}</div>
+            {picker}
             {seen.map(|s| view! { <div class="seen">{s}</div> })}
         </div>
     }
@@ -297,7 +465,7 @@ fn PendingView(pending: Pending) -> impl IntoView {
             data-client-id=client_id.to_string()
         >
             <div class="bubble">
-                <p class="msg-text">{linked(&pending.content)}</p>
+                <div class="msg-text">{formatted(&pending.content, None)}</div>
                 <div class="msg-meta">
                     <span class="pending-state">{label}</span>
                 </div>

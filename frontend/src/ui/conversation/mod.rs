@@ -4,11 +4,14 @@
 
 mod banner;
 mod composer;
+mod emoji_picker;
 mod header;
+mod invites;
 mod members;
 mod message;
+mod rich;
 
-use chat_protocol::{Chat, ChatId, ChatKind, MessageId};
+use chat_protocol::{Chat, ChatId, ChatKind, Message, MessageId};
 use leptos::html;
 use leptos::prelude::*;
 use wasm_bindgen::JsCast;
@@ -16,11 +19,20 @@ use wasm_bindgen::JsCast;
 use crate::model::rows::{self, Row, member_reads};
 use crate::state::ChatState;
 use crate::text::format::typing_line;
+use crate::ui::search::MessageSearch;
 use banner::ConnBanner;
 use composer::ComposerOrClosed;
 use header::Header;
 use members::MembersPanel;
 use message::RowView;
+
+/// The message the composer answers (the reply bar), shared by the messages' "Reply" actions
+/// and the composer of one conversation.
+#[derive(Clone, Copy)]
+pub(super) struct Replying(pub(super) RwSignal<Option<Message>>);
+
+/// How long a message stays highlighted after a jump to it (ms).
+const FLASH_MS: u32 = 2_000;
 
 /// How close to the bottom (px) still counts as "at the bottom".
 const BOTTOM_SLACK: i32 = 48;
@@ -69,6 +81,9 @@ pub(crate) fn Conversation(chat_id: ChatId) -> impl IntoView {
         state.typing.with(|t| typing_line(&t.who(chat_id, now)))
     };
     let members_open = RwSignal::new(false);
+    let search_open = RwSignal::new(false);
+    let search_query = RwSignal::new(String::new());
+    provide_context(Replying(RwSignal::new(None)));
 
     let rows = Memo::new(move |_| {
         let me = state.me_or_nobody();
@@ -222,6 +237,42 @@ pub(crate) fn Conversation(chat_id: ChatId) -> impl IntoView {
         });
     });
 
+    // A jump (a reply's quote or a search result): once the rows are drawn, bring the message
+    // into view and highlight it for a moment.
+    Effect::new(move |_| {
+        let Some((chat, seq)) = state.jump.get() else {
+            return;
+        };
+        if chat != chat_id {
+            return;
+        }
+        rows.track();
+        request_animation_frame(move || {
+            let Some(el) = list.try_get_untracked().flatten() else {
+                return;
+            };
+            let selector = format!(".msg[data-seq=\"{seq}\"]");
+            let Some(target) = el.query_selector(&selector).ok().flatten() else {
+                return;
+            };
+            positioned.set_value(true);
+            let offset =
+                target.get_bounding_client_rect().top() - el.get_bounding_client_rect().top();
+            let middle = (el.client_height() / 2) as f64;
+            el.set_scroll_top(el.scroll_top() + (offset - middle) as i32);
+            let bottom = el.scroll_height() - el.scroll_top() - el.client_height() <= BOTTOM_SLACK;
+            state.at_bottom.set(bottom);
+            state.jump.set(None);
+            state.flash.set(Some((chat, seq)));
+            leptos::task::spawn_local(async move {
+                gloo_timers::future::TimeoutFuture::new(FLASH_MS).await;
+                if state.flash.try_get_untracked().flatten() == Some((chat, seq)) {
+                    state.flash.set(None);
+                }
+            });
+        });
+    });
+
     // Coming back to the page (tab shown, window focused) reads what is on screen.
     Effect::new(move |_| {
         if state.attended.get() {
@@ -256,7 +307,20 @@ pub(crate) fn Conversation(chat_id: ChatId) -> impl IntoView {
                 }
             }
         >
-            <Header chat=chat members_open=members_open />
+            <Header chat=chat members_open=members_open search_open=search_open />
+            <Show when=move || search_open.get()>
+                <div class="conv-search">
+                    <MessageSearch
+                        chat=Some(chat_id)
+                        id="chat-search"
+                        query=search_query
+                        on_open=move || {
+                            search_open.set(false);
+                            search_query.set(String::new());
+                        }
+                    />
+                </div>
+            </Show>
             <ConnBanner />
             <div class="conv-body">
                 <div class="conv-main">
@@ -293,11 +357,15 @@ pub(crate) fn Conversation(chat_id: ChatId) -> impl IntoView {
                             <RowView row=row chat_id=chat_id editing=editing />
                         </For>
                     </div>
-                    <Show when=move || !state.at_bottom.get() && loaded()>
-                        <button type="button" class="jump" on:click=jump_to_bottom>
-                            "↓ Newest"
-                        </button>
-                    </Show>
+                    // Pinned to the list's bottom edge, whatever shows under it (reply bar,
+                    // mention list, typing line).
+                    <div class="jump-anchor">
+                        <Show when=move || !state.at_bottom.get() && loaded()>
+                            <button type="button" class="jump" on:click=jump_to_bottom>
+                                "↓ Newest"
+                            </button>
+                        </Show>
+                    </div>
                     <p class="typing" id="typing" aria-live="polite">
                         {move || typing().unwrap_or_default()}
                     </p>

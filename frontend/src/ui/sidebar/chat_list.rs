@@ -38,6 +38,7 @@ pub(super) fn ChatList(
                         c.id,
                         c.last_seq,
                         c.unread_count,
+                        c.unread_mentions,
                         c.members.len(),
                         c.name.clone(),
                         c.last_message.as_ref().map(|m| (m.id, m.deleted, m.edited_at)),
@@ -68,6 +69,7 @@ fn ChatItem(chat: Chat) -> impl IntoView {
         )
     });
     let unread = chat.unread_count;
+    let mentioned = chat.unread_mentions > 0;
     let text = preview(&chat, me);
     view! {
         <li>
@@ -94,6 +96,15 @@ fn ChatItem(chat: Chat) -> impl IntoView {
                         <span class="chat-preview">{text}</span>
                         // The button's name is its text (title, time, preview): what is seen
                         // is what is announced, with "unread" spelled out for the badge.
+                        {mentioned
+                            .then(|| {
+                                view! {
+                                    <span class="badge mention-badge">
+                                        "@"
+                                        <span class="visually-hidden">" mentions you"</span>
+                                    </span>
+                                }
+                            })}
                         {(unread > 0)
                             .then(|| {
                                 view! {

@@ -5,16 +5,19 @@ mod blocked;
 mod chat_list;
 mod contacts;
 mod new_chat;
+mod rooms;
 mod sessions;
 
 use leptos::prelude::*;
 
 use super::common::{Avatar, StatusPill, Tab};
+use super::search::{MessageSearch, searchable};
 use crate::model::chat_list::total_unread;
 use crate::state::ChatState;
 use chat_list::ChatList;
 use contacts::ContactsPanel;
 use new_chat::NewChatPanel;
+use rooms::RoomsPanel;
 use sessions::SessionsPanel;
 
 #[derive(Clone, Copy, PartialEq, Eq)]
@@ -22,13 +25,21 @@ enum Panel {
     Chats,
     Contacts,
     NewChat,
+    Rooms,
     Sessions,
 }
 
 #[component]
 pub(crate) fn Sidebar() -> impl IntoView {
     let state = expect_context::<ChatState>();
-    let panel = RwSignal::new(Panel::Chats);
+    // `/rooms` in the address bar opens the rooms directory.
+    let start = if crate::state::route::current_path() == crate::state::route::ROOMS_PATH {
+        Panel::Rooms
+    } else {
+        Panel::Chats
+    };
+    let panel = RwSignal::new(start);
+    let search = RwSignal::new(String::new());
     let show_chats = move || panel.set(Panel::Chats);
     let find_people = move || panel.set(Panel::Contacts);
     let me = move || {
@@ -79,8 +90,10 @@ pub(crate) fn Sidebar() -> impl IntoView {
                 {tab(Panel::Chats, "tab-chats", "Chats")}
                 {tab(Panel::Contacts, "tab-contacts", "Contacts")}
                 {tab(Panel::NewChat, "tab-new", "New chat")}
+                {tab(Panel::Rooms, "tab-rooms", "Rooms")}
             </nav>
-            <div class="sidebar-body">
+            <MessageSearch chat=None id="global-search" query=search on_open=|| () />
+            <div class="sidebar-body" class:hidden=move || searchable(&search.get())>
                 {move || match panel.get() {
                     Panel::Chats => view! { <ChatList on_find_people=find_people /> }.into_any(),
                     Panel::Contacts => view! { <ContactsPanel on_chat_opened=show_chats /> }.into_any(),
@@ -88,6 +101,7 @@ pub(crate) fn Sidebar() -> impl IntoView {
                         view! { <NewChatPanel on_chat_opened=show_chats on_find_people=find_people /> }
                             .into_any()
                     }
+                    Panel::Rooms => view! { <RoomsPanel on_chat_opened=show_chats /> }.into_any(),
                     Panel::Sessions => view! { <SessionsPanel /> }.into_any(),
                 }}
             </div>

@@ -19,6 +19,7 @@ pub(super) fn NewChatPanel(
     let state = expect_context::<ChatState>();
     let name = RwSignal::new(String::new());
     let picked = RwSignal::new(Vec::<String>::new());
+    let public = RwSignal::new(false);
     let form = FormStatus::new();
 
     let direct = move |username: String| {
@@ -34,8 +35,9 @@ pub(super) fn NewChatPanel(
         ev.prevent_default();
         let group_name = name.get_untracked();
         let members = picked.get_untracked();
+        let public = public.get_untracked();
         form.run(async move {
-            state.create_group(&group_name, members).await?;
+            state.create_group(&group_name, members, public).await?;
             on_chat_opened.run(());
             Ok(())
         });
@@ -110,6 +112,10 @@ pub(super) fn NewChatPanel(
                         }
                     </For>
                 </fieldset>
+                <label class="check">
+                    <input id="group-public" type="checkbox" bind:checked=public />
+                    "Public room (anyone can find and join it)"
+                </label>
                 <FormError status=form />
                 <button type="submit" id="create-group" class="primary" disabled=move || form.is_busy()>
                     "Create group"

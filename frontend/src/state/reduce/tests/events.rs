@@ -339,3 +339,31 @@ fn other_errors_become_a_notice_except_for_typing_and_read_markers() {
             .is_empty()
     );
 }
+
+#[test]
+fn reaction_events_change_the_chips_and_the_version() {
+    let mut data = data_with_chat(2);
+    let reaction = |on: bool, version: i64| ServerEvent::Reaction {
+        chat_id: chat_id(CHAT),
+        message_id: message(2, 2).id,
+        emoji: "👍".into(),
+        user_id: me(),
+        on,
+        version,
+    };
+    assert!(data.apply(reaction(true, 3), &moment()).is_empty());
+    assert!(data.take_changed().timelines);
+    let shown = &data.timelines[&chat_id(CHAT)].messages()[1];
+    assert_eq!(shown.version, 3);
+    assert_eq!(shown.reactions[0].user_ids, [me()]);
+    // Versions skipped: something was missed, catch up.
+    assert_eq!(
+        data.apply(reaction(false, 6), &moment()),
+        [Effect::CatchUp(chat_id(CHAT))]
+    );
+    assert!(
+        data.timelines[&chat_id(CHAT)].messages()[1]
+            .reactions
+            .is_empty()
+    );
+}
