@@ -7,29 +7,19 @@ use super::presence::fill_online_members;
 use crate::state::AppState;
 use crate::store::chats;
 
-/// Tells each recipient about the chat as they see it. One recipient's failed rendering is
-/// logged and does not keep the others uninformed.
+/// Tells each recipient about the chat as they see it (rendered once for all of them: a fixed
+/// number of queries whatever the group's size).
 pub(crate) async fn notify_chat_updated(state: &AppState, chat: ChatId, recipients: Vec<UserId>) {
     let rendered = state
-        .db(move |c| {
-            Ok(recipients
-                .into_iter()
-                .map(|viewer| (viewer, chats::render_unchecked(c, chat, viewer)))
-                .collect::<Vec<_>>())
-        })
+        .db(move |c| chats::render_for_viewers(c, chat, &recipients))
         .await;
     match rendered {
         Ok(views) => {
-            for (viewer, view) in views {
-                match view {
-                    Ok(mut chat) => {
-                        fill_online_members(state, viewer, std::slice::from_mut(&mut chat)).await;
-                        state
-                            .realtime()
-                            .publish(&[viewer], &ServerEvent::ChatUpdated { chat });
-                    }
-                    Err(e) => tracing::warn!(error = %e, "chat_updated not sent to one member"),
-                }
+            for (viewer, mut chat) in views {
+                fill_online_members(state, viewer, std::slice::from_mut(&mut chat)).await;
+                state
+                    .realtime()
+                    .publish(&[viewer], &ServerEvent::ChatUpdated { chat });
             }
         }
         Err(e) => tracing::warn!(error = %e, "chat_updated not sent"),

@@ -1,6 +1,6 @@
-//! Chats as a viewer sees them (members, read positions, last message, unread counts), for any
-//! number of chats in a fixed number of queries: a chat list costs the same eight queries for
-//! one chat as for a thousand.
+//! Chats as a viewer sees them (members, read positions, last message, unread counts), in a
+//! fixed number of queries: a chat list costs the same eight queries for one chat as for a
+//! thousand, and one chat rendered for all its members (`chat_updated`) as many.
 
 use std::collections::HashMap;
 
@@ -14,9 +14,133 @@ use crate::db::AnyConnection;
 use crate::db::schema::{chat_members, chats, message_mentions, messages, users};
 use crate::error::AppResult;
 
-/// Counts per chat, from `(chat, count)` rows.
-fn counts(rows: Vec<(ChatId, i64)>) -> HashMap<ChatId, i64> {
+/// Counts by chat or by viewer, from `(key, count)` rows.
+fn counts<K: std::hash::Hash + Eq>(rows: Vec<(K, i64)>) -> HashMap<K, i64> {
     rows.into_iter().collect()
+}
+
+/// Each chat's members in joining order, and how far each has read.
+fn members_by_chat(
+    conn: &mut AnyConnection,
+    ids: &[ChatId],
+) -> AppResult<HashMap<ChatId, (Vec<User>, Vec<ReadPosition>)>> {
+    let member_rows: Vec<(ChatId, UserId, String, i64)> = chat_members::table
+        .inner_join(users::table)
+        .filter(chat_members::chat_id.eq_any(ids))
+        .order((
+            chat_members::chat_id,
+            chat_members::joined_at.asc(),
+            users::username_lower.asc(),
+        ))
+        .select((
+            chat_members::chat_id,
+            users::id,
+            users::username,
+            chat_members::last_read_seq,
+        ))
+        .load(conn)?;
+    let mut members_of: HashMap<ChatId, (Vec<User>, Vec<ReadPosition>)> = HashMap::new();
+    for (chat, id, username, seq) in member_rows {
+        let (users, reads) = members_of.entry(chat).or_default();
+        users.push(User { id, username });
+        reads.push(ReadPosition { user_id: id, seq });
+    }
+    Ok(members_of)
+}
+
+/// Each chat's newest message (a tombstone too), rendered.
+fn last_messages(conn: &mut AnyConnection, ids: &[ChatId]) -> AppResult<HashMap<ChatId, Message>> {
+    let lasts: Vec<(MessageRow, String)> = messages::table
+        .inner_join(users::table)
+        .inner_join(chats::table)
+        .filter(messages::chat_id.eq_any(ids))
+        .filter(messages::seq.eq(chats::last_seq))
+        .select((messages::all_columns, users::username))
+        .load(conn)?;
+    Ok(message_parts::render(conn, lasts)?
+        .into_iter()
+        .map(|m| (m.chat_id, m))
+        .collect())
+}
+
+/// The wire chat from its parts; presence is not in the database (`services::presence` fills
+/// it in).
+fn assemble(
+    row: &ChatRow,
+    (members, read_positions): (Vec<User>, Vec<ReadPosition>),
+    last_message: Option<Message>,
+    unread_count: i64,
+    unread_mentions: i64,
+) -> Chat {
+    Chat {
+        id: row.id,
+        kind: row.kind,
+        name: row.name.clone(),
+        members,
+        created_at: to_utc(row.created_at),
+        last_message,
+        unread_count,
+        last_seq: row.last_seq,
+        last_version: row.last_version,
+        read_positions,
+        online_members: Vec::new(),
+        public: row.public,
+        unread_mentions,
+    }
+}
+
+/// One chat as each of `viewers` sees it (their unread counts), rendered once: for
+/// `chat_updated`, whatever the number of members. A viewer who is not a member (told that
+/// they left) sees nothing unread.
+pub(crate) fn render_for_viewers(
+    conn: &mut AnyConnection,
+    row: &ChatRow,
+    viewers: &[UserId],
+) -> AppResult<Vec<(UserId, Chat)>> {
+    let ids = [row.id];
+    let unread = counts(
+        messages::table
+            .inner_join(chat_members::table.on(chat_members::chat_id.eq(messages::chat_id)))
+            .filter(messages::chat_id.eq(row.id))
+            .filter(chat_members::user_id.eq_any(viewers))
+            .filter(messages::seq.gt(chat_members::last_read_seq))
+            .filter(messages::sender_id.ne(chat_members::user_id))
+            .filter(messages::deleted.eq(false))
+            .group_by(chat_members::user_id)
+            .select((chat_members::user_id, diesel::dsl::count_star()))
+            .load::<(UserId, i64)>(conn)?,
+    );
+    let mentions = counts(
+        message_mentions::table
+            .inner_join(
+                chat_members::table.on(chat_members::chat_id
+                    .eq(message_mentions::chat_id)
+                    .and(chat_members::user_id.eq(message_mentions::user_id))),
+            )
+            .filter(message_mentions::chat_id.eq(row.id))
+            .filter(message_mentions::user_id.eq_any(viewers))
+            .filter(message_mentions::seq.gt(chat_members::last_read_seq))
+            .group_by(message_mentions::user_id)
+            .select((message_mentions::user_id, diesel::dsl::count_star()))
+            .load::<(UserId, i64)>(conn)?,
+    );
+    let members = members_by_chat(conn, &ids)?
+        .remove(&row.id)
+        .unwrap_or_default();
+    let last = last_messages(conn, &ids)?.remove(&row.id);
+    Ok(viewers
+        .iter()
+        .map(|viewer| {
+            let chat = assemble(
+                row,
+                members.clone(),
+                last.clone(),
+                unread.get(viewer).copied().unwrap_or(0),
+                mentions.get(viewer).copied().unwrap_or(0),
+            );
+            (*viewer, chat)
+        })
+        .collect())
 }
 
 /// Renders `rows` for `viewer`, in the same order. A viewer who is not a member of a chat (told
@@ -36,7 +160,7 @@ pub(crate) fn render(
             .eq(viewer)
             .and(chat_members::chat_id.eq_any(ids.clone()))
     };
-    let unread = counts(
+    let unread: HashMap<ChatId, i64> = counts(
         messages::table
             .inner_join(
                 chat_members::table.on(chat_members::chat_id.eq(messages::chat_id).and(mine())),
@@ -48,7 +172,7 @@ pub(crate) fn render(
             .select((messages::chat_id, diesel::dsl::count_star()))
             .load(conn)?,
     );
-    let mentions = counts(
+    let mentions: HashMap<ChatId, i64> = counts(
         message_mentions::table
             .inner_join(
                 chat_members::table.on(chat_members::chat_id
@@ -61,58 +185,18 @@ pub(crate) fn render(
             .select((message_mentions::chat_id, diesel::dsl::count_star()))
             .load(conn)?,
     );
-    let lasts: Vec<(MessageRow, String)> = messages::table
-        .inner_join(users::table)
-        .inner_join(chats::table)
-        .filter(messages::chat_id.eq_any(&ids))
-        .filter(messages::seq.eq(chats::last_seq))
-        .select((messages::all_columns, users::username))
-        .load(conn)?;
-    let mut last_of: HashMap<ChatId, Message> = message_parts::render(conn, lasts)?
-        .into_iter()
-        .map(|m| (m.chat_id, m))
-        .collect();
-    let member_rows: Vec<(ChatId, UserId, String, i64)> = chat_members::table
-        .inner_join(users::table)
-        .filter(chat_members::chat_id.eq_any(&ids))
-        .order((
-            chat_members::chat_id,
-            chat_members::joined_at.asc(),
-            users::username_lower.asc(),
-        ))
-        .select((
-            chat_members::chat_id,
-            users::id,
-            users::username,
-            chat_members::last_read_seq,
-        ))
-        .load(conn)?;
-    let mut members_of: HashMap<ChatId, (Vec<User>, Vec<ReadPosition>)> = HashMap::new();
-    for (chat, id, username, seq) in member_rows {
-        let (users, reads) = members_of.entry(chat).or_default();
-        users.push(User { id, username });
-        reads.push(ReadPosition { user_id: id, seq });
-    }
+    let mut last_of = last_messages(conn, &ids)?;
+    let mut members_of = members_by_chat(conn, &ids)?;
     Ok(rows
         .iter()
         .map(|row| {
-            let (members, read_positions) = members_of.remove(&row.id).unwrap_or_default();
-            Chat {
-                id: row.id,
-                kind: row.kind,
-                name: row.name.clone(),
-                members,
-                created_at: to_utc(row.created_at),
-                last_message: last_of.remove(&row.id),
-                unread_count: unread.get(&row.id).copied().unwrap_or(0),
-                last_seq: row.last_seq,
-                last_version: row.last_version,
-                read_positions,
-                // Presence is not in the database: `services::presence` fills it in.
-                online_members: Vec::new(),
-                public: row.public,
-                unread_mentions: mentions.get(&row.id).copied().unwrap_or(0),
-            }
+            assemble(
+                row,
+                members_of.remove(&row.id).unwrap_or_default(),
+                last_of.remove(&row.id),
+                unread.get(&row.id).copied().unwrap_or(0),
+                mentions.get(&row.id).copied().unwrap_or(0),
+            )
         })
         .collect())
 }

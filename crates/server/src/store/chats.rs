@@ -42,6 +42,17 @@ pub(crate) fn render_unchecked(
         .ok_or(AppError::internal("a rendered chat vanished"))
 }
 
+/// The chat as each of `viewers` would see it, members or not (a leaver is told too), rendered
+/// once. Never hand this to a request path without a membership check.
+pub(crate) fn render_for_viewers(
+    conn: &mut AnyConnection,
+    chat: ChatId,
+    viewers: &[UserId],
+) -> AppResult<Vec<(UserId, Chat)>> {
+    let row = find_row(conn, chat)?.ok_or(AppError::NotFound("no such chat"))?;
+    chat_views::render_for_viewers(conn, &row, viewers)
+}
+
 /// The viewer's chats, most recent activity first.
 pub(crate) fn list(conn: &mut AnyConnection, viewer: UserId) -> AppResult<Vec<Chat>> {
     let rows: Vec<ChatRow> = chats::table

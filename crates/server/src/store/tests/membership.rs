@@ -48,6 +48,20 @@ fn read_positions_only_move_forward_within_the_chat(c: &mut AnyConnection) {
         chats::mark_read(c, chat, eve.id, 1),
         Err(AppError::NotFound(_))
     ));
+    // Rendered once for everyone concerned: each sees their own count; an outsider, nothing.
+    messages::post_batch(c, &[post(chat, &ben, &format!("@{} four", ann.username))]).expect("post");
+    let views = chats::render_for_viewers(c, chat, &[ann.id, ben.id, eve.id]).expect("views");
+    let counts: Vec<(i64, i64)> = views
+        .iter()
+        .map(|(_, v)| (v.unread_count, v.unread_mentions))
+        .collect();
+    assert_eq!(counts, [(1, 1), (0, 0), (0, 0)]);
+    assert!(
+        views
+            .iter()
+            .all(|(_, v)| v.last_message.as_ref().map(|m| m.seq) == Some(4))
+    );
+    assert_eq!(views[0].0, ann.id);
 }
 
 fn direct_chats_are_one_per_pair(c: &mut AnyConnection) {
