@@ -19,11 +19,14 @@ fn counts<K: std::hash::Hash + Eq>(rows: Vec<(K, i64)>) -> HashMap<K, i64> {
     rows.into_iter().collect()
 }
 
-/// Each chat's members in joining order, and how far each has read.
+/// A chat's members in joining order, and how far each has read.
+type Members = (Vec<User>, Vec<ReadPosition>);
+
+/// Each chat's members.
 fn members_by_chat(
     conn: &mut AnyConnection,
     ids: &[ChatId],
-) -> AppResult<HashMap<ChatId, (Vec<User>, Vec<ReadPosition>)>> {
+) -> AppResult<HashMap<ChatId, Members>> {
     let member_rows: Vec<(ChatId, UserId, String, i64)> = chat_members::table
         .inner_join(users::table)
         .filter(chat_members::chat_id.eq_any(ids))
@@ -39,7 +42,7 @@ fn members_by_chat(
             chat_members::last_read_seq,
         ))
         .load(conn)?;
-    let mut members_of: HashMap<ChatId, (Vec<User>, Vec<ReadPosition>)> = HashMap::new();
+    let mut members_of: HashMap<ChatId, Members> = HashMap::new();
     for (chat, id, username, seq) in member_rows {
         let (users, reads) = members_of.entry(chat).or_default();
         users.push(User { id, username });
@@ -67,7 +70,7 @@ fn last_messages(conn: &mut AnyConnection, ids: &[ChatId]) -> AppResult<HashMap<
 /// it in).
 fn assemble(
     row: &ChatRow,
-    (members, read_positions): (Vec<User>, Vec<ReadPosition>),
+    (members, read_positions): Members,
     last_message: Option<Message>,
     unread_count: i64,
     unread_mentions: i64,
