@@ -437,6 +437,18 @@ async fn operations_endpoints(backend: Backend) {
         assert!(text.contains(wanted), "missing {wanted}:\n{text}");
     }
     assert!(!text.contains(&chat.id.to_string()), "no ids in labels");
+    // Every series the shipped Grafana dashboard queries exists.
+    let dashboard = include_str!("../../../docker/grafana-dashboard.json");
+    for (at, _) in dashboard.match_indices("chat_") {
+        let name: String = dashboard[at..]
+            .chars()
+            .take_while(|c| c.is_ascii_alphanumeric() || *c == '_')
+            .collect();
+        assert!(
+            text.lines().any(|l| l.starts_with(&name)),
+            "the dashboard queries {name}, which /metrics does not have"
+        );
+    }
     let bytes: u64 = text
         .lines()
         .find_map(|l| l.strip_prefix("chat_database_bytes "))
