@@ -140,6 +140,27 @@ async fn messages_a_subscriber_missed_are_filled_from_the_database() {
         receive_seqs(&mut on_two, 40).await,
         (1..=40).collect::<Vec<i64>>()
     );
+    // Operators see it happen: each instance's subscriber reconnected once (instance one's
+    // may still be on its way back).
+    for server in [&one, &two] {
+        let mut text = String::new();
+        for _ in 0..50 {
+            text = reqwest::get(format!("{}/metrics", server.base))
+                .await
+                .expect("scrape")
+                .text()
+                .await
+                .expect("text");
+            if text.lines().any(|l| l == "chat_redis_reconnects_total 1") {
+                break;
+            }
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+        assert!(
+            text.lines().any(|l| l == "chat_redis_reconnects_total 1"),
+            "{text}"
+        );
+    }
 }
 
 /// The subscriber loses its connection right before the last messages of a burst: no later

@@ -45,6 +45,14 @@ impl Broker {
         }
     }
 
+    /// Times the Redis subscriber reconnected (always 0 without Redis).
+    pub(super) fn redis_reconnects(&self) -> u64 {
+        match self {
+            Self::Local(_) => 0,
+            Self::Redis(redis) => redis.reconnects(),
+        }
+    }
+
     /// Waits until what was published has left this instance (at most `limit`).
     pub(super) async fn flush(&self, limit: std::time::Duration) {
         if let Self::Redis(redis) = self {

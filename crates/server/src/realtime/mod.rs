@@ -377,6 +377,11 @@ impl Realtime {
                     "Events that could not be handed to Redis for the other instances",
                     broker.publish_failures(),
                 ),
+                (
+                    "redis_reconnects",
+                    "Times the Redis subscription was lost and made again",
+                    broker.redis_reconnects(),
+                ),
             ]
         }
     }

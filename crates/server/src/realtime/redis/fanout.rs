@@ -36,6 +36,8 @@ pub(crate) struct RedisBroker {
     /// Set when the subscriber came back after losing its connection: what was published
     /// meanwhile never arrived here.
     resubscribed: Arc<AtomicBool>,
+    /// Times the subscriber came back after losing its connection.
+    reconnects: Arc<AtomicU64>,
     /// Set when events were dropped because the outbox was full: the publisher then tells the
     /// other instances (a broadcast `resync`), which check their chats against the database.
     overflowed: Arc<AtomicBool>,
@@ -54,6 +56,7 @@ impl RedisBroker {
             publish_failures: Arc::new(AtomicU64::new(0)),
             in_flight: Arc::new(AtomicUsize::new(0)),
             resubscribed: Arc::new(AtomicBool::new(false)),
+            reconnects: Arc::new(AtomicU64::new(0)),
             overflowed: Arc::new(AtomicBool::new(false)),
         };
         tokio::spawn(run_publisher(
@@ -71,6 +74,7 @@ impl RedisBroker {
             hub,
             broker.subscribed.clone(),
             broker.resubscribed.clone(),
+            broker.reconnects.clone(),
         ));
         broker
     }
@@ -124,6 +128,11 @@ impl RedisBroker {
     /// Events that could not be handed to Redis (queue full, or a failed publish).
     pub(crate) fn publish_failures(&self) -> u64 {
         self.publish_failures.load(Ordering::Relaxed)
+    }
+
+    /// Times the subscriber connection was lost and made again.
+    pub(crate) fn reconnects(&self) -> u64 {
+        self.reconnects.load(Ordering::Relaxed)
     }
 
     pub(crate) fn is_healthy(&self) -> bool {
@@ -237,6 +246,7 @@ async fn run_subscriber(
     hub: Arc<Hub>,
     subscribed: Arc<AtomicBool>,
     resubscribed: Arc<AtomicBool>,
+    reconnects: Arc<AtomicU64>,
 ) {
     let channel = link.channel();
     let mut backoff = Duration::from_millis(100);
@@ -254,6 +264,7 @@ async fn run_subscriber(
                 if connected_before {
                     tracing::info!("Redis link restored; filling gaps, asking clients to resync");
                     resubscribed.store(true, Ordering::Release);
+                    reconnects.fetch_add(1, Ordering::Relaxed);
                     hub.deliver_all(&encode(&ServerEvent::Resync));
                 } else {
                     tracing::info!("subscribed to Redis fan-out");
