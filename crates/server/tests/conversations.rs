@@ -161,6 +161,24 @@ async fn reactions_toggle_count_and_bump_versions(backend: Backend) {
         page.messages[0].reactions.is_empty(),
         "a tombstone keeps none"
     );
+
+    // A direct chat closed by a block takes no reactions either.
+    sb.send_message(chat.id, "still here").await;
+    let open = sa.wait_for(new_message).await;
+    let (status, _) = alice
+        .post(
+            "/api/blocks",
+            serde_json::json!({"username": b.user.username}),
+        )
+        .await;
+    assert_eq!(status.as_u16(), 201);
+    sb.send(&ClientCommand::React {
+        message_id: open.id,
+        emoji: "👍".into(),
+        on: true,
+    })
+    .await;
+    assert_eq!(sb.wait_for(error).await.0, ErrorCode::Forbidden);
 }
 
 async fn mentions_name_members_and_count_unread(backend: Backend) {

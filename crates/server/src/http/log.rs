@@ -5,11 +5,38 @@ use std::time::Instant;
 
 use actix_web::body::MessageBody;
 use actix_web::dev::{ServiceRequest, ServiceResponse};
+use actix_web::http::Method;
 use actix_web::middleware::Next;
 use actix_web::web;
 
 use crate::metrics::RequestLabels;
 use crate::state::AppState;
+
+/// The methods HTTP defines; any other name a client sends is counted as `other`.
+fn method_label(method: &Method) -> &'static str {
+    const KNOWN: [Method; 8] = [
+        Method::GET,
+        Method::HEAD,
+        Method::POST,
+        Method::PUT,
+        Method::PATCH,
+        Method::DELETE,
+        Method::OPTIONS,
+        Method::TRACE,
+    ];
+    KNOWN
+        .iter()
+        .find(|known| *known == method)
+        .map_or("other", Method::as_str)
+}
+
+/// A path no route declared, as it may be logged: `/join/<token>` hides its token.
+fn unrouted_path(path: &str) -> String {
+    match path.strip_prefix("/join/") {
+        Some(_) => "/join/{token}".into(),
+        None => path.to_owned(),
+    }
+}
 
 pub(crate) async fn log_requests(
     req: ServiceRequest,
@@ -17,18 +44,22 @@ pub(crate) async fn log_requests(
 ) -> Result<ServiceResponse<impl MessageBody>, actix_web::Error> {
     let started = Instant::now();
     let method = req.method().clone();
-    let path = req.path().to_owned();
     let state = req.app_data::<web::Data<AppState>>().cloned();
     let response = next.call(req).await?;
     let status = response.status().as_u16();
+    let route = response.request().match_pattern();
+    // Invite tokens travel in paths (`/api/invites/{token}/accept`, the web app's
+    // `/join/<token>`): the log gets the route as declared, and unmatched paths (the web
+    // app's files and pages) lose their last segment under /join/.
+    let path = route
+        .clone()
+        .unwrap_or_else(|| unrouted_path(response.request().path()));
     if let Some(state) = state {
-        // The route as declared: ids in paths would make a series per chat.
+        // The route as declared and a known method: anything a client can vary freely would
+        // make a series per value.
         let labels = RequestLabels {
-            route: response
-                .request()
-                .match_pattern()
-                .unwrap_or_else(|| "unmatched".into()),
-            method: method.to_string(),
+            route: route.unwrap_or_else(|| "unmatched".into()),
+            method: method_label(&method).into(),
             status,
         };
         let metrics = state.metrics();
@@ -46,4 +77,20 @@ pub(crate) async fn log_requests(
         "request"
     );
     Ok(response)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn labels_and_logged_paths_hold_nothing_a_client_chooses() {
+        assert_eq!(method_label(&Method::GET), "GET");
+        assert_eq!(
+            method_label(&Method::from_bytes(b"A1").expect("method")),
+            "other"
+        );
+        assert_eq!(unrouted_path("/join/abcDEF-123"), "/join/{token}");
+        assert_eq!(unrouted_path("/assets/app.js"), "/assets/app.js");
+    }
 }

@@ -2,7 +2,7 @@
 
 use actix_web::{HttpResponse, web};
 use chat_protocol::limits::check_room_search;
-use chat_protocol::{Chat, ChatId, CreateInviteRequest, RoomQuery};
+use chat_protocol::{Chat, ChatId, CreateInviteRequest, RoomQuery, UserId};
 
 use super::extract::AuthUser;
 use crate::auth::tokens::random_token;
@@ -38,16 +38,13 @@ async fn directory(
     Ok(HttpResponse::Ok().json(found))
 }
 
-/// The joined chat for its new member, and `chat_updated` for everyone in it when someone new
-/// came in.
-async fn welcome(state: &AppState, mut chat: Chat, joined: bool) -> HttpResponse {
+/// The joined chat for its new member `me` (with the presence `me` may see), and
+/// `chat_updated` for everyone in it when someone new came in.
+async fn welcome(state: &AppState, me: UserId, mut chat: Chat, joined: bool) -> HttpResponse {
     if joined {
         announce_to_members(state, &chat).await;
     }
-    let me = chat.members.first().map(|m| m.id);
-    if let Some(me) = me {
-        fill_online_members(state, me, std::slice::from_mut(&mut chat)).await;
-    }
+    fill_online_members(state, me, std::slice::from_mut(&mut chat)).await;
     HttpResponse::Ok().json(chat)
 }
 
@@ -63,7 +60,7 @@ async fn join(
     let (chat, joined) = state
         .db(move |c| chats::join_public(c, chat, me, max))
         .await?;
-    Ok(welcome(&state, chat, joined).await)
+    Ok(welcome(&state, me, chat, joined).await)
 }
 
 async fn create_invite(
@@ -136,5 +133,5 @@ async fn accept_invite(
             Ok((chats::get(c, chat, me)?, joined))
         })
         .await?;
-    Ok(welcome(&state, chat, joined).await)
+    Ok(welcome(&state, me, chat, joined).await)
 }

@@ -225,10 +225,14 @@ pub(crate) fn admit(
     user: UserId,
     max_members: usize,
 ) -> AppResult<bool> {
+    // Taking the chat row first (PostgreSQL locks it until commit; SQLite's write lock is
+    // already held) makes concurrent joins count one after the other, so none overshoots.
+    diesel::update(chats::table.find(chat))
+        .set(chats::last_version.eq(chats::last_version))
+        .execute(c)?;
     if is_member(c, chat, user)? {
         return Ok(false);
     }
-    // Counted inside the write transaction, so concurrent adds cannot overshoot.
     let members: i64 = chat_members::table
         .filter(chat_members::chat_id.eq(chat))
         .count()

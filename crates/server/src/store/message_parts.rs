@@ -71,8 +71,8 @@ pub(crate) fn render(
             let reply_to = row.reply_to_id.and_then(|id| originals.get(&id).cloned());
             let mut message = row.into_message(&name);
             message.reply_to = reply_to;
-            message.reactions = reactions.remove(&message.id).unwrap_or_default();
             if !message.deleted {
+                message.reactions = reactions.remove(&message.id).unwrap_or_default();
                 message.mentions = mentions_of.remove(&message.id).unwrap_or_default();
             }
             message

@@ -13,7 +13,9 @@ use super::members::{member_ids, require_member};
 use super::message_parts::{render, reply_preview, store_mentions};
 use super::rows::MessageRow;
 use super::{now, write_tx};
-use crate::db::schema::{chat_members, chats, message_reactions, messages, users};
+use crate::db::schema::{
+    chat_members, chats, message_mentions, message_reactions, messages, users,
+};
 use crate::db::{AnyConnection, ClientKey};
 use crate::error::{AppError, AppResult};
 
@@ -508,6 +510,11 @@ pub(crate) fn expire_batch(
                     messages::version.eq(version),
                 ),
             )?;
+            // A tombstone keeps nothing of what it was, as a delete leaves it.
+            diesel::delete(message_mentions::table.filter(message_mentions::message_id.eq(id)))
+                .execute(c)?;
+            diesel::delete(message_reactions::table.filter(message_reactions::message_id.eq(id)))
+                .execute(c)?;
             gone.push((id, seq, version));
         }
         let members = member_ids(c, chat)?;

@@ -9,7 +9,7 @@ use super::members::{is_member, member_ids};
 use super::messages::next_version;
 use super::{now, write_tx};
 use crate::db::AnyConnection;
-use crate::db::schema::{message_reactions, messages};
+use crate::db::schema::{chats, message_reactions, messages};
 use crate::error::{AppError, AppResult};
 
 /// What a `react` command came to.
@@ -33,15 +33,30 @@ pub(crate) fn set(
     on: bool,
 ) -> AppResult<ReactionChange> {
     write_tx(conn, |c| {
-        let found: Option<(ChatId, bool, i64)> = messages::table
+        let chat: ChatId = messages::table
             .find(id)
-            .select((messages::chat_id, messages::deleted, messages::version))
+            .select(messages::chat_id)
             .first(c)
-            .optional()?;
-        let (chat, deleted, version) = found.ok_or(AppError::NotFound("no such message"))?;
+            .optional()?
+            .ok_or(AppError::NotFound("no such message"))?;
+        // Locks the chat row (PostgreSQL) like every change of the chat's messages, so a
+        // delete or another reaction cannot interleave with the checks below.
+        let blocked: bool = diesel::update(chats::table.find(chat))
+            .set(chats::last_version.eq(chats::last_version))
+            .returning(chats::blocked)
+            .get_result(c)?;
         if !is_member(c, chat, user)? {
             return Err(AppError::NotFound("no such message"));
         }
+        if blocked {
+            return Err(AppError::Forbidden(
+                "this conversation is closed: one of you blocked the other",
+            ));
+        }
+        let (deleted, version): (bool, i64) = messages::table
+            .find(id)
+            .select((messages::deleted, messages::version))
+            .first(c)?;
         if deleted {
             return Err(AppError::NotFound("message was deleted"));
         }
