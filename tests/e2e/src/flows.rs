@@ -139,6 +139,24 @@ pub async fn click_in_message(b: &Browser, text: &str, button: &str) -> Result<(
     Ok(())
 }
 
+/// Opens the emoji picker of the message showing `text` and waits until the keyboard focus is
+/// in it (the picker takes the focus a frame after it appears: keys sent before that reach
+/// the composer).
+pub async fn open_emoji_picker(b: &Browser, text: &str) -> Result<()> {
+    click_in_message(b, text, ".react-message").await?;
+    b.wait_present(".emoji-picker").await?;
+    b.wait_for("the focus in the emoji picker", || async {
+        let inside = b
+            .js(
+                "return !!document.activeElement?.closest('.emoji-picker');",
+                serde_json::json!(null),
+            )
+            .await?;
+        Ok((inside == serde_json::json!(true)).then_some(()))
+    })
+    .await
+}
+
 /// Creates a group named `name` with every contact shown as a candidate picked, public or
 /// not, and waits until it is open.
 pub async fn create_group(b: &Browser, name: &str, public: bool) -> Result<()> {

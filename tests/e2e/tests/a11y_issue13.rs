@@ -4,7 +4,8 @@
 //! light and dark, at phone and desktop widths.
 
 use chat_e2e::flows::{
-    Remember, add_contact, click_in_message, create_group, send, sign_up, wait_message,
+    Remember, add_contact, click_in_message, create_group, open_emoji_picker, send, sign_up,
+    wait_message,
 };
 use chat_e2e::keys::{ENTER, shift_enter};
 use chat_e2e::{Browser, ChromeDriver, Result, Server, TempDir, unique_suffix};
@@ -49,8 +50,7 @@ async fn no_axe_violations_on_the_new_screens() -> Result<()> {
     click_in_message(&b, &ping, ".reply-message").await?;
     b.type_into("#composer", &format!("on it{ENTER}")).await?;
     wait_message(&b, "on it").await?;
-    click_in_message(&b, &ping, ".react-message").await?;
-    b.wait_present(".emoji-picker").await?;
+    open_emoji_picker(&b, &ping).await?;
     b.driver
         .active_element()
         .await?
@@ -79,8 +79,7 @@ async fn no_axe_violations_on_the_new_screens() -> Result<()> {
         b.type_into("#composer", "\u{E00C}\u{E00C}\u{E009}a\u{E000}\u{E003}")
             .await?;
         b.wait_gone("#reply-bar").await?;
-        click_in_message(&b, "on it", ".react-message").await?;
-        b.wait_present(".emoji-picker").await?;
+        open_emoji_picker(&b, "on it").await?;
         check(&b, &format!("{width} emoji picker"), &mut found).await?;
         b.screenshot(&format!("a11y13-picker-{width}")).await?;
         b.driver
