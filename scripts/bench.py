@@ -62,7 +62,7 @@ def start_chat(name, database_url=None, redis=False, instances=1):
     # Load generation is not abuse: every limit is off (the server ignores settings it predates).
     env = dict(os.environ, MESSAGE_RATE_LIMIT="0", ACCESS_TOKEN_TTL_SECS="86400", RUST_LOG="warn",
                JWT_SECRET=SECRET, DATA_DIR=data, STATIC_DIR=os.path.join(data, "none"), AUTH_RATE_LIMIT="0",
-               COMMAND_RATE_LIMIT="0", REST_WRITE_RATE_LIMIT="0", REFRESH_RATE_LIMIT="0",
+               COMMAND_RATE_LIMIT="0", REST_WRITE_RATE_LIMIT="0", REFRESH_RATE_LIMIT="0", SEARCH_RATE_LIMIT="0",
                MAX_SOCKETS_PER_USER="1000000")
     env["DATABASE_URL"] = database_url or f"sqlite://{data}/chat.db"
     if redis:

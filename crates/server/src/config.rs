@@ -123,6 +123,10 @@ pub struct Config {
     #[arg(long, env = "MAX_SOCKETS_PER_USER", default_value_t = 16)]
     pub max_sockets_per_user: usize,
 
+    /// Message searches per second per user (burst 5×); beyond it 429. `0` = off.
+    #[arg(long, env = "SEARCH_RATE_LIMIT", default_value_t = 10)]
+    pub search_rate_limit: u32,
+
     /// HTTP worker threads (default: one per core).
     #[arg(long, env = "WORKERS")]
     pub workers: Option<usize>,

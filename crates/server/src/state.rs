@@ -31,6 +31,7 @@ pub(crate) struct Guards {
     sign_ins: RateLimiter<IpAddr>,
     refreshes: RateLimiter<IpAddr>,
     writes: RateLimiter<UserId>,
+    searches: RateLimiter<UserId>,
     lockout: LoginLockout,
     trusted_proxies: Vec<IpNet>,
     max_group_members: usize,
@@ -42,6 +43,7 @@ impl Guards {
             sign_ins: RateLimiter::new(config.auth_rate_limit),
             refreshes: RateLimiter::new(config.refresh_rate_limit),
             writes: RateLimiter::new(config.rest_write_rate_limit),
+            searches: RateLimiter::new(config.search_rate_limit),
             lockout: LoginLockout::new(),
             trusted_proxies: config.trusted_proxies.clone(),
             max_group_members: config.max_group_members.max(2),
@@ -61,6 +63,15 @@ impl Guards {
     /// 429 when `user` writes faster than the REST write limit.
     pub(crate) fn check_write(&self, user: UserId) -> AppResult<()> {
         if self.writes.allow(user) {
+            Ok(())
+        } else {
+            Err(AppError::RateLimited)
+        }
+    }
+
+    /// Takes one search from `user`'s bucket: a search may read much more than it returns.
+    pub(crate) fn check_search(&self, user: UserId) -> AppResult<()> {
+        if self.searches.allow(user) {
             Ok(())
         } else {
             Err(AppError::RateLimited)

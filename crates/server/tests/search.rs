@@ -186,3 +186,29 @@ async fn query_characters_are_literal_and_bad_queries_refused(backend: Backend) 
         .await;
     assert_eq!(status.as_u16(), 401);
 }
+
+/// Searches have a budget of their own per user (`SEARCH_RATE_LIMIT`, burst 5×); one user's
+/// refusal leaves another's searches alone.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn searches_are_rate_limited_per_user() {
+    let server = TestServer::start_with(Backend::Sqlite, &[("SEARCH_RATE_LIMIT", "1")]).await;
+    let (alice, _) = server.user("alice").await;
+    let (bob, _) = server.user("bob").await;
+    let path = format!("/api/search?{}", encode("anything"));
+    let mut refused = None;
+    for attempt in 1..=10 {
+        let (status, body) = alice.get(&path).await;
+        if status.as_u16() == 429 {
+            assert_error(status, &body, 429, "rate_limited");
+            refused = Some(attempt);
+            break;
+        }
+        assert_eq!(status.as_u16(), 200, "{body}");
+    }
+    assert!(
+        refused.is_some_and(|n| n > 5),
+        "refused after the burst of 5: {refused:?}"
+    );
+    let (status, _) = bob.get(&path).await;
+    assert_eq!(status.as_u16(), 200, "another user's budget is untouched");
+}

@@ -17,6 +17,7 @@ async fn find(
     caller: AuthUser,
     query: web::Query<SearchQuery>,
 ) -> AppResult<HttpResponse> {
+    state.guards().check_search(caller.id)?;
     let viewer = caller.id;
     let query = query.into_inner();
     let results = state.db(move |c| search::search(c, viewer, &query)).await?;
