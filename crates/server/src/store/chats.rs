@@ -219,17 +219,24 @@ pub(crate) fn add_member(
 
 /// Makes `user` a member of group `chat` within the caller's write transaction, unless the
 /// group is full (`Validation`); `false` when they already were one.
+/// Takes the chat row for the rest of the caller's write transaction (PostgreSQL locks it until
+/// commit; SQLite's write lock is already held), as every change of the chat's messages does:
+/// checks made after this cannot be overtaken. Whether the chat is closed by a block.
+pub(crate) fn lock(c: &mut AnyConnection, chat: ChatId) -> AppResult<bool> {
+    Ok(diesel::update(chats::table.find(chat))
+        .set(chats::last_version.eq(chats::last_version))
+        .returning(chats::blocked)
+        .get_result(c)?)
+}
+
 pub(crate) fn admit(
     c: &mut AnyConnection,
     chat: ChatId,
     user: UserId,
     max_members: usize,
 ) -> AppResult<bool> {
-    // Taking the chat row first (PostgreSQL locks it until commit; SQLite's write lock is
-    // already held) makes concurrent joins count one after the other, so none overshoots.
-    diesel::update(chats::table.find(chat))
-        .set(chats::last_version.eq(chats::last_version))
-        .execute(c)?;
+    // Concurrent joins count one after the other, so none overshoots.
+    lock(c, chat)?;
     if is_member(c, chat, user)? {
         return Ok(false);
     }

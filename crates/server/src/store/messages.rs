@@ -10,12 +10,10 @@ use diesel::prelude::*;
 use uuid::Uuid;
 
 use super::members::{member_ids, require_member};
-use super::message_parts::{render, reply_preview, store_mentions};
+use super::message_parts::{forget, render, reply_preview, store_mentions};
 use super::rows::MessageRow;
 use super::{now, write_tx};
-use crate::db::schema::{
-    chat_members, chats, message_mentions, message_reactions, messages, users,
-};
+use crate::db::schema::{chat_members, chats, messages, users};
 use crate::db::{AnyConnection, ClientKey};
 use crate::error::{AppError, AppResult};
 
@@ -417,6 +415,7 @@ pub(crate) fn edit(
             ),
         )?;
         let (chat, seq) = (row.chat_id, row.seq);
+        forget(c, id, false)?;
         crate::on_native!(&mut *c, |c| store_mentions!(
             c, id, chat, seq, author, content
         ))?;
@@ -450,10 +449,7 @@ pub(crate) fn delete(
             ),
         )?;
         // A tombstone keeps nothing of what it was: no mentions, no reactions.
-        let (chat, seq) = (row.chat_id, row.seq);
-        crate::on_native!(&mut *c, |c| store_mentions!(c, id, chat, seq, author, ""))?;
-        diesel::delete(message_reactions::table.filter(message_reactions::message_id.eq(id)))
-            .execute(c)?;
+        forget(c, id, true)?;
         row.deleted = true;
         row.version = version;
         let members = member_ids(c, row.chat_id)?;
@@ -511,10 +507,7 @@ pub(crate) fn expire_batch(
                 ),
             )?;
             // A tombstone keeps nothing of what it was, as a delete leaves it.
-            diesel::delete(message_mentions::table.filter(message_mentions::message_id.eq(id)))
-                .execute(c)?;
-            diesel::delete(message_reactions::table.filter(message_reactions::message_id.eq(id)))
-                .execute(c)?;
+            forget(c, id, true)?;
             gone.push((id, seq, version));
         }
         let members = member_ids(c, chat)?;

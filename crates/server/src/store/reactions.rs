@@ -5,11 +5,12 @@ use chat_protocol::limits::REACTIONS_PER_MESSAGE;
 use chat_protocol::{ChatId, MessageId, UserId};
 use diesel::prelude::*;
 
+use super::chats;
 use super::members::{is_member, member_ids};
 use super::messages::next_version;
 use super::{now, write_tx};
 use crate::db::AnyConnection;
-use crate::db::schema::{chats, message_reactions, messages};
+use crate::db::schema::{message_reactions, messages};
 use crate::error::{AppError, AppResult};
 
 /// What a `react` command came to.
@@ -39,12 +40,8 @@ pub(crate) fn set(
             .first(c)
             .optional()?
             .ok_or(AppError::NotFound("no such message"))?;
-        // Locks the chat row (PostgreSQL) like every change of the chat's messages, so a
-        // delete or another reaction cannot interleave with the checks below.
-        let blocked: bool = diesel::update(chats::table.find(chat))
-            .set(chats::last_version.eq(chats::last_version))
-            .returning(chats::blocked)
-            .get_result(c)?;
+        // A delete or another reaction cannot interleave with the checks below.
+        let blocked = chats::lock(c, chat)?;
         if !is_member(c, chat, user)? {
             return Err(AppError::NotFound("no such message"));
         }
