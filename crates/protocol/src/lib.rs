@@ -7,6 +7,7 @@ pub mod ids;
 pub mod limits;
 pub mod mentions;
 pub mod model;
+pub mod nullable;
 pub mod rest;
 pub mod time;
 pub mod ws;

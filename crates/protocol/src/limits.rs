@@ -6,6 +6,8 @@ pub const PASSWORD_MIN: usize = 8;
 pub const PASSWORD_MAX: usize = 128;
 pub const CONTENT_MAX: usize = 4000;
 pub const GROUP_NAME_MAX: usize = 100;
+/// The longest retention period a group may set (ten years).
+pub const RETENTION_DAYS_MAX: u32 = 3650;
 pub const PAGE_DEFAULT: u32 = 15;
 pub const PAGE_MAX: u32 = 100;
 pub const USER_SEARCH_MAX: usize = 20;
@@ -116,6 +118,17 @@ pub fn check_group_name(name: &str) -> Result<(), String> {
     Ok(())
 }
 
+/// A group's own retention period: 1 day to [`RETENTION_DAYS_MAX`].
+pub fn check_retention_days(days: u32) -> Result<(), String> {
+    if (1..=RETENTION_DAYS_MAX).contains(&days) {
+        Ok(())
+    } else {
+        Err(format!(
+            "retention_days must be 1 to {RETENTION_DAYS_MAX} (or null to keep messages as long as the server does)"
+        ))
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -143,6 +156,14 @@ mod tests {
         assert!(check_group_name(" ").is_err());
         assert!(check_group_name("team").is_ok());
         assert!(check_group_name(&"n".repeat(101)).is_err());
+    }
+
+    #[test]
+    fn retention_periods() {
+        assert!(check_retention_days(0).is_err());
+        assert!(check_retention_days(1).is_ok());
+        assert!(check_retention_days(RETENTION_DAYS_MAX).is_ok());
+        assert!(check_retention_days(RETENTION_DAYS_MAX + 1).is_err());
     }
 
     #[test]

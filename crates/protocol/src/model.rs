@@ -150,6 +150,13 @@ pub struct Chat {
     /// `presence` events update it live.
     #[serde(default)]
     pub online_members: Vec<UserId>,
+    /// Added to the contract: a group's admins (its creator and whoever an admin promoted);
+    /// empty for a direct chat.
+    #[serde(default)]
+    pub admins: Vec<UserId>,
+    /// Added to the contract: a group's own retention period in days, if its admins set one.
+    #[serde(default)]
+    pub retention_days: Option<u32>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]

@@ -93,6 +93,14 @@ pub struct UpdateChatRequest {
     pub name: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub public: Option<bool>,
+    /// Group admins only: erase messages older than this many days (`null`: only the server's
+    /// own period). Absent leaves the setting as it is.
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        with = "crate::nullable"
+    )]
+    pub retention_days: Option<Option<u32>>,
 }
 
 /// `GET /api/rooms?search=`.
@@ -158,6 +166,13 @@ pub struct SearchResults {
 #[serde(deny_unknown_fields)]
 pub struct AddMemberRequest {
     pub username: String,
+}
+
+/// `PATCH /api/chats/{id}/members/{user_id}` (group admins): make a member an admin or not.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct UpdateMemberRequest {
+    pub admin: bool,
 }
 
 /// Paging of a chat's history, shared by `GET /api/chats/{id}/messages` and `fetch_messages`.

@@ -43,6 +43,7 @@ pub(crate) struct Metrics {
     pub ws_rate_limited: Counter,
     pub db_wait: Histogram,
     pub database_bytes: Gauge,
+    pub fanout_latency: Histogram,
 }
 
 impl Default for Metrics {
@@ -106,6 +107,13 @@ impl Default for Metrics {
             "Size of the database on disk, as of the last scrape",
             database_bytes.clone(),
         );
+        let fanout_latency = latency_buckets();
+        registry.register_with_unit(
+            "fanout_latency",
+            "Time from a message being stored to its event written to a socket on this instance (one observation per socket)",
+            Unit::Seconds,
+            fanout_latency.clone(),
+        );
         Self {
             registry: Mutex::new(registry),
             http_requests,
@@ -117,6 +125,7 @@ impl Default for Metrics {
             ws_rate_limited,
             db_wait,
             database_bytes,
+            fanout_latency,
         }
     }
 }
@@ -147,6 +156,15 @@ impl Metrics {
         if let Ok(mut registry) = self.registry.lock() {
             registry.register_collector(Box::new(Observed(Arc::new(read))));
         }
+    }
+
+    /// A new message stored at `stored_at_ms` (Unix milliseconds, possibly by another
+    /// instance) was just written to a socket.
+    pub(crate) fn observe_fanout(&self, stored_at_ms: i64) {
+        let waited_ms = chrono::Utc::now().timestamp_millis() - stored_at_ms;
+        // Clocks of two instances may disagree by a little: never a negative latency.
+        self.fanout_latency
+            .observe(waited_ms.max(0) as f64 / 1000.0);
     }
 
     /// Every metric in the OpenMetrics text format.

@@ -15,7 +15,8 @@ use crate::http::headers::{self, ContentSecurityPolicy};
 use crate::http::{self, assets, static_files};
 use crate::metrics::Metrics;
 use crate::realtime::{self, Realtime};
-use crate::services::{presence, retention};
+use crate::services::presence;
+use crate::services::retention::{self, Retention};
 use crate::state::{AppState, Guards, RefreshPolicy};
 use crate::store::{self, sessions};
 use crate::ws;
@@ -95,12 +96,12 @@ pub async fn run(config: Config) -> Result<(), StartError> {
         Guards::from_config(&config),
         realtime,
         metrics,
+        Retention::new(config.message_retention_days),
     ));
 
     spawn_maintenance(state.clone().into_inner());
-    if let Some(days) = config.message_retention_days {
-        actix_web::rt::spawn(retention::sweep_forever(state.clone().into_inner(), days));
-    }
+    // Always: groups may set a period of their own even when the server keeps everything.
+    actix_web::rt::spawn(retention::sweep_forever(state.clone().into_inner()));
 
     let static_dir = config.static_dir.clone();
     let index = std::fs::read_to_string(static_dir.join("index.html")).ok();

@@ -17,6 +17,7 @@ use crate::error::{AppError, AppResult};
 use crate::limits::{LoginLockout, RateLimiter};
 use crate::metrics::Metrics;
 use crate::realtime::Realtime;
+use crate::services::retention::Retention;
 use crate::store;
 
 /// How refresh tokens live: their lifetime, and the grace period in which presenting a just
@@ -101,6 +102,7 @@ pub(crate) struct AppState {
     guards: Guards,
     realtime: Realtime,
     metrics: Arc<Metrics>,
+    retention: Retention,
     readiness: tokio::sync::Mutex<Readiness>,
 }
 
@@ -112,6 +114,7 @@ impl AppState {
         guards: Guards,
         realtime: Realtime,
         metrics: Arc<Metrics>,
+        retention: Retention,
     ) -> Self {
         Self {
             pool,
@@ -120,6 +123,7 @@ impl AppState {
             guards,
             realtime,
             metrics,
+            retention,
             readiness: tokio::sync::Mutex::new(None),
         }
     }
@@ -182,6 +186,10 @@ impl AppState {
 
     pub(crate) fn metrics(&self) -> &Metrics {
         &self.metrics
+    }
+
+    pub(crate) fn retention(&self) -> &Retention {
+        &self.retention
     }
 
     /// Who an access token proves; 401 without one, with a bad or expired one, or with one of

@@ -41,6 +41,7 @@ const ROUTES: &[(&str, &str, bool)] = &[
     ("PATCH", "/api/chats/{id}", true),
     ("POST", "/api/chats/{id}/members", true),
     ("DELETE", "/api/chats/{id}/members/{user_id}", true),
+    ("PATCH", "/api/chats/{id}/members/{user_id}", true),
     ("GET", "/api/chats/{id}/messages", true),
     ("POST", "/api/chats/{id}/join", true),
     ("POST", "/api/chats/{id}/invites", true),
@@ -182,6 +183,22 @@ impl Checked<'_> {
         conforms(self.doc, "POST", path, status, &value);
         status
     }
+}
+
+/// `PATCH /api/chats/{id}/members/{user_id}`: makes `who` an admin of the group, or not.
+async fn appoint(
+    api: &Checked<'_>,
+    chat_path: &str,
+    who: &str,
+    admin: Value,
+) -> (StatusCode, Value) {
+    api.call(
+        Method::PATCH,
+        "/api/chats/{id}/members/{user_id}",
+        format!("{chat_path}/members/{who}"),
+        Some(json!({ "admin": admin })),
+    )
+    .await
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -926,11 +943,24 @@ async fn responses_match_the_documented_schemas() {
     assert_eq!(status, StatusCode::NOT_FOUND);
 
     let member = "/api/chats/{id}/members/{user_id}";
+    let dave_path = format!("{chat_path}/members/{}", dave.user.id);
     assert_eq!(
-        me.delete(member, format!("{chat_path}/members/{}", bob.user.id))
-            .await,
-        StatusCode::FORBIDDEN
+        as_bob.delete(member, &dave_path).await,
+        StatusCode::FORBIDDEN,
+        "only admins remove others"
     );
+    let (status, _) = appoint(&as_bob, &chat_path, &me_id, json!(false)).await;
+    assert_eq!(status, StatusCode::FORBIDDEN, "bob is no admin");
+    let (status, _) = appoint(&me, &chat_path, &me_id, json!(false)).await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "the last admin");
+    let (status, _) = appoint(&me, &chat_path, &me_id, json!("yes")).await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "not a boolean");
+    let (status, chat) = appoint(&me, &chat_path, &bob.user.id.to_string(), json!(true)).await;
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(chat["admins"].as_array().map(Vec::len), Some(2));
+    let (status, _) = appoint(&me, &chat_path, &Uuid::new_v4().to_string(), json!(true)).await;
+    assert_eq!(status, StatusCode::NOT_FOUND);
+    assert_eq!(me.delete(member, &dave_path).await, StatusCode::NO_CONTENT);
     assert_eq!(
         me.delete(member, format!("/api/chats/{}/members/{me_id}", direct.id))
             .await,

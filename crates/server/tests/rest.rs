@@ -431,6 +431,7 @@ async fn operations_endpoints(backend: Backend) {
         "chat_write_batch_messages_count 1",
         "# TYPE chat_write_batch_duration_seconds histogram",
         "# TYPE chat_db_pool_wait_seconds histogram",
+        "# TYPE chat_fanout_latency_seconds histogram",
         "# TYPE chat_events_delivered counter",
         "# TYPE chat_redis_publish_failures counter",
     ] {

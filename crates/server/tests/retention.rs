@@ -7,11 +7,14 @@ mod common;
 use std::time::{Duration, Instant};
 
 use chat_protocol::{Chat, MessagePage};
-use common::events::new_message;
+use common::events::{deleted, new_message};
 use common::{Backend, TestServer};
 use diesel::{Connection, RunQueryDsl};
 
-on_both_backends!(old_messages_become_tombstones_under_write_load);
+on_both_backends!(
+    old_messages_become_tombstones_under_write_load,
+    a_group_keeps_messages_as_long_as_its_admins_say
+);
 
 /// Makes messages `1..=last` of every chat look stored in 2020, straight in the database.
 fn age_messages(url: &str, last: i64) {
@@ -126,4 +129,58 @@ async fn old_messages_become_tombstones_under_write_load(backend: Backend) {
         }
     }
     assert_eq!(changed, 220 + 100);
+}
+
+/// No server-wide period: a group's admin sets one, and what it makes old goes at once (not at
+/// the next periodic sweep), in that group only.
+async fn a_group_keeps_messages_as_long_as_its_admins_say(backend: Backend) {
+    let server = TestServer::start_with(backend, &[("COMMAND_RATE_LIMIT", "0")]).await;
+    let (alice, a) = server.user("alice").await;
+    let (_bob, b) = server.user("bob").await;
+    let kept = alice.create_chat(&[&b.user], Some("kept")).await;
+    let short = alice.create_chat(&[&b.user], Some("short")).await;
+    let mut sa = server.socket(&a.access_token).await;
+    let mut sb = server.socket(&b.access_token).await;
+    for chat in [&kept, &short] {
+        for i in 0..20 {
+            sa.send_message(
+                chat.id,
+                &format!("{} {i}", chat.name.as_deref().unwrap_or("")),
+            )
+            .await;
+        }
+    }
+    for _ in 0..40 {
+        sb.wait_for(new_message).await;
+    }
+    age_messages(&server.db.url, 10);
+
+    let (status, body) = alice
+        .call(
+            reqwest::Method::PATCH,
+            &format!("/api/chats/{}", short.id),
+            Some(&serde_json::json!({"retention_days": 30})),
+        )
+        .await;
+    assert_eq!(status.as_u16(), 200, "{body}");
+    let mut gone = Vec::new();
+    while gone.len() < 10 {
+        let (chat, _, seq) = sb.wait_for(deleted).await;
+        assert_eq!(chat, short.id, "only the group with the period");
+        gone.push(seq);
+    }
+    gone.sort_unstable();
+    assert_eq!(gone, (1..=10).collect::<Vec<i64>>());
+
+    let short_now = history(&alice, &short).await;
+    let kept_now = history(&alice, &kept).await;
+    assert_eq!(short_now.len(), 20, "seqs are kept");
+    for m in &short_now {
+        assert_eq!(m.deleted, m.seq <= 10, "seq {}", m.seq);
+        assert_eq!(m.content.is_empty(), m.deleted, "seq {}", m.seq);
+    }
+    assert!(
+        kept_now.iter().all(|m| !m.deleted),
+        "a group without a period keeps everything"
+    );
 }

@@ -61,6 +61,8 @@ pub(crate) fn chat(n: u128, kind: ChatKind) -> Chat {
         last_version: 0,
         read_positions: Vec::new(),
         online_members: Vec::new(),
+        admins: Vec::new(),
+        retention_days: None,
         public: false,
         unread_mentions: 0,
     }

@@ -158,8 +158,8 @@ impl ChatState {
     /// Makes a group public or private.
     pub(crate) async fn set_public(&self, chat: ChatId, public: bool) -> Result<(), String> {
         let req = UpdateChatRequest {
-            name: None,
             public: Some(public),
+            ..UpdateChatRequest::default()
         };
         let updated = self
             .signed_in_api()?

@@ -55,6 +55,7 @@ diesel::table! {
         blocked -> Bool,
         last_version -> BigInt,
         public -> Bool,
+        retention_days -> Nullable<Integer>,
     }
 }
 
@@ -72,6 +73,7 @@ diesel::table! {
         user_id -> Text,
         joined_at -> Timestamp,
         last_read_seq -> BigInt,
+        admin -> Bool,
     }
 }
 

@@ -1,9 +1,11 @@
-//! Chats: list, create (direct or group), read one, add and remove members, history.
+//! Chats: list, create (direct or group), read one, change a group, add and remove members,
+//! appoint admins, history.
 
 use actix_web::{HttpResponse, web};
-use chat_protocol::limits::{check_group_name, check_name_lookup};
+use chat_protocol::limits::{check_group_name, check_name_lookup, check_retention_days};
 use chat_protocol::{
-    AddMemberRequest, ChatId, CreateChatRequest, HistoryQuery, UpdateChatRequest, UserId,
+    AddMemberRequest, ChatId, CreateChatRequest, HistoryQuery, UpdateChatRequest,
+    UpdateMemberRequest, UserId,
 };
 
 use super::extract::AuthUser;
@@ -22,6 +24,10 @@ pub(super) fn routes(cfg: &mut web::ServiceConfig) {
         .route(
             "/chats/{id}/members/{user_id}",
             web::delete().to(remove_member),
+        )
+        .route(
+            "/chats/{id}/members/{user_id}",
+            web::patch().to(update_member),
         )
         .route("/chats/{id}/messages", web::get().to(history));
 }
@@ -93,7 +99,8 @@ async fn get(
     Ok(HttpResponse::Ok().json(found))
 }
 
-/// `PATCH /api/chats/{id}`: renames a group or makes it public or private; every member hears.
+/// `PATCH /api/chats/{id}`: renames a group, makes it public or private, or sets how long it
+/// keeps messages; every member hears.
 async fn update(
     state: web::Data<AppState>,
     caller: AuthUser,
@@ -102,13 +109,40 @@ async fn update(
 ) -> AppResult<HttpResponse> {
     state.guards().check_write(caller.id)?;
     let chat = path.into_inner();
-    let UpdateChatRequest { name, public } = body.into_inner();
-    if let Some(name) = &name {
+    let changes = body.into_inner();
+    if let Some(name) = &changes.name {
         check_group_name(name).map_err(AppError::Validation)?;
     }
+    if let Some(Some(days)) = changes.retention_days {
+        check_retention_days(days).map_err(AppError::Validation)?;
+    }
+    let actor = caller.id;
+    let retention_changed = changes.retention_days.is_some();
+    let mut updated = state
+        .db(move |c| chats::update(c, chat, actor, &changes))
+        .await?;
+    if retention_changed {
+        // What the new period has made old goes now, not at the next periodic sweep.
+        state.retention().wake();
+    }
+    fill_online_members(&state, actor, std::slice::from_mut(&mut updated)).await;
+    announce_to_members(&state, &updated).await;
+    Ok(HttpResponse::Ok().json(updated))
+}
+
+/// `PATCH /api/chats/{id}/members/{user_id}`: an admin makes a member an admin, or not.
+async fn update_member(
+    state: web::Data<AppState>,
+    caller: AuthUser,
+    path: web::Path<(ChatId, UserId)>,
+    body: web::Json<UpdateMemberRequest>,
+) -> AppResult<HttpResponse> {
+    state.guards().check_write(caller.id)?;
+    let (chat, target) = path.into_inner();
+    let admin = body.into_inner().admin;
     let actor = caller.id;
     let mut updated = state
-        .db(move |c| chats::update(c, chat, actor, name.as_deref(), public))
+        .db(move |c| chats::set_admin(c, chat, actor, target, admin))
         .await?;
     fill_online_members(&state, actor, std::slice::from_mut(&mut updated)).await;
     announce_to_members(&state, &updated).await;

@@ -27,7 +27,15 @@ impl Broker {
         }
         let payload = encode(event);
         match self {
-            Self::Local(hub) => hub.deliver(recipients, &payload),
+            Self::Local(hub) => {
+                let stored_at_ms = match event {
+                    ServerEvent::NewMessage { message } => {
+                        Some(message.created_at.timestamp_millis())
+                    }
+                    _ => None,
+                };
+                hub.deliver_stamped(recipients, &payload, stored_at_ms)
+            }
             Self::Redis(redis) => redis.publish(recipients, payload, Order::of(event)),
         }
     }

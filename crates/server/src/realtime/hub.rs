@@ -17,9 +17,17 @@ use super::reorder::{Gap, Reorder, Tracked};
 /// Events a socket may have queued before it counts as too slow.
 pub(super) const SOCKET_QUEUE: usize = 1024;
 
+/// An event queued for one socket: its encoded JSON, and for a new message when it was stored
+/// (Unix milliseconds), so the socket can tell how long fan-out took.
+#[derive(Debug, Clone)]
+pub(crate) struct Outbound {
+    pub payload: ByteString,
+    pub stored_at_ms: Option<i64>,
+}
+
 struct Conn {
     id: u64,
-    tx: mpsc::Sender<ByteString>,
+    tx: mpsc::Sender<Outbound>,
     session: SessionId,
     /// Fired when the socket's session ends.
     ended: Option<oneshot::Sender<()>>,
@@ -29,7 +37,7 @@ struct Conn {
 /// and a signal that fires when its session ends.
 pub(crate) struct SocketLink {
     pub registration: Registration,
-    pub events: mpsc::Receiver<ByteString>,
+    pub events: mpsc::Receiver<Outbound>,
     pub session_ended: oneshot::Receiver<()>,
 }
 
@@ -41,6 +49,7 @@ pub(crate) struct TooManySockets;
 struct Parcel {
     recipients: Vec<UserId>,
     payload: ByteString,
+    stored_at_ms: Option<i64>,
 }
 
 #[derive(Default)]
@@ -133,12 +142,27 @@ impl Hub {
 
     /// Queues `payload` on every local socket of every recipient.
     pub(super) fn deliver(&self, recipients: &[UserId], payload: &ByteString) {
+        self.deliver_stamped(recipients, payload, None);
+    }
+
+    /// Queues `payload` (a new message stored at `stored_at_ms`, if given) on every local socket
+    /// of every recipient.
+    pub(super) fn deliver_stamped(
+        &self,
+        recipients: &[UserId],
+        payload: &ByteString,
+        stored_at_ms: Option<i64>,
+    ) {
         let mut slow = Vec::new();
         {
             let map = self.by_user.read().unwrap_or_else(|p| p.into_inner());
             for user in recipients {
                 for conn in map.get(user).into_iter().flatten() {
-                    match conn.tx.try_send(payload.clone()) {
+                    let item = Outbound {
+                        payload: payload.clone(),
+                        stored_at_ms,
+                    };
+                    match conn.tx.try_send(item) {
                         Ok(()) => {
                             self.delivered.fetch_add(1, Ordering::Relaxed);
                         }
@@ -156,18 +180,20 @@ impl Hub {
         }
     }
 
-    /// Delivers message `seq` (at `version`) of `chat` in seq order (see [`Reorder`]).
+    /// Delivers message `seq` (at `version`, stored at `stored_at_ms`) of `chat` in seq order
+    /// (see [`Reorder`]).
     pub(super) fn deliver_in_order(
         &self,
         chat: ChatId,
-        seq: i64,
-        version: i64,
+        (seq, version): (i64, i64),
         recipients: Vec<UserId>,
         payload: ByteString,
+        stored_at_ms: Option<i64>,
     ) {
         let parcel = Parcel {
             recipients,
             payload,
+            stored_at_ms,
         };
         self.order
             .arrive(chat, seq, parcel, Instant::now(), |p| self.send(&p));
@@ -186,6 +212,7 @@ impl Hub {
         let parcel = Parcel {
             recipients,
             payload,
+            stored_at_ms: None,
         };
         self.order.follow(chat, parcel, |p| self.send(&p));
         self.order.saw_version(chat, version);
@@ -208,7 +235,7 @@ impl Hub {
     }
 
     fn send(&self, parcel: &Parcel) {
-        self.deliver(&parcel.recipients, &parcel.payload);
+        self.deliver_stamped(&parcel.recipients, &parcel.payload, parcel.stored_at_ms);
     }
 
     /// Events queued to local sockets, and sockets cut loose for not keeping up, so far.
@@ -260,7 +287,7 @@ mod tests {
         SessionId::from(Uuid::new_v4())
     }
 
-    fn register(hub: &Arc<Hub>, user: UserId) -> (Registration, mpsc::Receiver<ByteString>) {
+    fn register(hub: &Arc<Hub>, user: UserId) -> (Registration, mpsc::Receiver<Outbound>) {
         let link = hub
             .register(user, session(), 16)
             .expect("room for a socket");
@@ -300,11 +327,11 @@ mod tests {
         let (_a2, mut rx_a2) = register(&hub, alice);
         let (_c, mut rx_c) = register(&hub, carol);
         hub.deliver(&[alice, bob], &ByteString::from("hi"));
-        assert_eq!(rx_a1.try_recv().unwrap(), "hi");
-        assert_eq!(rx_a2.try_recv().unwrap(), "hi");
+        assert_eq!(rx_a1.try_recv().unwrap().payload, "hi");
+        assert_eq!(rx_a2.try_recv().unwrap().payload, "hi");
         assert!(rx_c.try_recv().is_err());
         hub.deliver_all(&ByteString::from("all"));
-        assert_eq!(rx_c.try_recv().unwrap(), "all");
+        assert_eq!(rx_c.try_recv().unwrap().payload, "all");
     }
 
     #[test]
@@ -315,18 +342,22 @@ mod tests {
         for seq in [1, 3, 2] {
             hub.deliver_in_order(
                 chat,
-                seq,
-                seq,
+                (seq, seq),
                 vec![user],
                 ByteString::from(seq.to_string()),
+                Some(seq),
             );
         }
         hub.deliver_after(chat, 4, vec![user], ByteString::from("edit"));
         let mut got = Vec::new();
         while let Ok(p) = rx.try_recv() {
-            got.push(p.to_string());
+            got.push((p.payload.to_string(), p.stored_at_ms));
         }
-        assert_eq!(got, ["1", "2", "3", "edit"]);
+        let stamped = |seq: i64| (seq.to_string(), Some(seq));
+        assert_eq!(
+            got,
+            [stamped(1), stamped(2), stamped(3), ("edit".into(), None)]
+        );
     }
 
     #[test]

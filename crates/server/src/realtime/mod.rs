@@ -334,9 +334,15 @@ impl Realtime {
                 }
                 for message in messages {
                     let (chat, seq, version) = (message.chat_id, message.seq, message.version);
+                    let stored_at_ms = message.created_at.timestamp_millis();
                     let payload = encode(&ServerEvent::NewMessage { message });
-                    self.hub
-                        .deliver_in_order(chat, seq, version, members.clone(), payload);
+                    self.hub.deliver_in_order(
+                        chat,
+                        (seq, version),
+                        members.clone(),
+                        payload,
+                        Some(stored_at_ms),
+                    );
                 }
             }
             Err(e) => tracing::warn!(error = %e, "cannot read a seq gap from the database"),

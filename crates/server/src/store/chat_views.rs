@@ -19,15 +19,20 @@ fn counts<K: std::hash::Hash + Eq>(rows: Vec<(K, i64)>) -> HashMap<K, i64> {
     rows.into_iter().collect()
 }
 
-/// A chat's members in joining order, and how far each has read.
-type Members = (Vec<User>, Vec<ReadPosition>);
+/// A chat's members in joining order, how far each has read, and which are its admins.
+#[derive(Debug, Clone, Default)]
+struct Members {
+    users: Vec<User>,
+    reads: Vec<ReadPosition>,
+    admins: Vec<UserId>,
+}
 
 /// Each chat's members.
 fn members_by_chat(
     conn: &mut AnyConnection,
     ids: &[ChatId],
 ) -> AppResult<HashMap<ChatId, Members>> {
-    let member_rows: Vec<(ChatId, UserId, String, i64)> = chat_members::table
+    let member_rows: Vec<(ChatId, UserId, String, i64, bool)> = chat_members::table
         .inner_join(users::table)
         .filter(chat_members::chat_id.eq_any(ids))
         .order((
@@ -40,13 +45,17 @@ fn members_by_chat(
             users::id,
             users::username,
             chat_members::last_read_seq,
+            chat_members::admin,
         ))
         .load(conn)?;
     let mut members_of: HashMap<ChatId, Members> = HashMap::new();
-    for (chat, id, username, seq) in member_rows {
-        let (users, reads) = members_of.entry(chat).or_default();
-        users.push(User { id, username });
-        reads.push(ReadPosition { user_id: id, seq });
+    for (chat, id, username, seq, admin) in member_rows {
+        let members = members_of.entry(chat).or_default();
+        members.users.push(User { id, username });
+        members.reads.push(ReadPosition { user_id: id, seq });
+        if admin {
+            members.admins.push(id);
+        }
     }
     Ok(members_of)
 }
@@ -70,7 +79,7 @@ fn last_messages(conn: &mut AnyConnection, ids: &[ChatId]) -> AppResult<HashMap<
 /// it in).
 fn assemble(
     row: &ChatRow,
-    (members, read_positions): Members,
+    members: Members,
     last_message: Option<Message>,
     unread_count: i64,
     unread_mentions: i64,
@@ -79,16 +88,19 @@ fn assemble(
         id: row.id,
         kind: row.kind,
         name: row.name.clone(),
-        members,
+        members: members.users,
         created_at: to_utc(row.created_at),
         last_message,
         unread_count,
         last_seq: row.last_seq,
         last_version: row.last_version,
-        read_positions,
+        read_positions: members.reads,
         online_members: Vec::new(),
         public: row.public,
         unread_mentions,
+        admins: members.admins,
+        // The column is written only from a checked u32.
+        retention_days: row.retention_days.and_then(|d| u32::try_from(d).ok()),
     }
 }
 

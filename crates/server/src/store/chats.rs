@@ -1,13 +1,13 @@
 //! Chats and their membership. Every read takes the viewer and answers `NotFound` when the viewer
 //! is not a member, so a chat's existence never leaks to outsiders.
 
-use chat_protocol::{Chat, ChatId, ChatKind, User, UserId};
+use chat_protocol::{Chat, ChatId, ChatKind, UpdateChatRequest, User, UserId};
 use diesel::prelude::*;
 use uuid::Uuid;
 
 use super::blocks::between;
 use super::chat_views;
-use super::members::{is_member, require_member};
+use super::members::{self, is_member, require_member};
 use super::rows::ChatRow;
 use super::users::find_by_name;
 use super::{OnUnique, direct_key, now, write_tx};
@@ -64,13 +64,19 @@ pub(crate) fn list(conn: &mut AnyConnection, viewer: UserId) -> AppResult<Vec<Ch
     chat_views::render(conn, &rows, viewer)
 }
 
-fn insert_member(conn: &mut AnyConnection, chat: ChatId, user: UserId) -> QueryResult<usize> {
+fn insert_member(
+    conn: &mut AnyConnection,
+    chat: ChatId,
+    user: UserId,
+    admin: bool,
+) -> QueryResult<usize> {
     diesel::insert_into(chat_members::table)
         .values((
             chat_members::chat_id.eq(chat),
             chat_members::user_id.eq(user),
             chat_members::joined_at.eq(now()),
             chat_members::last_read_seq.eq(0i64),
+            chat_members::admin.eq(admin),
         ))
         .execute(conn)
 }
@@ -97,8 +103,9 @@ fn insert_chat(
             chats::public.eq(public),
         ))
         .execute(conn)?;
-    for member in member_ids {
-        insert_member(conn, id, *member)?;
+    // A group's creator (named first) is its admin; a direct chat has none.
+    for (i, member) in member_ids.iter().enumerate() {
+        insert_member(conn, id, *member, kind == ChatKind::Group && i == 0)?;
     }
     Ok(id)
 }
@@ -249,7 +256,7 @@ pub(crate) fn admit(
             "a group has at most {max_members} members"
         )));
     }
-    insert_member(c, chat, user).on_unique(AppError::Conflict("already a member"))?;
+    insert_member(c, chat, user, false).on_unique(AppError::Conflict("already a member"))?;
     diesel::update(chats::table.find(chat))
         .set(chats::last_activity_at.eq(now()))
         .execute(c)?;
@@ -277,30 +284,43 @@ pub(crate) fn join_public(
     Ok((get(conn, chat, user)?, joined))
 }
 
-/// Renames a group or makes it public or private; any member may. Direct chats have neither.
+/// Changes a group: any member may rename it; only its admins may make it public or private or
+/// set how long its messages are kept. Direct chats have none of these.
 pub(crate) fn update(
     conn: &mut AnyConnection,
     chat: ChatId,
     actor: UserId,
-    name: Option<&str>,
-    public: Option<bool>,
+    changes: &UpdateChatRequest,
 ) -> AppResult<Chat> {
     require_member(conn, chat, actor)?;
     let row = find_row(conn, chat)?.ok_or(AppError::NotFound("no such chat"))?;
     if row.kind != ChatKind::Group {
         return Err(AppError::Validation(
-            "only a group has a name and can be public".into(),
+            "only a group has a name, a retention period and can be public".into(),
+        ));
+    }
+    if (changes.public.is_some() || changes.retention_days.is_some())
+        && !members::is_admin(conn, chat, actor)?
+    {
+        return Err(AppError::Forbidden(
+            "only a group's admins may change whether it is public or how long it keeps messages",
         ));
     }
     write_tx(conn, |c| {
-        if let Some(name) = name {
+        if let Some(name) = &changes.name {
             diesel::update(chats::table.find(chat))
                 .set(chats::name.eq(name.trim()))
                 .execute(c)?;
         }
-        if let Some(public) = public {
+        if let Some(public) = changes.public {
             diesel::update(chats::table.find(chat))
                 .set(chats::public.eq(public))
+                .execute(c)?;
+        }
+        if let Some(days) = changes.retention_days {
+            let days = days.map(|d| i32::try_from(d).unwrap_or(i32::MAX));
+            diesel::update(chats::table.find(chat))
+                .set(chats::retention_days.eq(days))
                 .execute(c)?;
         }
         Ok::<_, AppError>(())
@@ -308,7 +328,9 @@ pub(crate) fn update(
     get(conn, chat, actor)
 }
 
-/// Removes `target` from the chat; members may only remove themselves (leave).
+/// Removes `target` from a group: anyone may leave; an admin may remove anyone else. A group
+/// whose last admin leaves gets a new one (its longest-standing member), so it is never left
+/// without.
 pub(crate) fn remove_member(
     conn: &mut AnyConnection,
     chat: ChatId,
@@ -316,25 +338,82 @@ pub(crate) fn remove_member(
     target: UserId,
 ) -> AppResult<()> {
     require_member(conn, chat, actor)?;
+    let row = find_row(conn, chat)?.ok_or(AppError::NotFound("no such chat"))?;
     if target != actor {
-        if is_member(conn, chat, target)? {
+        if !is_member(conn, chat, target)? {
+            return Err(AppError::NotFound("not a member of this chat"));
+        }
+        if row.kind != ChatKind::Group || !members::is_admin(conn, chat, actor)? {
             return Err(AppError::Forbidden(
-                "you can only remove yourself from a chat",
+                "only a group's admins may remove someone else",
             ));
         }
-        return Err(AppError::NotFound("not a member of this chat"));
-    }
-    let row = find_row(conn, chat)?.ok_or(AppError::NotFound("no such chat"))?;
-    if row.kind != ChatKind::Group {
+    } else if row.kind != ChatKind::Group {
         return Err(AppError::Forbidden("you cannot leave a direct chat"));
     }
-    diesel::delete(
-        chat_members::table
-            .filter(chat_members::chat_id.eq(chat))
-            .filter(chat_members::user_id.eq(target)),
-    )
-    .execute(conn)?;
-    Ok(())
+    write_tx(conn, |c| {
+        diesel::delete(
+            chat_members::table
+                .filter(chat_members::chat_id.eq(chat))
+                .filter(chat_members::user_id.eq(target)),
+        )
+        .execute(c)?;
+        members::ensure_admin(c, chat)
+    })
+}
+
+/// Makes `target` an admin of a group or not; admins only. The last admin cannot step down
+/// (a group always has one): promote someone else first.
+pub(crate) fn set_admin(
+    conn: &mut AnyConnection,
+    chat: ChatId,
+    actor: UserId,
+    target: UserId,
+    admin: bool,
+) -> AppResult<Chat> {
+    require_member(conn, chat, actor)?;
+    if !is_member(conn, chat, target)? {
+        return Err(AppError::NotFound("not a member of this chat"));
+    }
+    if !members::is_admin(conn, chat, actor)? {
+        return Err(AppError::Forbidden(
+            "only a group's admins may appoint admins",
+        ));
+    }
+    write_tx(conn, |c| {
+        lock(c, chat)?;
+        diesel::update(
+            chat_members::table
+                .filter(chat_members::chat_id.eq(chat))
+                .filter(chat_members::user_id.eq(target)),
+        )
+        .set(chat_members::admin.eq(admin))
+        .execute(c)?;
+        if members::admin_count(c, chat)? == 0 {
+            return Err(AppError::Validation(
+                "a group needs an admin: make someone else an admin first".into(),
+            ));
+        }
+        Ok(())
+    })?;
+    get(conn, chat, actor)
+}
+
+/// Groups with a retention period of their own shorter than the server's (any, when the
+/// server keeps messages forever), with that period.
+pub(crate) fn with_own_retention(
+    conn: &mut AnyConnection,
+    server_days: Option<u32>,
+) -> AppResult<Vec<(ChatId, u32)>> {
+    let rows: Vec<(ChatId, Option<i32>)> = chats::table
+        .filter(chats::retention_days.is_not_null())
+        .select((chats::id, chats::retention_days))
+        .load(conn)?;
+    Ok(rows
+        .into_iter()
+        .filter_map(|(chat, days)| Some((chat, u32::try_from(days?).ok()?)))
+        .filter(|(_, days)| server_days.is_none_or(|server| *days < server))
+        .collect())
 }
 
 /// The last seq and last version of each of `chats` (for comparing what fan-out delivered with

@@ -1,11 +1,11 @@
 //! Who belongs to a chat: the checks every chat access goes through, and member lists for
-//! fan-out. Reads only.
+//! fan-out, and a group's admins.
 
 use chat_protocol::{ChatId, UserId};
 use diesel::prelude::*;
 
 use crate::db::AnyConnection;
-use crate::db::schema::chat_members;
+use crate::db::schema::{chat_members, chats, users};
 use crate::error::{AppError, AppResult};
 
 pub(crate) fn is_member(conn: &mut AnyConnection, chat: ChatId, user: UserId) -> AppResult<bool> {
@@ -34,5 +34,66 @@ pub(crate) fn member_ids(conn: &mut AnyConnection, chat: ChatId) -> AppResult<Ve
     Ok(chat_members::table
         .filter(chat_members::chat_id.eq(chat))
         .select(chat_members::user_id)
+        .load(conn)?)
+}
+
+pub(crate) fn is_admin(conn: &mut AnyConnection, chat: ChatId, user: UserId) -> AppResult<bool> {
+    Ok(diesel::select(diesel::dsl::exists(
+        chat_members::table
+            .filter(chat_members::chat_id.eq(chat))
+            .filter(chat_members::user_id.eq(user))
+            .filter(chat_members::admin.eq(true)),
+    ))
+    .get_result(conn)?)
+}
+
+/// Admins of `chat` whose accounts still work (an erased or disabled account cannot act).
+pub(crate) fn admin_count(conn: &mut AnyConnection, chat: ChatId) -> AppResult<i64> {
+    Ok(chat_members::table
+        .inner_join(users::table)
+        .filter(chat_members::chat_id.eq(chat))
+        .filter(chat_members::admin.eq(true))
+        .filter(users::disabled_at.is_null())
+        .count()
+        .get_result(conn)?)
+}
+
+/// Within the caller's write transaction: a group left without a working admin (its last one
+/// left or was erased) makes its longest-standing working member one. Direct chats have none.
+pub(crate) fn ensure_admin(conn: &mut AnyConnection, chat: ChatId) -> AppResult<()> {
+    let group = chats::table
+        .find(chat)
+        .filter(chats::kind.eq(chat_protocol::ChatKind::Group));
+    if !diesel::select(diesel::dsl::exists(group)).get_result::<bool>(conn)?
+        || admin_count(conn, chat)? > 0
+    {
+        return Ok(());
+    }
+    let heir: Option<UserId> = chat_members::table
+        .inner_join(users::table)
+        .filter(chat_members::chat_id.eq(chat))
+        .filter(users::disabled_at.is_null())
+        .order((chat_members::joined_at.asc(), chat_members::user_id.asc()))
+        .select(chat_members::user_id)
+        .first(conn)
+        .optional()?;
+    if let Some(heir) = heir {
+        diesel::update(
+            chat_members::table
+                .filter(chat_members::chat_id.eq(chat))
+                .filter(chat_members::user_id.eq(heir)),
+        )
+        .set(chat_members::admin.eq(true))
+        .execute(conn)?;
+    }
+    Ok(())
+}
+
+/// The groups `user` is a working admin of.
+pub(crate) fn admin_of(conn: &mut AnyConnection, user: UserId) -> AppResult<Vec<ChatId>> {
+    Ok(chat_members::table
+        .filter(chat_members::user_id.eq(user))
+        .filter(chat_members::admin.eq(true))
+        .select(chat_members::chat_id)
         .load(conn)?)
 }

@@ -468,23 +468,34 @@ pub(crate) struct Expired {
     pub(crate) gone: Vec<(MessageId, i64, i64)>,
 }
 
-/// Turns up to `limit` messages of one chat stored before `cutoff` into tombstones (text
+/// Where retention looks: every chat (against the server's period) or one group (against its own).
+#[derive(Debug, Clone, Copy)]
+pub(crate) enum Scope {
+    Everywhere,
+    Chat(ChatId),
+}
+
+/// Turns up to `limit` messages of one chat (in `scope`) stored before `cutoff` into tombstones (text
 /// erased, seq kept), each with a version of its own as a delete has, so resuming clients see
 /// them go. One short transaction per call, so writers are never held up for long; `None`
 /// when nothing has expired.
 pub(crate) fn expire_batch(
     conn: &mut AnyConnection,
+    scope: Scope,
     cutoff: chrono::NaiveDateTime,
     limit: i64,
 ) -> AppResult<Option<Expired>> {
     let expired = messages::table
         .filter(messages::deleted.eq(false))
         .filter(messages::created_at.lt(cutoff));
-    let Some(chat) = expired
-        .select(messages::chat_id)
-        .first::<ChatId>(conn)
-        .optional()?
-    else {
+    let found = match scope {
+        Scope::Everywhere => expired.select(messages::chat_id).first::<ChatId>(conn),
+        Scope::Chat(chat) => expired
+            .filter(messages::chat_id.eq(chat))
+            .select(messages::chat_id)
+            .first::<ChatId>(conn),
+    };
+    let Some(chat) = found.optional()? else {
         return Ok(None);
     };
     write_tx(conn, |c| {

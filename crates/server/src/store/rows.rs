@@ -48,6 +48,7 @@ pub(crate) struct ChatRow {
     pub last_seq: i64,
     pub last_version: i64,
     pub public: bool,
+    pub retention_days: Option<i32>,
 }
 
 #[derive(Debug, Clone, Queryable)]

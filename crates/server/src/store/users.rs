@@ -4,11 +4,11 @@ use chat_protocol::{User, UserId};
 use diesel::prelude::*;
 use uuid::Uuid;
 
-use super::messages;
 use super::rows::{UserRow, users_of};
 use super::{OnUnique, now, write_tx};
+use super::{members, messages};
 use crate::db::AnyConnection;
-use crate::db::schema::{blocks, contacts, users};
+use crate::db::schema::{blocks, chat_members, contacts, users};
 use crate::error::{AppError, AppResult};
 
 pub(crate) fn create(
@@ -144,7 +144,19 @@ fn erase(conn: &mut AnyConnection, user: UserId) -> AppResult<String> {
                 users::password_hash.eq("!erased"),
                 users::disabled_at.eq(Some(now())),
             ))
-            .execute(c)
+            .execute(c)?;
+        // The groups it ran get another admin.
+        for chat in members::admin_of(c, user)? {
+            diesel::update(
+                chat_members::table
+                    .filter(chat_members::chat_id.eq(chat))
+                    .filter(chat_members::user_id.eq(user)),
+            )
+            .set(chat_members::admin.eq(false))
+            .execute(c)?;
+            members::ensure_admin(c, chat)?;
+        }
+        Ok::<_, AppError>(())
     })?;
     Ok(placeholder)
 }

@@ -146,9 +146,12 @@ pub(super) async fn serve(
                     }
                 }
                 event = outbound.recv() => match event {
-                    Some(payload) => {
-                        if let Err(reason) = within(session.text(payload)).await {
+                    Some(item) => {
+                        if let Err(reason) = within(session.text(item.payload)).await {
                             break reason;
+                        }
+                        if let Some(stored_at_ms) = item.stored_at_ms {
+                            state.metrics().observe_fanout(stored_at_ms);
                         }
                     }
                     // The hub cut this socket loose: it could not keep up.

@@ -6,11 +6,11 @@ use chat_protocol::{ChatId, UserId};
 use uuid::Uuid;
 
 use crate::realtime::hub::Hub;
-use crate::realtime::order::Order;
+use crate::realtime::order::{Order, Place};
 
 /// One event on the channel. Binary, to avoid escaping the JSON payload:
-/// `origin(16) | flags(1) | [chat(16) seq(8) version(8)] | count(4) | recipients(16 × count) |
-/// payload`.
+/// `origin(16) | flags(1) | [chat(16) seq(8) version(8) [stored_at_ms(8) unless after]] |
+/// count(4) | recipients(16 × count) | payload`.
 #[derive(Debug, Clone, PartialEq)]
 pub(super) struct Envelope {
     pub origin: Uuid,
@@ -36,22 +36,30 @@ impl Envelope {
         if self.broadcast {
             flags |= FLAG_BROADCAST;
         }
-        let (chat, seq, version) = match self.order {
-            Some(Order::Seq(chat, seq, version)) => {
+        let (chat, seq, version, stored_at_ms) = match self.order {
+            Some(Order::Seq(chat, place)) => {
                 flags |= FLAG_ORDERED;
-                (Some(chat), seq, version)
+                (
+                    Some(chat),
+                    place.seq,
+                    place.version,
+                    Some(place.stored_at_ms),
+                )
             }
             Some(Order::After(chat, version)) => {
                 flags |= FLAG_ORDERED | FLAG_AFTER;
-                (Some(chat), 0, version)
+                (Some(chat), 0, version, None)
             }
-            None => (None, 0, 0),
+            None => (None, 0, 0, None),
         };
         out.push(flags);
         if let Some(chat) = chat {
             out.extend_from_slice(chat.as_uuid().as_bytes());
             out.extend_from_slice(&seq.to_be_bytes());
             out.extend_from_slice(&version.to_be_bytes());
+        }
+        if let Some(at) = stored_at_ms {
+            out.extend_from_slice(&at.to_be_bytes());
         }
         // A publish names at most a chat's members, far below u32::MAX.
         let count = u32::try_from(self.recipients.len()).unwrap_or(u32::MAX);
@@ -80,7 +88,15 @@ impl Envelope {
             Some(if flags & FLAG_AFTER != 0 {
                 Order::After(chat, version)
             } else {
-                Order::Seq(chat, seq, version)
+                let stored_at_ms = i64::from_be_bytes(take(&mut rest, 8)?.try_into().ok()?);
+                Order::Seq(
+                    chat,
+                    Place {
+                        seq,
+                        version,
+                        stored_at_ms,
+                    },
+                )
             })
         } else {
             None
@@ -118,7 +134,14 @@ mod tests {
         let envelope = Envelope {
             origin: Uuid::new_v4(),
             broadcast: false,
-            order: Some(Order::Seq(ChatId::from(Uuid::new_v4()), 42, 57)),
+            order: Some(Order::Seq(
+                ChatId::from(Uuid::new_v4()),
+                Place {
+                    seq: 42,
+                    version: 57,
+                    stored_at_ms: 1_764_000_000_123,
+                },
+            )),
             recipients: vec![UserId::from(Uuid::new_v4()), UserId::from(Uuid::new_v4())],
             payload: ByteString::from(r#"{"type":"resync"}"#),
         };

@@ -120,10 +120,13 @@ fn groups_add_and_leave(c: &mut AnyConnection) {
         "a full group takes no one"
     );
     assert!(!members::is_member(c, chat, eve.id).expect("check"));
-    assert!(matches!(
-        chats::remove_member(c, chat, ann.id, cat.id),
-        Err(AppError::Forbidden(_))
-    ));
+    assert!(
+        matches!(
+            chats::remove_member(c, chat, ben.id, cat.id),
+            Err(AppError::Forbidden(_))
+        ),
+        "ben is no admin"
+    );
     chats::remove_member(c, chat, cat.id, cat.id).expect("leave");
     assert!(!members::is_member(c, chat, cat.id).expect("check"));
     assert!(matches!(

@@ -1,0 +1,2 @@
+ALTER TABLE chats DROP COLUMN retention_days;
+ALTER TABLE chat_members DROP COLUMN admin;
