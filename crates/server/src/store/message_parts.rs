@@ -15,19 +15,37 @@ use crate::error::AppResult;
 
 /// The quote of `original` shown above a reply: its current state.
 pub(crate) fn reply_preview(original: &MessageRow, sender_name: &str) -> ReplyPreview {
-    ReplyPreview {
-        id: original.id,
-        seq: original.seq,
-        sender: User {
+    quote(
+        original.id,
+        original.seq,
+        User {
             id: original.sender_id,
             username: sender_name.to_owned(),
         },
-        excerpt: if original.deleted {
+        &original.content,
+        original.deleted,
+    )
+}
+
+/// The quote of message `id` from its parts (what [`reply_preview`] takes from a row): a
+/// tombstone quotes nothing of its text.
+pub(crate) fn quote(
+    id: MessageId,
+    seq: i64,
+    sender: User,
+    content: &str,
+    deleted: bool,
+) -> ReplyPreview {
+    ReplyPreview {
+        id,
+        seq,
+        sender,
+        excerpt: if deleted {
             String::new()
         } else {
-            original.content.chars().take(REPLY_EXCERPT).collect()
+            content.chars().take(REPLY_EXCERPT).collect()
         },
-        deleted: original.deleted,
+        deleted,
     }
 }
 

@@ -90,7 +90,8 @@ pub(crate) fn post_batch(
     order.sort_by_key(|&i| batch[i].chat);
     let sorted: Vec<&NewPost> = order.iter().map(|&i| &batch[i]).collect();
     let stored = match conn {
-        AnyConnection::Postgresql(c) => store_rows_pg(c, &sorted, at)?,
+        // One statement, one round trip (see `message_batch_pg`).
+        AnyConnection::Postgresql(c) => super::message_batch_pg::store_rows(c, &sorted, at)?,
         // BEGIN IMMEDIATE takes the write lock up front (see `write_tx`).
         AnyConnection::Sqlite(c) => store_rows_sqlite(c, &sorted, at)?,
     };
@@ -119,14 +120,14 @@ pub(crate) fn post_batch(
         .collect())
 }
 
-struct StoredRow {
-    row: MessageRow,
-    members: Arc<Vec<UserId>>,
-    reply_to: Option<chat_protocol::ReplyPreview>,
-    mentions: Vec<UserId>,
+pub(super) struct StoredRow {
+    pub(super) row: MessageRow,
+    pub(super) members: Arc<Vec<UserId>>,
+    pub(super) reply_to: Option<chat_protocol::ReplyPreview>,
+    pub(super) mentions: Vec<UserId>,
 }
 
-enum BatchRow {
+pub(super) enum BatchRow {
     Stored(Box<StoredRow>),
     Duplicate,
     NotFound,
@@ -134,7 +135,8 @@ enum BatchRow {
     BadReply,
 }
 
-/// The body of [`post_batch`], written once and compiled for each backend's connection.
+/// The body of [`post_batch`] on SQLite: a statement or two per message, which costs little
+/// there (no round trips: SQLite runs in the process).
 macro_rules! store_rows_body {
     ($c:ident, $batch:ident, $at:ident) => {{
         let mut members_of: HashMap<ChatId, Arc<Vec<UserId>>> = HashMap::new();
@@ -254,14 +256,6 @@ macro_rules! store_rows_body {
         }
         Ok::<_, diesel::result::Error>(rows)
     }};
-}
-
-fn store_rows_pg(
-    c: &mut PgConnection,
-    batch: &[&NewPost],
-    at: chrono::NaiveDateTime,
-) -> QueryResult<Vec<BatchRow>> {
-    c.transaction(|c| store_rows_body!(c, batch, at))
 }
 
 fn store_rows_sqlite(

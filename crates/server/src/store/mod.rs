@@ -8,6 +8,7 @@ pub(crate) mod chats;
 pub(crate) mod contacts;
 pub(crate) mod invites;
 pub(crate) mod members;
+mod message_batch_pg;
 pub(crate) mod message_parts;
 pub(crate) mod messages;
 pub(crate) mod reactions;

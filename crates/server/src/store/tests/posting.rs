@@ -14,6 +14,7 @@ on_both_backends!(
     edits_and_deletes_only_by_the_author,
     history_pages_both_ways,
     versions_count_every_change_without_gaps,
+    one_batch_mixes_chats_retries_outsiders_and_replies,
 );
 
 fn batches_get_gapless_seqs_and_refuse_outsiders_and_retries(c: &mut AnyConnection) {
@@ -194,4 +195,142 @@ fn versions_count_every_change_without_gaps(c: &mut AnyConnection) {
         messages::page(c, chat, ben.id, &mixed),
         Err(AppError::Validation(_))
     ));
+}
+
+fn stored(outcome: &BatchOutcome) -> &chat_protocol::Message {
+    match outcome {
+        BatchOutcome::Stored(delivery) => &delivery.message,
+        other => panic!("expected a stored message, got {other:?}"),
+    }
+}
+
+/// What the PostgreSQL batch statement judges per message, all in one batch: two chats
+/// interleaved, a key repeated inside the batch and one retried from an earlier batch, an
+/// outsider, a reply to another chat's message, mentions of a member and of a non-member.
+fn one_batch_mixes_chats_retries_outsiders_and_replies(c: &mut AnyConnection) {
+    let (ann, ben, eve) = (user(c, "ann"), user(c, "ben"), user(c, "eve"));
+    let team = group(c, &ann, &[&ben]);
+    let side = group(c, &ann, &[&eve]);
+    let first = post(team, &ann, "the original");
+    let original =
+        stored(&messages::post_batch(c, std::slice::from_ref(&first)).expect("post")[0]).clone();
+
+    let hello = post(side, &ann, "hello @Eve and @ben");
+    let mut reply = post(team, &ben, "a reply");
+    reply.reply_to = Some(original.id);
+    let mut cross = post(side, &eve, "quoting another chat");
+    cross.reply_to = Some(original.id);
+    let batch = [
+        hello.clone(),
+        reply,
+        post(team, &eve, "not a member"),
+        cross,
+        hello.clone(),
+        post(team, &ann, "hi @BEN"),
+        first.clone(),
+        post(side, &eve, "second"),
+    ];
+    let out = messages::post_batch(c, &batch).expect("batch");
+
+    let hello_stored = stored(&out[0]);
+    assert_eq!((hello_stored.chat_id, hello_stored.seq), (side, 1));
+    assert_eq!(
+        hello_stored.mentions,
+        vec![eve.id],
+        "ben is not in this chat"
+    );
+    let reply_stored = stored(&out[1]);
+    assert_eq!(reply_stored.seq, 2);
+    let quoted = reply_stored.reply_to.as_ref().expect("a quote");
+    assert_eq!((quoted.id, quoted.seq), (original.id, 1));
+    assert_eq!(
+        (quoted.sender.id, quoted.excerpt.as_str()),
+        (ann.id, "the original")
+    );
+    assert!(matches!(out[2], BatchOutcome::NotFound));
+    assert!(matches!(out[3], BatchOutcome::BadReply));
+    assert!(
+        matches!(out[4], BatchOutcome::Duplicate),
+        "repeated in the batch"
+    );
+    let mention = stored(&out[5]);
+    assert_eq!((mention.seq, mention.mentions.clone()), (3, vec![ben.id]));
+    assert!(
+        matches!(out[6], BatchOutcome::Duplicate),
+        "retried from before"
+    );
+    assert_eq!(stored(&out[7]).seq, 2, "no gap after the refusals");
+    for outcome in &out {
+        if let BatchOutcome::Stored(delivery) = outcome {
+            assert_eq!(
+                delivery.message.version, delivery.message.seq,
+                "one version each"
+            );
+            let mut audience = delivery.members.clone();
+            audience.sort();
+            let other = if delivery.message.chat_id == team {
+                ben.id
+            } else {
+                eve.id
+            };
+            let mut want = vec![ann.id, other];
+            want.sort();
+            assert_eq!(audience, want);
+        }
+    }
+
+    // The chat rows moved on by exactly what was stored.
+    let next =
+        messages::post_batch(c, &[post(team, &ann, "n"), post(side, &ann, "n")]).expect("next");
+    assert_eq!((stored(&next[0]).seq, stored(&next[1]).seq), (4, 3));
+    assert_eq!((stored(&next[0]).version, stored(&next[1]).version), (4, 3));
+    let again = messages::stored_retry(c, ann.id, hello.client_id).expect("stored once");
+    assert_eq!(
+        (again.chat_id, again.seq, again.mentions),
+        (side, 1, vec![eve.id])
+    );
+    // What history renders from the database matches the echo.
+    let page = messages::page(c, team, ben.id, &HistoryQuery::default()).expect("page");
+    let seqs: Vec<i64> = page.messages.iter().map(|m| m.seq).collect();
+    assert_eq!(seqs, vec![1, 2, 3, 4]);
+    assert_eq!(
+        page.messages[1].reply_to.as_ref().map(|q| q.id),
+        Some(original.id)
+    );
+    assert_eq!(page.messages[2].mentions, vec![ben.id]);
+}
+
+/// On PostgreSQL a batch is one statement, one round trip, however many chats it spans.
+#[test]
+fn postgres_batch_is_one_statement() {
+    use std::sync::Arc;
+    use std::sync::atomic::{AtomicUsize, Ordering};
+
+    use diesel::Connection;
+    use diesel::connection::InstrumentationEvent;
+
+    let db = super::Scratch::postgres();
+    let mut conn = db.conn();
+    let c: &mut AnyConnection = &mut conn;
+    let (ann, ben) = (user(c, "ann"), user(c, "ben"));
+    let (one, two) = (group(c, &ann, &[&ben]), group(c, &ben, &[&ann]));
+    let batch: Vec<NewPost> = (0..20)
+        .map(|i| post(if i % 2 == 0 { one } else { two }, &ann, "@ben hi"))
+        .collect();
+    let statements = Arc::new(AtomicUsize::new(0));
+    let counter = statements.clone();
+    c.set_instrumentation(move |event: InstrumentationEvent<'_>| {
+        if matches!(
+            event,
+            InstrumentationEvent::StartQuery { .. }
+                | InstrumentationEvent::BeginTransaction { .. }
+                | InstrumentationEvent::CommitTransaction { .. }
+        ) {
+            counter.fetch_add(1, Ordering::Relaxed);
+        }
+    });
+    let out = messages::post_batch(c, &batch).expect("batch");
+    c.set_instrumentation(diesel::connection::get_default_instrumentation());
+    assert!(out.iter().all(|o| matches!(o, BatchOutcome::Stored(_))));
+    assert_eq!(statements.load(Ordering::Relaxed), 1);
 }
