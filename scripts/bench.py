@@ -3,7 +3,7 @@
 no-database ceiling) and chat-server on SQLite, PostgreSQL, and two PostgreSQL instances
 through Redis, in one session, and prints every figure as a ratio to limit_server.
 
-    scripts/bench.sh [--quick] [--only sqlite,postgres,...] [--skip-connections]
+    scripts/bench.sh [--quick] [--only sqlite,postgres,...] [--skip-connections] [--shapes fanout,...]
     scripts/bench.sh --search [--messages 1000000] [--only sqlite,postgres]
 
 Results: target/bench/results.jsonl (one JSON report per run) and target/bench/table.md.
@@ -12,8 +12,9 @@ Needs the release binaries (bench.sh builds them), PostgreSQL and Redis on loopb
 import argparse, json, os, shutil, signal, subprocess, sys, tempfile, time, uuid
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-SERVER = os.path.join(ROOT, "target/release/chat-server")
-BENCH = os.path.join(ROOT, "target/release/chat-bench")
+# CHAT_SERVER / CHAT_BENCH: other builds (e.g. a before/after pair run alternately in one session).
+SERVER = os.environ.get("CHAT_SERVER", os.path.join(ROOT, "target/release/chat-server"))
+BENCH = os.environ.get("CHAT_BENCH", os.path.join(ROOT, "target/release/chat-bench"))
 LIMIT = os.environ.get("LIMIT_SERVER", "/tmp/chat-limit-server/target/release/limit_server")
 OUT = os.path.join(ROOT, "target/bench")
 SECRET = "bench-secret-that-is-long-enough-0123456789"
@@ -190,6 +191,7 @@ def main():
     ap.add_argument("--only", default="limit,sqlite,postgres,redis2")
     ap.add_argument("--connections", default="10000,19000")
     ap.add_argument("--skip-connections", action="store_true")
+    ap.add_argument("--shapes", default="", help="only shapes whose label starts with one of these (comma-separated)")
     ap.add_argument("--search", action="store_true", help="the search suite (BENCHMARKS.md, Search)")
     ap.add_argument("--messages", type=int, default=1_000_000)
     a = ap.parse_args()
@@ -197,6 +199,11 @@ def main():
     if a.search:
         return search_suite(a)
     results = []
+    # Every deployment starts on a fresh database: users cached by an earlier run would not
+    # exist there (their tokens still verify, so chat-bench would not notice).
+    for name in os.listdir(OUT):
+        if name.startswith("users-"):
+            os.remove(os.path.join(OUT, name))
     only = a.only.split(",")
     starters = {
         "limit": start_limit,
@@ -208,11 +215,14 @@ def main():
         dep = starters[key]()
         try:
             maxrate = None
+            wanted = [p for p in a.shapes.split(",") if p]
             for label, args in shapes(a.quick):
+                if wanted and not any(label.startswith(p) for p in wanted):
+                    continue
                 r = bench(dep, label, args, results)
                 if label.startswith("fanout 10x10") and r.get("duration_s"):
                     maxrate = r["sent"] / r["duration_s"]
-            if maxrate:
+            if maxrate and (not wanted or any("fanout 10x10 open loop".startswith(p) for p in wanted)):
                 half = f"{maxrate / 2:.0f}"
                 bench(dep, "fanout 10x10 open loop at half max", ["fanout", "--rooms", "10", "--members", "10",
                       "--rate", half, "--messages", "100000", "--duration", "10"], results)
