@@ -16,8 +16,8 @@ use crate::http::{self, assets, static_files};
 use crate::metrics::Metrics;
 use crate::realtime::{self, Realtime};
 use crate::services::presence;
-use crate::services::retention::{self, Retention};
-use crate::state::{AppState, Guards, RefreshPolicy};
+use crate::services::retention;
+use crate::state::{AppState, Guards, RefreshPolicy, Retention};
 use crate::store::{self, sessions};
 use crate::ws;
 

@@ -17,7 +17,6 @@ use crate::error::{AppError, AppResult};
 use crate::limits::{LoginLockout, RateLimiter};
 use crate::metrics::Metrics;
 use crate::realtime::Realtime;
-use crate::services::retention::Retention;
 use crate::store;
 
 /// How refresh tokens live: their lifetime, and the grace period in which presenting a just
@@ -89,6 +88,36 @@ impl Guards {
 
     pub(crate) fn max_group_members(&self) -> usize {
         self.max_group_members
+    }
+}
+
+/// The server's own retention period, and a way to ask the sweep (`services::retention`) to run
+/// now: a group's period just changed.
+pub(crate) struct Retention {
+    server_days: Option<u32>,
+    wake: tokio::sync::Notify,
+}
+
+impl Retention {
+    pub(crate) fn new(server_days: Option<u32>) -> Self {
+        Self {
+            server_days,
+            wake: tokio::sync::Notify::new(),
+        }
+    }
+
+    pub(crate) fn server_days(&self) -> Option<u32> {
+        self.server_days
+    }
+
+    /// Sweeps as soon as the current sweep (if any) ends.
+    pub(crate) fn wake(&self) {
+        self.wake.notify_one();
+    }
+
+    /// Resolves when someone asked for a sweep.
+    pub(crate) async fn woken(&self) {
+        self.wake.notified().await;
     }
 }
 

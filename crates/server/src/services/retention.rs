@@ -7,7 +7,6 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use chat_protocol::ServerEvent;
-use tokio::sync::Notify;
 
 use crate::state::AppState;
 use crate::store;
@@ -20,32 +19,12 @@ const PAUSE: Duration = Duration::from_millis(20);
 /// How often the sweep looks for newly expired messages (and once at start).
 const SWEEP_EVERY: Duration = Duration::from_secs(600);
 
-/// The server's own period and a way to ask for a sweep now (a group's period just changed).
-pub(crate) struct Retention {
-    server_days: Option<u32>,
-    wake: Notify,
-}
-
-impl Retention {
-    pub(crate) fn new(server_days: Option<u32>) -> Self {
-        Self {
-            server_days,
-            wake: Notify::new(),
-        }
-    }
-
-    /// Sweeps as soon as the current sweep (if any) ends.
-    pub(crate) fn wake(&self) {
-        self.wake.notify_one();
-    }
-}
-
 pub(crate) async fn sweep_forever(state: Arc<AppState>) {
     let mut tick = tokio::time::interval(SWEEP_EVERY);
     loop {
         tokio::select! {
             _ = tick.tick() => {}
-            () = state.retention().wake.notified() => {}
+            () = state.retention().woken() => {}
         }
         let swept = sweep(&state).await;
         if swept > 0 {
@@ -57,7 +36,7 @@ pub(crate) async fn sweep_forever(state: Arc<AppState>) {
 /// Erases everything expired now; how many messages that was. Groups with a period of their
 /// own shorter than the server's go first.
 async fn sweep(state: &AppState) -> usize {
-    let server_days = state.retention().server_days;
+    let server_days = state.retention().server_days();
     let groups = match state
         .db(move |c| store::chats::with_own_retention(c, server_days))
         .await

@@ -27,8 +27,8 @@ use chat_protocol::{ChatId, MessageId, User, UserId};
 use diesel::prelude::*;
 use diesel::sql_types::{Array, BigInt, Bool, Nullable, Text, Timestamp};
 
+use super::batch_rows::{BatchRow, NewPost, StoredRow};
 use super::message_parts::{mentioned_names, quote};
-use super::messages::{BatchRow, NewPost, StoredRow};
 use super::rows::MessageRow;
 use crate::db::ClientKey;
 

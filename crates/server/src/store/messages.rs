@@ -5,10 +5,12 @@ use std::collections::HashMap;
 use std::sync::Arc;
 
 use chat_protocol::limits::{PAGE_DEFAULT, PAGE_MAX};
-use chat_protocol::{ChatId, HistoryQuery, Message, MessageId, MessagePage, User, UserId};
+use chat_protocol::{ChatId, HistoryQuery, Message, MessageId, MessagePage, UserId};
 use diesel::prelude::*;
 use uuid::Uuid;
 
+pub(crate) use super::batch_rows::NewPost;
+use super::batch_rows::{BatchRow, StoredRow};
 use super::members::{member_ids, require_member};
 use super::message_parts::{forget, render, reply_preview, store_mentions};
 use super::rows::MessageRow;
@@ -46,17 +48,6 @@ fn by_client_id(
         .first(conn)
         .optional()?;
     Ok(render(conn, row.into_iter().collect())?.pop())
-}
-
-/// One message waiting in a batch.
-#[derive(Debug, Clone)]
-pub(crate) struct NewPost {
-    pub chat: ChatId,
-    pub sender: User,
-    pub content: String,
-    pub client_id: Uuid,
-    /// A message of the same chat this one answers.
-    pub reply_to: Option<MessageId>,
 }
 
 /// What became of one message of a batch.
@@ -118,21 +109,6 @@ pub(crate) fn post_batch(
             BatchRow::Blocked => BatchOutcome::Blocked,
         })
         .collect())
-}
-
-pub(super) struct StoredRow {
-    pub(super) row: MessageRow,
-    pub(super) members: Arc<Vec<UserId>>,
-    pub(super) reply_to: Option<chat_protocol::ReplyPreview>,
-    pub(super) mentions: Vec<UserId>,
-}
-
-pub(super) enum BatchRow {
-    Stored(Box<StoredRow>),
-    Duplicate,
-    NotFound,
-    Blocked,
-    BadReply,
 }
 
 /// The body of [`post_batch`] on SQLite: a statement or two per message, which costs little

@@ -2,6 +2,7 @@
 //! row types in `rows`, membership checks in `members`. No HTTP, no sockets, no fan-out here:
 //! callers run these through [`with_db`] (the blocking pool) and announce what changed.
 
+pub(crate) mod batch_rows;
 pub(crate) mod blocks;
 pub(crate) mod chat_views;
 pub(crate) mod chats;
