@@ -54,12 +54,16 @@ pub enum ClientCommand {
         emoji: String,
         on: bool,
     },
+    /// Added to the contract: "are you there?". The server answers `pong` at once, without
+    /// touching the database, so a client can tell a socket that is open but no longer
+    /// answered (a frozen server, a dead path) from a quiet chat.
+    Ping {},
 }
 
 impl ClientCommand {
     /// Every `command` tag, so a frame whose body does not parse can still be answered with the
     /// command it named (and an unknown name is never echoed back).
-    pub const NAMES: [&'static str; 7] = [
+    pub const NAMES: [&'static str; 8] = [
         "fetch_messages",
         "new_message",
         "edit_message",
@@ -67,6 +71,7 @@ impl ClientCommand {
         "typing",
         "mark_read",
         "react",
+        "ping",
     ];
 
     /// The `command` tag, echoed in `error` events.
@@ -79,6 +84,7 @@ impl ClientCommand {
             Self::Typing { .. } => "typing",
             Self::MarkRead { .. } => "mark_read",
             Self::React { .. } => "react",
+            Self::Ping {} => "ping",
         }
     }
 }
@@ -137,6 +143,8 @@ pub enum ServerEvent {
     /// Added to the contract: the server may have missed fan-out for a while (e.g. its Redis
     /// link dropped); the client should refetch with `after_seq` in every chat it shows.
     Resync,
+    /// Added to the contract: the answer to `ping`.
+    Pong,
     Error {
         code: ErrorCode,
         message: String,

@@ -53,6 +53,7 @@ fn every_example_round_trips_and_every_variant_is_shown() {
         "chat_updated",
         "reaction",
         "resync",
+        "pong",
         "error",
     ];
     assert_eq!(events, want_events.iter().map(|s| s.to_string()).collect());
@@ -68,7 +69,8 @@ fn variants_listed_above(command: ClientCommand, event: ServerEvent) {
         | ClientCommand::DeleteMessage { .. }
         | ClientCommand::Typing { .. }
         | ClientCommand::MarkRead { .. }
-        | ClientCommand::React { .. } => {}
+        | ClientCommand::React { .. }
+        | ClientCommand::Ping {} => {}
     }
     match event {
         ServerEvent::Ready { .. }
@@ -82,6 +84,7 @@ fn variants_listed_above(command: ClientCommand, event: ServerEvent) {
         | ServerEvent::ChatUpdated { .. }
         | ServerEvent::Reaction { .. }
         | ServerEvent::Resync
+        | ServerEvent::Pong
         | ServerEvent::Error { .. } => {}
     }
 }

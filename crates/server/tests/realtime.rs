@@ -34,6 +34,7 @@ on_both_backends!(
     membership_changes_are_live,
     sends_are_rate_limited,
     silent_peers_are_dropped,
+    ping_is_answered_at_once_and_counts_against_the_budget,
 );
 
 async fn upgrade_needs_a_valid_token(backend: Backend) {
@@ -654,4 +655,40 @@ async fn silent_peers_are_dropped(backend: Backend) {
         frame.as_ref().is_none_or(|f| u16::from(f.code) == 1000),
         "{frame:?}"
     );
+}
+
+async fn ping_is_answered_at_once_and_counts_against_the_budget(backend: Backend) {
+    let server = TestServer::start_with(backend, &[("COMMAND_RATE_LIMIT", "1")]).await;
+    let (_, a) = server.user("alice").await;
+    let mut socket = server.socket(&a.access_token).await;
+    socket.send(&ClientCommand::Ping {}).await;
+    match socket.next_event().await {
+        ServerEvent::Pong => {}
+        other => panic!("expected pong, got {other:?}"),
+    }
+    // A ping with anything else in it is refused like any malformed command.
+    socket
+        .send_raw(Frame::text(r#"{"command": "ping", "nonce": 1}"#))
+        .await;
+    let (code, echoed) = socket.wait_for(error).await;
+    assert_eq!(code, ErrorCode::ValidationFailed);
+    assert_eq!(echoed.as_deref(), Some("ping"));
+    // A flood of pings is held to the socket's budget like any other command.
+    for _ in 0..40 {
+        socket.send(&ClientCommand::Ping {}).await;
+    }
+    let mut pongs = 0;
+    let mut refused = 0;
+    while pongs + refused < 40 {
+        match socket.next_event().await {
+            ServerEvent::Pong => pongs += 1,
+            ServerEvent::Error { code, command, .. } => {
+                assert_eq!(code, ErrorCode::RateLimited);
+                assert_eq!(command.as_deref(), Some("ping"));
+                refused += 1;
+            }
+            other => panic!("expected pong or error, got {other:?}"),
+        }
+    }
+    assert!(refused > 0 && pongs > 0, "{pongs} pongs, {refused} refused");
 }

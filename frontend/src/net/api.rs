@@ -3,9 +3,10 @@
 //! beyond the session handle, and nothing reactive.
 
 use chat_protocol::{
-    AddContactRequest, AddMemberRequest, BlockRequest, Chat, ChatId, Contact, CreateChatRequest,
-    CreateInviteRequest, HistoryQuery, Invite, MessagePage, RoomSummary, SearchQuery,
-    SearchResults, SessionId, SessionInfo, UpdateChatRequest, User, UserId,
+    AddContactRequest, AddMemberRequest, BlockRequest, ChangePasswordRequest, Chat, ChatId,
+    Contact, CreateChatRequest, CreateInviteRequest, DeleteAccountRequest, HistoryQuery, Invite,
+    MessagePage, RoomSummary, SearchQuery, SearchResults, SessionId, SessionInfo,
+    UpdateChatRequest, User, UserId,
 };
 use serde::Serialize;
 
@@ -42,6 +43,29 @@ impl Api {
 
     pub(crate) async fn me(&self) -> Result<User, ApiError> {
         decode(&self.authorized(Call::get("/me")).await?)
+    }
+
+    /// `POST /api/me/password`: every other session of the account ends; this one goes on.
+    pub(crate) async fn change_password(
+        &self,
+        req: &ChangePasswordRequest,
+    ) -> Result<(), ApiError> {
+        self.authorized(Call::post("/me/password", req))
+            .await
+            .map(drop)
+    }
+
+    /// `GET /api/me/export`: the account's data as the server wrote it (JSON text), kept as
+    /// text so that what the person downloads is exactly what the server sent.
+    pub(crate) async fn export(&self) -> Result<String, ApiError> {
+        self.authorized(Call::get("/me/export")).await
+    }
+
+    /// `DELETE /api/me`: the password confirms it.
+    pub(crate) async fn delete_account(&self, req: &DeleteAccountRequest) -> Result<(), ApiError> {
+        self.authorized(Call::delete_with("/me", req))
+            .await
+            .map(drop)
     }
 
     pub(crate) async fn chats(&self) -> Result<Vec<Chat>, ApiError> {

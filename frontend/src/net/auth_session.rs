@@ -233,6 +233,11 @@ impl AuthSession {
         self.end("You were signed out on another device.");
     }
 
+    /// The account was deleted from this device (the server ended its sessions already).
+    pub(crate) fn account_deleted(&self) {
+        self.end("Your account was deleted.");
+    }
+
     /// Forgets everything locally and tells the UI why.
     fn end(&self, reason: &str) {
         self.clear();

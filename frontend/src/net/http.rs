@@ -31,6 +31,16 @@ impl<'a, B: Serialize> Call<'a, B> {
 }
 
 impl<'a, B: Serialize> Call<'a, B> {
+    /// A DELETE that carries a body (e.g. the password that confirms deleting an account).
+    pub(crate) fn delete_with(path: &'a str, body: &'a B) -> Self {
+        Self {
+            method: Method::DELETE,
+            path,
+            query: NO_QUERY,
+            body: Some(body),
+        }
+    }
+
     pub(crate) fn patch(path: &'a str, body: &'a B) -> Self {
         Self {
             method: Method::PATCH,

@@ -6,6 +6,7 @@ mod api;
 mod auth_api;
 mod auth_session;
 mod error;
+mod heartbeat;
 mod http;
 mod reconnect;
 mod socket;

@@ -57,6 +57,8 @@ pub(crate) enum ConnStatus {
     Connecting,
     /// The server said `ready`.
     Online,
+    /// The socket is open but the server has not answered a `ping` for a while.
+    Stalled,
     /// Closed; the next attempt is due at `retry_at_ms` (milliseconds since the epoch).
     Offline { retry_at_ms: f64 },
     /// Signed out: no socket wanted.
@@ -69,6 +71,7 @@ impl ConnStatus {
         match self {
             Self::Connecting => "connecting…".to_owned(),
             Self::Online => "online".to_owned(),
+            Self::Stalled => "not responding…".to_owned(),
             Self::Offline { retry_at_ms } => {
                 let secs = ((retry_at_ms - now_ms) / 1000.0).ceil();
                 if secs >= 1.0 {
@@ -86,6 +89,9 @@ impl ConnStatus {
     pub(crate) fn banner(&self, now_ms: f64) -> Option<String> {
         match self {
             Self::Connecting => Some("Connecting…".to_owned()),
+            Self::Stalled => Some(
+                "The server is not responding — messages will be sent when it is back.".to_owned(),
+            ),
             Self::Offline { retry_at_ms } => {
                 let secs = ((retry_at_ms - now_ms) / 1000.0).ceil();
                 let when = if secs >= 1.0 {
@@ -106,6 +112,7 @@ impl ConnStatus {
         match self {
             Self::Connecting => "status-connecting",
             Self::Online => "status-online",
+            Self::Stalled => "status-stalled",
             Self::Offline { .. } => "status-offline",
             Self::Stopped => "status-stopped",
         }
@@ -172,6 +179,13 @@ mod tests {
         assert_eq!(offline.label(9_999.0), "offline, retrying in 1 s");
         assert_eq!(offline.label(10_000.0), "offline, retrying…");
         assert_eq!(ConnStatus::Stopped.label(0.0), "signed out");
+        assert_eq!(ConnStatus::Stalled.label(0.0), "not responding…");
+        assert_eq!(ConnStatus::Stalled.css_class(), "status-stalled");
+        assert!(
+            ConnStatus::Stalled
+                .banner(0.0)
+                .is_some_and(|b| b.contains("not responding"))
+        );
         assert_eq!(offline.css_class(), "status-offline");
         assert_eq!(
             offline.banner(6_000.0).as_deref(),

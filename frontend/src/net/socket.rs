@@ -1,5 +1,6 @@
 //! The app's one WebSocket: connects with the access token, reports the server's events,
-//! reconnects with exponential backoff and jitter, and says where it stands. What the events
+//! reconnects with exponential backoff and jitter, asks a quiet server whether it is still
+//! there (`ping`, see `heartbeat`), and says where it stands. What the events
 //! mean for the app's data is the state's business, never this module's.
 //!
 //! One task owns the socket. Everything else talks to it through [`Socket`] (a channel), so
@@ -19,6 +20,7 @@ use leptos::prelude::*;
 
 use super::api::Api;
 use super::error::ApiError;
+use super::heartbeat::{Beat, CHECK_EVERY_MS, Heartbeat};
 use super::reconnect::{Backoff, ConnStatus};
 
 /// What the socket tells the app.
@@ -242,21 +244,52 @@ async fn connect_once(
         return Ended::Closed { was_ready: false };
     };
     let (mut sink, mut stream) = ws.split();
+    let mut heartbeat = Heartbeat::new(js_sys::Date::now());
+    // One timer at a time, made again only when it fires (not once per frame).
+    let mut tick = TimeoutFuture::new(CHECK_EVERY_MS);
     loop {
-        match select(stream.next(), rx.next()).await {
-            Either::Left((frame, _)) => match frame {
-                Some(Ok(Message::Text(text))) => match serde_json::from_str::<ServerEvent>(&text) {
-                    Ok(event) => {
-                        if matches!(event, ServerEvent::Ready { .. }) {
-                            ready.set(true);
-                            backoff.reset();
-                            on_event(SocketEvent::Status(ConnStatus::Online));
-                        }
-                        on_event(SocketEvent::Server(Box::new(event)));
+        let next = select(select(stream.next(), rx.next()), &mut tick).await;
+        let now = js_sys::Date::now();
+        let outgoing = match next {
+            Either::Right(((), _)) => {
+                tick = TimeoutFuture::new(CHECK_EVERY_MS);
+                if !ready.get() {
+                    continue;
+                }
+                match heartbeat.check(now) {
+                    Beat::Nothing => continue,
+                    Beat::Ask => ClientCommand::Ping {},
+                    Beat::Stalled => {
+                        on_event(SocketEvent::Status(ConnStatus::Stalled));
+                        continue;
                     }
-                    Err(e) => leptos::logging::warn!("unreadable frame from the server: {e}"),
-                },
-                Some(Ok(Message::Bytes(_))) => {}
+                    // Dropping both halves closes it; what was missed is fetched on reconnect.
+                    Beat::GiveUp => return Ended::Closed { was_ready: true },
+                }
+            }
+            Either::Left((Either::Left((frame, _)), _)) => match frame {
+                Some(Ok(Message::Text(text))) => {
+                    if heartbeat.heard(now) && ready.get() {
+                        on_event(SocketEvent::Status(ConnStatus::Online));
+                    }
+                    match serde_json::from_str::<ServerEvent>(&text) {
+                        Ok(ServerEvent::Pong) => {}
+                        Ok(event) => {
+                            if matches!(event, ServerEvent::Ready { .. }) {
+                                ready.set(true);
+                                backoff.reset();
+                                on_event(SocketEvent::Status(ConnStatus::Online));
+                            }
+                            on_event(SocketEvent::Server(Box::new(event)));
+                        }
+                        Err(e) => leptos::logging::warn!("unreadable frame from the server: {e}"),
+                    }
+                    continue;
+                }
+                Some(Ok(Message::Bytes(_))) => {
+                    heartbeat.heard(now);
+                    continue;
+                }
                 Some(Err(WebSocketError::ConnectionClose(close))) if close.code == CLOSE_RENEW => {
                     return Ended::Renew {
                         was_ready: ready.get(),
@@ -270,28 +303,24 @@ async fn connect_once(
                     };
                 }
             },
-            Either::Right((control, _)) => match control {
-                Some(Control::Send(command)) => {
-                    if !ready.get() {
-                        continue;
-                    }
-                    let frame = match serde_json::to_string(&command) {
-                        Ok(f) => f,
-                        Err(e) => {
-                            leptos::logging::warn!("cannot encode a command: {e}");
-                            continue;
-                        }
-                    };
-                    if sink.send(Message::Text(frame)).await.is_err() {
-                        return Ended::Closed { was_ready: true };
-                    }
-                }
-                Some(Control::RetryNow) => {}
+            Either::Left((Either::Right((control, _)), _)) => match control {
+                Some(Control::Send(command)) if ready.get() => command,
+                Some(Control::Send(_) | Control::RetryNow) => continue,
                 Some(Control::Stop) | None => {
                     // Dropping both halves closes the socket.
                     return Ended::Stopped;
                 }
             },
+        };
+        let frame = match serde_json::to_string(&outgoing) {
+            Ok(f) => f,
+            Err(e) => {
+                leptos::logging::warn!("cannot encode a command: {e}");
+                continue;
+            }
+        };
+        if sink.send(Message::Text(frame)).await.is_err() {
+            return Ended::Closed { was_ready: true };
         }
     }
 }

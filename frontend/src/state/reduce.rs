@@ -99,7 +99,7 @@ fn catch_up_if(missed: bool, chat: ChatId) -> Vec<Effect> {
 }
 
 /// Commands whose failure is not worth interrupting anyone for.
-const QUIET_COMMANDS: [&str; 2] = ["typing", "mark_read"];
+const QUIET_COMMANDS: [&str; 3] = ["typing", "mark_read", "ping"];
 
 impl ChatData {
     /// Takes the changed flags, resetting them.
@@ -224,6 +224,8 @@ impl ChatData {
                 Vec::new()
             }
             ServerEvent::ChatUpdated { chat } => self.upsert_chat(chat, now),
+            // The socket's heartbeat consumes these; nothing in the data changes.
+            ServerEvent::Pong => Vec::new(),
             ServerEvent::Messages {
                 chat_id, messages, ..
             } => {

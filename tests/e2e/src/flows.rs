@@ -52,12 +52,17 @@ pub async fn confirmed(b: &Browser) -> Result<Vec<String>> {
 /// Opens `base` and signs in as `username` (an existing account) on the sign-in page, then
 /// waits until the socket is online.
 pub async fn sign_in(b: &Browser, base: &str, username: &str) -> Result<()> {
+    try_sign_in(b, base, username, PASSWORD).await?;
+    b.wait_text("#conn-status", "online").await
+}
+
+/// Opens `base` and submits the sign-in form with `password`, without waiting for the outcome.
+pub async fn try_sign_in(b: &Browser, base: &str, username: &str, password: &str) -> Result<()> {
     b.goto(base).await?;
     b.wait_present("#auth-username").await?;
     b.type_into("#auth-username", username).await?;
-    b.type_into("#auth-password", PASSWORD).await?;
-    b.click("#auth-submit").await?;
-    b.wait_text("#conn-status", "online").await
+    b.type_into("#auth-password", password).await?;
+    b.click("#auth-submit").await
 }
 
 /// Opens the chat titled `title` from the chat list.

@@ -130,6 +130,26 @@ impl Server {
         format!("http://{}", self.addr)
     }
 
+    /// Freezes the process (SIGSTOP): its sockets stay open and nothing answers, like a server
+    /// stuck in a long pause. [`Server::thaw`] resumes it.
+    pub fn freeze(&self) {
+        self.signal("STOP");
+    }
+
+    pub fn thaw(&self) {
+        self.signal("CONT");
+    }
+
+    fn signal(&self, name: &str) {
+        let pid = self.child.as_ref().expect("the server is running").0.id();
+        let status = Command::new("kill")
+            .arg(format!("-{name}"))
+            .arg(pid.to_string())
+            .status()
+            .expect("kill(1) runs");
+        assert!(status.success(), "kill -{name} {pid} failed");
+    }
+
     /// Kills the process (like a crash); the data folder stays.
     pub fn kill(&mut self) {
         self.child.take();

@@ -80,6 +80,9 @@ async fn no_axe_violations_on_any_screen() -> Result<()> {
             check(&a, &format!("{scheme} {width} contacts"), &mut found).await?;
             a.click("#tab-new").await?;
             check(&a, &format!("{scheme} {width} new chat"), &mut found).await?;
+            a.click("#open-account").await?;
+            a.wait_present("#session-list .session").await?;
+            check(&a, &format!("{scheme} {width} account"), &mut found).await?;
             a.click("#tab-chats").await?;
             a.click(".chat-item").await?;
         }

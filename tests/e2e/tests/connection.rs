@@ -1,7 +1,9 @@
 //! Connection state everyone notices: with the server gone, the open conversation says so in a
 //! banner on desktop and phone widths, nobody is shown online, the wait between attempts stays
 //! at most about 3 s (a restarted server is found within seconds without "Retry now"), an
-//! error toast never covers the composer, and toast and banner go away on reconnect.
+//! error toast never covers the composer, and toast and banner go away on reconnect. A server
+//! that stops answering while the socket stays open (frozen) is noticed by the heartbeat and
+//! shown as "not responding"; what was sent meanwhile arrives once it is back.
 
 use std::time::{Duration, Instant};
 
@@ -140,5 +142,71 @@ async fn offline_is_visible_and_short() -> Result<()> {
     a.quit().await?;
     b.quit().await?;
     drop(restarted);
+    Ok(())
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_frozen_server_shows_as_not_responding_and_recovers() -> Result<()> {
+    let data = TempDir::new("data");
+    let server = Server::start(data.path(), 0);
+    let base = server.url();
+    let chromedriver = ChromeDriver::start();
+    let run = unique_suffix();
+    let (alice, bob) = (format!("alice_{run}"), format!("bob_{run}"));
+    let a = Browser::open(&chromedriver, "frozen-alice", 1100, 760).await?;
+    let b = Browser::open(&chromedriver, "frozen-bob", 1100, 760).await?;
+    sign_up(&a, &base, &alice, Remember::No).await?;
+    sign_up(&b, &base, &bob, Remember::No).await?;
+    add_contact(&a, &bob).await?;
+    add_contact(&b, &alice).await?;
+    a.click("#tab-chats").await?;
+    open_direct(&a, &bob).await?;
+    a.wait_text("#conv-subtitle", "online").await?;
+    send(&a, "before the freeze").await?;
+    wait_message(&a, "before the freeze").await?;
+
+    server.freeze();
+    let frozen = Instant::now();
+    // A quiet spell of 8 s, then 4 s without an answer to the ping (and a 1 s timer).
+    loop {
+        let status = a.text("#conn-status").await?.unwrap_or_default();
+        if status.contains("not responding") {
+            break;
+        }
+        assert!(
+            frozen.elapsed() < Duration::from_secs(20),
+            "still {status:?} {:?} after the freeze",
+            frozen.elapsed()
+        );
+        tokio::time::sleep(Duration::from_millis(250)).await;
+    }
+    assert!(
+        frozen.elapsed() >= Duration::from_secs(4),
+        "called stalled before any ping could have gone unanswered"
+    );
+    a.wait_text("#conn-banner", "not responding").await?;
+    assert!(on_screen(&a, "#conn-banner").await?);
+    assert!(
+        !a.text("#conv-subtitle")
+            .await?
+            .unwrap_or_default()
+            .contains("online"),
+        "Bob still shown online while the server is not answering"
+    );
+    send(&a, "sent while frozen").await?;
+    a.screenshot("conn-stalled").await?;
+
+    // Back: the same socket answers again, the banner goes, and nothing was lost.
+    server.thaw();
+    a.wait_text("#conn-status", "online").await?;
+    a.wait_gone("#conn-banner").await?;
+    wait_message(&a, "sent while frozen").await?;
+    b.click("#tab-chats").await?;
+    chat_e2e::flows::open_chat(&b, &alice).await?;
+    wait_message(&b, "sent while frozen").await?;
+
+    a.quit().await?;
+    b.quit().await?;
+    drop(server);
     Ok(())
 }

@@ -19,7 +19,7 @@ async fn devices_are_listed_and_others_can_be_signed_out() -> Result<()> {
     sign_in(&phone, &base, &hana).await?;
 
     // Both devices are listed, this one marked, with a readable name and times.
-    laptop.click("#open-sessions").await?;
+    laptop.click("#open-account").await?;
     laptop
         .wait_for("two sessions", || async {
             Ok((laptop.count("#session-list .session").await? == 2).then_some(()))
@@ -52,7 +52,7 @@ async fn devices_are_listed_and_others_can_be_signed_out() -> Result<()> {
     // The phone signs in again; "sign out all other devices" (asks first) signs it out again.
     sign_in(&phone, &base, &hana).await?;
     laptop.click("#tab-chats").await?;
-    laptop.click("#open-sessions").await?;
+    laptop.click("#open-account").await?;
     laptop
         .wait_for("two sessions again", || async {
             Ok((laptop.count("#session-list .session").await? == 2).then_some(()))

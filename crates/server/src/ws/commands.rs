@@ -98,6 +98,7 @@ pub(super) async fn handle_frame(
             emoji,
             on,
         } => react(state, user.id, message_id, emoji, on).await,
+        ClientCommand::Ping {} => Ok(Reply::now(ServerEvent::Pong)),
     };
     outcome.unwrap_or_else(|e| Reply::now(echo.error(e.code(), e.public_message())))
 }

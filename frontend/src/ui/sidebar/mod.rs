@@ -1,6 +1,7 @@
-//! The sidebar: who I am and the connection status, then one of four panels (chats, contacts,
-//! new chat, and my signed-in devices from the header's "Devices"). Which panel shows is private to this module; panels report back by callbacks.
+//! The sidebar: who I am and the connection status, then one of the panels (chats, contacts,
+//! new chat, rooms, and my account and devices from the header's "Account"). Which panel shows is private to this module; panels report back by callbacks.
 
+mod account;
 mod blocked;
 mod chat_list;
 mod contacts;
@@ -14,11 +15,11 @@ use super::common::{Avatar, StatusPill, Tab};
 use super::search::{MessageSearch, searchable};
 use crate::model::chat_list::total_unread;
 use crate::state::ChatState;
+use account::AccountPanel;
 use chat_list::ChatList;
 use contacts::ContactsPanel;
 use new_chat::NewChatPanel;
 use rooms::RoomsPanel;
-use sessions::SessionsPanel;
 
 #[derive(Clone, Copy, PartialEq, Eq)]
 enum Panel {
@@ -26,7 +27,7 @@ enum Panel {
     Contacts,
     NewChat,
     Rooms,
-    Sessions,
+    Account,
 }
 
 #[component]
@@ -75,12 +76,12 @@ pub(crate) fn Sidebar() -> impl IntoView {
                 </div>
                 <button
                     type="button"
-                    id="open-sessions"
+                    id="open-account"
                     class="ghost"
-                    aria-pressed=move || (panel.get() == Panel::Sessions).to_string()
-                    on:click=move |_| panel.set(Panel::Sessions)
+                    aria-pressed=move || (panel.get() == Panel::Account).to_string()
+                    on:click=move |_| panel.set(Panel::Account)
                 >
-                    "Devices"
+                    "Account"
                 </button>
                 <button type="button" id="signout" class="ghost" on:click=move |_| state.sign_out()>
                     "Sign out"
@@ -102,7 +103,7 @@ pub(crate) fn Sidebar() -> impl IntoView {
                             .into_any()
                     }
                     Panel::Rooms => view! { <RoomsPanel on_chat_opened=show_chats /> }.into_any(),
-                    Panel::Sessions => view! { <SessionsPanel /> }.into_any(),
+                    Panel::Account => view! { <AccountPanel /> }.into_any(),
                 }}
             </div>
         </aside>

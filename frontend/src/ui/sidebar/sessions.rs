@@ -55,8 +55,8 @@ pub(super) fn SessionsPanel() -> impl IntoView {
     let has_others = move || list.with(|l| l.iter().any(|s| !s.current));
 
     view! {
-        <section class="panel" aria-labelledby="sessions-heading" id="sessions-panel">
-            <h2 id="sessions-heading" class="panel-title">"Devices"</h2>
+        <section class="account-section stack" aria-labelledby="sessions-heading" id="sessions-panel">
+            <h3 id="sessions-heading" class="section-title">"Devices"</h3>
             <p class="muted small">"Where you are signed in. Sign out anything you do not recognise."</p>
             <FormError status=form id="sessions-error" />
             <Show when=move || !loaded.get()>
