@@ -6,7 +6,7 @@ use chat_protocol::{
     AddContactRequest, AddMemberRequest, BlockRequest, ChangePasswordRequest, Chat, ChatId,
     Contact, CreateChatRequest, CreateInviteRequest, DeleteAccountRequest, HistoryQuery, Invite,
     MessagePage, RoomSummary, SearchQuery, SearchResults, SessionId, SessionInfo,
-    UpdateChatRequest, User, UserId,
+    UpdateChatRequest, UpdateMemberRequest, User, UserId,
 };
 use serde::Serialize;
 
@@ -87,6 +87,18 @@ impl Api {
     pub(crate) async fn remove_member(&self, chat: ChatId, user: UserId) -> Result<(), ApiError> {
         let path = format!("/chats/{chat}/members/{user}");
         self.authorized(Call::delete(&path)).await.map(drop)
+    }
+
+    /// `PATCH /api/chats/{id}/members/{user_id}`: appoint or stand down an admin (admins only).
+    pub(crate) async fn update_member(
+        &self,
+        chat: ChatId,
+        user: UserId,
+        admin: bool,
+    ) -> Result<Chat, ApiError> {
+        let path = format!("/chats/{chat}/members/{user}");
+        let body = UpdateMemberRequest { admin };
+        decode(&self.authorized(Call::patch(&path, &body)).await?)
     }
 
     pub(crate) async fn messages(

@@ -249,7 +249,7 @@ impl ChatState {
     }
 
     /// A chat as the server has it now (created, or a member added).
-    fn apply_chat(&self, chat: Chat) {
+    pub(super) fn apply_chat(&self, chat: Chat) {
         let Some(now) = self.moment() else { return };
         let effects = self.change_data(|d| d.upsert_chat(chat, &now));
         self.run(effects);

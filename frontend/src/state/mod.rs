@@ -6,13 +6,14 @@
 //!
 //! The methods are spread by concern: `lifecycle` (start, stop, sign in/out, the clock),
 //! `sync` (socket events, lists, catch-up, paging, read markers), `actions` (what the person
-//! does), `account` (password, export, deletion), `drafts` (unsent text and reading position per chat) and `trust` (blocks and
+//! does), `account` (password, export, deletion), `groups` (renaming, admins, retention), `drafts` (unsent text and reading position per chat) and `trust` (blocks and
 //! signed-in devices). All state is keyed by chat id, so an event for one chat can only change
 //! that chat.
 
 mod account;
 mod actions;
 mod drafts;
+mod groups;
 mod lifecycle;
 pub(crate) mod locale;
 mod reduce;

@@ -31,7 +31,7 @@ fn invite_facts(invite: &Invite) -> String {
 }
 
 #[component]
-pub(super) fn SharingSettings(chat: Chat) -> impl IntoView {
+pub(super) fn SharingSettings(chat: Chat, admin: bool) -> impl IntoView {
     let state = expect_context::<ChatState>();
     let chat_id = chat.id;
     let public = RwSignal::new(chat.public);
@@ -159,10 +159,20 @@ pub(super) fn SharingSettings(chat: Chat) -> impl IntoView {
                     type="checkbox"
                     role="switch"
                     prop:checked=move || public.get()
+                    disabled=!admin
+                    aria-describedby=(!admin).then_some("public-admins-only")
                     on:change=move |ev| toggle_public(event_target_checked(&ev))
                 />
                 "Public room (anyone can find and join it)"
             </label>
+            {(!admin)
+                .then(|| {
+                    view! {
+                        <p class="hint" id="public-admins-only">
+                            "Only the group's admins can change this."
+                        </p>
+                    }
+                })}
             <form class="stack invite-form" on:submit=create>
                 <label for="invite-expiry">"Link expires"</label>
                 <select id="invite-expiry" on:change=move |ev| expiry.set(event_target_value(&ev))>

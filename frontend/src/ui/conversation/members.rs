@@ -1,9 +1,11 @@
-//! The members panel of the open chat: who is in it, with presence; in a group: add someone,
-//! or leave. Membership changes themselves are the state's job.
+//! The members panel of the open chat: who is in it, with presence and who is an admin; in a
+//! group: its name and settings, add someone, or leave; an admin also appoints admins and
+//! removes members. Membership changes themselves are the state's job.
 
 use chat_protocol::{Chat, ChatKind, User};
 use leptos::prelude::*;
 
+use super::group_settings::GroupSettings;
 use super::invites::SharingSettings;
 use crate::state::ChatState;
 use crate::ui::common::{Avatar, ConfirmButton, FormError, FormStatus, PresenceText};
@@ -43,7 +45,15 @@ pub(super) fn MembersPanel(
         });
     };
     let chat_name = chat.name.clone().unwrap_or_else(|| "this group".to_owned());
-    let sharing = group.then(|| view! { <SharingSettings chat=chat.clone() /> });
+    let i_am_admin = chat.admins.contains(&me);
+    let settings = group.then(|| view! { <GroupSettings chat=chat.clone() admin=i_am_admin /> });
+    let sharing = group.then(|| view! { <SharingSettings chat=chat.clone() admin=i_am_admin /> });
+    let set_admin = move |(user, admin): (chat_protocol::UserId, bool)| {
+        form.run(async move { state.set_admin(chat_id, user, admin).await });
+    };
+    let remove = move |user: chat_protocol::UserId| {
+        form.run(async move { state.remove_member(chat_id, user).await });
+    };
     let candidates = move || {
         state.contacts.with(|c| {
             c.iter()
@@ -71,6 +81,35 @@ pub(super) fn MembersPanel(
                     .iter()
                     .map(|m: &User| {
                         let id = m.id;
+                        let admin = chat.admins.contains(&id);
+                        let actions = (i_am_admin && id != me)
+                            .then(|| {
+                                let who = m.username.clone();
+                                view! {
+                                    <span class="member-actions">
+                                        <button
+                                            type="button"
+                                            class="ghost small toggle-admin"
+                                            aria-label=if admin {
+                                                format!("Remove {who} as admin")
+                                            } else {
+                                                format!("Make {who} an admin")
+                                            }
+                                            on:click=move |_| set_admin((id, !admin))
+                                        >
+                                            {if admin { "Remove admin" } else { "Make admin" }}
+                                        </button>
+                                        <ConfirmButton
+                                            class="ghost small danger remove-member"
+                                            text="Remove"
+                                            label=format!("Remove {who} from the group")
+                                            question=format!("Remove {who} from {chat_name}?")
+                                            confirm_class="danger small confirm-remove"
+                                            on_confirm=move |()| remove(id)
+                                        />
+                                    </span>
+                                }
+                            });
                         let online = Signal::derive(move || if id == me { Some(true) } else { state.presence_of(id) });
                         let name = if id == me {
                             format!("{} (you)", m.username)
@@ -80,12 +119,18 @@ pub(super) fn MembersPanel(
                         view! {
                             <li class="person member" data-username=m.username.clone()>
                                 <Avatar name=m.username.clone() online=online small=true />
-                                <span class="person-name">{name}<PresenceText online=online /></span>
+                                <span class="person-name">
+                                    {name}
+                                    {admin.then(|| view! { <span class="badge-soft admin-badge">"admin"</span> })}
+                                    <PresenceText online=online />
+                                </span>
+                                {actions}
                             </li>
                         }
                     })
                     .collect_view()}
             </ul>
+            {settings}
             {sharing}
             {group
                 .then(|| {

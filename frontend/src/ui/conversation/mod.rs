@@ -5,6 +5,7 @@
 mod banner;
 mod composer;
 mod emoji_picker;
+mod group_settings;
 mod header;
 mod invites;
 mod members;
