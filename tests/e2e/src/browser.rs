@@ -391,4 +391,25 @@ impl Browser {
             .await?;
         Ok(())
     }
+
+    /// Makes the page a touch screen's, as on a phone: touch input, and `(hover: none)` /
+    /// `(pointer: coarse)` matching in media queries and `matchMedia`.
+    pub async fn emulate_touch_screen(&self) -> Result<()> {
+        let cdp = self.driver.cdp();
+        cdp.send_raw(
+            "Emulation.setTouchEmulationEnabled",
+            serde_json::json!({ "enabled": true, "maxTouchPoints": 5 }),
+        )
+        .await?;
+        cdp.send_raw(
+            "Emulation.setEmulatedMedia",
+            serde_json::json!({ "features": [
+                { "name": "hover", "value": "none" },
+                { "name": "any-hover", "value": "none" },
+                { "name": "pointer", "value": "coarse" }
+            ] }),
+        )
+        .await?;
+        Ok(())
+    }
 }

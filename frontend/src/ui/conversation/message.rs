@@ -191,6 +191,19 @@ fn MessageView(
     let picking = RwSignal::new(false);
     let seq = message.seq;
     let flashing = move || state.flash.get() == Some((chat_id, seq));
+    // Touch screens only: the actions show after a long press or a tap on the bubble.
+    let actions_open = RwSignal::new(false);
+    let long_press = move |ev: leptos::ev::MouseEvent| {
+        if super::touch::is_touch_screen() {
+            ev.prevent_default();
+            actions_open.update(|open| *open = !*open);
+        }
+    };
+    let tap = move |ev: leptos::ev::MouseEvent| {
+        if super::touch::is_touch_screen() && !super::touch::on_control(&ev) {
+            actions_open.update(|open| *open = !*open);
+        }
+    };
 
     let body = {
         let content = content.clone();
@@ -369,6 +382,8 @@ fn MessageView(
             class:grouped=grouped
             class:mentions-me=mentions_me
             class:flash=flashing
+            class:actions-open=move || actions_open.get()
+            on:contextmenu=long_press
             data-seq=message.seq.to_string()
             data-id=id.to_string()
             data-chat-id=chat_id.to_string()
@@ -382,7 +397,7 @@ fn MessageView(
                 view! { <span class="visually-hidden msg-who">{format!("{who}: ")}</span> }
                     .into_any()
             }}
-            <div class="bubble">
+            <div class="bubble" on:click=tap>
                 {quote}
                 {body}
                 <div class="msg-meta">

@@ -11,6 +11,7 @@ mod invites;
 mod members;
 mod message;
 mod rich;
+mod touch;
 
 use chat_protocol::{Chat, ChatId, ChatKind, Message, MessageId};
 use leptos::html;
