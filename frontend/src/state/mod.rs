@@ -6,12 +6,13 @@
 //!
 //! The methods are spread by concern: `lifecycle` (start, stop, sign in/out, the clock),
 //! `sync` (socket events, lists, catch-up, paging, read markers), `actions` (what the person
-//! does), `account` (password, export, deletion), `groups` (renaming, admins, retention), `drafts` (unsent text and reading position per chat) and `trust` (blocks and
+//! does), `account` (password, export, deletion), `groups` (renaming, admins, retention), `alerts` (browser notifications), `drafts` (unsent text and reading position per chat) and `trust` (blocks and
 //! signed-in devices). All state is keyed by chat id, so an event for one chat can only change
 //! that chat.
 
 mod account;
 mod actions;
+mod alerts;
 mod drafts;
 mod groups;
 mod lifecycle;
@@ -97,6 +98,10 @@ pub(crate) struct ChatState {
     pub(crate) jump: RwSignal<Option<(ChatId, i64)>>,
     /// The message highlighted for a moment after a jump.
     pub(crate) flash: RwSignal<Option<(ChatId, i64)>>,
+    /// Browser notifications are on (this browser; the person turned them on and it allows them).
+    pub(crate) alerts_on: RwSignal<bool>,
+    /// Chats that never notify (this browser).
+    pub(crate) muted: RwSignal<HashSet<ChatId>>,
 }
 
 fn now_ms() -> f64 {
@@ -159,6 +164,8 @@ impl ChatState {
             notice: RwSignal::new(None),
             jump: RwSignal::new(None),
             flash: RwSignal::new(None),
+            alerts_on: RwSignal::new(alerts::stored_on()),
+            muted: RwSignal::new(alerts::stored_muted()),
         }
     }
 
@@ -207,6 +214,12 @@ impl ChatState {
     /// A chat of the list, if it is there (tracked).
     pub(crate) fn chat(&self, id: ChatId) -> Option<Chat> {
         self.chats.with(|c| c.iter().find(|c| c.id == id).cloned())
+    }
+
+    /// A chat of the list, if it is there (untracked: for event handlers).
+    fn chat_untracked(&self, id: ChatId) -> Option<Chat> {
+        self.chats
+            .with_untracked(|c| c.iter().find(|c| c.id == id).cloned())
     }
 
     /// Shows a passing message to the person.

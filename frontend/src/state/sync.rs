@@ -3,7 +3,7 @@
 //! events or a reconnect, older pages, and read markers. Person-initiated changes are `actions`.
 
 use chat_protocol::limits::{PAGE_DEFAULT, PAGE_MAX};
-use chat_protocol::{ChatId, ClientCommand, HistoryQuery};
+use chat_protocol::{ChatId, ClientCommand, HistoryQuery, ServerEvent};
 use leptos::prelude::*;
 
 use super::reduce::Effect;
@@ -24,6 +24,9 @@ impl ChatState {
             }
             SocketEvent::Lost => self.change_data(|d| d.connection_lost()),
             SocketEvent::Server(event) => {
+                if let ServerEvent::NewMessage { message } = event.as_ref() {
+                    self.alert_new_message(message);
+                }
                 let Some(now) = self.moment() else { return };
                 let effects = self.change_data(|d| d.apply(*event, &now));
                 self.run(effects);

@@ -1,13 +1,31 @@
 //! The signed-in layout: sidebar + conversation (one column on a phone, switching between them),
-//! the passing notice, and the unread count in the tab title. Layout only.
+//! the passing notice, and the unread count in the tab title and as a badge on its icon.
+//! Layout only.
 
 use leptos::prelude::*;
 
 use super::conversation::Conversation;
 use super::sidebar::Sidebar;
-use crate::model::chat_list;
+use crate::model::{alerts, chat_list};
 use crate::net::ConnStatus;
 use crate::state::ChatState;
+
+/// Shows `badge` (an image address) as the tab's icon, or the app's own icon again.
+fn set_tab_icon(badge: Option<&str>) {
+    let Ok(Some(link)) = document().query_selector("link[rel~='icon']") else {
+        return;
+    };
+    // The plain icon's address, kept on the element the first time it is replaced.
+    let plain = match link.get_attribute("data-plain") {
+        Some(plain) => plain,
+        None => {
+            let plain = link.get_attribute("href").unwrap_or_default();
+            let _ = link.set_attribute("data-plain", &plain);
+            plain
+        }
+    };
+    let _ = link.set_attribute("href", badge.unwrap_or(&plain));
+}
 
 #[component]
 pub(crate) fn Shell() -> impl IntoView {
@@ -22,8 +40,12 @@ pub(crate) fn Shell() -> impl IntoView {
             "Chat".to_owned()
         };
         document().set_title(&title);
+        set_tab_icon(alerts::badge_icon(unread).as_deref());
     });
-    on_cleanup(|| document().set_title("Chat"));
+    on_cleanup(|| {
+        document().set_title("Chat");
+        set_tab_icon(None);
+    });
     // Back online: what went wrong while offline ("You are offline…") is over.
     Effect::new(move |was_online: Option<bool>| {
         let online = state.status.with(|s| *s == ConnStatus::Online);

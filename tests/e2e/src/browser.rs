@@ -412,4 +412,16 @@ impl Browser {
         .await?;
         Ok(())
     }
+
+    /// Lets the page download files, into `dir` (headless Chromium refuses downloads otherwise).
+    pub async fn allow_downloads(&self, dir: &std::path::Path) -> Result<()> {
+        self.driver
+            .cdp()
+            .send_raw(
+                "Browser.setDownloadBehavior",
+                serde_json::json!({ "behavior": "allow", "downloadPath": dir }),
+            )
+            .await?;
+        Ok(())
+    }
 }

@@ -61,7 +61,10 @@ async fn touch_screens_open_message_actions_with_a_long_press() -> Result<()> {
 
     b.emulate_touch_screen().await?;
     let touch = b
-        .js("return matchMedia('(hover: none)').matches;", json!(null))
+        .js(
+            "return matchMedia('(hover: none) and (pointer: coarse)').matches;",
+            json!(null),
+        )
         .await?;
     assert_eq!(touch, json!(true), "touch emulation did not take");
     // No actions and no room kept for them.

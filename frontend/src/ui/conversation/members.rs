@@ -91,9 +91,9 @@ pub(super) fn MembersPanel(
                                             type="button"
                                             class="ghost small toggle-admin"
                                             aria-label=if admin {
-                                                format!("Remove {who} as admin")
+                                                format!("Remove admin: {who}")
                                             } else {
-                                                format!("Make {who} an admin")
+                                                format!("Make admin: {who}")
                                             }
                                             on:click=move |_| set_admin((id, !admin))
                                         >
@@ -130,6 +130,15 @@ pub(super) fn MembersPanel(
                     })
                     .collect_view()}
             </ul>
+            <label class="check">
+                <input
+                    id="mute-chat"
+                    type="checkbox"
+                    prop:checked=move || state.muted.with(|m| m.contains(&chat_id))
+                    on:change=move |ev| state.set_muted(chat_id, event_target_checked(&ev))
+                />
+                "Mute notifications"
+            </label>
             {settings}
             {sharing}
             {group

@@ -4,10 +4,11 @@
 
 use wasm_bindgen::JsCast;
 
-/// Whether the primary input cannot hover (a phone or tablet).
+/// Whether the primary input is a finger (a phone or tablet): it cannot hover and is coarse.
+/// A device with no pointer at all (a kiosk, headless browsers) keeps the actions shown.
 pub(super) fn is_touch_screen() -> bool {
     window()
-        .match_media("(hover: none)")
+        .match_media("(hover: none) and (pointer: coarse)")
         .ok()
         .flatten()
         .is_some_and(|q| q.matches())

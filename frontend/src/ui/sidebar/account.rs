@@ -1,4 +1,5 @@
-//! The account panel: my devices, a new password, a copy of my data, and deleting the account.
+//! The account panel: my devices, notifications, a new password, a copy of my data, and
+//! deleting the account.
 //! What each form holds (typed passwords, the prepared file) is this panel's own view state; the
 //! work is the app state's.
 
@@ -14,10 +15,51 @@ pub(super) fn AccountPanel() -> impl IntoView {
         <section class="panel" aria-labelledby="account-heading" id="account-panel">
             <h2 id="account-heading" class="panel-title">"Account"</h2>
             <SessionsPanel />
+            <NotificationsForm />
             <PasswordForm />
             <ExportForm />
             <DeleteForm />
         </section>
+    }
+}
+
+#[component]
+fn NotificationsForm() -> impl IntoView {
+    let state = expect_context::<ChatState>();
+    let form = FormStatus::new();
+    // The browser asks for permission here, on the person's click, never on load.
+    let toggle = move |ev: leptos::ev::Event| {
+        let on = event_target_checked(&ev);
+        form.run(async move {
+            let result = state.set_alerts(on).await;
+            if result.is_err() {
+                state.alerts_on.set(false);
+            } else {
+                form.clear();
+            }
+            result
+        });
+    };
+    view! {
+        <div class="account-section stack" id="notifications-section">
+            <h3 class="section-title">"Notifications"</h3>
+            <label class="check">
+                <input
+                    id="notify-toggle"
+                    type="checkbox"
+                    role="switch"
+                    aria-describedby="notify-explained"
+                    prop:checked=move || state.alerts_on.get()
+                    disabled=move || form.is_busy()
+                    on:change=toggle
+                />
+                "Notify me in this browser"
+            </label>
+            <p class="hint" id="notify-explained">
+                "Direct messages and mentions, when the chat is not on screen. Mute a chat in its details."
+            </p>
+            <FormError status=form id="notify-error" />
+        </div>
     }
 }
 

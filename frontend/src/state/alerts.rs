@@ -1,0 +1,143 @@
+//! Browser notifications for new messages (which ones: `model::alerts`): turning them on (the
+//! browser asks for permission then, on the person's click, never on load), muting a chat, and
+//! showing one that opens its chat when clicked. Both choices are kept in this browser's
+//! `localStorage`.
+
+use std::collections::HashSet;
+
+use chat_protocol::{ChatId, Message};
+use leptos::prelude::*;
+use wasm_bindgen::JsCast;
+use wasm_bindgen::closure::Closure;
+use web_sys::{Notification, NotificationOptions, NotificationPermission};
+
+use super::{ChatState, page_attended};
+use crate::model::alerts::{Alert, Choice, alert_for};
+
+const ON_KEY: &str = "chat.notifications";
+const MUTED_KEY: &str = "chat.muted";
+
+fn storage() -> Option<web_sys::Storage> {
+    window().local_storage().ok().flatten()
+}
+
+/// Whether this browser has notifications at all (some phone browsers do not).
+fn supported() -> bool {
+    js_sys::Reflect::has(&window(), &"Notification".into()).unwrap_or(false)
+}
+
+fn granted() -> bool {
+    supported() && Notification::permission() == NotificationPermission::Granted
+}
+
+/// On if the person turned them on here and the browser still allows them.
+pub(super) fn stored_on() -> bool {
+    let chosen = storage().and_then(|s| s.get_item(ON_KEY).ok().flatten());
+    chosen.as_deref() == Some("on") && granted()
+}
+
+pub(super) fn stored_muted() -> HashSet<ChatId> {
+    storage()
+        .and_then(|s| s.get_item(MUTED_KEY).ok().flatten())
+        .map(|list| {
+            list.split(',')
+                .filter_map(|id| id.parse::<uuid::Uuid>().ok().map(ChatId::from))
+                .collect()
+        })
+        .unwrap_or_default()
+}
+
+impl ChatState {
+    /// Turns notifications on (asking the browser first) or off.
+    pub(crate) async fn set_alerts(&self, on: bool) -> Result<(), String> {
+        if on {
+            if !supported() {
+                return Err("This browser cannot show notifications.".to_owned());
+            }
+            let asked = Notification::request_permission()
+                .map_err(|_| "The browser did not ask for permission.".to_owned())?;
+            let answer = wasm_bindgen_futures::JsFuture::from(asked)
+                .await
+                .ok()
+                .and_then(|a| a.as_string());
+            if answer.as_deref() != Some("granted") {
+                return Err(
+                    "Notifications are blocked for this site: allow them in the browser's site settings."
+                        .to_owned(),
+                );
+            }
+        }
+        if let Some(s) = storage() {
+            let _ = if on {
+                s.set_item(ON_KEY, "on")
+            } else {
+                s.remove_item(ON_KEY)
+            };
+        }
+        self.alerts_on.set(on);
+        Ok(())
+    }
+
+    pub(crate) fn set_muted(&self, chat: ChatId, muted: bool) {
+        self.muted.update(|m| {
+            if muted {
+                m.insert(chat);
+            } else {
+                m.remove(&chat);
+            }
+        });
+        let list = self.muted.with_untracked(|m| {
+            m.iter()
+                .map(ToString::to_string)
+                .collect::<Vec<_>>()
+                .join(",")
+        });
+        if let Some(s) = storage() {
+            let _ = s.set_item(MUTED_KEY, &list);
+        }
+    }
+
+    /// A new message arrived: notify if it deserves it.
+    pub(super) fn alert_new_message(&self, message: &Message) {
+        if !self.alerts_on.get_untracked() || !granted() {
+            return;
+        }
+        let Some(me) = self.me_untracked() else {
+            return;
+        };
+        let Some(chat) = self.chat_untracked(message.chat_id) else {
+            return;
+        };
+        let blocked = self
+            .blocked
+            .with_untracked(|b| b.iter().any(|u| u.id == message.sender.id));
+        let choice = Choice {
+            enabled: !blocked,
+            muted: self.muted.with_untracked(|m| m.contains(&chat.id)),
+        };
+        let on_screen = self.open.get_untracked() == Some(chat.id) && page_attended();
+        if let Some(alert) = alert_for(message, &chat, me, choice, on_screen) {
+            self.show_alert(alert);
+        }
+    }
+
+    fn show_alert(&self, alert: Alert) {
+        let options = NotificationOptions::new();
+        options.set_body(&alert.body);
+        // One notification per chat: a newer message replaces the older one.
+        options.set_tag(&alert.chat.to_string());
+        options.set_icon("/favicon.svg");
+        let Ok(shown) = Notification::new_with_options(&alert.title, &options) else {
+            return;
+        };
+        let state = *self;
+        let chat = alert.chat;
+        let closing = shown.clone();
+        let on_click = Closure::once_into_js(move || {
+            let _ = window().focus();
+            state.open_chat(chat);
+            closing.close();
+        });
+        shown.set_onclick(Some(on_click.unchecked_ref()));
+    }
+}
