@@ -35,6 +35,7 @@ on_both_backends!(
     sends_are_rate_limited,
     silent_peers_are_dropped,
     ping_is_answered_at_once_and_counts_against_the_budget,
+    newcomers_and_returners_start_with_nothing_unread,
 );
 
 async fn upgrade_needs_a_valid_token(backend: Backend) {
@@ -691,4 +692,58 @@ async fn ping_is_answered_at_once_and_counts_against_the_budget(backend: Backend
         }
     }
     assert!(refused > 0 && pongs > 0, "{pongs} pongs, {refused} refused");
+}
+
+async fn newcomers_and_returners_start_with_nothing_unread(backend: Backend) {
+    let server = TestServer::start(backend).await;
+    let (alice, a) = server.user("alice").await;
+    let (_, b) = server.user("bob").await;
+    let (carol, c) = server.user("carol").await;
+    let chat = alice.create_chat(&[&b.user], Some("team")).await;
+    let mut sa = server.socket(&a.access_token).await;
+    for i in 0..3 {
+        sa.send_message(chat.id, &format!("before carol {i}")).await;
+    }
+    sa.wait_for(|e| new_message(e).filter(|m| m.seq == 3)).await;
+    let unread = |chats: Vec<Chat>| {
+        chats
+            .iter()
+            .find(|x| x.id == chat.id)
+            .map(|x| x.unread_count)
+    };
+
+    let (status, _) = alice
+        .post(
+            &format!("/api/chats/{}/members", chat.id),
+            serde_json::json!({"username": c.user.username}),
+        )
+        .await;
+    assert!(status.is_success(), "{status}");
+    assert_eq!(unread(carol.get_ok("/api/chats").await), Some(0));
+    sa.send_message(chat.id, "welcome carol").await;
+    sa.wait_for(|e| new_message(e).filter(|m| m.seq == 4)).await;
+    assert_eq!(unread(carol.get_ok("/api/chats").await), Some(1));
+    // The history is still there to read.
+    let page: MessagePage = carol
+        .get_ok(&format!("/api/chats/{}/messages?limit=10", chat.id))
+        .await;
+    assert_eq!(page.messages.len(), 4);
+
+    // Carol leaves, misses two messages, and is added back: nothing unread again.
+    let (status, _) = carol
+        .delete(&format!("/api/chats/{}/members/{}", chat.id, c.user.id))
+        .await;
+    assert!(status.is_success(), "{status}");
+    for i in 0..2 {
+        sa.send_message(chat.id, &format!("while away {i}")).await;
+    }
+    sa.wait_for(|e| new_message(e).filter(|m| m.seq == 6)).await;
+    let (status, _) = alice
+        .post(
+            &format!("/api/chats/{}/members", chat.id),
+            serde_json::json!({"username": c.user.username}),
+        )
+        .await;
+    assert!(status.is_success(), "{status}");
+    assert_eq!(unread(carol.get_ok("/api/chats").await), Some(0));
 }

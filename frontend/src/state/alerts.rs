@@ -47,6 +47,15 @@ pub(super) fn stored_muted() -> HashSet<ChatId> {
         .unwrap_or_default()
 }
 
+/// The app's own icon (its address is content-hashed by the build, so it is read from the
+/// page; the tab icon may be showing the unread badge, so its plain address comes first).
+fn app_icon() -> Option<String> {
+    let link = document().query_selector("link[rel~='icon']").ok()??;
+    link.get_attribute("data-plain")
+        .or_else(|| link.get_attribute("href"))
+        .filter(|href| !href.starts_with("data:"))
+}
+
 impl ChatState {
     /// Turns notifications on (asking the browser first) or off.
     pub(crate) async fn set_alerts(&self, on: bool) -> Result<(), String> {
@@ -126,7 +135,9 @@ impl ChatState {
         options.set_body(&alert.body);
         // One notification per chat: a newer message replaces the older one.
         options.set_tag(&alert.chat.to_string());
-        options.set_icon("/favicon.svg");
+        if let Some(icon) = app_icon() {
+            options.set_icon(&icon);
+        }
         let Ok(shown) = Notification::new_with_options(&alert.title, &options) else {
             return;
         };

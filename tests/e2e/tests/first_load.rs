@@ -1,5 +1,5 @@
 //! First load: a cold Chromium gets the wasm, js and css compressed, hashed files cacheable for
-//! a year and the page itself revalidated, a real favicon, under 420 KB on the wire in all; and
+//! a year and the page itself revalidated, a real favicon, under 445 KB on the wire in all; and
 //! the access token never appears in a socket URL (Chromium prints those when a connection
 //! fails, so a token there ends up in the console).
 
@@ -12,8 +12,10 @@ use chat_e2e::{Browser, ChromeDriver, Result, Server, TempDir, unique_suffix};
 /// which about 52 KB brotli is pulldown-cmark with default features off, about 60 KB the new
 /// screens; css 4,536; js 8,223; page 726; favicon 466). Raised to that plus a small margin; cutting it back needs the
 /// dependency diet BENCHMARKS.md lists (chrono's formatting, serde_json, uuid) or a leaner
-/// Markdown parser.
-const BUDGET: u64 = 420_000;
+/// Markdown parser. Round 2's account panel, group settings, heartbeat, touch actions and
+/// browser notifications made it 440,160 (measured 2026-12-03: wasm 425,302 brotli, 1,389,254
+/// raw; css 4,408; js 8,357); raised to that plus a small margin, see BENCHMARKS.md.
+const BUDGET: u64 = 445_000;
 
 /// Records the URL and offered subprotocols of every WebSocket the page opens.
 const SOCKET_WATCH: &str = "window.__sockets = [];

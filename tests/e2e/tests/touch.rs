@@ -2,7 +2,7 @@
 //! actions and keeps no room for them until a long press (or a tap on the bubble) opens them;
 //! another tap closes them, and the opened actions work. A mouse keeps its context menu.
 
-use chat_e2e::flows::{Remember, create_group, send, sign_up, wait_message};
+use chat_e2e::flows::{Remember, add_contact, open_direct, send, sign_up, wait_message};
 use chat_e2e::{Browser, ChromeDriver, Result, Server, TempDir, unique_suffix};
 use serde_json::{Value, json};
 
@@ -45,10 +45,14 @@ async fn touch_screens_open_message_actions_with_a_long_press() -> Result<()> {
     let server = Server::start(data.path(), 0);
     let base = server.url();
     let chromedriver = ChromeDriver::start();
-    let pia = format!("pia_{}", unique_suffix());
+    let run = unique_suffix();
+    let (pia, quin) = (format!("pia_{run}"), format!("quin_{run}"));
+    let other = Browser::open(&chromedriver, "quin", 1100, 760).await?;
+    sign_up(&other, &base, &quin, Remember::No).await?;
     let b = Browser::open(&chromedriver, "pia-phone", 390, 844).await?;
     sign_up(&b, &base, &pia, Remember::No).await?;
-    create_group(&b, "notes", false).await?;
+    add_contact(&b, &quin).await?;
+    open_direct(&b, &quin).await?;
     send(&b, "touch me").await?;
     wait_message(&b, "touch me").await?;
 
@@ -92,6 +96,7 @@ async fn touch_screens_open_message_actions_with_a_long_press() -> Result<()> {
     b.wait_present(".edit-input").await?;
 
     b.quit().await?;
+    other.quit().await?;
     drop(server);
     Ok(())
 }

@@ -64,18 +64,21 @@ pub(crate) fn list(conn: &mut AnyConnection, viewer: UserId) -> AppResult<Vec<Ch
     chat_views::render(conn, &rows, viewer)
 }
 
+/// `read_up_to`: what the newcomer counts as read; what was said before they came is not news
+/// to them (0 for a new chat's first members).
 fn insert_member(
     conn: &mut AnyConnection,
     chat: ChatId,
     user: UserId,
     admin: bool,
+    read_up_to: i64,
 ) -> QueryResult<usize> {
     diesel::insert_into(chat_members::table)
         .values((
             chat_members::chat_id.eq(chat),
             chat_members::user_id.eq(user),
             chat_members::joined_at.eq(now()),
-            chat_members::last_read_seq.eq(0i64),
+            chat_members::last_read_seq.eq(read_up_to),
             chat_members::admin.eq(admin),
         ))
         .execute(conn)
@@ -105,7 +108,7 @@ fn insert_chat(
         .execute(conn)?;
     // A group's creator (named first) is its admin; a direct chat has none.
     for (i, member) in member_ids.iter().enumerate() {
-        insert_member(conn, id, *member, kind == ChatKind::Group && i == 0)?;
+        insert_member(conn, id, *member, kind == ChatKind::Group && i == 0, 0)?;
     }
     Ok(id)
 }
@@ -256,7 +259,14 @@ pub(crate) fn admit(
             "a group has at most {max_members} members"
         )));
     }
-    insert_member(c, chat, user, false).on_unique(AppError::Conflict("already a member"))?;
+    // Joining (or coming back) starts with nothing unread: the history is there to scroll
+    // through, but it was not written to them.
+    let last_seq: i64 = chats::table
+        .find(chat)
+        .select(chats::last_seq)
+        .get_result(c)?;
+    insert_member(c, chat, user, false, last_seq)
+        .on_unique(AppError::Conflict("already a member"))?;
     diesel::update(chats::table.find(chat))
         .set(chats::last_activity_at.eq(now()))
         .execute(c)?;
