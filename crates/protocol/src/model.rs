@@ -157,6 +157,10 @@ pub struct Chat {
     /// Added to the contract: a group's own retention period in days, if its admins set one.
     #[serde(default)]
     pub retention_days: Option<u32>,
+    /// The viewer muted this chat (`PATCH /api/chats/{id} {"muted": bool}`): no push and no
+    /// notification for it. Per viewer.
+    #[serde(default)]
+    pub muted: bool,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]

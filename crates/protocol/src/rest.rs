@@ -85,7 +85,7 @@ pub struct CreateChatRequest {
     pub public: bool,
 }
 
-/// `PATCH /api/chats/{id}` (groups): what to change.
+/// `PATCH /api/chats/{id}`: what to change (everything but `muted` is a group's).
 #[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct UpdateChatRequest {
@@ -101,6 +101,9 @@ pub struct UpdateChatRequest {
         with = "crate::nullable"
     )]
     pub retention_days: Option<Option<u32>>,
+    /// Any member, for themself alone, in a direct chat too: mute or unmute it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub muted: Option<bool>,
 }
 
 /// `GET /api/rooms?search=`.

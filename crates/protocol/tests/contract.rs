@@ -83,12 +83,14 @@ fn chats_carry_read_positions_and_online_members_beyond_the_contract() {
     extended["unread_mentions"] = json!(0);
     extended["admins"] = json!([UID]);
     extended["retention_days"] = json!(30);
+    extended["muted"] = json!(true);
     extended["last_message"]["reply_to"] = Value::Null;
     extended["last_message"]["reactions"] = json!([]);
     extended["last_message"]["mentions"] = json!([]);
     let parsed: Chat = serde_json::from_value(extended.clone()).unwrap();
     assert_eq!(parsed.read_positions[0].seq, 7);
     assert_eq!(parsed.retention_days, Some(30));
+    assert!(parsed.muted);
     assert_eq!(serde_json::to_value(&parsed).unwrap(), extended);
 }
 

@@ -5,7 +5,7 @@
 mod common;
 
 use chat_protocol::{AccountExport, MessagePage, User};
-use common::events::{deleted, new_message};
+use common::events::{chat_updated, deleted, new_message};
 use common::{Backend, TEST_PASSWORD, TestServer, assert_error};
 use reqwest::StatusCode;
 use serde_json::json;
@@ -85,6 +85,16 @@ async fn password_export_and_deletion(backend: Backend) {
     assert_eq!(status, StatusCode::NO_CONTENT, "{body}");
     let (_, _, seq) = sb.wait_for(deleted).await;
     assert_eq!(seq, 1);
+    // Bob's copy of the chat is rendered again: she is a placeholder name in it now.
+    let shown = sb
+        .wait_for(|e| chat_updated(e).filter(|c| c.id == chat.id))
+        .await;
+    let her = shown.members.iter().find(|m| m.id == a.user.id);
+    assert!(
+        her.is_some_and(|m| m.username.starts_with("deleted-")),
+        "{:?}",
+        shown.members
+    );
     assert_eq!(
         sa.closed().await.map(|c| u16::from(c.code)),
         Some(4001),

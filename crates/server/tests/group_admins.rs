@@ -1,6 +1,7 @@
 //! Group admins: a group's creator is its admin; only admins make a group public or private,
 //! set its retention period, appoint admins and remove others; anyone may rename and leave; a
-//! group never ends up without a working admin. On both databases.
+//! group never ends up without a working admin; each member mutes a chat for themself. On
+//! both databases.
 
 mod common;
 
@@ -10,7 +11,11 @@ use common::{Backend, TEST_PASSWORD, TestServer, assert_error};
 use reqwest::{Method, StatusCode};
 use serde_json::{Value, json};
 
-on_both_backends!(admins_decide_members_rename, admins_never_run_out);
+on_both_backends!(
+    admins_decide_members_rename,
+    admins_never_run_out,
+    muting_is_each_members_own
+);
 
 async fn patch(api: &common::Api, path: &str, body: Value) -> (StatusCode, Value) {
     api.call(Method::PATCH, path, Some(&body)).await
@@ -183,4 +188,55 @@ async fn admins_never_run_out(backend: Backend) {
     assert_eq!(after.admins, vec![other.id], "{:?}", after.admins);
     let (status, body) = patch(&dave, &path, json!({"public": true})).await;
     assert_error(status, &body, 403, "forbidden");
+}
+
+async fn muting_is_each_members_own(backend: Backend) {
+    let server = TestServer::start(backend).await;
+    let (alice, a) = server.user("alice").await;
+    let (bob, b) = server.user("bob").await;
+    let (outsider, _) = server.user("eve").await;
+    let group = alice.create_chat(&[&b.user], Some("team")).await;
+    let direct = alice.create_chat(&[&b.user], None).await;
+    assert!(!group.muted);
+    let mut sa = server.socket(&a.access_token).await;
+    let mut sb = server.socket(&b.access_token).await;
+
+    // Bob mutes the group: his view says so, his sockets hear it, Alice's view and sockets do
+    // not change.
+    let group_path = format!("/api/chats/{}", group.id);
+    let (status, body) = patch(&bob, &group_path, json!({"muted": true})).await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    assert_eq!(body["muted"], json!(true));
+    let heard = sb
+        .wait_for(|e| chat_updated(e).filter(|c| c.id == group.id))
+        .await;
+    assert!(heard.muted);
+    sa.assert_no_chat_events(std::time::Duration::from_millis(300))
+        .await;
+    let hers: Chat = alice.get_ok(&group_path).await;
+    assert!(!hers.muted);
+    let his: Vec<Chat> = bob.get_ok("/api/chats").await;
+    let muted: Vec<bool> = [group.id, direct.id]
+        .iter()
+        .map(|id| his.iter().any(|c| c.id == *id && c.muted))
+        .collect();
+    assert_eq!(muted, [true, false]);
+
+    // A direct chat mutes too, but has nothing else to change.
+    let direct_path = format!("/api/chats/{}", direct.id);
+    let (status, body) = patch(&bob, &direct_path, json!({"muted": true})).await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    let (status, body) = patch(&bob, &direct_path, json!({"muted": true, "name": "x"})).await;
+    assert_error(status, &body, 422, "validation_failed");
+    // Unmuting; wrong types and outsiders are refused.
+    let (status, body) = patch(&bob, &group_path, json!({"muted": false})).await;
+    assert_eq!(
+        (status, body["muted"].clone()),
+        (StatusCode::OK, json!(false))
+    );
+    let (status, body) = patch(&bob, &group_path, json!({"muted": "yes"})).await;
+    assert!(status.is_client_error(), "{status} {body}");
+    assert!(body["error"]["code"].is_string(), "{body}");
+    let (status, body) = patch(&outsider, &group_path, json!({"muted": true})).await;
+    assert_error(status, &body, 404, "not_found");
 }

@@ -184,10 +184,19 @@ async fn invite_links_admit_until_expired_used_up_or_revoked(backend: Backend) {
         live.iter().map(|i| &i.token).collect::<Vec<_>>(),
         [&open.token]
     );
-    let (status, _) = bob.delete(&format!("{invites}/{}", open.token)).await;
+    // Only whoever made a link, or an admin, revokes it: Bob (neither) cannot end Alice's.
+    let (status, body) = bob.delete(&format!("{invites}/{}", open.token)).await;
+    assert_error(status, &body, 403, "forbidden");
+    let (status, _) = alice.delete(&format!("{invites}/{}", open.token)).await;
     assert_eq!(status.as_u16(), 204);
-    let (status, _) = bob.delete(&format!("{invites}/{}", open.token)).await;
+    let (status, _) = alice.delete(&format!("{invites}/{}", open.token)).await;
     assert_eq!(status.as_u16(), 404);
+    // Bob ends his own link.
+    let (status, body) = bob.post(&invites, json!({})).await;
+    assert_eq!(status.as_u16(), 201, "{body}");
+    let his: Invite = serde_json::from_value(body).expect("Invite");
+    let (status, _) = bob.delete(&format!("{invites}/{}", his.token)).await;
+    assert_eq!(status.as_u16(), 204);
     let (status, body) = accept(&dave, &open.token).await;
     assert_error(status, &body, 404, "not_found");
 

@@ -63,6 +63,7 @@ pub(crate) fn chat(n: u128, kind: ChatKind) -> Chat {
         online_members: Vec::new(),
         admins: Vec::new(),
         retention_days: None,
+        muted: false,
         public: false,
         unread_mentions: 0,
     }

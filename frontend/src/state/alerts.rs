@@ -1,11 +1,9 @@
 //! Browser notifications for new messages (which ones: `model::alerts`): turning them on (the
-//! browser asks for permission then, on the person's click, never on load), muting a chat, and
-//! showing one that opens its chat when clicked. Both choices are kept in this browser's
-//! `localStorage`.
+//! browser asks for permission then, on the person's click, never on load; kept in this
+//! browser's `localStorage`), muting a chat (kept by the server, for all my devices), and
+//! showing one that opens its chat when clicked.
 
-use std::collections::HashSet;
-
-use chat_protocol::{ChatId, Message};
+use chat_protocol::{ChatId, Message, UpdateChatRequest};
 use leptos::prelude::*;
 use wasm_bindgen::JsCast;
 use wasm_bindgen::closure::Closure;
@@ -13,9 +11,9 @@ use web_sys::{Notification, NotificationOptions, NotificationPermission};
 
 use super::{ChatState, page_attended};
 use crate::model::alerts::{Alert, Choice, alert_for};
+use crate::text::error_text::{Attempt, explain};
 
 const ON_KEY: &str = "chat.notifications";
-const MUTED_KEY: &str = "chat.muted";
 
 fn storage() -> Option<web_sys::Storage> {
     window().local_storage().ok().flatten()
@@ -34,17 +32,6 @@ fn granted() -> bool {
 pub(super) fn stored_on() -> bool {
     let chosen = storage().and_then(|s| s.get_item(ON_KEY).ok().flatten());
     chosen.as_deref() == Some("on") && granted()
-}
-
-pub(super) fn stored_muted() -> HashSet<ChatId> {
-    storage()
-        .and_then(|s| s.get_item(MUTED_KEY).ok().flatten())
-        .map(|list| {
-            list.split(',')
-                .filter_map(|id| id.parse::<uuid::Uuid>().ok().map(ChatId::from))
-                .collect()
-        })
-        .unwrap_or_default()
 }
 
 /// The app's own icon (its address is content-hashed by the build, so it is read from the
@@ -87,23 +74,19 @@ impl ChatState {
         Ok(())
     }
 
-    pub(crate) fn set_muted(&self, chat: ChatId, muted: bool) {
-        self.muted.update(|m| {
-            if muted {
-                m.insert(chat);
-            } else {
-                m.remove(&chat);
-            }
-        });
-        let list = self.muted.with_untracked(|m| {
-            m.iter()
-                .map(ToString::to_string)
-                .collect::<Vec<_>>()
-                .join(",")
-        });
-        if let Some(s) = storage() {
-            let _ = s.set_item(MUTED_KEY, &list);
-        }
+    /// Mutes or unmutes `chat` for me (on every device: the server keeps it).
+    pub(crate) async fn set_muted(&self, chat: ChatId, muted: bool) -> Result<(), String> {
+        let req = UpdateChatRequest {
+            muted: Some(muted),
+            ..UpdateChatRequest::default()
+        };
+        let updated = self
+            .signed_in_api()?
+            .update_chat(chat, &req)
+            .await
+            .map_err(|e| explain(&e, Attempt::Other))?;
+        self.apply_chat(updated);
+        Ok(())
     }
 
     /// A new message arrived: notify if it deserves it.
@@ -122,7 +105,7 @@ impl ChatState {
             .with_untracked(|b| b.iter().any(|u| u.id == message.sender.id));
         let choice = Choice {
             enabled: !blocked,
-            muted: self.muted.with_untracked(|m| m.contains(&chat.id)),
+            muted: chat.muted,
         };
         let on_screen = self.open.get_untracked() == Some(chat.id) && page_attended();
         if let Some(alert) = alert_for(message, &chat, me, choice, on_screen) {

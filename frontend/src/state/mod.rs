@@ -100,8 +100,6 @@ pub(crate) struct ChatState {
     pub(crate) flash: RwSignal<Option<(ChatId, i64)>>,
     /// Browser notifications are on (this browser; the person turned them on and it allows them).
     pub(crate) alerts_on: RwSignal<bool>,
-    /// Chats that never notify (this browser).
-    pub(crate) muted: RwSignal<HashSet<ChatId>>,
 }
 
 fn now_ms() -> f64 {
@@ -165,7 +163,6 @@ impl ChatState {
             jump: RwSignal::new(None),
             flash: RwSignal::new(None),
             alerts_on: RwSignal::new(alerts::stored_on()),
-            muted: RwSignal::new(alerts::stored_muted()),
         }
     }
 

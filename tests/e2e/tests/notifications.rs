@@ -1,6 +1,7 @@
 //! Browser notifications (issue 14 item 5): turned on from the account panel (the permission
 //! is asked on that click), shown for direct messages and mentions in chats not on screen,
-//! never for plain group chatter, the open chat, or a muted chat; a click opens the chat; the
+//! never for plain group chatter, the open chat, or a chat muted (kept by the server, so the
+//! mute holds on every device); a click opens the chat; the
 //! tab icon carries the unread count. Headless Chromium grants the permission through the
 //! DevTools protocol and cannot draw notifications, so the page's `Notification` is wrapped to
 //! record each one the app creates (the real constructor still runs).
@@ -134,11 +135,14 @@ async fn direct_messages_and_mentions_notify_when_not_on_screen() -> Result<()> 
     // A muted chat does not either, even in the background; unmuted it does again.
     k.click("#members-toggle").await?;
     k.click("#mute-chat").await?;
+    // The server keeps the mute: wait for the chat it sends back.
+    k.wait_present("#mute-chat[data-muted='true']").await?;
     set_page_hidden(&k, true).await?;
     send(&l, "muted now").await?;
     k.wait_text("#messages", "muted now").await?;
     assert_eq!(shown(&k).await?.len(), 2, "{:?}", shown(&k).await?);
     k.click("#mute-chat").await?;
+    k.wait_present("#mute-chat[data-muted='false']").await?;
     send(&l, "back again").await?;
     let list = wait_shown(&k, 3).await?;
     assert_eq!(list[2], (lou.clone(), "back again".to_owned()));

@@ -74,6 +74,7 @@ diesel::table! {
         joined_at -> Timestamp,
         last_read_seq -> BigInt,
         admin -> Bool,
+        muted -> Bool,
     }
 }
 

@@ -3,13 +3,16 @@
 
 use actix_web::{HttpResponse, web};
 use chat_protocol::limits::check_password;
-use chat_protocol::{AccountExport, ChangePasswordRequest, DeleteAccountRequest, ServerEvent};
+use chat_protocol::{
+    AccountExport, ChangePasswordRequest, DeleteAccountRequest, ServerEvent, UserId,
+};
 
 use super::extract::AuthUser;
 use crate::auth::password;
 use crate::error::{AppError, AppResult};
+use crate::services::chat_events::notify_chat_updated;
 use crate::state::AppState;
-use crate::store::{chats, contacts, messages, sessions, users};
+use crate::store::{chats, contacts, members, messages, sessions, users};
 
 pub(super) fn routes(cfg: &mut web::ServiceConfig) {
     cfg.route("/me", web::delete().to(delete_account))
@@ -105,11 +108,19 @@ async fn delete_account(
 ) -> AppResult<HttpResponse> {
     confirm_password(&state, &caller, body.into_inner().password).await?;
     let id = caller.id;
-    let (ended, gone) = state
+    let (ended, gone, chats) = state
         .db(move |c| {
             let ended = sessions::revoke_all(c, id, None)?;
             let (gone, _) = users::erase_account(c, id)?;
-            Ok((ended, gone))
+            let mut chats = Vec::new();
+            for chat in members::chats_of(c, id)? {
+                let others: Vec<UserId> = members::member_ids(c, chat)?
+                    .into_iter()
+                    .filter(|m| *m != id)
+                    .collect();
+                chats.push((chat, others));
+            }
+            Ok((ended, gone, chats))
         })
         .await?;
     for delivery in gone {
@@ -125,5 +136,13 @@ async fn delete_account(
         );
     }
     end_sessions(&state, ended);
+    // Every chat it was in now shows a placeholder name, and the groups it ran another admin:
+    // the other members' copies are rendered again, after the answer (there may be many).
+    let announcer = state.clone();
+    actix_web::rt::spawn(async move {
+        for (chat, others) in chats {
+            notify_chat_updated(&announcer, chat, others).await;
+        }
+    });
     Ok(HttpResponse::NoContent().finish())
 }

@@ -100,7 +100,8 @@ async fn get(
 }
 
 /// `PATCH /api/chats/{id}`: renames a group, makes it public or private, or sets how long it
-/// keeps messages; every member hears.
+/// keeps messages (every member hears); or mutes it for the caller (only the caller's other
+/// devices hear: nobody else's view changes).
 async fn update(
     state: web::Data<AppState>,
     caller: AuthUser,
@@ -118,6 +119,8 @@ async fn update(
     }
     let actor = caller.id;
     let retention_changed = changes.retention_days.is_some();
+    let only_mute =
+        changes.name.is_none() && changes.public.is_none() && changes.retention_days.is_none();
     let mut updated = state
         .db(move |c| chats::update(c, chat, actor, &changes))
         .await?;
@@ -126,7 +129,11 @@ async fn update(
         state.retention().wake();
     }
     fill_online_members(&state, actor, std::slice::from_mut(&mut updated)).await;
-    announce_to_members(&state, &updated).await;
+    if only_mute {
+        notify_chat_updated(&state, chat, vec![actor]).await;
+    } else {
+        announce_to_members(&state, &updated).await;
+    }
     Ok(HttpResponse::Ok().json(updated))
 }
 

@@ -19,12 +19,14 @@ fn counts<K: std::hash::Hash + Eq>(rows: Vec<(K, i64)>) -> HashMap<K, i64> {
     rows.into_iter().collect()
 }
 
-/// A chat's members in joining order, how far each has read, and which are its admins.
+/// A chat's members in joining order, how far each has read, which are its admins and which
+/// muted it.
 #[derive(Debug, Clone, Default)]
 struct Members {
     users: Vec<User>,
     reads: Vec<ReadPosition>,
     admins: Vec<UserId>,
+    muted: Vec<UserId>,
 }
 
 /// Each chat's members.
@@ -32,7 +34,7 @@ fn members_by_chat(
     conn: &mut AnyConnection,
     ids: &[ChatId],
 ) -> AppResult<HashMap<ChatId, Members>> {
-    let member_rows: Vec<(ChatId, UserId, String, i64, bool)> = chat_members::table
+    let member_rows: Vec<(ChatId, UserId, String, i64, bool, bool)> = chat_members::table
         .inner_join(users::table)
         .filter(chat_members::chat_id.eq_any(ids))
         .order((
@@ -46,15 +48,19 @@ fn members_by_chat(
             users::username,
             chat_members::last_read_seq,
             chat_members::admin,
+            chat_members::muted,
         ))
         .load(conn)?;
     let mut members_of: HashMap<ChatId, Members> = HashMap::new();
-    for (chat, id, username, seq, admin) in member_rows {
+    for (chat, id, username, seq, admin, muted) in member_rows {
         let members = members_of.entry(chat).or_default();
         members.users.push(User { id, username });
         members.reads.push(ReadPosition { user_id: id, seq });
         if admin {
             members.admins.push(id);
+        }
+        if muted {
+            members.muted.push(id);
         }
     }
     Ok(members_of)
@@ -79,11 +85,13 @@ fn last_messages(conn: &mut AnyConnection, ids: &[ChatId]) -> AppResult<HashMap<
 /// it in).
 fn assemble(
     row: &ChatRow,
+    viewer: UserId,
     members: Members,
     last_message: Option<Message>,
     unread_count: i64,
     unread_mentions: i64,
 ) -> Chat {
+    let muted = members.muted.contains(&viewer);
     Chat {
         id: row.id,
         kind: row.kind,
@@ -101,6 +109,7 @@ fn assemble(
         admins: members.admins,
         // The column is written only from a checked u32.
         retention_days: row.retention_days.and_then(|d| u32::try_from(d).ok()),
+        muted,
     }
 }
 
@@ -148,6 +157,7 @@ pub(crate) fn render_for_viewers(
         .map(|viewer| {
             let chat = assemble(
                 row,
+                *viewer,
                 members.clone(),
                 last.clone(),
                 unread.get(viewer).copied().unwrap_or(0),
@@ -207,6 +217,7 @@ pub(crate) fn render(
         .map(|row| {
             assemble(
                 row,
+                viewer,
                 members_of.remove(&row.id).unwrap_or_default(),
                 last_of.remove(&row.id),
                 unread.get(&row.id).copied().unwrap_or(0),

@@ -294,8 +294,9 @@ pub(crate) fn join_public(
     Ok((get(conn, chat, user)?, joined))
 }
 
-/// Changes a group: any member may rename it; only its admins may make it public or private or
-/// set how long its messages are kept. Direct chats have none of these.
+/// Changes a chat: any member mutes or unmutes it for themself; in a group any member may
+/// rename it, and only its admins may make it public or private or set how long its messages
+/// are kept. Direct chats have none of these but the mute.
 pub(crate) fn update(
     conn: &mut AnyConnection,
     chat: ChatId,
@@ -304,7 +305,9 @@ pub(crate) fn update(
 ) -> AppResult<Chat> {
     require_member(conn, chat, actor)?;
     let row = find_row(conn, chat)?.ok_or(AppError::NotFound("no such chat"))?;
-    if row.kind != ChatKind::Group {
+    let group_change =
+        changes.name.is_some() || changes.public.is_some() || changes.retention_days.is_some();
+    if row.kind != ChatKind::Group && group_change {
         return Err(AppError::Validation(
             "only a group has a name, a retention period and can be public".into(),
         ));
@@ -317,6 +320,15 @@ pub(crate) fn update(
         ));
     }
     write_tx(conn, |c| {
+        if let Some(muted) = changes.muted {
+            diesel::update(
+                chat_members::table
+                    .filter(chat_members::chat_id.eq(chat))
+                    .filter(chat_members::user_id.eq(actor)),
+            )
+            .set(chat_members::muted.eq(muted))
+            .execute(c)?;
+        }
         if let Some(name) = &changes.name {
             diesel::update(chats::table.find(chat))
                 .set(chats::name.eq(name.trim()))

@@ -6,7 +6,7 @@ use chrono::NaiveDateTime;
 use diesel::prelude::*;
 
 use super::chats::admit;
-use super::members::require_member;
+use super::members::{is_admin, require_member};
 use super::{now, to_utc, write_tx};
 use crate::db::schema::{chat_invites, chats};
 use crate::db::{AnyConnection, MultiBackend};
@@ -97,8 +97,9 @@ pub(crate) fn list(
     Ok(rows.into_iter().map(to_invite).collect())
 }
 
-/// Ends a link to `chat`; members only. `NotFound` for a token of another chat or one already
-/// revoked.
+/// Ends a link to `chat`: its creator or one of the group's admins may (another member cannot
+/// undo what someone else handed out: `Forbidden`). `NotFound` for a non-member, a token of
+/// another chat or one already revoked.
 pub(crate) fn revoke(
     conn: &mut AnyConnection,
     chat: ChatId,
@@ -106,14 +107,23 @@ pub(crate) fn revoke(
     token: &str,
 ) -> AppResult<()> {
     require_member(conn, chat, actor)?;
-    let revoked = diesel::update(
-        chat_invites::table
-            .filter(chat_invites::token.eq(token))
-            .filter(chat_invites::chat_id.eq(chat))
-            .filter(chat_invites::revoked_at.is_null()),
-    )
-    .set(chat_invites::revoked_at.eq(now()))
-    .execute(conn)?;
+    let live = chat_invites::table
+        .filter(chat_invites::token.eq(token))
+        .filter(chat_invites::chat_id.eq(chat))
+        .filter(chat_invites::revoked_at.is_null());
+    let creator: Option<UserId> = live
+        .select(chat_invites::created_by)
+        .first(conn)
+        .optional()?;
+    let creator = creator.ok_or(AppError::NotFound("no such invite"))?;
+    if creator != actor && !is_admin(conn, chat, actor)? {
+        return Err(AppError::Forbidden(
+            "only whoever made the link or a group admin can revoke it",
+        ));
+    }
+    let revoked = diesel::update(live)
+        .set(chat_invites::revoked_at.eq(now()))
+        .execute(conn)?;
     if revoked == 1 {
         Ok(())
     } else {

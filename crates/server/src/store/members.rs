@@ -90,6 +90,14 @@ pub(crate) fn ensure_admin(conn: &mut AnyConnection, chat: ChatId) -> AppResult<
 }
 
 /// The groups `user` is a working admin of.
+/// The chats `user` is a member of.
+pub(crate) fn chats_of(conn: &mut AnyConnection, user: UserId) -> AppResult<Vec<ChatId>> {
+    Ok(chat_members::table
+        .filter(chat_members::user_id.eq(user))
+        .select(chat_members::chat_id)
+        .load(conn)?)
+}
+
 pub(crate) fn admin_of(conn: &mut AnyConnection, user: UserId) -> AppResult<Vec<ChatId>> {
     Ok(chat_members::table
         .filter(chat_members::user_id.eq(user))

@@ -134,8 +134,12 @@ pub(super) fn MembersPanel(
                 <input
                     id="mute-chat"
                     type="checkbox"
-                    prop:checked=move || state.muted.with(|m| m.contains(&chat_id))
-                    on:change=move |ev| state.set_muted(chat_id, event_target_checked(&ev))
+                    data-muted=chat.muted.to_string()
+                    prop:checked=chat.muted
+                    on:change=move |ev| {
+                        let muted = event_target_checked(&ev);
+                        form.run(async move { state.set_muted(chat_id, muted).await });
+                    }
                 />
                 "Mute notifications"
             </label>
