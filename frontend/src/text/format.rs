@@ -3,7 +3,7 @@
 
 use chat_protocol::time::Timestamp;
 use chat_protocol::{Chat, ChatKind, UserId};
-use chrono::{Datelike, NaiveDate, TimeZone};
+use chrono::{Datelike, NaiveDate, TimeZone, Timelike, Weekday};
 
 const MONTHS: [&str; 12] = [
     "January",
@@ -19,6 +19,22 @@ const MONTHS: [&str; 12] = [
     "November",
     "December",
 ];
+
+/// Weekday names, Monday first. Written out here rather than with chrono's `format`: its
+/// pattern interpreter costs the web app's download more than these few lines.
+const WEEKDAYS: [&str; 7] = [
+    "Monday",
+    "Tuesday",
+    "Wednesday",
+    "Thursday",
+    "Friday",
+    "Saturday",
+    "Sunday",
+];
+
+fn weekday(day: Weekday) -> &'static str {
+    WEEKDAYS[day.num_days_from_monday() as usize]
+}
 
 /// The local calendar day of a time stamp.
 pub(crate) fn local_day<Tz: TimeZone>(t: &Timestamp, tz: &Tz) -> NaiveDate {
@@ -37,11 +53,15 @@ pub(crate) fn clock<Tz: TimeZone>(t: &Timestamp, tz: &Tz, cycle: HourCycle) -> S
 where
     Tz::Offset: std::fmt::Display,
 {
-    let pattern = match cycle {
-        HourCycle::H12 => "%-I:%M %p",
-        HourCycle::H24 => "%H:%M",
-    };
-    t.with_timezone(tz).format(pattern).to_string()
+    let local = t.with_timezone(tz);
+    let minute = local.minute();
+    match cycle {
+        HourCycle::H12 => {
+            let (pm, hour) = local.hour12();
+            format!("{hour}:{minute:02} {}", if pm { "PM" } else { "AM" })
+        }
+        HourCycle::H24 => format!("{:02}:{minute:02}", local.hour()),
+    }
 }
 
 /// The full date and time for a tooltip: "Saturday, 21 November 2026, 23:30".
@@ -53,7 +73,7 @@ where
     let month = MONTHS[local.month0() as usize];
     format!(
         "{}, {} {month} {}, {}",
-        local.format("%A"),
+        weekday(local.weekday()),
         local.day(),
         local.year(),
         clock(t, tz, cycle)
@@ -73,7 +93,7 @@ pub(crate) fn day_label(day: NaiveDate, today: NaiveDate) -> String {
     match age {
         0 => "Today".to_owned(),
         1 => "Yesterday".to_owned(),
-        2..=6 => day.format("%A").to_string(),
+        2..=6 => weekday(day.weekday()).to_owned(),
         _ => {
             let month = MONTHS[day.month0() as usize];
             if day.year() == today.year() {
@@ -99,11 +119,11 @@ where
     match (today - day).num_days() {
         0 => clock(t, tz, cycle),
         1 => "Yesterday".to_owned(),
-        2..=6 => day.format("%a").to_string(),
+        2..=6 => weekday(day.weekday())[..3].to_owned(),
         _ if day.year() == today.year() => {
             format!("{} {}", day.day(), &MONTHS[day.month0() as usize][..3])
         }
-        _ => day.format("%d.%m.%Y").to_string(),
+        _ => format!("{:02}.{:02}.{}", day.day(), day.month(), day.year()),
     }
 }
 

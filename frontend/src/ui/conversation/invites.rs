@@ -4,6 +4,7 @@
 
 use chat_protocol::time::format;
 use chat_protocol::{Chat, CreateInviteRequest, Invite};
+use chrono::{Datelike, Timelike};
 use leptos::prelude::*;
 
 use crate::state::ChatState;
@@ -24,7 +25,14 @@ fn invite_facts(invite: &Invite) -> String {
     match &invite.expires_at {
         Some(t) => {
             let local = t.with_timezone(&chrono::Local);
-            format!("{uses} · expires {}", local.format("%Y-%m-%d %H:%M"))
+            format!(
+                "{uses} · expires {}-{:02}-{:02} {:02}:{:02}",
+                local.year(),
+                local.month(),
+                local.day(),
+                local.hour(),
+                local.minute()
+            )
         }
         None => format!("{uses} · never expires"),
     }
