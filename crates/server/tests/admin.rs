@@ -59,8 +59,13 @@ async fn accounts_are_disabled_reset_and_deleted(backend: Backend) {
     // Disabled: the socket closes with 4001, sign-in and refresh are refused; enabled again,
     // sign-in works.
     let name = a.user.username.as_str();
+    let group = alice.create_chat(&[&b.user], Some("ops")).await;
+    assert_eq!(group.admins, vec![a.user.id]);
     let (ok, out) = admin(&server, &["disable-user", name], "");
     assert!(ok && out.contains("1 session(s) ended"), "{out}");
+    // Her group is not left without a working admin.
+    let seen: chat_protocol::Chat = bob.get_ok(&format!("/api/chats/{}", group.id)).await;
+    assert!(seen.admins.contains(&b.user.id), "{:?}", seen.admins);
     let close = sa.closed().await.expect("a close frame");
     assert_eq!(u16::from(close.code), 4001);
     let (status, body) = server.client().login(name, TEST_PASSWORD).await;

@@ -89,7 +89,6 @@ pub(crate) fn ensure_admin(conn: &mut AnyConnection, chat: ChatId) -> AppResult<
     Ok(())
 }
 
-/// The groups `user` is a working admin of.
 /// The chats `user` is a member of.
 pub(crate) fn chats_of(conn: &mut AnyConnection, user: UserId) -> AppResult<Vec<ChatId>> {
     Ok(chat_members::table
@@ -98,6 +97,7 @@ pub(crate) fn chats_of(conn: &mut AnyConnection, user: UserId) -> AppResult<Vec<
         .load(conn)?)
 }
 
+/// The groups `user` is a working admin of.
 pub(crate) fn admin_of(conn: &mut AnyConnection, user: UserId) -> AppResult<Vec<ChatId>> {
     Ok(chat_members::table
         .filter(chat_members::user_id.eq(user))

@@ -94,7 +94,9 @@ pub(crate) fn set_password(conn: &mut AnyConnection, user: UserId, hash: &str) -
     Ok(())
 }
 
-/// Disables (no sign-in) or enables the account.
+/// Disables (no sign-in) or enables the account. A disabled account cannot act, so a group it
+/// was the only working admin of gets another (it keeps its own flag: enabled again, it is an
+/// admin again, beside the heir).
 pub(crate) fn set_disabled(
     conn: &mut AnyConnection,
     user: UserId,
@@ -102,9 +104,18 @@ pub(crate) fn set_disabled(
 ) -> AppResult<()> {
     let at = disabled.then(now);
     write_tx(conn, |c| {
+        let ran = if disabled {
+            members::admin_of(c, user)?
+        } else {
+            Vec::new()
+        };
         diesel::update(users::table.find(user))
             .set(users::disabled_at.eq(at))
-            .execute(c)
+            .execute(c)?;
+        for chat in ran {
+            members::ensure_admin(c, chat)?;
+        }
+        Ok::<_, AppError>(())
     })?;
     Ok(())
 }
