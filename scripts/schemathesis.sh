@@ -7,8 +7,10 @@
 # `cargo build -p chat-server` first), installs schemathesis into a venv at
 # ${SCHEMATHESIS_VENV:-target/schemathesis-venv} once, and makes a throwaway PostgreSQL
 # database on the cluster of TEST_DATABASE_URL (dropped at the end).
-# Knobs: SCHEMATHESIS_EXAMPLES (examples per operation, default 40), SCHEMATHESIS_BACKENDS
-# ("sqlite postgres"), SCHEMATHESIS_SEED (fixed by default, so a run can be repeated).
+# Knobs: SCHEMATHESIS_EXAMPLES (examples per operation in the fuzzing phase, default 150), SCHEMATHESIS_BACKENDS
+# ("sqlite postgres"), SCHEMATHESIS_SEED (fixed by default, so a run can be repeated),
+# SCHEMATHESIS_SERVER_LOG (the server's RUST_LOG, default error; the log is kept in
+# $target/schemathesis-<backend>.log).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -16,7 +18,7 @@ VERSION=4.32.5
 target=${CARGO_TARGET_DIR:-target}
 server=$target/debug/chat-server
 venv=${SCHEMATHESIS_VENV:-$target/schemathesis-venv}
-examples=${SCHEMATHESIS_EXAMPLES:-40}
+examples=${SCHEMATHESIS_EXAMPLES:-150}
 seed=${SCHEMATHESIS_SEED:-16}
 pg_url=${TEST_DATABASE_URL:-postgres://chat_test:chat_test@127.0.0.1:5432/postgres}
 
@@ -46,7 +48,7 @@ trap cleanup EXIT
 # sending as fast as it can; 429 is documented, but would hide what the calls really do).
 start_server() {
   BIND_ADDR=127.0.0.1:0 DATABASE_URL=$1 DATA_DIR=$work/data STATIC_DIR=$work/no-web-app \
-    JWT_SECRET=schemathesis-only-secret-of-at-least-32-bytes RUST_LOG=error WORKERS=2 \
+    JWT_SECRET=schemathesis-only-secret-of-at-least-32-bytes RUST_LOG=${SCHEMATHESIS_SERVER_LOG:-error} WORKERS=2 \
     MESSAGE_RATE_LIMIT=0 AUTH_RATE_LIMIT=0 REST_WRITE_RATE_LIMIT=0 SEARCH_RATE_LIMIT=0 \
     REFRESH_RATE_LIMIT=0 COMMAND_RATE_LIMIT=0 \
     "$server" >"$work/server.out" 2>"$work/server.err" &
@@ -66,6 +68,7 @@ stop_server() {
   kill "$pid"
   wait "$pid" || true
   pid=
+  cp "$work/server.err" "$target/schemathesis-$1.log"
   # An error the server logged (a 500's cause) is a finding even when the answer conformed.
   if grep -q ' ERROR ' "$work/server.err"; then
     echo "schemathesis: the server logged errors:" >&2
@@ -74,14 +77,34 @@ stop_server() {
   fi
 }
 
-# A user for the fuzzer's bearer token.
+# A user for the fuzzer's bearer token, with a contact and a group chat, so that ids the fuzzer
+# reads back from GET answers lead it past 404s to the real work.
 token() {
   python3 - "$base" <<'PY'
 import json, sys, urllib.request, uuid
-body = json.dumps({"username": "fuzz" + uuid.uuid4().hex[:8], "password": "fuzzing-password-1"}).encode()
-req = urllib.request.Request(sys.argv[1] + "/api/auth/register", body, {"Content-Type": "application/json"})
-print(json.load(urllib.request.urlopen(req))["access_token"])
+base = sys.argv[1]
+def call(path, body, token=None):
+    headers = {"Content-Type": "application/json"}
+    if token:
+        headers["Authorization"] = "Bearer " + token
+    req = urllib.request.Request(base + path, json.dumps(body).encode(), headers)
+    return json.load(urllib.request.urlopen(req))
+def register():
+    name = "fuzz" + uuid.uuid4().hex[:8]
+    return call("/api/auth/register", {"username": name, "password": "fuzzing-password-1"})
+me, peer = register(), register()
+token = me["access_token"]
+call("/api/contacts", {"username": peer["user"]["username"]}, token)
+call("/api/chats", {"members": [peer["user"]["username"]], "name": "fuzz"}, token)
+print(token)
 PY
+}
+
+# A folder name for a pass's report: main, api-auth-logout, api-sessions-id.
+label() {
+  local name=${1#/}
+  name=${name//[\{\}]/}
+  echo "${name//\//-}"
 }
 
 run_on() {
@@ -92,14 +115,25 @@ run_on() {
   # /ws is excluded: a valid upgrade is answered 101 and the socket stays open, which an HTTP
   # fuzzer cannot use; tests/realtime.rs and tests/openapi.rs cover it.
   # --phases: examples, coverage and fuzzing; not stateful (its links are not in the document).
-  local status=0
-  "$venv/bin/schemathesis" run docs/openapi.json --url "$base" \
-    --header "Authorization: Bearer $(token)" \
-    --checks not_a_server_error,response_schema_conformance,status_code_conformance,unsupported_method \
-    --phases examples,coverage,fuzzing --max-examples "$examples" --seed "$seed" \
-    --exclude-path /ws --workers 2 --request-timeout 10 \
-    --report junit --report-dir "$target/schemathesis-$name" || status=$?
-  stop_server || status=1
+  # Logout ends the session of the token it is called with, and DELETE /api/sessions/{id}
+  # does when the fuzzer reuses an id GET /api/sessions showed it: each runs after the rest,
+  # alone, with a token of its own, or it would leave every later call a 401.
+  local status=0 pass ending=(/api/auth/logout '/api/sessions/{id}')
+  for pass in main "${ending[@]}"; do
+    local scope=(--exclude-path /ws)
+    if [ "$pass" = main ]; then
+      for path in "${ending[@]}"; do scope+=(--exclude-path "$path"); done
+    else
+      scope=(--include-path "$pass")
+    fi
+    "$venv/bin/schemathesis" run docs/openapi.json --url "$base" \
+      --header "Authorization: Bearer $(token)" "${scope[@]}" \
+      --checks not_a_server_error,response_schema_conformance,status_code_conformance,unsupported_method \
+      --phases examples,coverage,fuzzing --max-examples "$examples" --seed "$seed" \
+      --workers 2 --request-timeout 10 \
+      --report junit --report-dir "$target/schemathesis-$name/$(label "$pass")" || status=$?
+  done
+  stop_server "$name" || status=1
   echo "schemathesis: $name took $(($(date +%s) - start)) s"
   return "$status"
 }
