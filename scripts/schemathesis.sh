@@ -68,11 +68,14 @@ stop_server() {
   kill "$pid"
   wait "$pid" || true
   pid=
-  cp "$work/server.err" "$target/schemathesis-$1.log"
+  # Without the colours tracing writes even into a file, so ' ERROR ' can be found.
+  sed 's/\x1b\[[0-9;]*m//g' "$work/server.err" >"$target/schemathesis-$1.log"
   # An error the server logged (a 500's cause) is a finding even when the answer conformed.
-  if grep -q ' ERROR ' "$work/server.err"; then
+  # Only the server's own: actix-http logs a request it cannot parse (a NUL byte in a header,
+  # which schemathesis probes for) as an error, but that is the client's and gets a 400.
+  if grep -q ' ERROR chat_server' "$target/schemathesis-$1.log"; then
     echo "schemathesis: the server logged errors:" >&2
-    grep ' ERROR ' "$work/server.err" | head -20 >&2
+    grep ' ERROR chat_server' "$target/schemathesis-$1.log" | head -20 >&2
     return 1
   fi
 }
