@@ -2,7 +2,8 @@
 # Builds the web app into dist/ (served by chat-server at /). Idempotent: installs only what is
 # missing — the wasm32 target, trunk 0.21.14, wasm-bindgen-cli matching Cargo.lock, and wasm-opt
 # 132 from npm (Debian's binaryen 108 produces an app that fails at runtime) — then runs
-# `trunk build --release`, and writes brotli and gzip siblings of the files. Set
+# `trunk build --release`, writes brotli and gzip siblings of the files, and copies Swagger UI
+# (npm swagger-ui-dist) into dist/api-docs/ for /api/docs. Set
 # CARGO_TARGET_DIR to keep the wasm build apart from other builds.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -30,10 +31,12 @@ if [ "$(wasm-bindgen --version 2>/dev/null | cut -d' ' -f2)" != "$WB_VERSION" ];
   # Not --locked: its lockfile pins a webpki-roots release the registry here does not serve.
   cargo install wasm-bindgen-cli --version "$WB_VERSION"
 fi
-# npm also brings axe-core, which the e2e tests inject into pages (no CDN).
+# npm also brings axe-core, which the e2e tests inject into pages, and swagger-ui-dist, served
+# at /api/docs (no CDN for either). SCARF_ANALYTICS: swagger-ui-dist's dependency @scarf/scarf
+# would report the install.
 if [ "$(node_modules/.bin/wasm-opt --version 2>/dev/null || true)" != "wasm-opt version 132 (version_132)" ] ||
-  [ ! -f node_modules/axe-core/axe.min.js ]; then
-  npm ci --no-audit --no-fund
+  [ ! -f node_modules/axe-core/axe.min.js ] || [ ! -f node_modules/swagger-ui-dist/swagger-ui-bundle.js ]; then
+  SCARF_ANALYTICS=false npm ci --no-audit --no-fund
 fi
 export PATH="$PWD/node_modules/.bin:$PATH"
 
@@ -45,6 +48,7 @@ export CARGO_PROFILE_RELEASE_PANIC=abort
 export TRUNK_SKIP_VERSION_CHECK=true
 trunk build --release --locked=true
 test -f dist/index.html
+bash scripts/swagger-ui.sh dist/api-docs
 # Precompressed siblings (app.wasm.br, app.wasm.gz) for chat-server to send to clients that
 # accept them: the wasm is 3-4 times smaller, and compressing once here at the best level
 # costs nothing per request. Node's zlib has both (node is here for wasm-opt already).

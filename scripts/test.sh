@@ -22,3 +22,5 @@ step "server: building (about 5 min from a cold cache)"
 cargo build --locked -p chat-server
 step "every test: cargo test --workspace (about 6-8 min; the e2e tests drive headless Chromium)"
 cargo test --workspace --locked
+step "fuzzing: schemathesis against the built server on SQLite and PostgreSQL (about 4 min)"
+bash scripts/schemathesis.sh

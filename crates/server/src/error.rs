@@ -3,7 +3,7 @@
 //! JSON, not a WebSocket upgrade); `Validation` (422) when it reads but breaks a rule (too
 //! long, negative seq, unknown field value).
 
-use actix_web::http::StatusCode;
+use actix_web::http::{StatusCode, header};
 use actix_web::{HttpResponse, ResponseError};
 use chat_protocol::{ErrorBody, ErrorCode};
 
@@ -27,8 +27,10 @@ pub(crate) enum AppError {
     PayloadTooLarge(String),
     #[error("{0}")]
     UnsupportedMediaType(String),
+    /// A known path asked with a method it does not serve; the methods it does (never empty:
+    /// an unknown path is `NotFound`) go in the `Allow` header.
     #[error("method not allowed")]
-    MethodNotAllowed,
+    MethodNotAllowed(Vec<actix_web::http::Method>),
     /// Anything the caller cannot fix; the cause is logged, never sent.
     #[error("internal error: {0}")]
     Internal(String),
@@ -43,7 +45,7 @@ impl AppError {
 
     pub(crate) fn code(&self) -> ErrorCode {
         match self {
-            Self::BadRequest(_) | Self::UnsupportedMediaType(_) | Self::MethodNotAllowed => {
+            Self::BadRequest(_) | Self::UnsupportedMediaType(_) | Self::MethodNotAllowed(_) => {
                 ErrorCode::BadRequest
             }
             Self::Validation(_) => ErrorCode::ValidationFailed,
@@ -82,7 +84,7 @@ impl ResponseError for AppError {
             Self::RateLimited => StatusCode::TOO_MANY_REQUESTS,
             Self::PayloadTooLarge(_) => StatusCode::PAYLOAD_TOO_LARGE,
             Self::UnsupportedMediaType(_) => StatusCode::UNSUPPORTED_MEDIA_TYPE,
-            Self::MethodNotAllowed => StatusCode::METHOD_NOT_ALLOWED,
+            Self::MethodNotAllowed(_) => StatusCode::METHOD_NOT_ALLOWED,
             Self::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
         }
     }
@@ -92,11 +94,21 @@ impl ResponseError for AppError {
             tracing::error!(%cause, "request failed");
         }
         let mut resp = HttpResponse::build(self.status_code()).json(self.body());
-        if matches!(self, Self::Unauthorized(_)) {
-            resp.headers_mut().insert(
-                actix_web::http::header::WWW_AUTHENTICATE,
-                actix_web::http::header::HeaderValue::from_static("Bearer"),
-            );
+        match self {
+            Self::Unauthorized(_) => {
+                resp.headers_mut().insert(
+                    header::WWW_AUTHENTICATE,
+                    header::HeaderValue::from_static("Bearer"),
+                );
+            }
+            // RFC 9110 15.5.6: a 405 must say which methods the resource has.
+            Self::MethodNotAllowed(methods) => {
+                let allow: Vec<&str> = methods.iter().map(|m| m.as_str()).collect();
+                if let Ok(value) = header::HeaderValue::from_str(&allow.join(", ")) {
+                    resp.headers_mut().insert(header::ALLOW, value);
+                }
+            }
+            _ => {}
         }
         resp
     }

@@ -19,7 +19,6 @@ use crate::services::presence;
 use crate::services::retention;
 use crate::state::{AppState, Guards, RefreshPolicy, Retention};
 use crate::store::{self, sessions};
-use crate::ws;
 
 #[derive(Debug, thiserror::Error)]
 pub enum StartError {
@@ -122,9 +121,8 @@ pub async fn run(config: Config) -> Result<(), StartError> {
             .wrap(middleware::from_fn(assets::serve))
             .wrap(middleware::from_fn(headers::security_headers))
             .wrap(middleware::from_fn(http::log::log_requests))
-            .configure(http::routes)
-            .route("/ws", web::get().to(ws::upgrade));
-        // Files answers GET and HEAD; everything else it does not match falls to the JSON 404/405.
+            .configure(http::routes);
+        // Files answers GET and HEAD; everything else no route matched falls to the JSON 404/405.
         let app = app.default_service(web::to(static_files::no_route));
         if serve_app {
             app.service(static_files::web_app(&static_dir))

@@ -59,9 +59,84 @@ async fn serves_the_web_app_next_to_the_api() {
         .await;
     assert_error(status, &body, 405, "bad_request");
     let (status, body) = api.post("/api/nope", json!({})).await;
-    assert_error(status, &body, 405, "bad_request");
+    assert_error(status, &body, 404, "not_found");
+    // A route's path with a method it lacks: 405 with `Allow`, for methods the files take too.
+    for (method, path, allow) in [
+        (reqwest::Method::PUT, "/api/chats", "GET, POST"),
+        (reqwest::Method::GET, "/api/auth/login", "POST"),
+        (reqwest::Method::HEAD, "/api/auth/login", "POST"),
+        (reqwest::Method::POST, "/healthz", "GET"),
+        (
+            reqwest::Method::GET,
+            "/api/chats/x/members/y",
+            "DELETE, PATCH",
+        ),
+    ] {
+        let resp = http
+            .request(method.clone(), format!("{}{path}", server.base))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(
+            resp.status(),
+            StatusCode::METHOD_NOT_ALLOWED,
+            "{method} {path}"
+        );
+        assert_eq!(resp.headers()["allow"], allow, "{method} {path}");
+    }
     let (status, _) = api.get("/healthz").await;
     assert_eq!(status, StatusCode::OK);
+
+    // `/api/docs`: Swagger UI from the static folder's `api-docs/`, nothing from elsewhere.
+    let docs = dir.join("api-docs");
+    std::fs::create_dir_all(&docs).unwrap();
+    std::fs::write(docs.join("swagger-ui.css"), "body{}").unwrap();
+    std::fs::write(docs.join("swagger-ui-bundle.js"), "var SwaggerUIBundle;").unwrap();
+    let resp = http
+        .get(format!("{}/api/docs", server.base))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(resp.status(), StatusCode::OK);
+    assert!(
+        resp.headers()["content-type"]
+            .to_str()
+            .unwrap()
+            .starts_with("text/html")
+    );
+    let page = resp.text().await.unwrap();
+    let sources: Vec<&str> = page
+        .split(['"', '\''])
+        .filter(|s| s.ends_with(".js") || s.ends_with(".css"))
+        .collect();
+    assert_eq!(
+        sources,
+        [
+            "/api/docs/swagger-ui.css",
+            "/api/docs/swagger-ui-bundle.js",
+            "/api/docs/init.js"
+        ],
+        "{page}"
+    );
+    for file in sources {
+        let resp = http
+            .get(format!("{}{file}", server.base))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(resp.status(), StatusCode::OK, "{file}");
+    }
+    let init = http
+        .get(format!("{}/api/docs/init.js", server.base))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(init.contains("\"/api/openapi.json\""), "{init}");
+    let (status, body) = api.get("/api/docs/index.html").await;
+    assert_error(status, &body, 404, "not_found");
     let _ = std::fs::remove_dir_all(dir);
 }
 
@@ -77,6 +152,16 @@ async fn says_how_to_build_a_missing_web_app() {
     assert_error(status, &body, 404, "not_found");
     let (status, _) = server.client().get("/healthz").await;
     assert_eq!(status, StatusCode::OK);
+    // Swagger UI's files are installed with the web app: `/api/docs` says how.
+    let resp = reqwest::get(format!("{}/api/docs", server.base))
+        .await
+        .unwrap();
+    assert_eq!(resp.status(), StatusCode::OK);
+    let page = resp.text().await.unwrap();
+    assert!(
+        page.contains("scripts/build-web.sh") && page.contains("/api/openapi.json"),
+        "{page}"
+    );
 }
 
 async fn user_search_by_prefix(backend: Backend) {

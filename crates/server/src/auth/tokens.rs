@@ -20,6 +20,17 @@ pub(crate) fn hash_token(token: &str) -> String {
     digest.iter().map(|b| format!("{b:02x}")).collect()
 }
 
+/// The token of an `Authorization` header's value `Bearer <token>` (scheme case-insensitive),
+/// if it is one. Here rather than in `http` so the socket edge reads it without depending on
+/// the REST edge (which registers the socket's route).
+pub(crate) fn bearer(authorization: &str) -> Option<&str> {
+    let (scheme, token) = authorization.split_once(' ')?;
+    scheme
+        .eq_ignore_ascii_case("bearer")
+        .then(|| token.trim())
+        .filter(|t| !t.is_empty())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

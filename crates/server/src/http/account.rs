@@ -14,12 +14,6 @@ use crate::services::chat_events::notify_chat_updated;
 use crate::state::AppState;
 use crate::store::{chats, contacts, members, messages, sessions, users};
 
-pub(super) fn routes(cfg: &mut web::ServiceConfig) {
-    cfg.route("/me", web::delete().to(delete_account))
-        .route("/me/password", web::post().to(change_password))
-        .route("/me/export", web::get().to(export));
-}
-
 /// Checks `given` against the caller's password, off the async threads.
 async fn confirm_password(state: &AppState, caller: &AuthUser, given: String) -> AppResult<()> {
     let id = caller.id;
@@ -46,7 +40,7 @@ fn end_sessions(state: &AppState, ended: Vec<chat_protocol::SessionId>) {
     }
 }
 
-async fn change_password(
+pub(super) async fn change_password(
     state: web::Data<AppState>,
     caller: AuthUser,
     body: web::Json<ChangePasswordRequest>,
@@ -74,7 +68,10 @@ async fn change_password(
     Ok(HttpResponse::NoContent().finish())
 }
 
-async fn export(state: web::Data<AppState>, caller: AuthUser) -> AppResult<HttpResponse> {
+pub(super) async fn export(
+    state: web::Data<AppState>,
+    caller: AuthUser,
+) -> AppResult<HttpResponse> {
     let user = caller.0.user.clone();
     let id = user.id;
     let (contacts, chats, messages) = state
@@ -101,7 +98,7 @@ async fn export(state: web::Data<AppState>, caller: AuthUser) -> AppResult<HttpR
         .json(archive))
 }
 
-async fn delete_account(
+pub(super) async fn delete_account(
     state: web::Data<AppState>,
     caller: AuthUser,
     body: web::Json<DeleteAccountRequest>,

@@ -17,14 +17,6 @@ use crate::error::{AppError, AppResult};
 use crate::state::{AppState, Guards};
 use crate::store::{self, sessions, users};
 
-pub(super) fn routes(cfg: &mut web::ServiceConfig) {
-    cfg.route("/auth/register", web::post().to(register))
-        .route("/auth/login", web::post().to(login))
-        .route("/auth/refresh", web::post().to(refresh))
-        .route("/auth/logout", web::post().to(logout))
-        .route("/me", web::get().to(me));
-}
-
 async fn blocking<T: Send + 'static>(f: impl FnOnce() -> T + Send + 'static) -> AppResult<T> {
     web::block(f).await.map_err(AppError::internal)
 }
@@ -80,7 +72,7 @@ fn limit_by_address(
     }
 }
 
-async fn register(
+pub(super) async fn register(
     state: web::Data<AppState>,
     req: HttpRequest,
     body: web::Json<RegisterRequest>,
@@ -109,7 +101,7 @@ async fn register(
     Ok(HttpResponse::Created().json(start_session(&state, &req, user).await?))
 }
 
-async fn login(
+pub(super) async fn login(
     state: web::Data<AppState>,
     req: HttpRequest,
     body: web::Json<LoginRequest>,
@@ -144,7 +136,7 @@ async fn login(
     Ok(HttpResponse::Ok().json(start_session(&state, &req, row.to_user()).await?))
 }
 
-async fn refresh(
+pub(super) async fn refresh(
     state: web::Data<AppState>,
     req: HttpRequest,
     body: web::Json<RefreshRequest>,
@@ -161,7 +153,7 @@ async fn refresh(
     Ok(HttpResponse::Ok().json(respond(&state, owner.to_user(), session, next)?))
 }
 
-async fn logout(
+pub(super) async fn logout(
     state: web::Data<AppState>,
     caller: AuthUser,
     body: web::Json<LogoutRequest>,
@@ -188,7 +180,7 @@ async fn logout(
     Ok(HttpResponse::NoContent().finish())
 }
 
-async fn me(state: web::Data<AppState>, caller: AuthUser) -> AppResult<HttpResponse> {
+pub(super) async fn me(state: web::Data<AppState>, caller: AuthUser) -> AppResult<HttpResponse> {
     let caller = caller.id;
     let row = state.db(move |c| users::find_by_id(c, caller)).await?;
     let row = row.ok_or(AppError::Unauthorized("account no longer exists"))?;

@@ -10,19 +10,13 @@ use crate::services::presence::sharing_changed;
 use crate::state::AppState;
 use crate::store::blocks;
 
-pub(super) fn routes(cfg: &mut web::ServiceConfig) {
-    cfg.route("/blocks", web::get().to(list))
-        .route("/blocks", web::post().to(block))
-        .route("/blocks/{user_id}", web::delete().to(unblock));
-}
-
-async fn list(state: web::Data<AppState>, caller: AuthUser) -> AppResult<HttpResponse> {
+pub(super) async fn list(state: web::Data<AppState>, caller: AuthUser) -> AppResult<HttpResponse> {
     let blocker = caller.id;
     let blocked = state.db(move |c| blocks::list(c, blocker)).await?;
     Ok(HttpResponse::Ok().json(blocked))
 }
 
-async fn block(
+pub(super) async fn block(
     state: web::Data<AppState>,
     caller: AuthUser,
     body: web::Json<BlockRequest>,
@@ -40,7 +34,7 @@ async fn block(
     Ok(HttpResponse::Created().json(blocked))
 }
 
-async fn unblock(
+pub(super) async fn unblock(
     state: web::Data<AppState>,
     caller: AuthUser,
     path: web::Path<UserId>,

@@ -15,31 +15,14 @@ use crate::services::presence::fill_online_members;
 use crate::state::AppState;
 use crate::store::{chats, members, messages};
 
-pub(super) fn routes(cfg: &mut web::ServiceConfig) {
-    cfg.route("/chats", web::get().to(list))
-        .route("/chats", web::post().to(create))
-        .route("/chats/{id}", web::get().to(get))
-        .route("/chats/{id}", web::patch().to(update))
-        .route("/chats/{id}/members", web::post().to(add_member))
-        .route(
-            "/chats/{id}/members/{user_id}",
-            web::delete().to(remove_member),
-        )
-        .route(
-            "/chats/{id}/members/{user_id}",
-            web::patch().to(update_member),
-        )
-        .route("/chats/{id}/messages", web::get().to(history));
-}
-
-async fn list(state: web::Data<AppState>, caller: AuthUser) -> AppResult<HttpResponse> {
+pub(super) async fn list(state: web::Data<AppState>, caller: AuthUser) -> AppResult<HttpResponse> {
     let viewer = caller.id;
     let mut all = state.db(move |c| chats::list(c, viewer)).await?;
     fill_online_members(&state, viewer, &mut all).await;
     Ok(HttpResponse::Ok().json(all))
 }
 
-async fn create(
+pub(super) async fn create(
     state: web::Data<AppState>,
     caller: AuthUser,
     body: web::Json<CreateChatRequest>,
@@ -87,7 +70,7 @@ async fn create(
     Ok(HttpResponse::Created().json(chat))
 }
 
-async fn get(
+pub(super) async fn get(
     state: web::Data<AppState>,
     caller: AuthUser,
     path: web::Path<ChatId>,
@@ -102,7 +85,7 @@ async fn get(
 /// `PATCH /api/chats/{id}`: renames a group, makes it public or private, or sets how long it
 /// keeps messages (every member hears); or mutes it for the caller (only the caller's other
 /// devices hear: nobody else's view changes).
-async fn update(
+pub(super) async fn update(
     state: web::Data<AppState>,
     caller: AuthUser,
     path: web::Path<ChatId>,
@@ -138,7 +121,7 @@ async fn update(
 }
 
 /// `PATCH /api/chats/{id}/members/{user_id}`: an admin makes a member an admin, or not.
-async fn update_member(
+pub(super) async fn update_member(
     state: web::Data<AppState>,
     caller: AuthUser,
     path: web::Path<(ChatId, UserId)>,
@@ -156,7 +139,7 @@ async fn update_member(
     Ok(HttpResponse::Ok().json(updated))
 }
 
-async fn add_member(
+pub(super) async fn add_member(
     state: web::Data<AppState>,
     caller: AuthUser,
     path: web::Path<ChatId>,
@@ -176,7 +159,7 @@ async fn add_member(
     Ok(HttpResponse::Created().json(updated))
 }
 
-async fn remove_member(
+pub(super) async fn remove_member(
     state: web::Data<AppState>,
     caller: AuthUser,
     path: web::Path<(ChatId, UserId)>,
@@ -196,7 +179,7 @@ async fn remove_member(
     Ok(HttpResponse::NoContent().finish())
 }
 
-async fn history(
+pub(super) async fn history(
     state: web::Data<AppState>,
     caller: AuthUser,
     path: web::Path<ChatId>,

@@ -10,19 +10,13 @@ use crate::services::presence::{as_contacts, sharing_changed};
 use crate::state::AppState;
 use crate::store::contacts;
 
-pub(super) fn routes(cfg: &mut web::ServiceConfig) {
-    cfg.route("/contacts", web::get().to(list))
-        .route("/contacts", web::post().to(add))
-        .route("/contacts/{user_id}", web::delete().to(remove));
-}
-
-async fn list(state: web::Data<AppState>, caller: AuthUser) -> AppResult<HttpResponse> {
+pub(super) async fn list(state: web::Data<AppState>, caller: AuthUser) -> AppResult<HttpResponse> {
     let owner = caller.id;
     let people = state.db(move |c| contacts::list(c, owner)).await?;
     Ok(HttpResponse::Ok().json(as_contacts(&state, owner, people).await?))
 }
 
-async fn add(
+pub(super) async fn add(
     state: web::Data<AppState>,
     caller: AuthUser,
     body: web::Json<AddContactRequest>,
@@ -39,7 +33,7 @@ async fn add(
     Ok(HttpResponse::Created().json(added.first()))
 }
 
-async fn remove(
+pub(super) async fn remove(
     state: web::Data<AppState>,
     caller: AuthUser,
     path: web::Path<UserId>,

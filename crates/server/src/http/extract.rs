@@ -40,11 +40,7 @@ pub(crate) fn bearer_token(req: &HttpRequest) -> Option<&str> {
         .get(actix_web::http::header::AUTHORIZATION)?
         .to_str()
         .ok()?;
-    let (scheme, token) = value.split_once(' ')?;
-    scheme
-        .eq_ignore_ascii_case("bearer")
-        .then(|| token.trim())
-        .filter(|t| !t.is_empty())
+    crate::auth::tokens::bearer(value)
 }
 
 /// The client's address for rate limits: the peer, or, when the peer is a trusted proxy, the

@@ -8,6 +8,7 @@ mod auth;
 mod blocks;
 mod chats;
 mod contacts;
+mod docs;
 pub(crate) mod extract;
 pub(crate) mod headers;
 pub(crate) mod log;
@@ -16,11 +17,15 @@ mod rooms;
 mod search;
 mod sessions;
 pub(crate) mod static_files;
+mod table;
 mod users;
 
 use actix_web::web;
 
-/// Every REST route, with the contract's error bodies for unreadable bodies, queries and paths.
+pub(crate) use table::allowed_methods;
+
+/// Every route, registered from one table (see [`table`]), with the contract's error bodies for
+/// unreadable bodies, queries and paths.
 pub(crate) fn routes(cfg: &mut web::ServiceConfig) {
     cfg.app_data(
         web::JsonConfig::default()
@@ -29,17 +34,5 @@ pub(crate) fn routes(cfg: &mut web::ServiceConfig) {
     )
     .app_data(web::QueryConfig::default().error_handler(extract::query_error))
     .app_data(web::PathConfig::default().error_handler(extract::path_error))
-    .configure(ops::routes)
-    .service(
-        web::scope("/api")
-            .configure(auth::routes)
-            .configure(account::routes)
-            .configure(users::routes)
-            .configure(sessions::routes)
-            .configure(contacts::routes)
-            .configure(blocks::routes)
-            .configure(chats::routes)
-            .configure(rooms::routes)
-            .configure(search::routes),
-    );
+    .configure(table::register);
 }

@@ -6,25 +6,18 @@ use chat_protocol::{ErrorBody, ErrorCode};
 use crate::state::AppState;
 use crate::store::stats;
 
-pub(super) fn routes(cfg: &mut web::ServiceConfig) {
-    cfg.route("/healthz", web::get().to(healthz))
-        .route("/readyz", web::get().to(readyz))
-        .route("/metrics", web::get().to(metrics))
-        .route("/api/openapi.json", web::get().to(openapi));
-}
-
 /// The REST API's OpenAPI description (`docs/openapi.json`, checked against the routes by tests).
-async fn openapi() -> HttpResponse {
+pub(super) async fn openapi() -> HttpResponse {
     HttpResponse::Ok()
         .content_type("application/json")
         .body(include_str!("../../../../docs/openapi.json"))
 }
 
-async fn healthz() -> HttpResponse {
+pub(super) async fn healthz() -> HttpResponse {
     HttpResponse::Ok().json(serde_json::json!({"status": "ok"}))
 }
 
-async fn readyz(state: web::Data<AppState>) -> HttpResponse {
+pub(super) async fn readyz(state: web::Data<AppState>) -> HttpResponse {
     match state.readiness().await {
         Ok(()) => HttpResponse::Ok().json(serde_json::json!({"status": "ready"})),
         Err(what) => HttpResponse::ServiceUnavailable().json(ErrorBody::new(
@@ -34,7 +27,7 @@ async fn readyz(state: web::Data<AppState>) -> HttpResponse {
     }
 }
 
-async fn metrics(state: web::Data<AppState>) -> HttpResponse {
+pub(super) async fn metrics(state: web::Data<AppState>) -> HttpResponse {
     // A failed size query keeps the last value rather than failing the scrape.
     if let Ok(bytes) = state.db(stats::database_bytes).await {
         state.metrics().database_bytes.set(bytes);

@@ -15,19 +15,7 @@ use crate::store::{chats, invites, rooms};
 /// Longest lifetime of an invite link: a year.
 const INVITE_LIFETIME_MAX: i64 = 365 * 24 * 3600;
 
-pub(super) fn routes(cfg: &mut web::ServiceConfig) {
-    cfg.route("/rooms", web::get().to(directory))
-        .route("/chats/{id}/join", web::post().to(join))
-        .route("/chats/{id}/invites", web::post().to(create_invite))
-        .route("/chats/{id}/invites", web::get().to(list_invites))
-        .route(
-            "/chats/{id}/invites/{token}",
-            web::delete().to(revoke_invite),
-        )
-        .route("/invites/{token}/accept", web::post().to(accept_invite));
-}
-
-async fn directory(
+pub(super) async fn directory(
     state: web::Data<AppState>,
     _caller: AuthUser,
     query: web::Query<RoomQuery>,
@@ -48,7 +36,7 @@ async fn welcome(state: &AppState, me: UserId, mut chat: Chat, joined: bool) -> 
     HttpResponse::Ok().json(chat)
 }
 
-async fn join(
+pub(super) async fn join(
     state: web::Data<AppState>,
     caller: AuthUser,
     path: web::Path<ChatId>,
@@ -63,7 +51,7 @@ async fn join(
     Ok(welcome(&state, me, chat, joined).await)
 }
 
-async fn create_invite(
+pub(super) async fn create_invite(
     state: web::Data<AppState>,
     caller: AuthUser,
     path: web::Path<ChatId>,
@@ -93,7 +81,7 @@ async fn create_invite(
     Ok(HttpResponse::Created().json(invite))
 }
 
-async fn list_invites(
+pub(super) async fn list_invites(
     state: web::Data<AppState>,
     caller: AuthUser,
     path: web::Path<ChatId>,
@@ -104,7 +92,7 @@ async fn list_invites(
     Ok(HttpResponse::Ok().json(live))
 }
 
-async fn revoke_invite(
+pub(super) async fn revoke_invite(
     state: web::Data<AppState>,
     caller: AuthUser,
     path: web::Path<(ChatId, String)>,
@@ -118,7 +106,7 @@ async fn revoke_invite(
     Ok(HttpResponse::NoContent().finish())
 }
 
-async fn accept_invite(
+pub(super) async fn accept_invite(
     state: web::Data<AppState>,
     caller: AuthUser,
     path: web::Path<String>,

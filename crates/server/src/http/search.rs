@@ -8,11 +8,7 @@ use crate::error::AppResult;
 use crate::state::AppState;
 use crate::store::search;
 
-pub(super) fn routes(cfg: &mut web::ServiceConfig) {
-    cfg.route("/search", web::get().to(find));
-}
-
-async fn find(
+pub(super) async fn find(
     state: web::Data<AppState>,
     caller: AuthUser,
     query: web::Query<SearchQuery>,

@@ -9,12 +9,7 @@ use crate::error::{AppError, AppResult};
 use crate::state::AppState;
 use crate::store::{self, sessions, to_utc};
 
-pub(super) fn routes(cfg: &mut web::ServiceConfig) {
-    cfg.route("/sessions", web::get().to(list))
-        .route("/sessions/{id}", web::delete().to(end));
-}
-
-async fn list(state: web::Data<AppState>, caller: AuthUser) -> AppResult<HttpResponse> {
+pub(super) async fn list(state: web::Data<AppState>, caller: AuthUser) -> AppResult<HttpResponse> {
     let owner = caller.id;
     // A session idle for longer than a refresh token lives can no longer be resumed.
     let active_after = store::now() - Duration::seconds(state.refresh_policy().ttl_secs);
@@ -34,7 +29,7 @@ async fn list(state: web::Data<AppState>, caller: AuthUser) -> AppResult<HttpRes
     Ok(HttpResponse::Ok().json(listed))
 }
 
-async fn end(
+pub(super) async fn end(
     state: web::Data<AppState>,
     caller: AuthUser,
     path: web::Path<SessionId>,

@@ -3,7 +3,7 @@
 
 use actix_files::{Files, NamedFile};
 use actix_web::dev::{ServiceRequest, ServiceResponse};
-use actix_web::{HttpRequest, HttpResponse, ResponseError};
+use actix_web::{HttpRequest, HttpResponse, ResponseError, guard};
 
 use crate::error::AppError;
 
@@ -12,6 +12,9 @@ use crate::error::AppError;
 pub(crate) fn web_app(static_dir: &std::path::Path) -> Files {
     let index = static_dir.join("index.html");
     Files::new("/", static_dir)
+        // Only these reach the files; any other method falls through to the app's default
+        // service (`no_route`), instead of actix-files' plain-text 405 without `Allow`.
+        .guard(guard::Any(guard::Get()).or(guard::Head()))
         .index_file("index.html")
         .default_handler(move |req: ServiceRequest| {
             let index = index.clone();
@@ -21,7 +24,8 @@ pub(crate) fn web_app(static_dir: &std::path::Path) -> Files {
                     && !req.path().rsplit('/').next().unwrap_or("").contains('.');
                 let response = match NamedFile::open(&index) {
                     Ok(file) if wants_page => file.into_response(&req),
-                    _ => not_found(),
+                    // `GET /api/auth/login`: a route's path with a method it lacks.
+                    _ => unmatched(&req),
                 };
                 Ok(ServiceResponse::new(req, response))
             }
@@ -52,11 +56,16 @@ fn not_found() -> HttpResponse {
     AppError::NotFound("no such resource").error_response()
 }
 
-/// What no route matched: 405 for methods files are never served with, else 404.
+/// What no route matched: 405 with `Allow` when a route has this path (with another method),
+/// else 404.
 pub(crate) async fn no_route(req: HttpRequest) -> HttpResponse {
-    if req.method() != actix_web::http::Method::GET && req.method() != actix_web::http::Method::HEAD
-    {
-        return AppError::MethodNotAllowed.error_response();
+    unmatched(&req)
+}
+
+fn unmatched(req: &HttpRequest) -> HttpResponse {
+    let methods = super::allowed_methods(req.path());
+    if methods.is_empty() {
+        return not_found();
     }
-    not_found()
+    AppError::MethodNotAllowed(methods).error_response()
 }

@@ -9,11 +9,7 @@ use crate::error::{AppError, AppResult};
 use crate::state::AppState;
 use crate::store::users;
 
-pub(super) fn routes(cfg: &mut web::ServiceConfig) {
-    cfg.route("/users", web::get().to(search));
-}
-
-async fn search(
+pub(super) async fn search(
     state: web::Data<AppState>,
     caller: AuthUser,
     query: web::Query<UserSearchQuery>,

@@ -12,7 +12,6 @@ use actix_web::{HttpRequest, HttpResponse, web};
 use chat_protocol::limits::WS_MAX_FRAME;
 
 use crate::error::AppError;
-use crate::http::extract::bearer_token;
 use crate::state::AppState;
 
 /// The subprotocol a browser names when it sends its token as another offered subprotocol.
@@ -35,7 +34,11 @@ fn protocol_token(req: &HttpRequest) -> Option<String> {
 
 /// The token from the header, a subprotocol, or `?access_token=` (browsers cannot set headers).
 fn socket_token(req: &HttpRequest) -> Option<String> {
-    if let Some(token) = bearer_token(req) {
+    let header = req
+        .headers()
+        .get(actix_web::http::header::AUTHORIZATION)
+        .and_then(|v| v.to_str().ok());
+    if let Some(token) = header.and_then(crate::auth::tokens::bearer) {
         return Some(token.to_owned());
     }
     if let Some(token) = protocol_token(req) {
