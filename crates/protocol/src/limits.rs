@@ -134,6 +134,16 @@ pub fn check_retention_days(days: u32) -> Result<(), String> {
     }
 }
 
+/// How a client shows an unread count: the number up to 99, "99+" beyond (the server stops
+/// counting at [`UNREAD_CAP`]).
+pub fn unread_label(count: i64) -> String {
+    if count >= UNREAD_CAP {
+        "99+".to_owned()
+    } else {
+        count.to_string()
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -201,14 +211,12 @@ mod tests {
         }
         assert!(check_name_lookup("Anyone At All").is_ok());
     }
-}
 
-/// How a client shows an unread count: the number up to 99, "99+" beyond (the server stops
-/// counting at [`UNREAD_CAP`]).
-pub fn unread_label(count: i64) -> String {
-    if count >= UNREAD_CAP {
-        "99+".to_owned()
-    } else {
-        count.to_string()
+    #[test]
+    fn unread_counts_show_99_plus_at_the_cap() {
+        assert_eq!(unread_label(1), "1");
+        assert_eq!(unread_label(99), "99");
+        assert_eq!(unread_label(UNREAD_CAP), "99+");
+        assert_eq!(unread_label(150), "99+");
     }
 }
