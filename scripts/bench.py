@@ -5,6 +5,7 @@ through Redis, in one session, and prints every figure as a ratio to limit_serve
 
     scripts/bench.sh [--quick] [--only sqlite,postgres,...] [--skip-connections] [--shapes fanout,...]
     scripts/bench.sh --search [--messages 1000000] [--only sqlite,postgres]
+    scripts/bench.sh --chats [--only sqlite,postgres]
 
 Results: target/bench/results.jsonl (one JSON report per run) and target/bench/table.md.
 Needs the release binaries (bench.sh builds them), PostgreSQL and Redis on loopback.
@@ -58,13 +59,14 @@ def start_limit():
     return Deployment("limit_server", [p], ["http://127.0.0.1:18090"])
 
 
-def start_chat(name, database_url=None, redis=False, instances=1):
+def start_chat(name, database_url=None, redis=False, instances=1, extra_env=None):
     data = tempfile.mkdtemp(prefix="chat-bench-")
     # Load generation is not abuse: every limit is off (the server ignores settings it predates).
     env = dict(os.environ, MESSAGE_RATE_LIMIT="0", ACCESS_TOKEN_TTL_SECS="86400", RUST_LOG="warn",
                JWT_SECRET=SECRET, DATA_DIR=data, STATIC_DIR=os.path.join(data, "none"), AUTH_RATE_LIMIT="0",
                COMMAND_RATE_LIMIT="0", REST_WRITE_RATE_LIMIT="0", REFRESH_RATE_LIMIT="0", SEARCH_RATE_LIMIT="0",
                MAX_SOCKETS_PER_USER="1000000")
+    env.update(extra_env or {})
     env["DATABASE_URL"] = database_url or f"sqlite://{data}/chat.db"
     if redis:
         env["REDIS_URL"] = "redis://127.0.0.1:6379/"
@@ -185,6 +187,30 @@ def search_suite(a):
                   f"p50 {lat.get('p50')} ms  p99 {lat.get('p99')} ms")
 
 
+def chats_suite(a):
+    """The chat list of a user in 1,000 chats, and adding members to a 1,000-member group
+    (issue 15), on a fresh database per deployment."""
+    results = []
+    for key in [k for k in a.only.split(",") if k in ("sqlite", "postgres")]:
+        for name in os.listdir(OUT):
+            if name.startswith("users-"):
+                os.remove(os.path.join(OUT, name))
+        url, drop = pg_database() if key == "postgres" else (None, lambda: None)
+        # Room for the adds beyond the 1,000 members the group starts with.
+        dep = _with(start_chat(key, url, extra_env={"MAX_GROUP_MEMBERS": "2000"}), drop)
+        try:
+            bench(dep, "chats 1000, group 1000", ["chats", "--chats", "1000", "--members", "1000"], results)
+        finally:
+            dep.stop()
+    for r in results:
+        x = r.get("extra") or {}
+        def fmt(p):
+            return f"p50 {p.get('p50')} ms p99 {p.get('p99')} ms" if p else "-"
+        print(f"{r['deployment']:10} GET /api/chats ({x.get('list_all_len')}) {fmt(x.get('list_all_ms'))}; "
+              f"first page ({x.get('list_first_page_len')}) {fmt(x.get('list_first_page_ms'))}; "
+              f"add member {fmt(x.get('add_member_ms'))}")
+
+
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--quick", action="store_true")
@@ -194,8 +220,11 @@ def main():
     ap.add_argument("--shapes", default="", help="only shapes whose label starts with one of these (comma-separated)")
     ap.add_argument("--search", action="store_true", help="the search suite (BENCHMARKS.md, Search)")
     ap.add_argument("--messages", type=int, default=1_000_000)
+    ap.add_argument("--chats", action="store_true", help="the chat-list suite (BENCHMARKS.md, Chat list)")
     a = ap.parse_args()
     os.makedirs(OUT, exist_ok=True)
+    if a.chats:
+        return chats_suite(a)
     if a.search:
         return search_suite(a)
     results = []

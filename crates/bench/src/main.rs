@@ -48,6 +48,8 @@ enum Scenario {
     History(scenarios::history::Args),
     /// Many idle users, a few active rooms, reconnect churn with after_seq resume.
     Mixed(scenarios::mixed::Args),
+    /// `GET /api/chats` for a user in many chats, and adding members to a large group.
+    Chats(scenarios::chats::Args),
     /// Message search latency over a large seeded history (see BENCHMARKS.md).
     Search(scenarios::search::Args),
 }
@@ -142,6 +144,7 @@ async fn main() -> std::process::ExitCode {
         Scenario::History(args) => scenarios::history::run(&ctx, args).await,
         Scenario::Mixed(args) => scenarios::mixed::run(&ctx, args).await,
         Scenario::Search(args) => scenarios::search::run(&ctx, args).await,
+        Scenario::Chats(args) => scenarios::chats::run(&ctx, args).await,
     };
     match result {
         Ok(mut report) => {

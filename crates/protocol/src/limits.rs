@@ -11,6 +11,11 @@ pub const RETENTION_DAYS_MAX: u32 = 3650;
 pub const PAGE_DEFAULT: u32 = 15;
 pub const PAGE_MAX: u32 = 100;
 pub const USER_SEARCH_MAX: usize = 20;
+/// A chat's `unread_count` counts at most this many messages, so it never scans a long unread
+/// history; a client shows "99+" when it reaches the cap.
+pub const UNREAD_CAP: i64 = 100;
+/// `GET /api/chats?limit=`: the largest page (without `limit` every chat comes back).
+pub const CHAT_PAGE_MAX: u32 = 500;
 /// `GET /api/search`: the query's length in characters, and the page size.
 pub const SEARCH_MIN: usize = 2;
 pub const SEARCH_MAX: usize = 200;
@@ -129,6 +134,16 @@ pub fn check_retention_days(days: u32) -> Result<(), String> {
     }
 }
 
+/// How a client shows an unread count: the number up to 99, "99+" beyond (the server stops
+/// counting at [`UNREAD_CAP`]).
+pub fn unread_label(count: i64) -> String {
+    if count >= UNREAD_CAP {
+        "99+".to_owned()
+    } else {
+        count.to_string()
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -195,5 +210,13 @@ mod tests {
             assert!(check_username(bad).is_err(), "{bad:?}");
         }
         assert!(check_name_lookup("Anyone At All").is_ok());
+    }
+
+    #[test]
+    fn unread_counts_show_99_plus_at_the_cap() {
+        assert_eq!(unread_label(1), "1");
+        assert_eq!(unread_label(99), "99");
+        assert_eq!(unread_label(UNREAD_CAP), "99+");
+        assert_eq!(unread_label(150), "99+");
     }
 }

@@ -179,6 +179,23 @@ pub struct UpdateMemberRequest {
 }
 
 /// Paging of a chat's history, shared by `GET /api/chats/{id}/messages` and `fetch_messages`.
+/// `GET /api/chats?limit=&before=`: opt-in paging of the chat list, most recent activity first.
+/// Without `limit` every chat comes back (the contract's original shape); with it, at most
+/// `limit` (1..=[`crate::limits::CHAT_PAGE_MAX`]) and, when more follow, the cursor of the next
+/// page in the [`CHAT_LIST_NEXT_HEADER`] response header, to pass back as `before`.
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ChatListQuery {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub limit: Option<u32>,
+    /// Opaque: a previous page's [`CHAT_LIST_NEXT_HEADER`].
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub before: Option<String>,
+}
+
+/// The response header of a `GET /api/chats?limit=` page that has a next page: its cursor.
+pub const CHAT_LIST_NEXT_HEADER: &str = "x-next-before";
+
 /// No cursor means the latest page.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]

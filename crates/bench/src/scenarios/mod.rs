@@ -1,6 +1,7 @@
 //! The load scenarios, one module each; each sets up its users and rooms through the REST API,
 //! drives sockets and returns a report. They never reach into the server under test.
 
+pub(crate) mod chats;
 pub(crate) mod connections;
 pub(crate) mod fanout;
 pub(crate) mod history;

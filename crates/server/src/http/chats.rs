@@ -2,24 +2,60 @@
 //! appoint admins, history.
 
 use actix_web::{HttpResponse, web};
-use chat_protocol::limits::{check_group_name, check_name_lookup, check_retention_days};
+use chat_protocol::limits::{
+    CHAT_PAGE_MAX, check_group_name, check_name_lookup, check_retention_days,
+};
 use chat_protocol::{
-    AddMemberRequest, ChatId, CreateChatRequest, HistoryQuery, UpdateChatRequest,
-    UpdateMemberRequest, UserId,
+    AddMemberRequest, CHAT_LIST_NEXT_HEADER, ChatId, ChatListQuery, CreateChatRequest,
+    HistoryQuery, UpdateChatRequest, UpdateMemberRequest, UserId,
 };
 
 use super::extract::AuthUser;
 use crate::error::{AppError, AppResult};
-use crate::services::chat_events::{announce_to_members, notify_chat_updated};
+use crate::services::chat_events::{
+    announce_to_members, announce_to_members_later, notify_chat_updated,
+};
 use crate::services::presence::fill_online_members;
 use crate::state::AppState;
+use crate::store::chat_cursor::ChatCursor;
 use crate::store::{chats, members, messages};
 
-pub(super) async fn list(state: web::Data<AppState>, caller: AuthUser) -> AppResult<HttpResponse> {
+/// `GET /api/chats`: every chat, or with `?limit=` a page (`before`: the previous page's
+/// cursor, returned in the `x-next-before` header while more follow).
+pub(super) async fn list(
+    state: web::Data<AppState>,
+    caller: AuthUser,
+    query: Result<web::Query<ChatListQuery>, actix_web::Error>,
+) -> AppResult<HttpResponse> {
+    // Paging input that cannot be read is 400 here, like a cursor this server did not make
+    // (the shared query handler says 422, which the search contract fixed for its own).
+    let ChatListQuery { limit, before } = query
+        .map_err(|e| AppError::BadRequest(e.to_string()))?
+        .into_inner();
+    if let Some(limit) = limit
+        && (limit == 0 || limit > CHAT_PAGE_MAX)
+    {
+        return Err(AppError::BadRequest(format!(
+            "limit must be between 1 and {CHAT_PAGE_MAX}"
+        )));
+    }
+    let before = match before {
+        Some(text) => Some(
+            ChatCursor::decode(&text)
+                .ok_or_else(|| AppError::BadRequest("before is not a chat-list cursor".into()))?,
+        ),
+        None => None,
+    };
     let viewer = caller.id;
-    let mut all = state.db(move |c| chats::list(c, viewer)).await?;
-    fill_online_members(&state, viewer, &mut all).await;
-    Ok(HttpResponse::Ok().json(all))
+    let (mut page, next) = state
+        .db(move |c| chats::list_page(c, viewer, limit, before))
+        .await?;
+    fill_online_members(&state, viewer, &mut page).await;
+    let mut response = HttpResponse::Ok();
+    if let Some(next) = next {
+        response.insert_header((CHAT_LIST_NEXT_HEADER, next.encode()));
+    }
+    Ok(response.json(page))
 }
 
 pub(super) async fn create(
@@ -155,7 +191,8 @@ pub(super) async fn add_member(
         .db(move |c| chats::add_member(c, chat, actor, &username, max))
         .await?;
     fill_online_members(&state, actor, std::slice::from_mut(&mut updated)).await;
-    announce_to_members(&state, &updated).await;
+    // Every member hears (issue 15: off the request path, the response does not wait for it).
+    announce_to_members_later(state.clone(), &updated);
     Ok(HttpResponse::Created().json(updated))
 }
 

@@ -1,9 +1,10 @@
 //! `chat_updated`: after a chat is created or its membership changes, each person concerned
 //! hears about the chat as they see it (their own unread count, who is online).
 
+use actix_web::web;
 use chat_protocol::{Chat, ChatId, ServerEvent, UserId};
 
-use super::presence::fill_online_members;
+use super::presence::fill_online_for_viewers;
 use crate::state::AppState;
 use crate::store::chats;
 
@@ -14,9 +15,9 @@ pub(crate) async fn notify_chat_updated(state: &AppState, chat: ChatId, recipien
         .db(move |c| chats::render_for_viewers(c, chat, &recipients))
         .await;
     match rendered {
-        Ok(views) => {
-            for (viewer, mut chat) in views {
-                fill_online_members(state, viewer, std::slice::from_mut(&mut chat)).await;
+        Ok(mut views) => {
+            fill_online_for_viewers(state, &mut views).await;
+            for (viewer, chat) in views {
                 state
                     .realtime()
                     .publish(&[viewer], &ServerEvent::ChatUpdated { chat });
@@ -24,6 +25,15 @@ pub(crate) async fn notify_chat_updated(state: &AppState, chat: ChatId, recipien
         }
         Err(e) => tracing::warn!(error = %e, "chat_updated not sent"),
     }
+}
+
+/// [`announce_to_members`] off the request path: the caller answers at once and the members
+/// hear shortly after. For a large group the rendering and the fan-out cost grow with its size
+/// (a fixed number of queries, but a thousand events to publish), which a request should not
+/// wait for.
+pub(crate) fn announce_to_members_later(state: web::Data<AppState>, chat: &Chat) {
+    let chat = chat.clone();
+    actix_web::rt::spawn(async move { announce_to_members(&state, &chat).await });
 }
 
 /// Tells every member of `chat` about it (a new chat, a new member).

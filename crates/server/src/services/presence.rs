@@ -103,6 +103,53 @@ pub(crate) async fn fill_online_members(state: &AppState, viewer: UserId, chats:
     }
 }
 
+/// Fills in each view's online members as its viewer may see them, for many viewers at once:
+/// one consent query and one Redis round trip whatever the number of viewers (what
+/// `chat_updated` to a large group needs; [`fill_online_members`] asks per viewer).
+pub(crate) async fn fill_online_for_viewers(state: &AppState, views: &mut [(UserId, Chat)]) {
+    let viewers: Vec<UserId> = views.iter().map(|(v, _)| *v).collect();
+    let mut members: Vec<UserId> = views
+        .iter()
+        .flat_map(|(_, c)| c.members.iter().map(|m| m.id))
+        .collect();
+    members.sort_unstable();
+    members.dedup();
+    let pairs = {
+        let viewers = viewers.clone();
+        let members = members.clone();
+        state
+            .db(move |c| contacts::who_added_each(c, &viewers, &members))
+            .await
+            .unwrap_or_else(|e| {
+                tracing::warn!(error = %e, "presence consent lookup failed; showing none");
+                Vec::new()
+            })
+    };
+    // Everyone whose presence some viewer may see: the owners who consented, and the viewers
+    // themselves (a viewer always sees their own).
+    let mut asked: Vec<UserId> = pairs.iter().map(|(_, owner)| *owner).collect();
+    asked.extend(&viewers);
+    asked.sort_unstable();
+    asked.dedup();
+    let online: HashSet<UserId> = asked
+        .iter()
+        .copied()
+        .zip(state.realtime().online(&asked).await)
+        .filter_map(|(id, on)| on.then_some(id))
+        .collect();
+    let consent: HashSet<(UserId, UserId)> = pairs.into_iter().collect();
+    for (viewer, chat) in views.iter_mut() {
+        let viewer = *viewer;
+        chat.online_members = chat
+            .members
+            .iter()
+            .map(|m| m.id)
+            .filter(|id| online.contains(id))
+            .filter(|id| *id == viewer || consent.contains(&(viewer, *id)))
+            .collect();
+    }
+}
+
 /// Each of `people` as a contact of `viewer`: online or not if they added `viewer` too,
 /// `null` otherwise.
 pub(crate) async fn as_contacts(

@@ -4,6 +4,7 @@
 
 use std::collections::HashMap;
 
+use chat_protocol::limits::UNREAD_CAP;
 use chat_protocol::{Chat, ChatId, Message, ReadPosition, User, UserId};
 use diesel::prelude::*;
 
@@ -17,6 +18,21 @@ use crate::error::AppResult;
 /// Counts by chat or by viewer, from `(key, count)` rows.
 fn counts<K: std::hash::Hash + Eq>(rows: Vec<(K, i64)>) -> HashMap<K, i64> {
     rows.into_iter().collect()
+}
+
+/// A membership row's unread count, capped at [`UNREAD_CAP`]: the LIMITed subquery stops
+/// after that many rows, so a member who never reads a busy chat costs the same as one who
+/// is nearly caught up (an uncapped count walks every unread message). Correlated with the
+/// `chat_members` row it is selected beside; runs as written on SQLite and PostgreSQL.
+fn capped_unread() -> diesel::expression::SqlLiteral<diesel::sql_types::BigInt> {
+    diesel::dsl::sql(&format!(
+        "(SELECT count(*) FROM (SELECT 1 FROM messages m \
+         WHERE m.chat_id = chat_members.chat_id \
+         AND m.seq > chat_members.last_read_seq \
+         AND m.sender_id <> chat_members.user_id \
+         AND NOT m.deleted \
+         LIMIT {UNREAD_CAP}) unread)"
+    ))
 }
 
 /// A chat's members in joining order, how far each has read, which are its admins and which
@@ -123,15 +139,10 @@ pub(crate) fn render_for_viewers(
 ) -> AppResult<Vec<(UserId, Chat)>> {
     let ids = [row.id];
     let unread = counts(
-        messages::table
-            .inner_join(chat_members::table.on(chat_members::chat_id.eq(messages::chat_id)))
-            .filter(messages::chat_id.eq(row.id))
+        chat_members::table
+            .filter(chat_members::chat_id.eq(row.id))
             .filter(chat_members::user_id.eq_any(viewers))
-            .filter(messages::seq.gt(chat_members::last_read_seq))
-            .filter(messages::sender_id.ne(chat_members::user_id))
-            .filter(messages::deleted.eq(false))
-            .group_by(chat_members::user_id)
-            .select((chat_members::user_id, diesel::dsl::count_star()))
+            .select((chat_members::user_id, capped_unread()))
             .load::<(UserId, i64)>(conn)?,
     );
     let mentions = counts(
@@ -186,15 +197,9 @@ pub(crate) fn render(
             .and(chat_members::chat_id.eq_any(ids.clone()))
     };
     let unread: HashMap<ChatId, i64> = counts(
-        messages::table
-            .inner_join(
-                chat_members::table.on(chat_members::chat_id.eq(messages::chat_id).and(mine())),
-            )
-            .filter(messages::seq.gt(chat_members::last_read_seq))
-            .filter(messages::sender_id.ne(viewer))
-            .filter(messages::deleted.eq(false))
-            .group_by(messages::chat_id)
-            .select((messages::chat_id, diesel::dsl::count_star()))
+        chat_members::table
+            .filter(mine())
+            .select((chat_members::chat_id, capped_unread()))
             .load(conn)?,
     );
     let mentions: HashMap<ChatId, i64> = counts(

@@ -2,10 +2,12 @@
 //! is not a member, so a chat's existence never leaks to outsiders.
 
 use chat_protocol::{Chat, ChatId, ChatKind, UpdateChatRequest, User, UserId};
+use chrono::NaiveDateTime;
 use diesel::prelude::*;
 use uuid::Uuid;
 
 use super::blocks::between;
+use super::chat_cursor::ChatCursor;
 use super::chat_views;
 use super::members::{self, is_member, require_member};
 use super::rows::ChatRow;
@@ -53,15 +55,52 @@ pub(crate) fn render_for_viewers(
     chat_views::render_for_viewers(conn, &row, viewers)
 }
 
-/// The viewer's chats, most recent activity first.
+/// All the viewer's chats, most recent activity first.
 pub(crate) fn list(conn: &mut AnyConnection, viewer: UserId) -> AppResult<Vec<Chat>> {
-    let rows: Vec<ChatRow> = chats::table
+    Ok(list_page(conn, viewer, None, None)?.0)
+}
+
+/// The viewer's chats, most recent activity first: all of them, or (with `limit`) a page
+/// after `before` and the next page's cursor when more follow. A fixed number of queries
+/// whatever the number of chats (one for the page, then `chat_views::render`).
+pub(crate) fn list_page(
+    conn: &mut AnyConnection,
+    viewer: UserId,
+    limit: Option<u32>,
+    before: Option<ChatCursor>,
+) -> AppResult<(Vec<Chat>, Option<ChatCursor>)> {
+    let mut query = chats::table
         .inner_join(chat_members::table)
         .filter(chat_members::user_id.eq(viewer))
         .order((chats::last_activity_at.desc(), chats::id.asc()))
-        .select(ChatRow::as_select())
-        .load(conn)?;
-    chat_views::render(conn, &rows, viewer)
+        .select((ChatRow::as_select(), chats::last_activity_at))
+        .into_boxed();
+    if let Some(after) = before {
+        query = query.filter(
+            chats::last_activity_at
+                .lt(after.activity)
+                .or(chats::last_activity_at
+                    .eq(after.activity)
+                    .and(chats::id.gt(after.id))),
+        );
+    }
+    if let Some(limit) = limit {
+        // One more than asked tells whether a next page exists.
+        query = query.limit(i64::from(limit) + 1);
+    }
+    let mut rows: Vec<(ChatRow, NaiveDateTime)> = query.load(conn)?;
+    let next = match limit {
+        Some(limit) if rows.len() > limit as usize => {
+            rows.truncate(limit as usize);
+            rows.last().map(|(row, activity)| ChatCursor {
+                activity: *activity,
+                id: row.id,
+            })
+        }
+        _ => None,
+    };
+    let rows: Vec<ChatRow> = rows.into_iter().map(|(row, _)| row).collect();
+    Ok((chat_views::render(conn, &rows, viewer)?, next))
 }
 
 /// `read_up_to`: what the newcomer counts as read; what was said before they came is not news

@@ -84,3 +84,21 @@ pub(crate) fn who_added(
         .select(contacts::owner_id)
         .load(conn)?)
 }
+
+/// For many viewers at once: `(viewer, owner)` for each of `among` who added a viewer as a
+/// contact. One query, so a chat's presence is settled for all its members together (a
+/// `chat_updated` to a thousand members would otherwise ask a thousand times).
+pub(crate) fn who_added_each(
+    conn: &mut AnyConnection,
+    viewers: &[UserId],
+    among: &[UserId],
+) -> AppResult<Vec<(UserId, UserId)>> {
+    if viewers.is_empty() || among.is_empty() {
+        return Ok(Vec::new());
+    }
+    Ok(contacts::table
+        .filter(contacts::contact_id.eq_any(viewers))
+        .filter(contacts::owner_id.eq_any(among))
+        .select((contacts::contact_id, contacts::owner_id))
+        .load(conn)?)
+}

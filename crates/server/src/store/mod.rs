@@ -4,6 +4,7 @@
 
 pub(crate) mod batch_rows;
 pub(crate) mod blocks;
+pub(crate) mod chat_cursor;
 pub(crate) mod chat_views;
 pub(crate) mod chats;
 pub(crate) mod contacts;

@@ -109,7 +109,8 @@ fn ChatItem(chat: Chat) -> impl IntoView {
                             .then(|| {
                                 view! {
                                     <span class="badge">
-                                        {unread}
+                                        // The server stops counting at UNREAD_CAP: "99+".
+                                        {chat_protocol::limits::unread_label(unread)}
                                         <span class="visually-hidden">" unread"</span>
                                     </span>
                                 }

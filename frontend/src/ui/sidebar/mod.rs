@@ -57,8 +57,8 @@ pub(crate) fn Sidebar() -> impl IntoView {
                     (p == Panel::Chats && unread() > 0)
                         .then(|| {
                             view! {
-                                <span class="badge" aria-label=format!("{} unread", unread())>
-                                    {unread()}
+                                <span class="badge" aria-label=format!("{} unread", chat_protocol::limits::unread_label(unread()))>
+                                    {chat_protocol::limits::unread_label(unread())}
                                 </span>
                             }
                         })

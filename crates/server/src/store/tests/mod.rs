@@ -92,6 +92,7 @@ macro_rules! on_both_backends {
 }
 
 mod accounts;
+mod chat_list;
 mod membership;
 mod posting;
 mod searching;
