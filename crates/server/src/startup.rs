@@ -16,8 +16,8 @@ use crate::http::{self, assets, static_files};
 use crate::metrics::Metrics;
 use crate::realtime::{self, Realtime};
 use crate::services::presence;
-use crate::services::retention;
-use crate::state::{AppState, Guards, RefreshPolicy, Retention};
+use crate::services::{retention, upload_sweep};
+use crate::state::{AppState, Guards, Kept, RefreshPolicy, Retention};
 use crate::store::{self, sessions};
 use crate::ws;
 
@@ -86,6 +86,22 @@ pub async fn run(config: Config) -> Result<(), StartError> {
     let realtime = Realtime::start(pool.clone(), settings, metrics.clone(), shutdown_rx)
         .map_err(|e| StartError::Config(e.to_string()))?;
     metrics.observe(realtime.readings());
+    // Links to files are signed with a key derived from the JWT secret (shared by every
+    // instance already), installed before anything renders a message.
+    if !crate::uploads::signing::install(crate::uploads::signing::UrlSigner::new(
+        &signing_secret,
+        config.upload_url_ttl_secs,
+    )) {
+        tracing::warn!("a link signer was installed already; links use the first one");
+    }
+    let upload_dir = config.upload_dir();
+    let storage = crate::uploads::folder::FolderStorage::open(upload_dir.clone())
+        .map_err(|e| StartError::Config(format!("upload folder {}: {e}", upload_dir.display())))?;
+    let uploads = crate::uploads::Uploads::new(
+        Box::new(storage),
+        config.max_upload_bytes,
+        config.upload_max_pixels,
+    );
     let state = web::Data::new(AppState::new(
         pool,
         JwtKeys::new(&signing_secret, config.access_token_ttl_secs),
@@ -96,12 +112,20 @@ pub async fn run(config: Config) -> Result<(), StartError> {
         Guards::from_config(&config),
         realtime,
         metrics,
-        Retention::new(config.message_retention_days),
+        Kept {
+            retention: Retention::new(config.message_retention_days),
+            uploads,
+        },
     ));
 
     spawn_maintenance(state.clone().into_inner());
     // Always: groups may set a period of their own even when the server keeps everything.
     actix_web::rt::spawn(retention::sweep_forever(state.clone().into_inner()));
+    actix_web::rt::spawn(upload_sweep::sweep_forever(
+        state.clone().into_inner(),
+        Duration::from_secs(config.upload_sweep_secs.max(1)),
+        Duration::from_secs(config.upload_unattached_secs),
+    ));
 
     let static_dir = config.static_dir.clone();
     let index = std::fs::read_to_string(static_dir.join("index.html")).ok();

@@ -67,6 +67,8 @@ async fn change_password(
             sessions::revoke_all(c, id, Some(keep))
         })
         .await?;
+    // The files of the erased messages go with them.
+    state.uploads().wake_sweep();
     end_sessions(&state, ended);
     Ok(HttpResponse::NoContent().finish())
 }
@@ -124,6 +126,8 @@ async fn delete_account(
             },
         );
     }
+    // The files of the erased messages go with them.
+    state.uploads().wake_sweep();
     end_sessions(&state, ended);
     Ok(HttpResponse::NoContent().finish())
 }

@@ -16,6 +16,7 @@ mod rooms;
 mod search;
 mod sessions;
 pub(crate) mod static_files;
+mod uploads;
 mod users;
 
 use actix_web::web;
@@ -40,6 +41,7 @@ pub(crate) fn routes(cfg: &mut web::ServiceConfig) {
             .configure(blocks::routes)
             .configure(chats::routes)
             .configure(rooms::routes)
-            .configure(search::routes),
+            .configure(search::routes)
+            .configure(uploads::routes),
     );
 }
