@@ -139,6 +139,19 @@ pub struct Config {
     #[arg(long, env = "UPLOAD_DIR")]
     pub upload_dir: Option<PathBuf>,
 
+    /// Keep uploads in this bucket of an S3-compatible store instead of `UPLOAD_DIR` (which
+    /// then only stages files being received). Credentials: the usual `AWS_*` variables.
+    #[arg(long, env = "UPLOAD_S3_BUCKET")]
+    pub upload_s3_bucket: Option<String>,
+
+    /// The S3-compatible store's address (unset: AWS itself), e.g. `http://127.0.0.1:9000`.
+    #[arg(long, env = "UPLOAD_S3_ENDPOINT")]
+    pub upload_s3_endpoint: Option<String>,
+
+    /// The store's region (unset: `AWS_REGION`/`AWS_DEFAULT_REGION`, else `us-east-1`).
+    #[arg(long, env = "UPLOAD_S3_REGION")]
+    pub upload_s3_region: Option<String>,
+
     /// Largest upload in bytes (default 25 MiB); counted while the body streams in.
     #[arg(long, env = "MAX_UPLOAD_BYTES", default_value_t = 25 * 1024 * 1024)]
     pub max_upload_bytes: u64,

@@ -38,6 +38,25 @@ pub enum StartError {
     Config(String),
 }
 
+/// The upload storage the settings name: an S3-compatible bucket, or the upload folder.
+fn upload_storage(config: &Config) -> Result<Box<dyn crate::uploads::Storage>, StartError> {
+    use crate::uploads::folder::FolderStorage;
+    use crate::uploads::s3::{S3Settings, S3Storage};
+    let dir = config.upload_dir();
+    let failed = |e: std::io::Error| StartError::Config(format!("upload storage: {e}"));
+    Ok(match &config.upload_s3_bucket {
+        Some(bucket) => {
+            let settings = S3Settings {
+                bucket: bucket.clone(),
+                endpoint: config.upload_s3_endpoint.clone(),
+                region: config.upload_s3_region.clone(),
+            };
+            Box::new(S3Storage::open(&settings, dir.join(".staging")).map_err(failed)?)
+        }
+        None => Box::new(FolderStorage::open(dir).map_err(failed)?),
+    })
+}
+
 /// Starts the server and runs it until SIGTERM/SIGINT, then drains: stop accepting, close
 /// sockets with 1001, let in-flight requests and writes finish.
 pub async fn run(config: Config) -> Result<(), StartError> {
@@ -94,11 +113,8 @@ pub async fn run(config: Config) -> Result<(), StartError> {
     )) {
         tracing::warn!("a link signer was installed already; links use the first one");
     }
-    let upload_dir = config.upload_dir();
-    let storage = crate::uploads::folder::FolderStorage::open(upload_dir.clone())
-        .map_err(|e| StartError::Config(format!("upload folder {}: {e}", upload_dir.display())))?;
     let uploads = crate::uploads::Uploads::new(
-        Box::new(storage),
+        upload_storage(&config)?,
         config.max_upload_bytes,
         config.upload_max_pixels,
     );

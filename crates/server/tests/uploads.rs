@@ -1,7 +1,9 @@
 //! Uploads and attachments (contract, round 2, "Attachments"), on both databases: uploading
 //! (limits, sniffed types, images made safe, names), signed links (who gets one, expiry,
 //! tampering, headers, ranges), attaching to messages (history, search, edits, export, the
-//! refusals), and the sweep of files nobody needs any more.
+//! refusals), and the sweep of files nobody needs any more. Every scenario runs on each
+//! database with each upload storage: the folder, and an S3-compatible store (a private
+//! `moto_server` per test; see `common/s3.rs`).
 
 mod common;
 
@@ -13,19 +15,94 @@ use chat_protocol::{
     AccountExport, Attachment, ClientCommand, ErrorCode, MessagePage, SearchResults, UploadId,
 };
 use common::events::{error, message_updated, new_message};
+use common::s3::TestS3;
 use common::{Api, Backend, TestServer, assert_error};
 use reqwest::StatusCode;
 use serde_json::Value;
 use uuid::Uuid;
 
-on_both_backends!(
+/// Where a test's server keeps uploads.
+#[derive(Debug, Clone, Copy)]
+enum Store {
+    Folder,
+    S3,
+}
+
+/// Generates a test per database and upload storage from one `fn(Backend, Store)` scenario.
+macro_rules! on_every_store {
+    ($($scenario:ident),* $(,)?) => {$(
+        mod $scenario {
+            use super::{Backend, Store};
+            #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+            async fn sqlite_folder() {
+                super::$scenario(Backend::Sqlite, Store::Folder).await
+            }
+            #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+            async fn postgres_folder() {
+                super::$scenario(Backend::Postgres, Store::Folder).await
+            }
+            #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+            async fn sqlite_s3() {
+                super::$scenario(Backend::Sqlite, Store::S3).await
+            }
+            #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+            async fn postgres_s3() {
+                super::$scenario(Backend::Postgres, Store::S3).await
+            }
+        }
+    )*};
+}
+
+on_every_store!(
     images_are_sniffed_reencoded_and_served_by_signed_links,
     attachments_travel_with_messages_everywhere,
     attaching_only_own_unattached_uploads,
     size_limits_hold_while_streaming,
     dangerous_files_are_downloads_and_names_are_cleaned,
     links_expire_and_files_of_deleted_messages_go,
+    large_files_arrive_whole_and_in_ranges,
 );
+
+/// A test server's upload storage, to look at what it holds.
+struct Kept {
+    /// `UPLOAD_DIR`: the files themselves (folder storage), or only staging (S3).
+    dir: PathBuf,
+    s3: Option<TestS3>,
+}
+
+impl Kept {
+    /// What is stored (staging aside): file paths in the folder, or keys in the bucket.
+    async fn files(&self) -> Vec<String> {
+        match &self.s3 {
+            Some(s3) => s3.keys().await,
+            None => stored_files(&self.dir)
+                .into_iter()
+                .filter(|f| !f.starts_with(".staging"))
+                .collect(),
+        }
+    }
+
+    /// Files left in staging (there should be none between uploads).
+    fn staged(&self) -> Vec<String> {
+        stored_files(&self.dir.join(".staging"))
+    }
+}
+
+/// Starts a server on `backend` keeping uploads in `store`, with `extra` settings.
+async fn start(backend: Backend, store: Store, extra: &[(&str, &str)]) -> (TestServer, Kept) {
+    let dir = upload_dir();
+    let s3 = match store {
+        Store::Folder => None,
+        Store::S3 => Some(TestS3::start().await),
+    };
+    let mut env: Vec<(String, String)> =
+        vec![("UPLOAD_DIR".into(), dir.to_str().expect("utf-8").to_owned())];
+    env.extend(s3.iter().flat_map(TestS3::env));
+    env.extend(extra.iter().map(|(k, v)| (k.to_string(), v.to_string())));
+    let env: Vec<(&str, &str)> = env.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect();
+    let server = TestServer::start_with(backend, &env).await;
+    (server, Kept { dir, s3 })
+}
 
 /// A fresh folder for one server's uploads, so a test can look at what is stored.
 fn upload_dir() -> PathBuf {
@@ -172,10 +249,8 @@ fn send_with(chat: chat_protocol::ChatId, content: &str, files: &[UploadId]) -> 
     }
 }
 
-async fn images_are_sniffed_reencoded_and_served_by_signed_links(backend: Backend) {
-    let dir = upload_dir();
-    let server =
-        TestServer::start_with(backend, &[("UPLOAD_DIR", dir.to_str().expect("utf-8"))]).await;
+async fn images_are_sniffed_reencoded_and_served_by_signed_links(backend: Backend, store: Store) {
+    let (server, kept) = start(backend, store, &[]).await;
     let (alice, _a) = server.user("alice").await;
 
     // A PNG that says it is a JPEG is stored (and served) as what it is.
@@ -246,17 +321,12 @@ async fn images_are_sniffed_reencoded_and_served_by_signed_links(backend: Backen
     let (status, body) = upload(&anonymous, "x.txt", "text/plain", b"hi".to_vec()).await;
     assert_error(status, &body, 401, "unauthorized");
     // Nothing left in staging.
-    assert!(
-        stored_files(&dir)
-            .iter()
-            .all(|f| !f.starts_with(".staging")),
-        "{:?}",
-        stored_files(&dir)
-    );
+    assert!(kept.staged().is_empty(), "{:?}", kept.staged());
+    assert!(!kept.files().await.is_empty());
 }
 
-async fn attachments_travel_with_messages_everywhere(backend: Backend) {
-    let server = TestServer::start(backend).await;
+async fn attachments_travel_with_messages_everywhere(backend: Backend, store: Store) {
+    let (server, _kept) = start(backend, store, &[]).await;
     let (alice, _a, bob, _b, chat, mut sa, mut sb) = server.duo().await;
     let first = upload_ok(&alice, "one.png", "image/png", png(64, 48)).await;
     let second = upload_ok(&alice, "notes.txt", "text/plain", b"remember".to_vec()).await;
@@ -346,8 +416,8 @@ async fn attachments_travel_with_messages_everywhere(backend: Backend) {
     assert!(found.results.is_empty());
 }
 
-async fn attaching_only_own_unattached_uploads(backend: Backend) {
-    let server = TestServer::start(backend).await;
+async fn attaching_only_own_unattached_uploads(backend: Backend, store: Store) {
+    let (server, _kept) = start(backend, store, &[]).await;
     let (alice, _a, bob, _b, chat, mut sa, mut sb) = server.duo().await;
     let bobs = upload_ok(&bob, "bob.txt", "text/plain", b"bob's".to_vec()).await;
     let mine = upload_ok(&alice, "mine.txt", "text/plain", b"mine".to_vec()).await;
@@ -425,16 +495,8 @@ fn raw_http(addr: &str, head: &str, body: &[u8], close_early: bool) -> Option<u1
         .and_then(|code| code.parse().ok())
 }
 
-async fn size_limits_hold_while_streaming(backend: Backend) {
-    let dir = upload_dir();
-    let server = TestServer::start_with(
-        backend,
-        &[
-            ("MAX_UPLOAD_BYTES", "1000"),
-            ("UPLOAD_DIR", dir.to_str().expect("utf-8")),
-        ],
-    )
-    .await;
+async fn size_limits_hold_while_streaming(backend: Backend, store: Store) {
+    let (server, kept) = start(backend, store, &[("MAX_UPLOAD_BYTES", "1000")]).await;
     let (alice, a) = server.user("alice").await;
     upload_ok(
         &alice,
@@ -481,12 +543,13 @@ async fn size_limits_hold_while_streaming(backend: Backend) {
         .expect("raw");
     assert!(code.is_none() || code == Some(400), "{code:?}");
     tokio::time::sleep(Duration::from_millis(300)).await;
-    let files = stored_files(&dir);
+    let files = kept.files().await;
+    assert!(kept.staged().is_empty(), "{:?}", kept.staged());
     assert_eq!(files.len(), 1, "only the upload that fit: {files:?}");
 }
 
-async fn dangerous_files_are_downloads_and_names_are_cleaned(backend: Backend) {
-    let server = TestServer::start(backend).await;
+async fn dangerous_files_are_downloads_and_names_are_cleaned(backend: Backend, store: Store) {
+    let (server, _kept) = start(backend, store, &[]).await;
     let (alice, _a) = server.user("alice").await;
     let html = b"<!DOCTYPE html><html><script>alert(1)</script></html>".to_vec();
     let att = upload_ok(&alice, "page.html", "text/html", html).await;
@@ -525,12 +588,11 @@ async fn dangerous_files_are_downloads_and_names_are_cleaned(backend: Backend) {
     assert!(status == StatusCode::BAD_REQUEST || status == StatusCode::UNPROCESSABLE_ENTITY);
 }
 
-async fn links_expire_and_files_of_deleted_messages_go(backend: Backend) {
-    let dir = upload_dir();
-    let server = TestServer::start_with(
+async fn links_expire_and_files_of_deleted_messages_go(backend: Backend, store: Store) {
+    let (server, storage) = start(
         backend,
+        store,
         &[
-            ("UPLOAD_DIR", dir.to_str().expect("utf-8")),
             ("UPLOAD_URL_TTL_SECS", "2"),
             ("UPLOAD_UNATTACHED_SECS", "3"),
             ("UPLOAD_SWEEP_SECS", "1"),
@@ -598,11 +660,39 @@ async fn links_expire_and_files_of_deleted_messages_go(backend: Backend) {
     );
     let mut left = Vec::new();
     for _ in 0..50 {
-        left = stored_files(&dir);
+        left = storage.files().await;
         if left.is_empty() {
             break;
         }
         tokio::time::sleep(Duration::from_millis(200)).await;
     }
     assert!(left.is_empty(), "swept: {left:?}");
+}
+
+/// Larger than one part of an S3 upload (8 MiB), so the multipart path is taken there.
+async fn large_files_arrive_whole_and_in_ranges(backend: Backend, store: Store) {
+    let (server, kept) = start(backend, store, &[]).await;
+    let (alice, _a) = server.user("alice").await;
+    let body: Vec<u8> = (0..20 * 1024 * 1024 + 123u32)
+        .map(|i| (i.wrapping_mul(2_654_435_761) >> 13) as u8)
+        .collect();
+    let att = upload_ok(&alice, "big.bin", "application/octet-stream", body.clone()).await;
+    assert_eq!(att.size, body.len() as i64);
+    let resp = fetch(&server, &att.url, None).await;
+    assert_eq!(resp.status(), StatusCode::OK);
+    assert_eq!(header(&resp, "content-length"), body.len().to_string());
+    let got = resp.bytes().await.expect("body");
+    assert!(got[..] == body[..], "the same bytes back");
+    for (range, want) in [
+        ("bytes=-10", &body[body.len() - 10..]),
+        ("bytes=9000000-9000099", &body[9_000_000..9_000_100]),
+    ] {
+        let resp = fetch(&server, &att.url, Some(range)).await;
+        assert_eq!(resp.status(), StatusCode::PARTIAL_CONTENT, "{range}");
+        assert_eq!(&resp.bytes().await.expect("body")[..], want, "{range}");
+    }
+    let resp = fetch(&server, &att.url, Some(&format!("bytes={}-", body.len()))).await;
+    assert_eq!(resp.status(), StatusCode::RANGE_NOT_SATISFIABLE);
+    assert!(kept.staged().is_empty(), "{:?}", kept.staged());
+    assert_eq!(kept.files().await.len(), 1);
 }

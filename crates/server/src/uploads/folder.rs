@@ -4,7 +4,7 @@
 use std::io;
 use std::path::{Path, PathBuf};
 
-use super::storage::{Located, Storage, StorageFuture};
+use super::storage::{ByteStream, Located, Storage, StorageFuture};
 
 pub(crate) struct FolderStorage {
     root: PathBuf,
@@ -70,6 +70,15 @@ impl Storage for FolderStorage {
         Box::pin(blocking(move || {
             Ok(target.is_file().then_some(Located::File(target)))
         }))
+    }
+
+    fn read<'a>(
+        &'a self,
+        _key: &'a str,
+        _range: Option<std::ops::Range<u64>>,
+    ) -> StorageFuture<'a, ByteStream> {
+        // Files are located as `Located::File` and served by actix-files, never read here.
+        Box::pin(async { Err(io::Error::other("folder storage serves files directly")) })
     }
 
     fn staging_dir(&self) -> &Path {

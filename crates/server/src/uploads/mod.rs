@@ -7,6 +7,7 @@ pub(crate) mod folder;
 pub(crate) mod images;
 mod intake;
 pub(crate) mod names;
+pub(crate) mod s3;
 pub(crate) mod signing;
 pub(crate) mod storage;
 
