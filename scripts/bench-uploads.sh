@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Upload throughput and the cost of an image upload: starts a server on an embedded SQLite
 # database in a temporary folder, uploads a 24 MiB file of random bytes (stored as it is) and a
-# 12-megapixel JPEG (decoded, turned upright, re-encoded, thumbnailed) several times each, and
+# 12-megapixel JPEG (decoded, metadata stripped, thumbnailed) several times each, and
 # prints the times curl measured; `bench_image` prints the image steps alone.
 # PROFILE=release for production figures (a long build); the default dev profile compiles the
 # image crates at opt-level 3 (Cargo.toml), so the image figures are close to release ones, but
@@ -43,5 +43,5 @@ blob=(); photo=()
 for _ in $(seq "$runs"); do blob+=("$(upload "$dir/blob.bin" application/octet-stream blob.bin)"); done
 for _ in $(seq "$runs"); do photo+=("$(upload "$dir/photo.jpg" image/jpeg photo.jpg)"); done
 report "24 MiB file (stored as is)" "$(stat -c %s "$dir/blob.bin")" "${blob[@]}"
-report "12 MP JPEG (decode, re-encode, thumbnail)" "$(stat -c %s "$dir/photo.jpg")" "${photo[@]}"
+report "12 MP upright JPEG (decode, metadata stripped, thumbnail)" "$(stat -c %s "$dir/photo.jpg")" "${photo[@]}"
 echo "profile: $profile; cores: $(nproc)"

@@ -144,8 +144,8 @@ fn png(width: u32, height: u32) -> Vec<u8> {
     out.into_inner()
 }
 
-/// A JPEG whose EXIF says "rotate 90°" (orientation 6) and names a camera.
-fn jpeg_rotated(width: u32, height: u32) -> Vec<u8> {
+/// A JPEG whose EXIF gives its `orientation` (6: "rotate 90°") and names a camera.
+fn jpeg_with_exif(width: u32, height: u32, orientation: u8) -> Vec<u8> {
     let img = image::RgbImage::from_fn(width, height, |x, _| image::Rgb([(x * 5) as u8, 40, 90]));
     let mut out = Cursor::new(Vec::new());
     img.write_to(&mut out, image::ImageFormat::Jpeg)
@@ -153,7 +153,8 @@ fn jpeg_rotated(width: u32, height: u32) -> Vec<u8> {
     let plain = out.into_inner();
     let mut tiff = b"MM\x00\x2a\x00\x00\x00\x08\x00\x02".to_vec();
     // Orientation (0x0112), SHORT, 1, value 6.
-    tiff.extend_from_slice(b"\x01\x12\x00\x03\x00\x00\x00\x01\x00\x06\x00\x00");
+    tiff.extend_from_slice(b"\x01\x12\x00\x03\x00\x00\x00\x01\x00");
+    tiff.extend_from_slice(&[orientation, 0, 0]);
     // Make (0x010f), ASCII, 8 bytes at offset 38.
     tiff.extend_from_slice(b"\x01\x0f\x00\x02\x00\x00\x00\x08\x00\x00\x00\x26");
     tiff.extend_from_slice(b"\x00\x00\x00\x00");
@@ -282,7 +283,7 @@ async fn images_are_sniffed_reencoded_and_served_by_signed_links(backend: Backen
     assert_eq!(&resp.bytes().await.expect("body")[..], &served[..10]);
 
     // EXIF orientation applied, EXIF gone from what is served.
-    let rotated = jpeg_rotated(40, 20);
+    let rotated = jpeg_with_exif(40, 20, 6);
     assert!(rotated.windows(7).any(|w| w == b"SpyCam1"));
     let att = upload_ok(&alice, "cam.jpg", "image/jpeg", rotated).await;
     assert_eq!(att.content_type, "image/jpeg");
@@ -299,6 +300,27 @@ async fn images_are_sniffed_reencoded_and_served_by_signed_links(backend: Backen
     assert!(!served.windows(7).any(|w| w == b"SpyCam1"));
     let decoded = image::load_from_memory(&served).expect("a JPEG");
     assert_eq!((decoded.width(), decoded.height()), (20, 40));
+
+    // Upright already: the metadata goes without a re-encode (the picture data is the same).
+    let upright = jpeg_with_exif(40, 20, 1);
+    let att = upload_ok(&alice, "up.jpg", "image/jpeg", upright.clone()).await;
+    assert_eq!((att.width, att.height), (Some(40), Some(20)));
+    let served = fetch(&server, &att.url, None)
+        .await
+        .bytes()
+        .await
+        .expect("body");
+    assert!(
+        !served.windows(4).any(|w| w == b"Exif"),
+        "metadata stripped"
+    );
+    assert!(!served.windows(7).any(|w| w == b"SpyCam1"));
+    assert!(served.len() < upright.len());
+    assert!(
+        upright.ends_with(&served[served.len() - 100..]),
+        "the scan is untouched"
+    );
+    image::load_from_memory(&served).expect("still a JPEG");
 
     // A header claiming 100,000 x 100,000 pixels is refused, not expanded.
     let (status, body) = upload(
