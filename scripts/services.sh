@@ -12,6 +12,8 @@
 #   TEST_DATABASE_URL instead (a URL whose user may CREATE DATABASE); this script then only
 #   checks that it answers.
 # - Redis on 127.0.0.1:6379 (the scale tests also start private redis-server processes).
+# - moto (PyPI `moto[server]`), an S3-compatible server the upload tests start privately per
+#   test: installed into the venv /opt/chat-moto (MOTO_VENV) if missing.
 set -euo pipefail
 
 PG_PORT="${TEST_PG_PORT:-5432}"
@@ -44,7 +46,7 @@ redis_up() { redis-cli -h 127.0.0.1 -p 6379 ping 2>/dev/null | grep -q PONG; }
 
 # Build needs: libpq for diesel's postgres feature; the servers for the tests; Chromium and its
 # driver for the web app's browser tests.
-apt_install libpq-dev postgresql redis-server chromium chromium-driver
+apt_install libpq-dev postgresql redis-server chromium chromium-driver python3-venv
 # Node.js/npm for the web build's wasm-opt; machines may have it from outside Debian (whose
 # `npm` package would then conflict), so only the missing commands are installed.
 if ! command -v npm >/dev/null 2>&1; then
@@ -115,4 +117,11 @@ if ! redis_up; then
   for _ in $(seq 1 30); do redis_up && break; sleep 0.5; done
 fi
 redis_up || { echo "Redis is not reachable on 127.0.0.1:6379" >&2; exit 1; }
-echo "services ready: PostgreSQL and Redis on 127.0.0.1"
+MOTO_VENV="${MOTO_VENV:-/opt/chat-moto}"
+if [ ! -x "$MOTO_VENV/bin/moto_server" ]; then
+  echo "installing moto[server] into $MOTO_VENV (the upload tests' S3-compatible server)"
+  as_root python3 -m venv "$MOTO_VENV"
+  as_root "$MOTO_VENV/bin/pip" install -q 'moto[server]'
+fi
+"$MOTO_VENV/bin/moto_server" --help >/dev/null || { echo "moto_server does not run" >&2; exit 1; }
+echo "services ready: PostgreSQL and Redis on 127.0.0.1, moto_server in $MOTO_VENV"

@@ -14,6 +14,8 @@ bash scripts/services.sh
 # Every PostgreSQL test (tests/ and the store's unit tests) reads TEST_DATABASE_URL; by default
 # the role services.sh made.
 export TEST_DATABASE_URL="${TEST_DATABASE_URL:-postgres://chat_test:chat_test@127.0.0.1:${TEST_PG_PORT:-5432}/postgres}"
+# The upload tests start private moto_server processes (S3-compatible) from the venv services.sh made.
+export MOTO_SERVER="${MOTO_SERVER:-${MOTO_VENV:-/opt/chat-moto}/bin/moto_server}"
 if [ -f scripts/build-web.sh ]; then
   step "web app: building (a fresh machine first installs trunk, wasm-bindgen and wasm-opt: about 15-20 min)"
   bash scripts/build-web.sh

@@ -101,6 +101,10 @@ uuid_id!(
     ChatId
 );
 uuid_id!(
+    /// An uploaded file, attached to at most one message.
+    UploadId
+);
+uuid_id!(
     /// One signed-in device: the family of refresh tokens that rotate from one sign-in.
     SessionId
 );

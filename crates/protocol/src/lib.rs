@@ -13,7 +13,7 @@ pub mod time;
 pub mod ws;
 
 pub use error::{ErrorBody, ErrorCode, ErrorDetail};
-pub use ids::{ChatId, MessageId, SessionId, UserId};
-pub use model::{Chat, ChatKind, Message, Reaction, ReadPosition, ReplyPreview, User};
+pub use ids::{ChatId, MessageId, SessionId, UploadId, UserId};
+pub use model::{Attachment, Chat, ChatKind, Message, Reaction, ReadPosition, ReplyPreview, User};
 pub use rest::*;
 pub use ws::{ClientCommand, ServerEvent};

@@ -30,6 +30,10 @@ pub const REACTIONS_PER_MESSAGE: usize = 20;
 pub const REPLY_EXCERPT: usize = 100;
 /// Largest WebSocket text frame the server accepts; bigger ones close the socket with 1009.
 pub const WS_MAX_FRAME: usize = 64 * 1024;
+/// Uploads one message may carry.
+pub const ATTACHMENTS_MAX: usize = 10;
+/// The longest file name kept for an upload, in characters.
+pub const FILE_NAME_MAX: usize = 255;
 
 fn char_count(s: &str) -> usize {
     s.chars().count()
@@ -89,6 +93,28 @@ pub fn check_content(content: &str) -> Result<(), String> {
         return Err(format!("message must be at most {CONTENT_MAX} characters"));
     }
     Ok(())
+}
+
+/// A new message: its text as [`check_content`] wants it, except that a message carrying
+/// attachments may have no text at all; at most [`ATTACHMENTS_MAX`] of them, none twice.
+pub fn check_post<T: PartialEq>(content: &str, attachments: &[T]) -> Result<(), String> {
+    if attachments.len() > ATTACHMENTS_MAX {
+        return Err(format!(
+            "a message may carry at most {ATTACHMENTS_MAX} attachments"
+        ));
+    }
+    if attachments
+        .iter()
+        .enumerate()
+        .any(|(i, a)| attachments[..i].contains(a))
+    {
+        return Err("the same attachment is listed twice".into());
+    }
+    if attachments.is_empty() || !content.is_empty() {
+        check_content(content)
+    } else {
+        Ok(())
+    }
 }
 
 /// A search query: 2-200 characters without control characters; matched literally.

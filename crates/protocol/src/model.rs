@@ -3,7 +3,7 @@
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
-use crate::ids::{ChatId, MessageId, UserId};
+use crate::ids::{ChatId, MessageId, UploadId, UserId};
 
 use crate::time::Timestamp;
 
@@ -39,6 +39,27 @@ pub struct Message {
     /// Members named as `@username` in the content (empty when deleted).
     #[serde(default)]
     pub mentions: Vec<UserId>,
+    /// Files sent with the message, in the order the sender gave them (empty when deleted).
+    #[serde(default)]
+    pub attachments: Vec<Attachment>,
+}
+
+/// An uploaded file as the wire shows it. `url` and `thumbnail_url` are signed and expire: the
+/// server signs them afresh whenever it returns the attachment.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Attachment {
+    pub id: UploadId,
+    /// The file's name as the uploader gave it, made safe (no path, no control characters).
+    pub name: String,
+    /// Judged from the bytes, not from what the uploader claimed.
+    pub content_type: String,
+    pub size: i64,
+    /// Pixels, for images (after their EXIF orientation is applied).
+    pub width: Option<u32>,
+    pub height: Option<u32>,
+    pub url: String,
+    /// Images only: at most 320 px on the long side.
+    pub thumbnail_url: Option<String>,
 }
 
 /// The quoted part of a replied-to message.

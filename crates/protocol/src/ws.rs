@@ -5,7 +5,7 @@ use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
 use crate::error::ErrorCode;
-use crate::ids::{ChatId, MessageId, UserId};
+use crate::ids::{ChatId, MessageId, UploadId, UserId};
 use crate::model::{Chat, Message, User};
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -33,6 +33,9 @@ pub enum ClientCommand {
         /// A message of the same chat this one answers.
         #[serde(default, skip_serializing_if = "Option::is_none")]
         reply_to: Option<MessageId>,
+        /// Up to 10 of the sender's own uploads not attached yet; `content` may then be empty.
+        #[serde(default, skip_serializing_if = "Vec::is_empty")]
+        attachments: Vec<UploadId>,
     },
     EditMessage {
         message_id: MessageId,

@@ -87,6 +87,7 @@ fn chats_carry_read_positions_and_online_members_beyond_the_contract() {
     extended["last_message"]["reply_to"] = Value::Null;
     extended["last_message"]["reactions"] = json!([]);
     extended["last_message"]["mentions"] = json!([]);
+    extended["last_message"]["attachments"] = json!([]);
     let parsed: Chat = serde_json::from_value(extended.clone()).unwrap();
     assert_eq!(parsed.read_positions[0].seq, 7);
     assert_eq!(parsed.retention_days, Some(30));
@@ -222,4 +223,31 @@ fn round_two_conversation_shapes() {
     round_trip::<SearchResults>(json!({"results": [message()], "next_before": 42}));
     round_trip::<CreateChatRequest>(json!({"members": [], "name": "lobby", "public": true}));
     round_trip::<UpdateChatRequest>(json!({"public": false}));
+}
+
+#[test]
+fn attachment_shapes() {
+    const FILE: &str = "3f1c2a4e-5b6d-4e7f-8a9b-0c1d2e3f4a5b";
+    let attachment = json!({"id": FILE, "name": "beach.jpg", "content_type": "image/jpeg",
+        "size": 482113, "width": 4032, "height": 3024,
+        "url": "/api/files/x/original?exp=1&sig=ab", "thumbnail_url": null});
+    let parsed: Attachment = round_trip(attachment.clone());
+    assert_eq!((parsed.width, parsed.thumbnail_url), (Some(4032), None));
+    let mut m = message();
+    m["content"] = json!("");
+    m["attachments"] = json!([attachment]);
+    let parsed: Message = round_trip(m);
+    assert_eq!(parsed.attachments[0].size, 482113);
+    // Older messages (and clients) without the field read as having none.
+    assert!(round_trip::<Message>(message()).attachments.is_empty());
+    let command = round_trip::<ClientCommand>(json!({"command": "new_message", "chat_id": CID,
+        "content": "", "client_id": CLIENT, "attachments": [FILE]}));
+    assert!(
+        matches!(command, ClientCommand::NewMessage { attachments, .. } if attachments.len() == 1)
+    );
+    // Without attachments the command's JSON is what it was before they existed.
+    let plain =
+        json!({"command": "new_message", "chat_id": CID, "content": "hi", "client_id": CLIENT});
+    let parsed: ClientCommand = serde_json::from_value(plain.clone()).unwrap();
+    assert_eq!(serde_json::to_value(&parsed).unwrap(), plain);
 }

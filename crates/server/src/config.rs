@@ -134,6 +134,44 @@ pub struct Config {
     /// `text` for people, `json` (one object per line) for log collectors.
     #[arg(long, env = "LOG_FORMAT", value_enum, default_value_t = LogFormat::Text)]
     pub log_format: LogFormat,
+
+    /// Folder of uploaded files (default: `uploads` in the data folder).
+    #[arg(long, env = "UPLOAD_DIR")]
+    pub upload_dir: Option<PathBuf>,
+
+    /// Keep uploads in this bucket of an S3-compatible store instead of `UPLOAD_DIR` (which
+    /// then only stages files being received). Credentials: the usual `AWS_*` variables.
+    #[arg(long, env = "UPLOAD_S3_BUCKET")]
+    pub upload_s3_bucket: Option<String>,
+
+    /// The S3-compatible store's address (unset: AWS itself), e.g. `http://127.0.0.1:9000`.
+    #[arg(long, env = "UPLOAD_S3_ENDPOINT")]
+    pub upload_s3_endpoint: Option<String>,
+
+    /// The store's region (unset: `AWS_REGION`/`AWS_DEFAULT_REGION`, else `us-east-1`).
+    #[arg(long, env = "UPLOAD_S3_REGION")]
+    pub upload_s3_region: Option<String>,
+
+    /// Largest upload in bytes (default 25 MiB); counted while the body streams in.
+    #[arg(long, env = "MAX_UPLOAD_BYTES", default_value_t = 25 * 1024 * 1024)]
+    pub max_upload_bytes: u64,
+
+    /// Largest image decoded, in pixels (width x height, read from its header first); bigger
+    /// images are refused with 422.
+    #[arg(long, env = "UPLOAD_MAX_PIXELS", default_value_t = 40_000_000)]
+    pub upload_max_pixels: u64,
+
+    /// Lifetime of signed file links in seconds (re-signed whenever a message is returned).
+    #[arg(long, env = "UPLOAD_URL_TTL_SECS", default_value_t = 3600)]
+    pub upload_url_ttl_secs: i64,
+
+    /// Uploads never attached to a message are removed this many seconds after upload.
+    #[arg(long, env = "UPLOAD_UNATTACHED_SECS", default_value_t = 24 * 3600)]
+    pub upload_unattached_secs: u64,
+
+    /// Seconds between sweeps of unattached uploads and files of deleted messages.
+    #[arg(long, env = "UPLOAD_SWEEP_SECS", default_value_t = 600)]
+    pub upload_sweep_secs: u64,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
@@ -204,6 +242,9 @@ impl Config {
         if self.access_token_ttl_secs <= 0 || self.refresh_token_ttl_secs <= 0 {
             return Err("token lifetimes must be positive".into());
         }
+        if self.upload_url_ttl_secs <= 0 {
+            return Err("UPLOAD_URL_TTL_SECS must be positive".into());
+        }
         Ok(())
     }
 
@@ -231,6 +272,12 @@ impl Config {
 
     pub(crate) fn ws_idle_timeout(&self) -> Duration {
         Duration::from_secs(self.ws_idle_timeout_secs.max(1))
+    }
+
+    pub(crate) fn upload_dir(&self) -> PathBuf {
+        self.upload_dir
+            .clone()
+            .unwrap_or_else(|| self.data_dir.join("uploads"))
     }
 
     pub(crate) fn refresh_grace_secs(&self) -> i64 {

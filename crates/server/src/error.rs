@@ -123,6 +123,22 @@ impl From<diesel::result::Error> for AppError {
     }
 }
 
+impl From<crate::uploads::UploadError> for AppError {
+    fn from(e: crate::uploads::UploadError) -> Self {
+        use crate::uploads::UploadError;
+        use crate::uploads::images::ImageError;
+        match e {
+            UploadError::TooLarge(_) => Self::PayloadTooLarge(e.to_string()),
+            UploadError::Incomplete(_) => Self::BadRequest(e.to_string()),
+            UploadError::BadName(why) => Self::Validation(why),
+            UploadError::Image(ImageError::TooManyPixels { .. } | ImageError::Undecodable(_)) => {
+                Self::Validation(e.to_string())
+            }
+            UploadError::Image(ImageError::Io(_)) | UploadError::Storage(_) => Self::internal(e),
+        }
+    }
+}
+
 impl From<diesel::r2d2::PoolError> for AppError {
     fn from(e: diesel::r2d2::PoolError) -> Self {
         Self::internal(format!("database pool: {e}"))

@@ -25,6 +25,7 @@ mod services;
 mod startup;
 mod state;
 mod store;
+mod uploads;
 mod ws;
 
 pub use admin::{AdminError, run as admin};

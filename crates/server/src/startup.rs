@@ -16,8 +16,8 @@ use crate::http::{self, assets, static_files};
 use crate::metrics::Metrics;
 use crate::realtime::{self, Realtime};
 use crate::services::presence;
-use crate::services::retention;
-use crate::state::{AppState, Guards, RefreshPolicy, Retention};
+use crate::services::{retention, upload_sweep};
+use crate::state::{AppState, Guards, Kept, RefreshPolicy, Retention};
 use crate::store::{self, sessions};
 
 #[derive(Debug, thiserror::Error)]
@@ -35,6 +35,25 @@ pub enum StartError {
     Server(std::io::Error),
     #[error("invalid configuration: {0}")]
     Config(String),
+}
+
+/// The upload storage the settings name: an S3-compatible bucket, or the upload folder.
+fn upload_storage(config: &Config) -> Result<Box<dyn crate::uploads::Storage>, StartError> {
+    use crate::uploads::folder::FolderStorage;
+    use crate::uploads::s3::{S3Settings, S3Storage};
+    let dir = config.upload_dir();
+    let failed = |e: std::io::Error| StartError::Config(format!("upload storage: {e}"));
+    Ok(match &config.upload_s3_bucket {
+        Some(bucket) => {
+            let settings = S3Settings {
+                bucket: bucket.clone(),
+                endpoint: config.upload_s3_endpoint.clone(),
+                region: config.upload_s3_region.clone(),
+            };
+            Box::new(S3Storage::open(&settings, dir.join(".staging")).map_err(failed)?)
+        }
+        None => Box::new(FolderStorage::open(dir).map_err(failed)?),
+    })
 }
 
 /// Starts the server and runs it until SIGTERM/SIGINT, then drains: stop accepting, close
@@ -85,6 +104,19 @@ pub async fn run(config: Config) -> Result<(), StartError> {
     let realtime = Realtime::start(pool.clone(), settings, metrics.clone(), shutdown_rx)
         .map_err(|e| StartError::Config(e.to_string()))?;
     metrics.observe(realtime.readings());
+    // Links to files are signed with a key derived from the JWT secret (shared by every
+    // instance already), installed before anything renders a message.
+    if !crate::uploads::signing::install(crate::uploads::signing::UrlSigner::new(
+        &signing_secret,
+        config.upload_url_ttl_secs,
+    )) {
+        tracing::warn!("a link signer was installed already; links use the first one");
+    }
+    let uploads = crate::uploads::Uploads::new(
+        upload_storage(&config)?,
+        config.max_upload_bytes,
+        config.upload_max_pixels,
+    );
     let state = web::Data::new(AppState::new(
         pool,
         JwtKeys::new(&signing_secret, config.access_token_ttl_secs),
@@ -95,12 +127,20 @@ pub async fn run(config: Config) -> Result<(), StartError> {
         Guards::from_config(&config),
         realtime,
         metrics,
-        Retention::new(config.message_retention_days),
+        Kept {
+            retention: Retention::new(config.message_retention_days),
+            uploads,
+        },
     ));
 
     spawn_maintenance(state.clone().into_inner());
     // Always: groups may set a period of their own even when the server keeps everything.
     actix_web::rt::spawn(retention::sweep_forever(state.clone().into_inner()));
+    actix_web::rt::spawn(upload_sweep::sweep_forever(
+        state.clone().into_inner(),
+        Duration::from_secs(config.upload_sweep_secs.max(1)),
+        Duration::from_secs(config.upload_unattached_secs),
+    ));
 
     let static_dir = config.static_dir.clone();
     let index = std::fs::read_to_string(static_dir.join("index.html")).ok();

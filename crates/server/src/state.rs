@@ -18,6 +18,7 @@ use crate::limits::{LoginLockout, RateLimiter};
 use crate::metrics::Metrics;
 use crate::realtime::Realtime;
 use crate::store;
+use crate::uploads::Uploads;
 
 /// How refresh tokens live: their lifetime, and the grace period in which presenting a just
 /// rotated one again is refused without revoking the session (two tabs refreshing at once).
@@ -121,6 +122,12 @@ impl Retention {
     }
 }
 
+/// What the server keeps and for how long: messages (the retention period) and uploaded files.
+pub(crate) struct Kept {
+    pub retention: Retention,
+    pub uploads: Uploads,
+}
+
 /// Whether the server can serve, as last checked; `/readyz` answers from it for a second.
 type Readiness = Option<(Instant, Result<(), &'static str>)>;
 
@@ -132,6 +139,7 @@ pub(crate) struct AppState {
     realtime: Realtime,
     metrics: Arc<Metrics>,
     retention: Retention,
+    uploads: Uploads,
     readiness: tokio::sync::Mutex<Readiness>,
 }
 
@@ -143,8 +151,9 @@ impl AppState {
         guards: Guards,
         realtime: Realtime,
         metrics: Arc<Metrics>,
-        retention: Retention,
+        kept: Kept,
     ) -> Self {
+        let Kept { retention, uploads } = kept;
         Self {
             pool,
             jwt,
@@ -153,6 +162,7 @@ impl AppState {
             realtime,
             metrics,
             retention,
+            uploads,
             readiness: tokio::sync::Mutex::new(None),
         }
     }
@@ -219,6 +229,10 @@ impl AppState {
 
     pub(crate) fn retention(&self) -> &Retention {
         &self.retention
+    }
+
+    pub(crate) fn uploads(&self) -> &Uploads {
+        &self.uploads
     }
 
     /// Who an access token proves; 401 without one, with a bad or expired one, or with one of

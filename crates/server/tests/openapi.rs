@@ -56,6 +56,8 @@ const ROUTES: &[(&str, &str, bool)] = &[
     ("GET", "/api/blocks", true),
     ("POST", "/api/blocks", true),
     ("DELETE", "/api/blocks/{user_id}", true),
+    ("POST", "/api/uploads", true),
+    ("GET", "/api/files/{id}/{variant}", false),
     ("GET", "/ws", true),
 ];
 
@@ -68,6 +70,7 @@ fn fill(template: &str) -> String {
         .replace("{user_id}", &Uuid::new_v4().to_string())
         .replace("{id}", &Uuid::new_v4().to_string())
         .replace("{token}", &Uuid::new_v4().simple().to_string())
+        .replace("{variant}", "original")
 }
 
 fn documented_routes(doc: &Value) -> BTreeSet<(String, String)> {
@@ -184,6 +187,15 @@ impl Checked<'_> {
         conforms(self.doc, "POST", path, status, &value);
         status
     }
+}
+
+/// A plain GET (a served file is not JSON).
+async fn http_get(server: &TestServer, path: &str) -> reqwest::Response {
+    reqwest::Client::new()
+        .get(format!("{}{path}", server.base))
+        .send()
+        .await
+        .expect("request")
 }
 
 /// `PATCH /api/chats/{id}/members/{user_id}`: makes `who` an admin of the group, or not.
@@ -327,7 +339,7 @@ async fn document_matches_the_server() {
                 .unwrap_or_else(|| panic!("{method} {template}: no path parameter {var}"));
             assert_eq!(param["required"], true, "{method} {template} {var}");
             let (key, want) = match *var {
-                "token" => ("type", "string"),
+                "token" | "variant" => ("type", "string"),
                 _ => ("format", "uuid"),
             };
             assert_eq!(
@@ -362,6 +374,8 @@ async fn document_matches_the_server() {
             };
             let expected = match *template {
                 "/api/auth/register" => 422,
+                // No valid signature: the same 404 as for a file that does not exist.
+                "/api/files/{id}/{variant}" => 404,
                 "/api/auth/login" | "/api/auth/refresh" => 401,
                 _ => 200,
             };
@@ -980,6 +994,56 @@ async fn responses_match_the_documented_schemas() {
     let leave = format!("{chat_path}/members/{me_id}");
     assert_eq!(me.delete(member, &leave).await, StatusCode::NO_CONTENT);
     assert_eq!(me.delete(member, &leave).await, StatusCode::NOT_FOUND);
+
+    // Uploads: a file, attached to a message, as history shows it; its signed link.
+    let (status, uploaded) = me
+        .api
+        .raw(
+            Method::POST,
+            "/api/uploads?name=notes.txt",
+            "text/plain",
+            b"notes".to_vec(),
+        )
+        .await;
+    conforms(&doc, "POST", "/api/uploads", status, &uploaded);
+    assert_eq!(status, StatusCode::CREATED);
+    let upload_id: chat_protocol::UploadId =
+        serde_json::from_value(uploaded["id"].clone()).expect("an upload id");
+    let (status, refused) = me
+        .api
+        .raw(
+            Method::POST,
+            "/api/uploads?name=%01",
+            "text/plain",
+            b"x".to_vec(),
+        )
+        .await;
+    conforms(&doc, "POST", "/api/uploads", status, &refused);
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+    socket
+        .send(&ClientCommand::NewMessage {
+            chat_id: direct.id,
+            content: String::new(),
+            client_id: Uuid::new_v4(),
+            reply_to: None,
+            attachments: vec![upload_id],
+        })
+        .await;
+    let with_file = socket.wait_for(new_message).await;
+    assert_eq!(with_file.attachments.len(), 1);
+    let direct_path = format!("/api/chats/{}", direct.id);
+    let (status, page) = me.get(history, format!("{direct_path}/messages")).await;
+    assert_eq!(status, StatusCode::OK);
+    let url = page["messages"][0]["attachments"][0]["url"]
+        .as_str()
+        .expect("a signed url")
+        .to_owned();
+    let resp = http_get(&server, &url).await;
+    assert_eq!(resp.status(), StatusCode::OK);
+    assert_eq!(resp.text().await.unwrap(), "notes");
+    let file = "/api/files/{id}/{variant}";
+    let (status, _) = anon.get(file, url.replace("sig=", "sig=0")).await;
+    assert_eq!(status, StatusCode::NOT_FOUND);
 
     // Logout, then the operations endpoints.
     let (status, _) = me

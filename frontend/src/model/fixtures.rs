@@ -44,6 +44,7 @@ pub(crate) fn msg(seq: i64, content: &str) -> Message {
         reply_to: None,
         reactions: Vec::new(),
         mentions: Vec::new(),
+        attachments: Vec::new(),
     }
 }
 

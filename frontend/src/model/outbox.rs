@@ -35,6 +35,7 @@ impl Pending {
             content: self.content.clone(),
             client_id: self.client_id,
             reply_to: self.reply_to,
+            attachments: Vec::new(),
         }
     }
 

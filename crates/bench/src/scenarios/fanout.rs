@@ -169,6 +169,7 @@ pub(crate) async fn run(ctx: &Context, args: Args) -> Result<Report, BenchError>
                     content: client::body(sender, counter, now_ns(start)),
                     client_id: Uuid::new_v4(),
                     reply_to: None,
+                    attachments: Vec::new(),
                 };
                 if !writer.command(&command) {
                     break;

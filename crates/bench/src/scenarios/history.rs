@@ -47,6 +47,7 @@ pub(crate) async fn run(ctx: &Context, args: Args) -> Result<Report, BenchError>
                 content: format!("history {i}"),
                 client_id: Uuid::new_v4(),
                 reply_to: None,
+                attachments: Vec::new(),
             });
         }
         let mut echoed = 0;

@@ -220,6 +220,7 @@ pub(crate) async fn run(ctx: &Context, args: Args) -> Result<Report, BenchError>
                 content: client::body(room, counter, start.elapsed().as_nanos() as u64),
                 client_id: Uuid::new_v4(),
                 reply_to: None,
+                attachments: Vec::new(),
             });
             live.sent.fetch_add(1, Ordering::Relaxed);
         }

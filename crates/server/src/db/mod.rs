@@ -311,6 +311,7 @@ mod tests {
             "messages_fts_progress",
             "refresh_tokens",
             "sessions",
+            "uploads",
             "users",
         ];
         assert_eq!(schema, want);

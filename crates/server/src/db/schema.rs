@@ -125,6 +125,22 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    uploads (id) {
+        id -> Text,
+        owner_id -> Text,
+        message_id -> Nullable<BigInt>,
+        position -> Integer,
+        name -> Text,
+        content_type -> Text,
+        size -> BigInt,
+        width -> Nullable<Integer>,
+        height -> Nullable<Integer>,
+        thumbnail_type -> Nullable<Text>,
+        created_at -> Timestamp,
+    }
+}
+
 diesel::joinable!(refresh_tokens -> users (user_id));
 diesel::joinable!(sessions -> users (user_id));
 diesel::joinable!(chat_members -> chats (chat_id));
@@ -134,6 +150,8 @@ diesel::joinable!(messages -> users (sender_id));
 diesel::joinable!(message_reactions -> messages (message_id));
 diesel::joinable!(message_mentions -> messages (message_id));
 diesel::joinable!(chat_invites -> chats (chat_id));
+diesel::joinable!(uploads -> messages (message_id));
+diesel::joinable!(uploads -> users (owner_id));
 
 diesel::allow_tables_to_appear_in_same_query!(
     users,
@@ -147,4 +165,5 @@ diesel::allow_tables_to_appear_in_same_query!(
     message_reactions,
     message_mentions,
     chat_invites,
+    uploads,
 );

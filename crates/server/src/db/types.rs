@@ -3,7 +3,7 @@
 //! feature); here they learn to go through the runtime-dispatching backend as well, and the
 //! client's idempotency key (a bare UUID on the wire) gets a column type of its own.
 
-use chat_protocol::{ChatId, ChatKind, SessionId, UserId};
+use chat_protocol::{ChatId, ChatKind, SessionId, UploadId, UserId};
 use diesel::deserialize::{self, FromSql, FromSqlRow};
 use diesel::expression::AsExpression;
 use diesel::serialize::{self, IsNull, Output, ToSql};
@@ -23,7 +23,7 @@ macro_rules! text_through_any_backend {
     )*};
 }
 
-text_through_any_backend!(UserId, ChatId, SessionId, ChatKind, ClientKey);
+text_through_any_backend!(UserId, ChatId, SessionId, UploadId, ChatKind, ClientKey);
 
 /// A message's `client_id` as stored: the UUID the sender chose for idempotent retries.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, AsExpression, FromSqlRow)]

@@ -64,6 +64,8 @@ pub(super) async fn change_password(
             sessions::revoke_all(c, id, Some(keep))
         })
         .await?;
+    // The files of the erased messages go with them.
+    state.uploads().wake_sweep();
     end_sessions(&state, ended);
     Ok(HttpResponse::NoContent().finish())
 }
@@ -132,6 +134,8 @@ pub(super) async fn delete_account(
             },
         );
     }
+    // The files of the erased messages go with them.
+    state.uploads().wake_sweep();
     end_sessions(&state, ended);
     // Every chat it was in now shows a placeholder name, and the groups it ran another admin:
     // the other members' copies are rendered again, after the answer (there may be many).

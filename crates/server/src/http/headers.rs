@@ -69,7 +69,9 @@ pub(crate) async fn security_headers(
         .get(header::CONTENT_TYPE)
         .and_then(|v| v.to_str().ok())
         .is_some_and(|v| v.starts_with("text/html"));
-    if let (true, Some(csp)) = (is_html, csp) {
+    // A response with a policy of its own keeps it (a served upload's `sandbox`).
+    let has_own = headers.contains_key(HeaderName::from_static("content-security-policy"));
+    if let (true, false, Some(csp)) = (is_html, has_own, csp) {
         headers.insert(
             HeaderName::from_static("content-security-policy"),
             csp.0.clone(),

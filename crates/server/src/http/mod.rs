@@ -18,6 +18,7 @@ mod search;
 mod sessions;
 pub(crate) mod static_files;
 mod table;
+mod uploads;
 mod users;
 
 use actix_web::web;

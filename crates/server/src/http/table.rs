@@ -5,7 +5,9 @@
 use actix_web::http::Method;
 use actix_web::web;
 
-use super::{account, auth, blocks, chats, contacts, docs, ops, rooms, search, sessions, users};
+use super::{
+    account, auth, blocks, chats, contacts, docs, ops, rooms, search, sessions, uploads, users,
+};
 use crate::ws;
 
 /// Declares [`ROUTES`] and [`register`] from one list, so neither can gain a route the other
@@ -61,6 +63,8 @@ route_table! {
     DELETE "/api/chats/{id}/invites/{token}" => rooms::revoke_invite,
     POST "/api/invites/{token}/accept" => rooms::accept_invite,
     GET "/api/search" => search::find,
+    POST "/api/uploads" => uploads::upload,
+    GET "/api/files/{id}/{variant}" => uploads::serve,
     GET "/ws" => ws::upgrade,
 }
 

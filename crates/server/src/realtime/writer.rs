@@ -223,6 +223,9 @@ fn resolve(
         BatchOutcome::BadReply => Err(AppError::Validation(
             "reply_to must be a message of the same chat".into(),
         )),
+        BatchOutcome::BadAttachment => Err(AppError::Validation(
+            "attachments must be your own uploads, not attached to a message yet".into(),
+        )),
         BatchOutcome::Blocked => Err(AppError::Forbidden(
             "this conversation is closed: one of you blocked the other",
         )),

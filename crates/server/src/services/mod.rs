@@ -6,3 +6,4 @@ pub(crate) mod chat_events;
 pub(crate) mod presence;
 pub(crate) mod retention;
 pub(crate) mod search_index;
+pub(crate) mod upload_sweep;

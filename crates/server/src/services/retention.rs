@@ -29,6 +29,8 @@ pub(crate) async fn sweep_forever(state: Arc<AppState>) {
         let swept = sweep(&state).await;
         if swept > 0 {
             tracing::info!(messages = swept, "retention: expired messages erased");
+            // Their attachments' files go too.
+            state.uploads().wake_sweep();
         }
     }
 }

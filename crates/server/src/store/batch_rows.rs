@@ -3,7 +3,7 @@
 
 use std::sync::Arc;
 
-use chat_protocol::{ChatId, MessageId, User, UserId};
+use chat_protocol::{ChatId, MessageId, UploadId, User, UserId};
 use uuid::Uuid;
 
 use super::rows::MessageRow;
@@ -17,6 +17,8 @@ pub(crate) struct NewPost {
     pub client_id: Uuid,
     /// A message of the same chat this one answers.
     pub reply_to: Option<MessageId>,
+    /// The sender's own uploads not attached yet, in the order shown (checked in the batch).
+    pub attachments: Vec<UploadId>,
 }
 
 /// A message a batch stored, with what its echo needs.
@@ -34,4 +36,6 @@ pub(super) enum BatchRow {
     NotFound,
     Blocked,
     BadReply,
+    /// An attachment that is not the sender's, or is attached already.
+    BadAttachment,
 }

@@ -18,14 +18,18 @@
 //!   duplicate and takes no seq. A retry committed by another instance after this statement's
 //!   snapshot makes the insert fail on the unique index: the writer then stores the batch one
 //!   message at a time, and the retry is seen;
-//! - mentions are resolved against the chat's members and stored in the same statement.
+//! - mentions are resolved against the chat's members and stored in the same statement;
+//! - attachments: each listed upload must be the sender's and not attached (judged last, as on
+//!   SQLite, on rows locked `FOR UPDATE` so two batches cannot both take one), and is attached
+//!   in the same statement. A batch listing one upload twice refuses the later message in Rust
+//!   before the statement (a single UPDATE cannot give one row to two messages).
 
 use std::collections::HashMap;
 use std::sync::Arc;
 
 use chat_protocol::{ChatId, MessageId, User, UserId};
 use diesel::prelude::*;
-use diesel::sql_types::{Array, BigInt, Bool, Nullable, Text, Timestamp};
+use diesel::sql_types::{Array, BigInt, Bool, Integer, Nullable, Text, Timestamp};
 
 use super::batch_rows::{BatchRow, NewPost, StoredRow};
 use super::message_parts::{mentioned_names, quote};
@@ -37,6 +41,17 @@ WITH input AS (
     SELECT t.ord, t.chat_id, t.sender_id, t.content, t.client_id, t.reply_to_id
     FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::bigint[])
          WITH ORDINALITY AS t(chat_id, sender_id, content, client_id, reply_to_id, ord)
+),
+attach AS (
+    SELECT a.ord, a.upload_id, a.position
+    FROM unnest($9::bigint[], $10::text[], $11::integer[]) AS a(ord, upload_id, position)
+),
+free_uploads AS (
+    SELECT u.id, u.owner_id
+    FROM uploads u
+    WHERE u.id IN (SELECT upload_id FROM attach) AND u.message_id IS NULL
+    ORDER BY u.id
+    FOR UPDATE
 ),
 locked AS (
     SELECT c.id, c.last_seq, c.last_version, c.blocked
@@ -58,6 +73,10 @@ judged AS (
             WHEN EXISTS (
                 SELECT 1 FROM messages d WHERE d.sender_id = i.sender_id AND d.client_id = i.client_id
             ) THEN 'duplicate'
+            WHEN (SELECT count(*) FROM attach a WHERE a.ord = i.ord) <> (
+                SELECT count(*) FROM attach a JOIN free_uploads f ON f.id = a.upload_id
+                WHERE a.ord = i.ord AND f.owner_id = i.sender_id
+            ) THEN 'bad_attachment'
             ELSE 'accepted'
         END AS verdict
     FROM input i LEFT JOIN locked l ON l.id = i.chat_id
@@ -82,6 +101,14 @@ stored AS (
     SELECT chat_id, seq, sender_id, content, client_id, $6, FALSE, version, reply_to_id
     FROM numbered
     RETURNING id, chat_id, seq
+),
+attached AS (
+    UPDATE uploads u SET message_id = s.id, position = a.position
+    FROM attach a
+    JOIN numbered n ON n.ord = a.ord
+    JOIN stored s ON s.chat_id = n.chat_id AND s.seq = n.seq
+    WHERE u.id = a.upload_id AND u.message_id IS NULL
+    RETURNING u.id
 ),
 bumped AS (
     UPDATE chats c
@@ -178,6 +205,23 @@ pub(super) fn store_rows(
             mention_names.push(name);
         }
     }
+    // Attachments flattened to (ordinal, upload, position) triples. An upload listed by an
+    // earlier message of the batch is replaced by an id no upload has, so the later message
+    // is refused as the per-message path would refuse it (attached already).
+    let (mut attach_ords, mut attach_ids, mut attach_positions) =
+        (Vec::<i64>::new(), Vec::<String>::new(), Vec::<i32>::new());
+    let mut claimed = std::collections::HashSet::new();
+    for (i, post) in batch.iter().enumerate() {
+        for (position, upload) in post.attachments.iter().enumerate() {
+            attach_ords.push(i64::try_from(i + 1).unwrap_or(i64::MAX));
+            attach_ids.push(if claimed.insert(*upload) {
+                upload.to_string()
+            } else {
+                uuid::Uuid::nil().to_string()
+            });
+            attach_positions.push(i32::try_from(position).unwrap_or(i32::MAX));
+        }
+    }
     let judged: Vec<Judged> = diesel::sql_query(STORE_BATCH)
         .bind::<Array<Text>, _>(&chats)
         .bind::<Array<Text>, _>(&senders)
@@ -187,6 +231,9 @@ pub(super) fn store_rows(
         .bind::<Timestamp, _>(at)
         .bind::<Array<BigInt>, _>(&mention_ords)
         .bind::<Array<Text>, _>(&mention_names)
+        .bind::<Array<BigInt>, _>(&attach_ords)
+        .bind::<Array<Text>, _>(&attach_ids)
+        .bind::<Array<Integer>, _>(&attach_positions)
         .load(c)?;
     if judged.len() != batch.len() {
         return Err(malformed("not one row per message"));
@@ -214,6 +261,7 @@ fn into_batch_row(
     match row.verdict.as_str() {
         "not_found" => return Ok(BatchRow::NotFound),
         "bad_reply" => return Ok(BatchRow::BadReply),
+        "bad_attachment" => return Ok(BatchRow::BadAttachment),
         "blocked" => return Ok(BatchRow::Blocked),
         "duplicate" => return Ok(BatchRow::Duplicate),
         "accepted" => {}

@@ -83,6 +83,8 @@ pub(crate) fn render(
     for (message, user) in mentioned {
         mentions_of.entry(message).or_default().push(user);
     }
+    // Signed now: whoever this rendering is for may see the chat, hence its files.
+    let mut attachments = super::uploads::attachments_of(conn, &ids)?;
     Ok(rows
         .into_iter()
         .map(|(row, name)| {
@@ -92,6 +94,7 @@ pub(crate) fn render(
             if !message.deleted {
                 message.reactions = reactions.remove(&message.id).unwrap_or_default();
                 message.mentions = mentions_of.remove(&message.id).unwrap_or_default();
+                message.attachments = attachments.remove(&message.id).unwrap_or_default();
             }
             message
         })

@@ -15,7 +15,7 @@ use super::members::{member_ids, require_member};
 use super::message_parts::{forget, render, reply_preview, store_mentions};
 use super::rows::MessageRow;
 use super::{now, write_tx};
-use crate::db::schema::{chat_members, chats, messages, users};
+use crate::db::schema::{chat_members, chats, messages, uploads, users};
 use crate::db::{AnyConnection, ClientKey};
 use crate::error::{AppError, AppResult};
 
@@ -62,6 +62,8 @@ pub(crate) enum BatchOutcome {
     Blocked,
     /// `reply_to` is not a message of this chat.
     BadReply,
+    /// An attachment is not one of the sender's uploads waiting to be attached.
+    BadAttachment,
 }
 
 /// Stores a batch of messages in one transaction (one commit, one fsync). Each message takes
@@ -90,6 +92,22 @@ pub(crate) fn post_batch(
     for (i, row) in order.into_iter().zip(stored) {
         rows[i] = Some(row);
     }
+    // The stored messages' attachments, signed for the echo: one query, and only when some
+    // message of the batch carries files (after commit: an attached upload never changes).
+    let with_files: Vec<MessageId> = rows
+        .iter()
+        .zip(batch)
+        .filter(|(_, post)| !post.attachments.is_empty())
+        .filter_map(|(row, _)| match row {
+            Some(BatchRow::Stored(stored)) => Some(stored.row.id),
+            _ => None,
+        })
+        .collect();
+    let mut attachments = if with_files.is_empty() {
+        HashMap::new()
+    } else {
+        super::uploads::attachments_of(conn, &with_files)?
+    };
     Ok(rows
         .into_iter()
         .zip(batch)
@@ -98,6 +116,7 @@ pub(crate) fn post_batch(
                 let mut message = stored.row.into_message(&post.sender.username);
                 message.reply_to = stored.reply_to;
                 message.mentions = stored.mentions;
+                message.attachments = attachments.remove(&message.id).unwrap_or_default();
                 BatchOutcome::Stored(Box::new(Delivery {
                     message,
                     members: stored.members.as_ref().clone(),
@@ -105,10 +124,51 @@ pub(crate) fn post_batch(
             }
             BatchRow::Duplicate => BatchOutcome::Duplicate,
             BatchRow::BadReply => BatchOutcome::BadReply,
+            BatchRow::BadAttachment => BatchOutcome::BadAttachment,
             BatchRow::NotFound => BatchOutcome::NotFound,
             BatchRow::Blocked => BatchOutcome::Blocked,
         })
         .collect())
+}
+
+/// Whether a message's attachments may be attached (SQLite path; PostgreSQL judges the same
+/// in its statement).
+enum Attachable {
+    Yes,
+    /// The sender's `client_id` is stored already: a retry, whose files are attached to the
+    /// original (checked first, so a retry is answered as one).
+    Retry,
+    /// Some upload is not the sender's or is attached already (the same answer for both, so
+    /// nobody learns whether someone else's upload id exists).
+    No,
+}
+
+macro_rules! attachable {
+    ($c:ident, $post:ident) => {{
+        let retry: bool = diesel::select(diesel::dsl::exists(
+            messages::table
+                .filter(messages::sender_id.eq($post.sender.id))
+                .filter(messages::client_id.eq(ClientKey($post.client_id))),
+        ))
+        .get_result($c)?;
+        if retry {
+            Ok::<_, diesel::result::Error>(Attachable::Retry)
+        } else {
+            let free: i64 = uploads::table
+                .filter(uploads::id.eq_any(&$post.attachments))
+                .filter(uploads::owner_id.eq($post.sender.id))
+                .filter(uploads::message_id.is_null())
+                .count()
+                .get_result($c)?;
+            Ok(
+                if usize::try_from(free).ok() == Some($post.attachments.len()) {
+                    Attachable::Yes
+                } else {
+                    Attachable::No
+                },
+            )
+        }
+    }};
 }
 
 /// The body of [`post_batch`] on SQLite: a statement or two per message, which costs little
@@ -183,6 +243,27 @@ macro_rules! store_rows_body {
                 });
                 continue;
             };
+            // Judged after membership and blocks, as on PostgreSQL, so each refusal is the same.
+            let refused = if post.attachments.is_empty() {
+                None
+            } else {
+                match attachable!($c, post)? {
+                    Attachable::Yes => None,
+                    Attachable::Retry => Some(BatchRow::Duplicate),
+                    Attachable::No => Some(BatchRow::BadAttachment),
+                }
+            };
+            if let Some(refused) = refused {
+                // Give the seq and version back (the chat row is ours until commit).
+                diesel::update(chats::table.filter(chats::id.eq(chat)))
+                    .set((
+                        chats::last_seq.eq(chats::last_seq - 1),
+                        chats::last_version.eq(chats::last_version - 1),
+                    ))
+                    .execute($c)?;
+                rows.push(refused);
+                continue;
+            }
             let inserted: Option<MessageRow> = diesel::insert_into(messages::table)
                 .values((
                     messages::chat_id.eq(chat),
@@ -222,6 +303,19 @@ macro_rules! store_rows_body {
                     m
                 }
             };
+            // In the message's own transaction: the files are attached exactly when it is stored.
+            for (position, upload) in post.attachments.iter().enumerate() {
+                diesel::update(
+                    uploads::table
+                        .filter(uploads::id.eq(*upload))
+                        .filter(uploads::message_id.is_null()),
+                )
+                .set((
+                    uploads::message_id.eq(row.id),
+                    uploads::position.eq(i32::try_from(position).unwrap_or(i32::MAX)),
+                ))
+                .execute($c)?;
+            }
             let mentions = store_mentions!($c, row.id, chat, seq, post.sender.id, &post.content)?;
             rows.push(BatchRow::Stored(Box::new(StoredRow {
                 row,

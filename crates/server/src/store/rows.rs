@@ -91,6 +91,7 @@ impl MessageRow {
             reply_to: None,
             reactions: Vec::new(),
             mentions: Vec::new(),
+            attachments: Vec::new(),
         }
     }
 }

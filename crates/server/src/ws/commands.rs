@@ -2,7 +2,7 @@
 //! Each answers its own socket (if at all); events for others go through the broker, only
 //! after the database committed.
 
-use chat_protocol::limits::check_content;
+use chat_protocol::limits::{check_content, check_post};
 use chat_protocol::{
     ChatId, ClientCommand, ErrorCode, HistoryQuery, MessageId, ServerEvent, User, UserId,
 };
@@ -72,6 +72,7 @@ pub(super) async fn handle_frame(
             content,
             client_id,
             reply_to,
+            attachments,
         } => new_message(
             state,
             user,
@@ -81,6 +82,7 @@ pub(super) async fn handle_frame(
                 content,
                 client_id,
                 reply_to,
+                attachments,
             },
             echo.clone(),
         ),
@@ -124,7 +126,7 @@ async fn fetch_messages(
 /// Checks and queues a message for the writer; the event goes out from there after commit,
 /// and the sender hears back directly only if it was a retry or failed.
 fn new_message(state: &AppState, user: &User, post: NewPost, echo: ErrorEcho) -> AppResult<Reply> {
-    check_content(&post.content).map_err(AppError::Validation)?;
+    check_post(&post.content, &post.attachments).map_err(AppError::Validation)?;
     if !state.realtime().allow_send(user.id) {
         return Err(AppError::RateLimited);
     }
@@ -174,6 +176,8 @@ async fn delete_message(
     let delivery = state
         .db(move |c| messages::delete(c, author, message_id))
         .await?;
+    // Its files (if any) go now rather than at the next periodic sweep.
+    state.uploads().wake_sweep();
     state.realtime().publish(
         &delivery.members,
         &ServerEvent::MessageDeleted {

@@ -143,6 +143,7 @@ impl Client {
                     content: pending.content.clone(),
                     client_id: *client_id,
                     reply_to: None,
+                    attachments: Vec::new(),
                 });
             }
         }
@@ -194,6 +195,7 @@ impl Client {
                     content: pending.content.clone(),
                     client_id: *client_id,
                     reply_to: None,
+                    attachments: Vec::new(),
                 });
             }
         }
@@ -217,6 +219,7 @@ impl Client {
             content,
             client_id,
             reply_to: None,
+            attachments: Vec::new(),
         });
         // Now and then, change one of its own messages: the oldest is edited, or deleted.
         if counter.is_multiple_of(5)

@@ -15,6 +15,7 @@ pub fn send(chat_id: ChatId, content: &str) -> (ClientCommand, Uuid) {
             content: content.into(),
             client_id,
             reply_to: None,
+            attachments: Vec::new(),
         },
         client_id,
     )
@@ -110,6 +111,7 @@ pub fn reply(chat_id: ChatId, content: &str, reply_to: MessageId) -> ClientComma
         content: content.into(),
         client_id: Uuid::new_v4(),
         reply_to: Some(reply_to),
+        attachments: Vec::new(),
     }
 }
 

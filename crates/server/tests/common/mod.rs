@@ -8,6 +8,7 @@
 pub mod cluster;
 pub mod events;
 pub mod redis;
+pub mod s3;
 pub mod schema;
 pub mod ws;
 

@@ -115,6 +115,7 @@ fn post(chat: ChatId, sender: &User, content: &str) -> NewPost {
         content: content.to_owned(),
         client_id: Uuid::new_v4(),
         reply_to: None,
+        attachments: Vec::new(),
     }
 }
 

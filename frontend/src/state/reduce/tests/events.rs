@@ -21,6 +21,7 @@ fn ready_resends_the_outbox_and_catches_up_on_loaded_chats() {
                 content: "queued".into(),
                 client_id: id(7),
                 reply_to: None,
+                attachments: Vec::new(),
             }),
             Effect::ForgetSentReadMarkers,
             Effect::RefreshChats,
