@@ -16,8 +16,11 @@ pub(crate) async fn notify_chat_updated(state: &AppState, chat: ChatId, recipien
         .await;
     match rendered {
         Ok(mut views) => {
-            fill_online_for_viewers(state, &mut views).await;
-            for (viewer, chat) in views {
+            let online = fill_online_for_viewers(state, &mut views).await;
+            // Only viewers with a socket open somewhere can receive the event; encoding a
+            // large group's chat for each offline member was most of an add's cost (a
+            // socket opened later loads the chat list, committed before this runs).
+            for (viewer, chat) in views.into_iter().filter(|(v, _)| online.contains(v)) {
                 state
                     .realtime()
                     .publish(&[viewer], &ServerEvent::ChatUpdated { chat });

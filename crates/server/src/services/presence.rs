@@ -105,8 +105,12 @@ pub(crate) async fn fill_online_members(state: &AppState, viewer: UserId, chats:
 
 /// Fills in each view's online members as its viewer may see them, for many viewers at once:
 /// one consent query and one Redis round trip whatever the number of viewers (what
-/// `chat_updated` to a large group needs; [`fill_online_members`] asks per viewer).
-pub(crate) async fn fill_online_for_viewers(state: &AppState, views: &mut [(UserId, Chat)]) {
+/// `chat_updated` to a large group needs; [`fill_online_members`] asks per viewer). Returns
+/// the viewers who are online now (a socket open on some instance).
+pub(crate) async fn fill_online_for_viewers(
+    state: &AppState,
+    views: &mut [(UserId, Chat)],
+) -> HashSet<UserId> {
     let viewers: Vec<UserId> = views.iter().map(|(v, _)| *v).collect();
     let mut members: Vec<UserId> = views
         .iter()
@@ -148,6 +152,7 @@ pub(crate) async fn fill_online_for_viewers(state: &AppState, views: &mut [(User
             .filter(|id| *id == viewer || consent.contains(&(viewer, *id)))
             .collect();
     }
+    viewers.into_iter().filter(|v| online.contains(v)).collect()
 }
 
 /// Each of `people` as a contact of `viewer`: online or not if they added `viewer` too,
