@@ -266,11 +266,10 @@ pub(crate) fn add_member(
     get(conn, chat, actor)
 }
 
-/// Makes `user` a member of group `chat` within the caller's write transaction, unless the
-/// group is full (`Validation`); `false` when they already were one.
 /// Takes the chat row for the rest of the caller's write transaction (PostgreSQL locks it until
-/// commit; SQLite's write lock is already held), as every change of the chat's messages does:
-/// checks made after this cannot be overtaken. Whether the chat is closed by a block.
+/// commit; SQLite's write lock is already held), as every change of the chat's messages and
+/// members does, before any membership row: checks made after this cannot be overtaken, and
+/// one lock order means no deadlock. Whether the chat is closed by a block.
 pub(crate) fn lock(c: &mut AnyConnection, chat: ChatId) -> AppResult<bool> {
     Ok(diesel::update(chats::table.find(chat))
         .set(chats::last_version.eq(chats::last_version))
@@ -278,6 +277,8 @@ pub(crate) fn lock(c: &mut AnyConnection, chat: ChatId) -> AppResult<bool> {
         .get_result(c)?)
 }
 
+/// Makes `user` a member of group `chat` within the caller's write transaction, unless the
+/// group is full (`Validation`); `false` when they already were one.
 pub(crate) fn admit(
     c: &mut AnyConnection,
     chat: ChatId,
@@ -359,6 +360,9 @@ pub(crate) fn update(
         ));
     }
     write_tx(conn, |c| {
+        // The chat row first, as every change of a chat's members does: one lock order, so
+        // two changes of one chat wait for each other instead of deadlocking.
+        lock(c, chat)?;
         if let Some(muted) = changes.muted {
             diesel::update(
                 chat_members::table
@@ -413,6 +417,7 @@ pub(crate) fn remove_member(
         return Err(AppError::Forbidden("you cannot leave a direct chat"));
     }
     write_tx(conn, |c| {
+        lock(c, chat)?;
         diesel::delete(
             chat_members::table
                 .filter(chat_members::chat_id.eq(chat))
