@@ -711,14 +711,17 @@ async fn newcomers_and_returners_start_with_nothing_unread(backend: Backend) {
             .find(|x| x.id == chat.id)
             .map(|x| x.unread_count)
     };
+    let add_carol = || async {
+        let (status, _) = alice
+            .post(
+                &format!("/api/chats/{}/members", chat.id),
+                serde_json::json!({"username": c.user.username}),
+            )
+            .await;
+        assert!(status.is_success(), "{status}");
+    };
 
-    let (status, _) = alice
-        .post(
-            &format!("/api/chats/{}/members", chat.id),
-            serde_json::json!({"username": c.user.username}),
-        )
-        .await;
-    assert!(status.is_success(), "{status}");
+    add_carol().await;
     assert_eq!(unread(carol.get_ok("/api/chats").await), Some(0));
     sa.send_message(chat.id, "welcome carol").await;
     sa.wait_for(|e| new_message(e).filter(|m| m.seq == 4)).await;
@@ -738,12 +741,6 @@ async fn newcomers_and_returners_start_with_nothing_unread(backend: Backend) {
         sa.send_message(chat.id, &format!("while away {i}")).await;
     }
     sa.wait_for(|e| new_message(e).filter(|m| m.seq == 6)).await;
-    let (status, _) = alice
-        .post(
-            &format!("/api/chats/{}/members", chat.id),
-            serde_json::json!({"username": c.user.username}),
-        )
-        .await;
-    assert!(status.is_success(), "{status}");
+    add_carol().await;
     assert_eq!(unread(carol.get_ok("/api/chats").await), Some(0));
 }

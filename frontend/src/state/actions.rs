@@ -161,13 +161,8 @@ impl ChatState {
             public: Some(public),
             ..UpdateChatRequest::default()
         };
-        let updated = self
-            .signed_in_api()?
-            .update_chat(chat, &req)
+        self.patch_chat(chat, req, |e| explain(e, Attempt::Other))
             .await
-            .map_err(|e| explain(&e, Attempt::Other))?;
-        self.apply_chat(updated);
-        Ok(())
     }
 
     pub(crate) async fn invites(&self, chat: ChatId) -> Result<Vec<Invite>, String> {

@@ -80,13 +80,8 @@ impl ChatState {
             muted: Some(muted),
             ..UpdateChatRequest::default()
         };
-        let updated = self
-            .signed_in_api()?
-            .update_chat(chat, &req)
+        self.patch_chat(chat, req, |e| explain(e, Attempt::Other))
             .await
-            .map_err(|e| explain(&e, Attempt::Other))?;
-        self.apply_chat(updated);
-        Ok(())
     }
 
     /// A new message arrived: notify if it deserves it.

@@ -21,14 +21,25 @@ fn explain_group(e: &ApiError) -> String {
 }
 
 impl ChatState {
-    async fn update_group(&self, chat: ChatId, req: UpdateChatRequest) -> Result<(), String> {
+    /// `PATCH /api/chats/{id}` with `req`; the changed chat goes through the reducer, a failure
+    /// is worded by `explain_failure`.
+    pub(super) async fn patch_chat(
+        &self,
+        chat: ChatId,
+        req: UpdateChatRequest,
+        explain_failure: fn(&ApiError) -> String,
+    ) -> Result<(), String> {
         let updated = self
             .signed_in_api()?
             .update_chat(chat, &req)
             .await
-            .map_err(|e| explain_group(&e))?;
+            .map_err(|e| explain_failure(&e))?;
         self.apply_chat(updated);
         Ok(())
+    }
+
+    async fn update_group(&self, chat: ChatId, req: UpdateChatRequest) -> Result<(), String> {
+        self.patch_chat(chat, req, explain_group).await
     }
 
     pub(crate) async fn rename_group(&self, chat: ChatId, name: String) -> Result<(), String> {
