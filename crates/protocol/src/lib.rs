@@ -14,6 +14,9 @@ pub mod ws;
 
 pub use error::{ErrorBody, ErrorCode, ErrorDetail};
 pub use ids::{ChatId, MessageId, SessionId, UploadId, UserId};
-pub use model::{Attachment, Chat, ChatKind, Message, Reaction, ReadPosition, ReplyPreview, User};
+pub use model::{
+    Attachment, Chat, ChatKind, Message, Reaction, ReadPosition, ReplyPreview, SystemEvent,
+    SystemLine, User,
+};
 pub use rest::*;
 pub use ws::{ClientCommand, ServerEvent};

@@ -42,6 +42,36 @@ pub struct Message {
     /// Files sent with the message, in the order the sender gave them (empty when deleted).
     #[serde(default)]
     pub attachments: Vec<Attachment>,
+    /// Set on a line the server writes into a group's history when its members or name
+    /// change; such a line has no text and cannot be edited, and counts as nothing unread.
+    /// Absent (not `null`) on what people write, so their messages look as they always did.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub system: Option<SystemLine>,
+}
+
+/// What a system line in a group's history records. `sender` of its message is who did it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SystemLine {
+    pub event: SystemEvent,
+    /// Who was added or removed (`added`, `removed`); `null` otherwise.
+    pub user: Option<User>,
+    /// The group's new name (`renamed`); `null` otherwise.
+    pub name: Option<String>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum SystemEvent {
+    /// The sender joined by themself (a public room, an invite link).
+    Joined,
+    /// The sender added `user`.
+    Added,
+    /// The sender left.
+    Left,
+    /// The sender removed `user`.
+    Removed,
+    /// The sender renamed the group to `name`.
+    Renamed,
 }
 
 /// An uploaded file as the wire shows it. `url` and `thumbnail_url` are signed and expire: the

@@ -251,3 +251,30 @@ fn attachment_shapes() {
     let parsed: ClientCommand = serde_json::from_value(plain.clone()).unwrap();
     assert_eq!(serde_json::to_value(&parsed).unwrap(), plain);
 }
+
+#[test]
+fn system_line_shapes() {
+    let mut m = message();
+    m["content"] = json!("");
+    m["client_id"] = Value::Null;
+    m["system"] = json!({"event": "added", "user": {"id": UID, "username": "bob"}, "name": null});
+    let parsed: Message = round_trip(m);
+    let line = parsed.system.expect("a system line");
+    assert_eq!(line.event, SystemEvent::Added);
+    assert_eq!(line.user.map(|u| u.username).as_deref(), Some("bob"));
+    let mut renamed = message();
+    renamed["system"] = json!({"event": "renamed", "user": null, "name": "team 2"});
+    assert_eq!(
+        round_trip::<Message>(renamed).system.map(|l| l.event),
+        Some(SystemEvent::Renamed)
+    );
+    for event in ["joined", "left", "removed"] {
+        let mut m = message();
+        m["system"] = json!({"event": event, "user": null, "name": null});
+        round_trip::<Message>(m);
+    }
+    // Ordinary messages read as no system line, and carry no such field.
+    let plain: Message = round_trip(message());
+    assert!(plain.system.is_none());
+    assert!(serde_json::to_value(&plain).unwrap().get("system").is_none());
+}

@@ -86,7 +86,7 @@ pub(crate) fn on_changed_message(
         return false;
     };
     if message.seq > chat.last_seq {
-        if !message.deleted && message.sender.id != me && !viewing {
+        if crate::text::system::to_read(message, me) && !viewing {
             chat.unread_count += 1;
             if message.mentions.contains(&me) {
                 chat.unread_mentions += 1;

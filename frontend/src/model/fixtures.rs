@@ -45,6 +45,7 @@ pub(crate) fn msg(seq: i64, content: &str) -> Message {
         reactions: Vec::new(),
         mentions: Vec::new(),
         attachments: Vec::new(),
+        system: None,
     }
 }
 

@@ -36,6 +36,7 @@ impl Pending {
             client_id: self.client_id,
             reply_to: self.reply_to,
             attachments: Vec::new(),
+            system: None,
         }
     }
 

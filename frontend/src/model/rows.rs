@@ -10,6 +10,7 @@ use chrono::{NaiveDate, TimeZone};
 
 use super::outbox::{Pending, PendingState};
 use crate::text::format::{day_label, local_day, local_minute, seen_line};
+use crate::text::system::{describe, to_read};
 
 #[derive(Debug, Clone, PartialEq)]
 pub(crate) enum Row {
@@ -30,6 +31,12 @@ pub(crate) enum Row {
         /// "Seen" / "Seen by bob": the read marker, on my newest message others have read.
         seen: Option<String>,
     },
+    /// A line the server wrote about the group ("Ann added Ben"), centred, without actions.
+    System {
+        seq: i64,
+        version: i64,
+        text: String,
+    },
     /// "New messages": the first unread message when the chat was opened comes next.
     NewMessages,
     Pending(Pending),
@@ -41,6 +48,7 @@ impl Row {
         match self {
             Self::Day { day, label } => format!("d:{day}:{label}"),
             Self::NewMessages => "new".to_owned(),
+            Self::System { seq, version, text } => format!("s:{seq}:{version}:{text}"),
             Self::Message {
                 message,
                 show_sender,
@@ -123,7 +131,7 @@ pub(crate) fn first_unread(messages: &[Message], me: UserId, unread: i64) -> Opt
     }
     let mut counted = 0;
     for m in messages.iter().rev() {
-        if m.sender.id != me && !m.deleted {
+        if to_read(m, me) {
             counted += 1;
             if counted == unread {
                 return Some(m.seq);
@@ -138,7 +146,7 @@ pub(crate) fn first_unread(messages: &[Message], me: UserId, unread: i64) -> Opt
 pub(crate) fn unread_after(messages: &[Message], me: UserId, seq: i64) -> i64 {
     let count = messages
         .iter()
-        .filter(|m| m.seq > seq && m.sender.id != me && !m.deleted)
+        .filter(|m| m.seq > seq && to_read(m, me))
         .count();
     i64::try_from(count).unwrap_or(i64::MAX)
 }
@@ -148,7 +156,11 @@ pub(crate) fn build<Tz: TimeZone>(input: &Inputs<'_>, tz: &Tz) -> Vec<Row> {
         .messages
         .iter()
         .rev()
-        .find(|m| m.sender.id == input.me && input.reads.iter().any(|r| r.seq >= m.seq))
+        .find(|m| {
+            m.sender.id == input.me
+                && m.system.is_none()
+                && input.reads.iter().any(|r| r.seq >= m.seq)
+        })
         .map(|m| m.seq);
     let mut rows = Vec::with_capacity(input.messages.len() + input.pending.len() + 4);
     let mut last_day: Option<NaiveDate> = None;
@@ -173,6 +185,17 @@ pub(crate) fn build<Tz: TimeZone>(input: &Inputs<'_>, tz: &Tz) -> Vec<Row> {
             divider_due = None;
             divided = true;
             rows.push(Row::NewMessages);
+        }
+        if let Some(text) = describe(m, input.me).filter(|_| !m.deleted) {
+            // The next message starts a new run: it shows its sender's name again.
+            last_sender = None;
+            last_minute = None;
+            rows.push(Row::System {
+                seq: m.seq,
+                version: m.version,
+                text,
+            });
+            continue;
         }
         let mine = m.sender.id == input.me;
         let same_sender = last_sender == Some(m.sender.id);
@@ -237,9 +260,40 @@ mod tests {
                     seen.as_ref().map(|s| format!(" ({s})")).unwrap_or_default()
                 ),
                 Row::NewMessages => "[new]".to_owned(),
+                Row::System { text, .. } => format!("<{text}>"),
                 Row::Pending(p) => format!("pending {}", p.content),
             })
             .collect()
+    }
+
+    #[test]
+    fn system_lines_stand_alone_and_are_not_unread() {
+        let me = 1;
+        let mut joined = from(2, 3, "cat", 0);
+        joined.content.clear();
+        joined.system = Some(chat_protocol::SystemLine {
+            event: chat_protocol::SystemEvent::Joined,
+            user: None,
+            name: None,
+        });
+        let messages = vec![from(1, 3, "cat", 0), joined, from(3, 3, "cat", 0)];
+        let input = Inputs {
+            messages: &messages,
+            pending: &[],
+            me: user_id(me),
+            group: true,
+            reads: &[],
+            today: messages[0].created_at.date_naive(),
+            first_unread: None,
+        };
+        assert_eq!(
+            kinds(&build(&input, &Utc)),
+            vec!["[Today]", "1+name", "<cat joined>", "3+name"],
+            "the line breaks the run: cat's next message shows her name again"
+        );
+        // Two of cat's messages are unread; the line between them is not.
+        assert_eq!(first_unread(&messages, user_id(me), 2), Some(1));
+        assert_eq!(unread_after(&messages, user_id(me), 0), 2);
     }
 
     #[test]

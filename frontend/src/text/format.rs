@@ -166,6 +166,9 @@ pub(crate) fn preview(chat: &Chat, me: UserId) -> String {
     let Some(m) = &chat.last_message else {
         return "No messages yet".to_owned();
     };
+    if let Some(line) = super::system::describe(m, me).filter(|_| !m.deleted) {
+        return line;
+    }
     let body = if m.deleted {
         "message deleted".to_owned()
     } else {

@@ -9,3 +9,4 @@ pub(crate) mod format;
 pub(crate) mod highlight;
 pub(crate) mod links;
 pub(crate) mod markdown;
+pub(crate) mod system;

@@ -77,6 +77,14 @@ async fn admins_run_the_group_and_anyone_can_rename_it() -> Result<()> {
     a.wait_text("#conv-title", "core team").await?;
     c.wait_text("#conv-title", "core team").await?;
     b.wait_text(".chat-item .chat-title", "core team").await?;
+    // ...and the history says who did it, in everyone's words.
+    a.wait_text(
+        "#messages .system-line",
+        &format!("{ben} renamed the group to “core team”"),
+    )
+    .await?;
+    b.wait_text("#messages .system-line", "You renamed the group to “core team”")
+        .await?;
 
     // The admin keeps messages for 30 days; Ben is told.
     set_value(&a, "#group-retention", "30", "change").await?;
@@ -101,6 +109,8 @@ async fn admins_run_the_group_and_anyone_can_rename_it() -> Result<()> {
         Ok((member_count(&a).await? == 2).then_some(()))
     })
     .await?;
+    a.wait_text("#messages .system-line", &format!("{ben} removed {cal}"))
+        .await?;
     // Cal loses the chat at once.
     c.wait_for("the group gone from Cal's list", || async {
         let titles = c.texts(".chat-item .chat-title").await?;

@@ -1,6 +1,7 @@
 //! Groups and history: create a group, page back through a long history with `before_seq`
 //! (scrolling up), add a member by name (with a clear error for an unknown one), and leave
-//! (after a confirmation, without a panic: the harness fails any test whose page panicked).
+//! (after a confirmation, without a panic: the harness fails any test whose page panicked),
+//! which the group's history then says in a system line.
 
 use chat_e2e::flows::{Remember, add_contact, send, sign_up};
 use chat_e2e::keys::ENTER;
@@ -163,6 +164,12 @@ async fn groups_paging_members_and_leaving() -> Result<()> {
     })
     .await?;
     d.wait_text("#conv-subtitle", "1 member").await?;
+    // The group's history says so, in place and without counting as unread (Dana is looking).
+    d.wait_text("#messages .system-line", &format!("{eric} left"))
+        .await?;
+    d.wait_text(".chat-item .chat-preview", &format!("{eric} left"))
+        .await?;
+    assert_eq!(d.count(".chat-item.unread").await?, 0, "a line is nothing to read");
 
     // Removing a contact.
     d.click("#tab-contacts").await?;

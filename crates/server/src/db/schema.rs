@@ -91,6 +91,7 @@ diesel::table! {
         deleted -> Bool,
         version -> BigInt,
         reply_to_id -> Nullable<BigInt>,
+        system_event -> Nullable<Text>,
     }
 }
 

@@ -13,7 +13,7 @@ use chat_protocol::{
 use super::extract::AuthUser;
 use crate::error::{AppError, AppResult};
 use crate::services::chat_events::{
-    announce_to_members, announce_to_members_later, notify_chat_updated,
+    announce_to_members, announce_to_members_later, notify_chat_updated, publish_line,
 };
 use crate::services::presence::fill_online_members;
 use crate::state::AppState;
@@ -140,7 +140,7 @@ pub(super) async fn update(
     let retention_changed = changes.retention_days.is_some();
     let only_mute =
         changes.name.is_none() && changes.public.is_none() && changes.retention_days.is_none();
-    let mut updated = state
+    let (mut updated, line) = state
         .db(move |c| chats::update(c, chat, actor, &changes))
         .await?;
     if retention_changed {
@@ -152,6 +152,10 @@ pub(super) async fn update(
         notify_chat_updated(&state, chat, vec![actor]).await;
     } else {
         announce_to_members(&state, &updated).await;
+    }
+    if let Some(line) = line {
+        let members: Vec<UserId> = updated.members.iter().map(|m| m.id).collect();
+        publish_line(&state, line, &members);
     }
     Ok(HttpResponse::Ok().json(updated))
 }
@@ -187,12 +191,12 @@ pub(super) async fn add_member(
     check_name_lookup(&username).map_err(AppError::Validation)?;
     let actor = caller.id;
     let max = state.guards().max_group_members();
-    let mut updated = state
+    let (mut updated, line) = state
         .db(move |c| chats::add_member(c, chat, actor, &username, max))
         .await?;
     fill_online_members(&state, actor, std::slice::from_mut(&mut updated)).await;
     // Every member hears (issue 15: off the request path, the response does not wait for it).
-    announce_to_members_later(state.clone(), &updated);
+    announce_to_members_later(state.clone(), &updated, Some(line));
     Ok(HttpResponse::Created().json(updated))
 }
 
@@ -204,15 +208,16 @@ pub(super) async fn remove_member(
     state.guards().check_write(caller.id)?;
     let (chat, target) = path.into_inner();
     let actor = caller.id;
-    let remaining = state
+    let (line, remaining) = state
         .db(move |c| {
-            chats::remove_member(c, chat, actor, target)?;
-            members::member_ids(c, chat)
+            let line = chats::remove_member(c, chat, actor, target)?;
+            Ok((line, members::member_ids(c, chat)?))
         })
         .await?;
-    let mut told = remaining;
+    let mut told = remaining.clone();
     told.push(target);
     notify_chat_updated(&state, chat, told).await;
+    publish_line(&state, line, &remaining);
     Ok(HttpResponse::NoContent().finish())
 }
 

@@ -2,12 +2,12 @@
 
 use actix_web::{HttpResponse, web};
 use chat_protocol::limits::check_room_search;
-use chat_protocol::{Chat, ChatId, CreateInviteRequest, RoomQuery, UserId};
+use chat_protocol::{Chat, ChatId, CreateInviteRequest, Message, RoomQuery, UserId};
 
 use super::extract::AuthUser;
 use crate::auth::tokens::random_token;
 use crate::error::{AppError, AppResult};
-use crate::services::chat_events::announce_to_members;
+use crate::services::chat_events::{announce_to_members, publish_line};
 use crate::services::presence::fill_online_members;
 use crate::state::AppState;
 use crate::store::{chats, invites, rooms};
@@ -27,10 +27,12 @@ pub(super) async fn directory(
 }
 
 /// The joined chat for its new member `me` (with the presence `me` may see), and
-/// `chat_updated` for everyone in it when someone new came in.
-async fn welcome(state: &AppState, me: UserId, mut chat: Chat, joined: bool) -> HttpResponse {
-    if joined {
+/// `chat_updated` for everyone in it, then the "joined" line, when someone new came in.
+async fn welcome(state: &AppState, me: UserId, mut chat: Chat, line: Option<Message>) -> HttpResponse {
+    if let Some(line) = line {
         announce_to_members(state, &chat).await;
+        let members: Vec<UserId> = chat.members.iter().map(|m| m.id).collect();
+        publish_line(state, line, &members);
     }
     fill_online_members(state, me, std::slice::from_mut(&mut chat)).await;
     HttpResponse::Ok().json(chat)

@@ -1,8 +1,9 @@
 //! `chat_updated`: after a chat is created or its membership changes, each person concerned
-//! hears about the chat as they see it (their own unread count, who is online).
+//! hears about the chat as they see it (their own unread count, who is online); then the
+//! members hear the change's system line ("Ann added Ben") as a `new_message`.
 
 use actix_web::web;
-use chat_protocol::{Chat, ChatId, ServerEvent, UserId};
+use chat_protocol::{Chat, ChatId, Message, ServerEvent, UserId};
 
 use super::presence::fill_online_for_viewers;
 use crate::state::AppState;
@@ -34,13 +35,34 @@ pub(crate) async fn notify_chat_updated(state: &AppState, chat: ChatId, recipien
 /// hear shortly after. For a large group the rendering and the fan-out cost grow with its size
 /// (a fixed number of queries, but a thousand events to publish), which a request should not
 /// wait for.
-pub(crate) fn announce_to_members_later(state: web::Data<AppState>, chat: &Chat) {
+pub(crate) fn announce_to_members_later(
+    state: web::Data<AppState>,
+    chat: &Chat,
+    line: Option<Message>,
+) {
     let chat = chat.clone();
-    actix_web::rt::spawn(async move { announce_to_members(&state, &chat).await });
+    actix_web::rt::spawn(async move {
+        announce_to_members(&state, &chat).await;
+        if let Some(line) = line {
+            publish_line(&state, line, &member_ids(&chat));
+        }
+    });
+}
+
+/// Sends a system line to `recipients` (the chat's members after the change), after the
+/// `chat_updated` that told them of the change, so a newcomer knows the chat before its line.
+/// Like any message it has a seq: an instance that misses it fills the gap from the database.
+pub(crate) fn publish_line(state: &AppState, line: Message, recipients: &[UserId]) {
+    state
+        .realtime()
+        .publish(recipients, &ServerEvent::NewMessage { message: line });
+}
+
+fn member_ids(chat: &Chat) -> Vec<UserId> {
+    chat.members.iter().map(|m| m.id).collect()
 }
 
 /// Tells every member of `chat` about it (a new chat, a new member).
 pub(crate) async fn announce_to_members(state: &AppState, chat: &Chat) {
-    let everyone = chat.members.iter().map(|m| m.id).collect();
-    notify_chat_updated(state, chat.id, everyone).await;
+    notify_chat_updated(state, chat.id, member_ids(chat)).await;
 }

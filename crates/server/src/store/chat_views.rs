@@ -22,7 +22,8 @@ fn counts<K: std::hash::Hash + Eq>(rows: Vec<(K, i64)>) -> HashMap<K, i64> {
 
 /// A membership row's unread count, capped at [`UNREAD_CAP`]: the LIMITed subquery stops
 /// after that many rows, so a member who never reads a busy chat costs the same as one who
-/// is nearly caught up (an uncapped count walks every unread message). Correlated with the
+/// is nearly caught up (an uncapped count walks every unread message). System lines ("Ann
+/// joined") are nothing to read. Correlated with the
 /// `chat_members` row it is selected beside; runs as written on SQLite and PostgreSQL.
 fn capped_unread() -> diesel::expression::SqlLiteral<diesel::sql_types::BigInt> {
     diesel::dsl::sql(&format!(
@@ -31,6 +32,7 @@ fn capped_unread() -> diesel::expression::SqlLiteral<diesel::sql_types::BigInt> 
          AND m.seq > chat_members.last_read_seq \
          AND m.sender_id <> chat_members.user_id \
          AND NOT m.deleted \
+         AND m.system_event IS NULL \
          LIMIT {UNREAD_CAP}) unread)"
     ))
 }

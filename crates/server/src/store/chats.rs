@@ -1,7 +1,7 @@
 //! Chats and their membership. Every read takes the viewer and answers `NotFound` when the viewer
 //! is not a member, so a chat's existence never leaks to outsiders.
 
-use chat_protocol::{Chat, ChatId, ChatKind, UpdateChatRequest, User, UserId};
+use chat_protocol::{Chat, ChatId, ChatKind, Message, UpdateChatRequest, User, UserId};
 use chrono::NaiveDateTime;
 use diesel::prelude::*;
 use uuid::Uuid;
@@ -10,7 +10,10 @@ use super::blocks::between;
 use super::chat_cursor::ChatCursor;
 use super::chat_views;
 use super::members::{self, is_member, require_member};
+pub(crate) use super::members::lock;
+use super::message_parts::render;
 use super::rows::ChatRow;
+use super::system_lines::{self, StoredLine};
 use super::users::find_by_name;
 use super::{OnUnique, direct_key, now, write_tx};
 use crate::db::AnyConnection;
@@ -239,13 +242,14 @@ pub(crate) fn create_group(
     get(conn, id, me)
 }
 
+/// Adds someone to a group (any member may); returns the chat and the "added" line.
 pub(crate) fn add_member(
     conn: &mut AnyConnection,
     chat: ChatId,
     actor: UserId,
     username: &str,
     max_members: usize,
-) -> AppResult<Chat> {
+) -> AppResult<(Chat, Message)> {
     require_member(conn, chat, actor)?;
     let row = find_row(conn, chat)?.ok_or(AppError::NotFound("no such chat"))?;
     if row.kind != ChatKind::Group {
@@ -257,38 +261,41 @@ pub(crate) fn add_member(
     if between(conn, actor, newcomer.id)? {
         return Err(AppError::NotFound("no such user"));
     }
-    write_tx(conn, |c| {
-        if !admit(c, row.id, newcomer.id, max_members)? {
-            return Err(AppError::Conflict("already a member"));
-        }
-        Ok(())
+    let line = write_tx(conn, |c| {
+        admit(c, row.id, newcomer.id, actor, max_members)?
+            .ok_or(AppError::Conflict("already a member"))
     })?;
-    get(conn, chat, actor)
+    Ok((get(conn, chat, actor)?, line))
 }
 
-/// Takes the chat row for the rest of the caller's write transaction (PostgreSQL locks it until
-/// commit; SQLite's write lock is already held), as every change of the chat's messages and
-/// members does, before any membership row: checks made after this cannot be overtaken, and
-/// one lock order means no deadlock. Whether the chat is closed by a block.
-pub(crate) fn lock(c: &mut AnyConnection, chat: ChatId) -> AppResult<bool> {
-    Ok(diesel::update(chats::table.find(chat))
-        .set(chats::last_version.eq(chats::last_version))
-        .returning(chats::blocked)
-        .get_result(c)?)
+/// Writes a system line into the caller's write transaction (the chat row already taken) and
+/// renders it.
+fn write_line(
+    c: &mut AnyConnection,
+    chat: ChatId,
+    actor: UserId,
+    line: &StoredLine,
+) -> AppResult<Message> {
+    let row = system_lines::record(c, chat, actor, line)?;
+    render(c, vec![row])?
+        .pop()
+        .ok_or(AppError::internal("a system line vanished"))
 }
 
 /// Makes `user` a member of group `chat` within the caller's write transaction, unless the
-/// group is full (`Validation`); `false` when they already were one.
+/// group is full (`Validation`), with a line in its history ("joined" when `actor` is `user`,
+/// else "added"); `None` when they already were one.
 pub(crate) fn admit(
     c: &mut AnyConnection,
     chat: ChatId,
     user: UserId,
+    actor: UserId,
     max_members: usize,
-) -> AppResult<bool> {
+) -> AppResult<Option<Message>> {
     // Concurrent joins count one after the other, so none overshoots.
     lock(c, chat)?;
     if is_member(c, chat, user)? {
-        return Ok(false);
+        return Ok(None);
     }
     let members: i64 = chat_members::table
         .filter(chat_members::chat_id.eq(chat))
@@ -299,28 +306,27 @@ pub(crate) fn admit(
             "a group has at most {max_members} members"
         )));
     }
-    // Joining (or coming back) starts with nothing unread: the history is there to scroll
-    // through, but it was not written to them.
-    let last_seq: i64 = chats::table
-        .find(chat)
-        .select(chats::last_seq)
-        .get_result(c)?;
-    insert_member(c, chat, user, false, last_seq)
+    let event = if actor == user {
+        StoredLine::joined()
+    } else {
+        StoredLine::added(user)
+    };
+    let line = write_line(c, chat, actor, &event)?;
+    // Joining (or coming back) starts with nothing unread, their own arrival included: the
+    // history is there to scroll through, but it was not written to them.
+    insert_member(c, chat, user, false, line.seq)
         .on_unique(AppError::Conflict("already a member"))?;
-    diesel::update(chats::table.find(chat))
-        .set(chats::last_activity_at.eq(now()))
-        .execute(c)?;
-    Ok(true)
+    Ok(Some(line))
 }
 
 /// `user` joins the public group `chat` (`NotFound` for any other chat, so private groups stay
-/// hidden); `true` when they were not a member before.
+/// hidden); with the "joined" line when they were not a member before.
 pub(crate) fn join_public(
     conn: &mut AnyConnection,
     chat: ChatId,
     user: UserId,
     max_members: usize,
-) -> AppResult<(Chat, bool)> {
+) -> AppResult<(Chat, Option<Message>)> {
     let joined = write_tx(conn, |c| {
         let public = chats::table
             .find(chat)
@@ -329,20 +335,21 @@ pub(crate) fn join_public(
         if !diesel::select(diesel::dsl::exists(public)).get_result::<bool>(c)? {
             return Err(AppError::NotFound("no such room"));
         }
-        admit(c, chat, user, max_members)
+        admit(c, chat, user, user, max_members)
     })?;
     Ok((get(conn, chat, user)?, joined))
 }
 
 /// Changes a chat: any member mutes or unmutes it for themself; in a group any member may
 /// rename it, and only its admins may make it public or private or set how long its messages
-/// are kept. Direct chats have none of these but the mute.
+/// are kept. Direct chats have none of these but the mute. A new name comes with a "renamed"
+/// line in the group's history.
 pub(crate) fn update(
     conn: &mut AnyConnection,
     chat: ChatId,
     actor: UserId,
     changes: &UpdateChatRequest,
-) -> AppResult<Chat> {
+) -> AppResult<(Chat, Option<Message>)> {
     require_member(conn, chat, actor)?;
     let row = find_row(conn, chat)?.ok_or(AppError::NotFound("no such chat"))?;
     let group_change =
@@ -359,10 +366,11 @@ pub(crate) fn update(
             "only a group's admins may change whether it is public or how long it keeps messages",
         ));
     }
-    write_tx(conn, |c| {
+    let line = write_tx(conn, |c| {
         // The chat row first, as every change of a chat's members does: one lock order, so
         // two changes of one chat wait for each other instead of deadlocking.
         lock(c, chat)?;
+        let mut line = None;
         if let Some(muted) = changes.muted {
             diesel::update(
                 chat_members::table
@@ -373,9 +381,16 @@ pub(crate) fn update(
             .execute(c)?;
         }
         if let Some(name) = &changes.name {
-            diesel::update(chats::table.find(chat))
-                .set(chats::name.eq(name.trim()))
-                .execute(c)?;
+            let name = name.trim();
+            // Read under the lock: a rename to the current name is no event.
+            let current: Option<String> =
+                chats::table.find(chat).select(chats::name).get_result(c)?;
+            if current.as_deref() != Some(name) {
+                diesel::update(chats::table.find(chat))
+                    .set(chats::name.eq(name))
+                    .execute(c)?;
+                line = Some(write_line(c, chat, actor, &StoredLine::renamed(name))?);
+            }
         }
         if let Some(public) = changes.public {
             diesel::update(chats::table.find(chat))
@@ -388,20 +403,20 @@ pub(crate) fn update(
                 .set(chats::retention_days.eq(days))
                 .execute(c)?;
         }
-        Ok::<_, AppError>(())
+        Ok::<_, AppError>(line)
     })?;
-    get(conn, chat, actor)
+    Ok((get(conn, chat, actor)?, line))
 }
 
 /// Removes `target` from a group: anyone may leave; an admin may remove anyone else. A group
 /// whose last admin leaves gets a new one (its longest-standing member), so it is never left
-/// without.
+/// without. Returns the "left" or "removed" line, for the members who remain.
 pub(crate) fn remove_member(
     conn: &mut AnyConnection,
     chat: ChatId,
     actor: UserId,
     target: UserId,
-) -> AppResult<()> {
+) -> AppResult<Message> {
     require_member(conn, chat, actor)?;
     let row = find_row(conn, chat)?.ok_or(AppError::NotFound("no such chat"))?;
     if target != actor {
@@ -424,7 +439,13 @@ pub(crate) fn remove_member(
                 .filter(chat_members::user_id.eq(target)),
         )
         .execute(c)?;
-        members::ensure_admin(c, chat)
+        members::ensure_admin(c, chat)?;
+        let event = if target == actor {
+            StoredLine::left()
+        } else {
+            StoredLine::removed(target)
+        };
+        write_line(c, chat, actor, &event)
     })
 }
 

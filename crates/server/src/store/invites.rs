@@ -1,7 +1,7 @@
 //! Invite links to groups: a random token that lets whoever holds it join, until it expires,
 //! is used up or is revoked.
 
-use chat_protocol::{ChatId, ChatKind, Invite, UserId};
+use chat_protocol::{ChatId, ChatKind, Invite, Message, UserId};
 use chrono::NaiveDateTime;
 use diesel::prelude::*;
 
@@ -133,13 +133,13 @@ pub(crate) fn revoke(
 
 /// `user` joins the group a live link points to; the link counts a use only when it admitted
 /// someone new. `NotFound` for an unknown, expired, used-up or revoked token. Returns the chat
-/// and whether `user` joined now.
+/// and, when `user` joined now, the "joined" line.
 pub(crate) fn accept(
     conn: &mut AnyConnection,
     token: &str,
     user: UserId,
     max_members: usize,
-) -> AppResult<(ChatId, bool)> {
+) -> AppResult<(ChatId, Option<Message>)> {
     write_tx(conn, |c| {
         let chat: Option<ChatId> = chat_invites::table
             .filter(chat_invites::token.eq(token))
@@ -150,8 +150,8 @@ pub(crate) fn accept(
         let chat = chat.ok_or(AppError::NotFound(
             "this invite link is expired, used up or revoked",
         ))?;
-        let joined = admit(c, chat, user, max_members)?;
-        if joined {
+        let joined = admit(c, chat, user, user, max_members)?;
+        if joined.is_some() {
             // Counted in the same transaction as the join: a link for 1 use admits one person
             // however many accept at once (the row is locked until commit on PostgreSQL, the
             // database on SQLite).

@@ -105,3 +105,39 @@ pub(crate) fn admin_of(conn: &mut AnyConnection, user: UserId) -> AppResult<Vec<
         .select(chat_members::chat_id)
         .load(conn)?)
 }
+
+/// Takes the chat row for the rest of the caller's write transaction (PostgreSQL locks it until
+/// commit; SQLite's write lock is already held), as every change of the chat's messages and
+/// members does, before any membership row: checks made after this cannot be overtaken, and
+/// one lock order means no deadlock. Whether the chat is closed by a block.
+pub(crate) fn lock(c: &mut AnyConnection, chat: ChatId) -> AppResult<bool> {
+    Ok(diesel::update(chats::table.find(chat))
+        .set(chats::last_version.eq(chats::last_version))
+        .returning(chats::blocked)
+        .get_result(c)?)
+}
+
+/// Takes the rows of the groups `user` is an admin of, in chat-id order (the order every
+/// writer takes chat rows in), before the caller changes `user`'s memberships: the same lock
+/// order as every other change of a chat's members, so none of them can deadlock with it.
+/// Returns those groups as they are once locked.
+pub(crate) fn lock_admin_groups(c: &mut AnyConnection, user: UserId) -> AppResult<Vec<ChatId>> {
+    let mut locked: Vec<ChatId> = Vec::new();
+    loop {
+        let mut groups = admin_of(c, user)?;
+        groups.sort_unstable();
+        let fresh: Vec<ChatId> = groups
+            .iter()
+            .copied()
+            .filter(|g| !locked.contains(g))
+            .collect();
+        if fresh.is_empty() {
+            return Ok(groups);
+        }
+        // Made an admin meanwhile (rare): lock those too, then look again.
+        for group in fresh {
+            lock(c, group)?;
+            locked.push(group);
+        }
+    }
+}

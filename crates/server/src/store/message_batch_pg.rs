@@ -304,6 +304,7 @@ fn into_batch_row(
             deleted: false,
             version,
             reply_to_id: post.reply_to,
+            system_event: None,
         },
         members,
         reply_to,

@@ -49,8 +49,8 @@ pub(crate) fn quote(
     }
 }
 
-/// Rows joined with their senders' names, as wire messages with replies, reactions and
-/// mentions filled in.
+/// Rows joined with their senders' names, as wire messages with replies, reactions,
+/// mentions, attachments and system lines filled in.
 pub(crate) fn render(
     conn: &mut AnyConnection,
     rows: Vec<(MessageRow, String)>,
@@ -85,6 +85,7 @@ pub(crate) fn render(
     }
     // Signed now: whoever this rendering is for may see the chat, hence its files.
     let mut attachments = super::uploads::attachments_of(conn, &ids)?;
+    let mut lines = super::system_lines::lines_of(conn, &rows)?;
     Ok(rows
         .into_iter()
         .map(|(row, name)| {
@@ -95,6 +96,7 @@ pub(crate) fn render(
                 message.reactions = reactions.remove(&message.id).unwrap_or_default();
                 message.mentions = mentions_of.remove(&message.id).unwrap_or_default();
                 message.attachments = attachments.remove(&message.id).unwrap_or_default();
+                message.system = lines.remove(&message.id);
             }
             message
         })

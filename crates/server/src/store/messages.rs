@@ -404,7 +404,8 @@ pub(crate) fn stored_retry(
 }
 
 /// Loads a message the `author` may change: it exists in a chat they belong to (else
-/// `NotFound`), they wrote it (else `Forbidden`), and it is not deleted (else `NotFound`).
+/// `NotFound`), they wrote it (else `Forbidden`), it is not deleted (else `NotFound`) and it is
+/// not a system line (else `Validation`).
 fn own_message(
     conn: &mut AnyConnection,
     author: UserId,
@@ -423,6 +424,11 @@ fn own_message(
     }
     if row.deleted {
         return Err(AppError::NotFound("message was deleted"));
+    }
+    if row.system_event.is_some() {
+        return Err(AppError::Validation(
+            "a line about the group's members or name cannot be edited or deleted".into(),
+        ));
     }
     Ok((row, name))
 }

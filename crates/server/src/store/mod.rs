@@ -19,6 +19,7 @@ pub(crate) mod rows;
 pub(crate) mod search;
 pub(crate) mod sessions;
 pub(crate) mod stats;
+pub(crate) mod system_lines;
 pub(crate) mod uploads;
 pub(crate) mod users;
 

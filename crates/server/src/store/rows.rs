@@ -64,6 +64,8 @@ pub(crate) struct MessageRow {
     pub deleted: bool,
     pub version: i64,
     pub reply_to_id: Option<MessageId>,
+    /// A system line's event as stored (see `store::system_lines`); `None` for what people write.
+    pub system_event: Option<String>,
 }
 
 impl MessageRow {
@@ -87,11 +89,12 @@ impl MessageRow {
             edited_at: self.edited_at.map(to_utc),
             deleted: self.deleted,
             version: self.version,
-            // Filled in by `store::messages::enrich` where the message is rendered.
+            // Filled in by `store::message_parts::render` where the message is rendered.
             reply_to: None,
             reactions: Vec::new(),
             mentions: Vec::new(),
             attachments: Vec::new(),
+            system: None,
         }
     }
 }

@@ -105,7 +105,7 @@ pub(crate) fn set_disabled(
     let at = disabled.then(now);
     write_tx(conn, |c| {
         let ran = if disabled {
-            members::admin_of(c, user)?
+            members::lock_admin_groups(c, user)?
         } else {
             Vec::new()
         };
@@ -139,6 +139,7 @@ pub(crate) fn erase_account(
 fn erase(conn: &mut AnyConnection, user: UserId) -> AppResult<String> {
     let placeholder = format!("deleted-{}", &user.as_uuid().simple().to_string()[..12]);
     write_tx(conn, |c| {
+        let ran = members::lock_admin_groups(c, user)?;
         diesel::delete(
             contacts::table.filter(
                 contacts::owner_id
@@ -157,7 +158,7 @@ fn erase(conn: &mut AnyConnection, user: UserId) -> AppResult<String> {
             ))
             .execute(c)?;
         // The groups it ran get another admin.
-        for chat in members::admin_of(c, user)? {
+        for chat in ran {
             diesel::update(
                 chat_members::table
                     .filter(chat_members::chat_id.eq(chat))

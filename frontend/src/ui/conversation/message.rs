@@ -152,6 +152,12 @@ pub(super) fn RowView(
             })
             .into_any()
         }
+        Row::System { seq, text, .. } => view! {
+            <div class="system-line" data-system-seq=seq.to_string()>
+                <span>{text}</span>
+            </div>
+        }
+        .into_any(),
         Row::NewMessages => view! {
             <div class="new-sep" id="new-messages" role="separator">
                 <span>"New messages"</span>

@@ -101,9 +101,33 @@ fn groups_add_and_leave(c: &mut AnyConnection) {
         user(c, "eve"),
     );
     let chat = group(c, &ann, &[&ben]);
-    let grown = chats::add_member(c, chat, ben.id, "cat", 10).expect("add");
+    let (grown, added) = chats::add_member(c, chat, ben.id, "cat", 10).expect("add");
     let names: Vec<&str> = grown.members.iter().map(|m| m.username.as_str()).collect();
     assert_eq!(names, ["ann", "ben", "cat"], "joining order");
+    // The change is a line in the history: the chat's next seq, by who did it, about whom.
+    let line = added.system.clone().expect("a system line");
+    assert_eq!(
+        (line.event, line.user.map(|u| u.username)),
+        (chat_protocol::SystemEvent::Added, Some("cat".to_owned()))
+    );
+    assert_eq!((added.sender.id, added.seq, added.client_id), (ben.id, grown.last_seq, None));
+    assert_eq!(grown.last_message.as_ref().map(|m| m.id), Some(added.id));
+    assert_eq!(grown.unread_count, 0, "a system line is nothing to read");
+    for viewer in [&ann, &cat] {
+        let seen = chats::get(c, chat, viewer.id).expect("get");
+        assert_eq!(seen.unread_count, 0, "{} has nothing unread", viewer.username);
+    }
+    assert!(
+        matches!(
+            messages::edit(c, ben.id, added.id, "forged"),
+            Err(AppError::Validation(_))
+        ),
+        "a system line cannot be edited"
+    );
+    assert!(matches!(
+        messages::delete(c, ben.id, added.id),
+        Err(AppError::Validation(_))
+    ));
     assert!(matches!(
         chats::add_member(c, chat, ann.id, "cat", 10),
         Err(AppError::Conflict(_))
@@ -127,7 +151,12 @@ fn groups_add_and_leave(c: &mut AnyConnection) {
         ),
         "ben is no admin"
     );
-    chats::remove_member(c, chat, cat.id, cat.id).expect("leave");
+    let left = chats::remove_member(c, chat, cat.id, cat.id).expect("leave");
+    assert_eq!(
+        left.system.map(|l| (l.event, l.user)),
+        Some((chat_protocol::SystemEvent::Left, None))
+    );
+    assert_eq!(left.seq, added.seq + 1, "gapless with the other lines");
     assert!(!members::is_member(c, chat, cat.id).expect("check"));
     assert!(matches!(
         chats::get(c, chat, cat.id),
