@@ -1029,7 +1029,9 @@ async fn responses_match_the_documented_schemas() {
             attachments: vec![upload_id],
         })
         .await;
-    let with_file = socket.wait_for(new_message).await;
+    let with_file = socket
+        .wait_for(|e| new_message(e).filter(|m| !m.attachments.is_empty()))
+        .await;
     assert_eq!(with_file.attachments.len(), 1);
     let direct_path = format!("/api/chats/{}", direct.id);
     let (status, page) = me.get(history, format!("{direct_path}/messages")).await;

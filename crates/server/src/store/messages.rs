@@ -612,11 +612,13 @@ pub(crate) fn all_of(conn: &mut AnyConnection, author: UserId) -> AppResult<Vec<
     render(conn, rows)
 }
 
-/// The ids of `author`'s messages not deleted yet (to erase an account).
+/// The ids of what `author` wrote and has not deleted yet (to erase an account).
 pub(crate) fn live_ids_of(conn: &mut AnyConnection, author: UserId) -> AppResult<Vec<MessageId>> {
     Ok(messages::table
         .filter(messages::sender_id.eq(author))
         .filter(messages::deleted.eq(false))
+        // System lines hold nothing the author wrote; they stay as the group's history.
+        .filter(messages::system_event.is_null())
         .order(messages::id.asc())
         .select(messages::id)
         .load(conn)?)
