@@ -276,5 +276,10 @@ fn system_line_shapes() {
     // Ordinary messages read as no system line, and carry no such field.
     let plain: Message = round_trip(message());
     assert!(plain.system.is_none());
-    assert!(serde_json::to_value(&plain).unwrap().get("system").is_none());
+    assert!(
+        serde_json::to_value(&plain)
+            .unwrap()
+            .get("system")
+            .is_none()
+    );
 }

@@ -14,12 +14,19 @@ use common::{Backend, TestServer, assert_error};
 use reqwest::{Method, StatusCode};
 use serde_json::json;
 
-on_both_backends!(members_and_names_leave_lines_in_history, joining_by_room_or_invite_says_joined);
+on_both_backends!(
+    members_and_names_leave_lines_in_history,
+    joining_by_room_or_invite_says_joined
+);
 
 /// (event, sender, user) of a system line, for comparing.
 fn said(m: &Message) -> (SystemEvent, String, Option<String>) {
     let line = m.system.clone().expect("a system line");
-    (line.event, m.sender.username.clone(), line.user.map(|u| u.username))
+    (
+        line.event,
+        m.sender.username.clone(),
+        line.user.map(|u| u.username),
+    )
 }
 
 /// Picks the `new_message` that is a system line of `event`.
@@ -65,7 +72,10 @@ async fn members_and_names_leave_lines_in_history(backend: Backend) {
             Some(c.user.username.clone())
         )
     );
-    assert_eq!((added.seq, added.content.as_str(), added.client_id), (2, "", None));
+    assert_eq!(
+        (added.seq, added.content.as_str(), added.client_id),
+        (2, "", None)
+    );
     let known = sc.wait_for(chat_updated).await;
     assert_eq!(known.id, group.id, "carol learns of the chat first");
     assert_eq!(sc.wait_for(line(SystemEvent::Added)).await.id, added.id);
@@ -75,7 +85,11 @@ async fn members_and_names_leave_lines_in_history(backend: Backend) {
     for (api, who, unread) in [(&alice, "alice", 1), (&carol, "carol", 0)] {
         let chat: Chat = api.get_ok(&path).await;
         assert_eq!(chat.unread_count, unread, "{who}");
-        assert_eq!(chat.last_message.map(|m| m.id), Some(added.id), "{who}: preview");
+        assert_eq!(
+            chat.last_message.map(|m| m.id),
+            Some(added.id),
+            "{who}: preview"
+        );
     }
 
     // A rename writes one; renaming to the same name writes none.
@@ -84,7 +98,14 @@ async fn members_and_names_leave_lines_in_history(backend: Backend) {
         .await;
     assert_eq!(status, StatusCode::OK, "{body}");
     let renamed = sb.wait_for(line(SystemEvent::Renamed)).await;
-    assert_eq!(renamed.system.as_ref().and_then(|l| l.name.clone()).as_deref(), Some("trip"));
+    assert_eq!(
+        renamed
+            .system
+            .as_ref()
+            .and_then(|l| l.name.clone())
+            .as_deref(),
+        Some("trip")
+    );
     assert_eq!(renamed.seq, 3);
     let (status, _) = alice
         .call(Method::PATCH, &path, Some(&json!({"name": "trip"})))
@@ -105,15 +126,14 @@ async fn members_and_names_leave_lines_in_history(backend: Backend) {
     assert_eq!(sc.wait_for(error).await.0, ErrorCode::ValidationFailed);
 
     // Carol leaves (the others hear it; she does not); alice removes bob.
-    let (status, _) = carol
-        .delete(&format!("{path}/members/{}", c.user.id))
-        .await;
+    let (status, _) = carol.delete(&format!("{path}/members/{}", c.user.id)).await;
     assert_eq!(status, StatusCode::NO_CONTENT);
     let left = sb.wait_for(line(SystemEvent::Left)).await;
-    assert_eq!(said(&left), (SystemEvent::Left, c.user.username.clone(), None));
-    let (status, _) = alice
-        .delete(&format!("{path}/members/{}", b.user.id))
-        .await;
+    assert_eq!(
+        said(&left),
+        (SystemEvent::Left, c.user.username.clone(), None)
+    );
+    let (status, _) = alice.delete(&format!("{path}/members/{}", b.user.id)).await;
     assert_eq!(status, StatusCode::NO_CONTENT);
     let removed = sa.wait_for(line(SystemEvent::Removed)).await;
     assert_eq!(
@@ -134,8 +154,10 @@ async fn members_and_names_leave_lines_in_history(backend: Backend) {
     let all = history(&alice, &group).await;
     let seqs: Vec<i64> = all.iter().map(|m| m.seq).collect();
     assert_eq!(seqs, [1, 2, 3, 4, 5], "no line for the no-op rename");
-    let events: Vec<Option<SystemEvent>> =
-        all.iter().map(|m| m.system.as_ref().map(|l| l.event)).collect();
+    let events: Vec<Option<SystemEvent>> = all
+        .iter()
+        .map(|m| m.system.as_ref().map(|l| l.event))
+        .collect();
     assert_eq!(
         events,
         [
@@ -161,9 +183,7 @@ async fn members_and_names_leave_lines_in_history(backend: Backend) {
     assert!(raw["messages"][0].get("system").is_none(), "{raw}");
     assert_eq!(raw["messages"][1]["system"]["event"], "added");
     // Bob, no longer a member, cannot read any of it.
-    let (status, body) = bob
-        .get(&format!("/api/chats/{}/messages", group.id))
-        .await;
+    let (status, body) = bob.get(&format!("/api/chats/{}/messages", group.id)).await;
     assert_error(status, &body, 404, "not_found");
 }
 
@@ -173,7 +193,10 @@ async fn joining_by_room_or_invite_says_joined(backend: Backend) {
     let (bob, b) = server.user("bob").await;
     let (carol, c) = server.user("carol").await;
     let (status, room) = alice
-        .post("/api/chats", json!({"members": [], "name": "lobby", "public": true}))
+        .post(
+            "/api/chats",
+            json!({"members": [], "name": "lobby", "public": true}),
+        )
         .await;
     assert_eq!(status, StatusCode::CREATED, "{room}");
     let room: Chat = serde_json::from_value(room).expect("chat");
@@ -184,7 +207,10 @@ async fn joining_by_room_or_invite_says_joined(backend: Backend) {
         .await;
     assert_eq!(status, StatusCode::OK);
     let joined = sa.wait_for(line(SystemEvent::Joined)).await;
-    assert_eq!(said(&joined), (SystemEvent::Joined, b.user.username.clone(), None));
+    assert_eq!(
+        said(&joined),
+        (SystemEvent::Joined, b.user.username.clone(), None)
+    );
     // Joining again is fine and says nothing.
     let (status, _) = bob
         .post(&format!("/api/chats/{}/join", room.id), json!({}))
@@ -201,11 +227,18 @@ async fn joining_by_room_or_invite_says_joined(backend: Backend) {
         .await;
     assert_eq!(status, StatusCode::OK);
     let joined = sa.wait_for(line(SystemEvent::Joined)).await;
-    assert_eq!(said(&joined), (SystemEvent::Joined, c.user.username.clone(), None));
+    assert_eq!(
+        said(&joined),
+        (SystemEvent::Joined, c.user.username.clone(), None)
+    );
     let seqs: Vec<(i64, UserId)> = history(&alice, &room)
         .await
         .iter()
         .map(|m| (m.seq, m.sender.id))
         .collect();
-    assert_eq!(seqs, [(1, b.user.id), (2, c.user.id)], "one line per newcomer");
+    assert_eq!(
+        seqs,
+        [(1, b.user.id), (2, c.user.id)],
+        "one line per newcomer"
+    );
 }

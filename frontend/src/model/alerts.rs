@@ -35,7 +35,14 @@ pub(crate) fn alert_for(
 ) -> Option<Alert> {
     let mine = message.sender.id == me;
     let wanted = chat.kind == ChatKind::Direct || message.mentions.contains(&me);
-    if mine || message.deleted || message.system.is_some() || on_screen || !choice.enabled || choice.muted || !wanted {
+    if mine
+        || message.deleted
+        || message.system.is_some()
+        || on_screen
+        || !choice.enabled
+        || choice.muted
+        || !wanted
+    {
         return None;
     }
     let sender = &message.sender.username;

@@ -36,7 +36,6 @@ impl Pending {
             client_id: self.client_id,
             reply_to: self.reply_to,
             attachments: Vec::new(),
-            system: None,
         }
     }
 

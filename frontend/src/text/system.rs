@@ -57,9 +57,18 @@ mod tests {
         let ben = Some(user(2, "ben"));
         let you = Some(user(1, "me"));
         let said = |m: Message| describe(&m, me).expect("a system line");
-        assert_eq!(said(line(SystemEvent::Added, 5, ben.clone(), None)), "ann added ben");
-        assert_eq!(said(line(SystemEvent::Added, 5, you.clone(), None)), "ann added you");
-        assert_eq!(said(line(SystemEvent::Removed, 1, ben, None)), "You removed ben");
+        assert_eq!(
+            said(line(SystemEvent::Added, 5, ben.clone(), None)),
+            "ann added ben"
+        );
+        assert_eq!(
+            said(line(SystemEvent::Added, 5, you.clone(), None)),
+            "ann added you"
+        );
+        assert_eq!(
+            said(line(SystemEvent::Removed, 1, ben, None)),
+            "You removed ben"
+        );
         assert_eq!(said(line(SystemEvent::Joined, 5, None, None)), "ann joined");
         assert_eq!(said(line(SystemEvent::Left, 1, None, None)), "You left");
         assert_eq!(

@@ -83,8 +83,11 @@ async fn admins_run_the_group_and_anyone_can_rename_it() -> Result<()> {
         &format!("{ben} renamed the group to “core team”"),
     )
     .await?;
-    b.wait_text("#messages .system-line", "You renamed the group to “core team”")
-        .await?;
+    b.wait_text(
+        "#messages .system-line",
+        "You renamed the group to “core team”",
+    )
+    .await?;
 
     // The admin keeps messages for 30 days; Ben is told.
     set_value(&a, "#group-retention", "30", "change").await?;

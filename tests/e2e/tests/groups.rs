@@ -169,7 +169,11 @@ async fn groups_paging_members_and_leaving() -> Result<()> {
         .await?;
     d.wait_text(".chat-item .chat-preview", &format!("{eric} left"))
         .await?;
-    assert_eq!(d.count(".chat-item.unread").await?, 0, "a line is nothing to read");
+    assert_eq!(
+        d.count(".chat-item.unread").await?,
+        0,
+        "a line is nothing to read"
+    );
 
     // Removing a contact.
     d.click("#tab-contacts").await?;

@@ -28,7 +28,12 @@ pub(super) async fn directory(
 
 /// The joined chat for its new member `me` (with the presence `me` may see), and
 /// `chat_updated` for everyone in it, then the "joined" line, when someone new came in.
-async fn welcome(state: &AppState, me: UserId, mut chat: Chat, line: Option<Message>) -> HttpResponse {
+async fn welcome(
+    state: &AppState,
+    me: UserId,
+    mut chat: Chat,
+    line: Option<Message>,
+) -> HttpResponse {
     if let Some(line) = line {
         announce_to_members(state, &chat).await;
         let members: Vec<UserId> = chat.members.iter().map(|m| m.id).collect();

@@ -110,12 +110,19 @@ fn groups_add_and_leave(c: &mut AnyConnection) {
         (line.event, line.user.map(|u| u.username)),
         (chat_protocol::SystemEvent::Added, Some("cat".to_owned()))
     );
-    assert_eq!((added.sender.id, added.seq, added.client_id), (ben.id, grown.last_seq, None));
+    assert_eq!(
+        (added.sender.id, added.seq, added.client_id),
+        (ben.id, grown.last_seq, None)
+    );
     assert_eq!(grown.last_message.as_ref().map(|m| m.id), Some(added.id));
     assert_eq!(grown.unread_count, 0, "a system line is nothing to read");
     for viewer in [&ann, &cat] {
         let seen = chats::get(c, chat, viewer.id).expect("get");
-        assert_eq!(seen.unread_count, 0, "{} has nothing unread", viewer.username);
+        assert_eq!(
+            seen.unread_count, 0,
+            "{} has nothing unread",
+            viewer.username
+        );
     }
     assert!(
         matches!(

@@ -22,7 +22,6 @@ fn ready_resends_the_outbox_and_catches_up_on_loaded_chats() {
                 client_id: id(7),
                 reply_to: None,
                 attachments: Vec::new(),
-                system: None,
             }),
             Effect::ForgetSentReadMarkers,
             Effect::RefreshChats,
