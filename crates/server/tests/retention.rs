@@ -8,29 +8,12 @@ use std::time::{Duration, Instant};
 
 use chat_protocol::{Chat, MessagePage};
 use common::events::{deleted, new_message};
-use common::{Backend, TestServer};
-use diesel::{Connection, RunQueryDsl};
+use common::{Backend, TestServer, age_messages};
 
 on_both_backends!(
     old_messages_become_tombstones_under_write_load,
     a_group_keeps_messages_as_long_as_its_admins_say
 );
-
-/// Makes messages `1..=last` of every chat look stored in 2020, straight in the database.
-fn age_messages(url: &str, last: i64) {
-    let sql = format!("UPDATE messages SET created_at = '2020-01-01 00:00:00' WHERE seq <= {last}");
-    if let Some(path) = url.strip_prefix("sqlite://") {
-        let mut c = diesel::SqliteConnection::establish(path).expect("sqlite");
-        // The server writes meanwhile (its search indexer too): wait for the lock as it does.
-        diesel::sql_query("PRAGMA busy_timeout = 10000")
-            .execute(&mut c)
-            .expect("busy timeout");
-        diesel::sql_query(sql).execute(&mut c).expect("age");
-    } else {
-        let mut c = diesel::PgConnection::establish(url).expect("postgres");
-        diesel::sql_query(sql).execute(&mut c).expect("age");
-    }
-}
 
 /// Every message of the chat, oldest first.
 async fn history(api: &common::Api, chat: &Chat) -> Vec<chat_protocol::Message> {

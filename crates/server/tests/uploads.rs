@@ -61,6 +61,7 @@ on_every_store!(
     dangerous_files_are_downloads_and_names_are_cleaned,
     links_expire_and_files_of_deleted_messages_go,
     large_files_arrive_whole_and_in_ranges,
+    files_of_expired_messages_go,
 );
 
 /// A test server's upload storage, to look at what it holds.
@@ -168,6 +169,35 @@ fn jpeg_with_exif(width: u32, height: u32, orientation: u8) -> Vec<u8> {
     jpeg.extend_from_slice(&app1);
     jpeg.extend_from_slice(&plain[2..]);
     jpeg
+}
+
+/// A two-frame looping GIF (4 x 3) with a comment extension after its colour table.
+fn animated_gif_with_comment() -> Vec<u8> {
+    use image::codecs::gif::{GifEncoder, Repeat};
+    use image::{Delay, Frame, Rgba, RgbaImage};
+    let mut plain = Vec::new();
+    {
+        let mut encoder = GifEncoder::new(&mut plain);
+        encoder.set_repeat(Repeat::Infinite).expect("repeat");
+        for colour in [[255, 0, 0, 255], [0, 0, 255, 255]] {
+            let picture = RgbaImage::from_pixel(4, 3, Rgba(colour));
+            let delay = Delay::from_numer_denom_ms(100, 1);
+            encoder
+                .encode_frame(Frame::from_parts(picture, 0, 0, delay))
+                .expect("frame");
+        }
+    }
+    let table = if plain[10] & 0x80 == 0 {
+        0
+    } else {
+        3 << ((plain[10] & 7) + 1)
+    };
+    let mut gif = plain[..13 + table].to_vec();
+    gif.extend_from_slice(&[0x21, 0xFE, 14]);
+    gif.extend_from_slice(b"GPS 48.85,2.35");
+    gif.push(0);
+    gif.extend_from_slice(&plain[13 + table..]);
+    gif
 }
 
 fn crc32(bytes: &[u8]) -> u32 {
@@ -298,6 +328,22 @@ async fn images_are_sniffed_reencoded_and_served_by_signed_links(backend: Backen
         "metadata stripped"
     );
     assert!(!served.windows(7).any(|w| w == b"SpyCam1"));
+
+    // An animated GIF stays animated (every frame served), its comment gone.
+    let gif = upload_ok(&alice, "wave.gif", "image/gif", animated_gif_with_comment()).await;
+    assert_eq!(
+        (gif.content_type.as_str(), gif.width, gif.height),
+        ("image/gif", Some(4), Some(3))
+    );
+    let gif_served = fetch(&server, &gif.url, None)
+        .await
+        .bytes()
+        .await
+        .expect("body");
+    let frames = image::codecs::gif::GifDecoder::new(Cursor::new(&gif_served[..])).expect("a GIF");
+    assert_eq!(image::AnimationDecoder::into_frames(frames).count(), 2);
+    assert!(!gif_served.windows(10).any(|w| w == b"GPS 48.85,"));
+    assert!(gif.thumbnail_url.is_some());
     let decoded = image::load_from_memory(&served).expect("a JPEG");
     assert_eq!((decoded.width(), decoded.height()), (20, 40));
 
@@ -717,4 +763,46 @@ async fn large_files_arrive_whole_and_in_ranges(backend: Backend, store: Store) 
     assert_eq!(resp.status(), StatusCode::RANGE_NOT_SATISFIABLE);
     assert!(kept.staged().is_empty(), "{:?}", kept.staged());
     assert_eq!(kept.files().await.len(), 1);
+}
+
+/// Retention erases files too: a message past its group's period becomes a tombstone, its
+/// links die at once and the sweep removes the bytes from storage.
+async fn files_of_expired_messages_go(backend: Backend, store: Store) {
+    let (server, storage) = start(backend, store, &[("UPLOAD_SWEEP_SECS", "1")]).await;
+    let (alice, a) = server.user("alice").await;
+    let (_bob, b) = server.user("bob").await;
+    let group = alice.create_chat(&[&b.user], Some("photos")).await;
+    let mut sa = server.socket(&a.access_token).await;
+    let mut sb = server.socket(&b.access_token).await;
+    let old = upload_ok(&alice, "old.png", "image/png", png(8, 8)).await;
+    sa.send(&send_with(group.id, "old news", &[old.id])).await;
+    let message = sb.wait_for(new_message).await;
+    let link = message.attachments[0].url.clone();
+    assert_eq!(fetch(&server, &link, None).await.status(), StatusCode::OK);
+
+    common::age_messages(&server.db.url, message.seq);
+    let (status, body) = alice
+        .call(
+            reqwest::Method::PATCH,
+            &format!("/api/chats/{}", group.id),
+            Some(&serde_json::json!({"retention_days": 30})),
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    let (_, gone, _) = sb.wait_for(common::events::deleted).await;
+    assert_eq!(gone, message.id);
+    assert_eq!(
+        fetch(&server, &link, None).await.status(),
+        StatusCode::NOT_FOUND,
+        "an expired message's files are not served"
+    );
+    let mut left = Vec::new();
+    for _ in 0..50 {
+        left = storage.files().await;
+        if left.is_empty() {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
+    assert!(left.is_empty(), "swept: {left:?}");
 }

@@ -4,7 +4,7 @@
 use std::io;
 use std::path::{Path, PathBuf};
 
-use super::storage::{ByteStream, Located, Storage, StorageFuture};
+use super::storage::{ByteStream, Located, Storage, StorageFuture, prepare_staging};
 
 pub(crate) struct FolderStorage {
     root: PathBuf,
@@ -12,14 +12,11 @@ pub(crate) struct FolderStorage {
 }
 
 impl FolderStorage {
-    /// Creates the folder (and its staging folder) if needed. Staged leftovers of a crash are
-    /// removed: nothing refers to them.
+    /// Creates the folder (and its staging folder) if needed; see [`prepare_staging`] for what
+    /// is left there by a crash.
     pub(crate) fn open(root: PathBuf) -> io::Result<Self> {
         let staging = root.join(".staging");
-        if staging.exists() {
-            std::fs::remove_dir_all(&staging)?;
-        }
-        std::fs::create_dir_all(&staging)?;
+        prepare_staging(&staging)?;
         Ok(Self { root, staging })
     }
 

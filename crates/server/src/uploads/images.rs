@@ -3,7 +3,8 @@
 //! decoded (after their header's dimensions are checked against a pixel budget, so a tiny file
 //! claiming 100,000 x 100,000 pixels is refused before anything is allocated), turned upright
 //! by their EXIF orientation, and re-encoded (an upright JPEG only loses its metadata segments,
-//! losslessly), so what is served carries no metadata (EXIF GPS positions, camera serials).
+//! losslessly; a GIF only its comments and foreign extensions, so it keeps its animation), so
+//! what is served carries no metadata (EXIF GPS positions, camera serials).
 //! A thumbnail at most 320 px on the long side is made alongside.
 //! Everything here blocks: callers run it on the blocking pool.
 
@@ -62,6 +63,9 @@ pub(crate) struct Processed {
     pub thumbnail_type: &'static str,
 }
 
+/// Removes metadata from a file's bytes without decoding it; `None` when it cannot.
+type Stripper = fn(&[u8]) -> Option<Vec<u8>>;
+
 fn reader(path: &Path, format: ImageFormat) -> std::io::Result<ImageReader<BufReader<File>>> {
     Ok(ImageReader::with_format(
         BufReader::new(File::open(path)?),
@@ -103,15 +107,16 @@ pub(crate) fn process(
 
     let original = sibling(path, "served");
     // An upright JPEG loses its metadata without being re-encoded (no quality lost, and ~20x
-    // faster on a 12 MP photo: BENCHMARKS.md); a rotated one must be re-encoded upright.
-    let stripped = (format == ImageFormat::Jpeg
-        && orientation == image::metadata::Orientation::NoTransforms)
-        .then(|| {
-            std::fs::read(path)
-                .ok()
-                .and_then(|bytes| strip_jpeg(&bytes))
-        })
-        .flatten();
+    // faster on a 12 MP photo: BENCHMARKS.md); a rotated one must be re-encoded upright. A GIF
+    // keeps every frame (re-encoding would keep only the first: no more animation).
+    let strip: Option<Stripper> = match format {
+        ImageFormat::Jpeg if orientation == image::metadata::Orientation::NoTransforms => {
+            Some(strip_jpeg)
+        }
+        ImageFormat::Gif => Some(strip_gif),
+        _ => None,
+    };
+    let stripped = strip.and_then(|strip| std::fs::read(path).ok().and_then(|bytes| strip(&bytes)));
     match stripped {
         Some(bytes) => std::fs::write(&original, bytes)?,
         None => encode_like(&image, format, &original)?,
@@ -203,6 +208,77 @@ pub(crate) fn strip_jpeg(bytes: &[u8]) -> Option<Vec<u8>> {
     }
 }
 
+/// The GIF without what is not picture: comment extensions and application extensions other
+/// than the looping ones (XMP metadata travels in one) go; the frames, their timing and the
+/// loop count stay, byte for byte. Anything after the trailer goes too. `None` if the block
+/// structure does not read (truncated, not a GIF), and the caller re-encodes instead.
+pub(crate) fn strip_gif(bytes: &[u8]) -> Option<Vec<u8>> {
+    if !(bytes.starts_with(b"GIF87a") || bytes.starts_with(b"GIF89a")) {
+        return None;
+    }
+    // Header and logical screen descriptor, then the global colour table if its flag is set.
+    let screen_flags = *bytes.get(10)?;
+    let mut pos = 13 + colour_table_len(screen_flags);
+    let mut out = Vec::with_capacity(bytes.len());
+    out.extend_from_slice(bytes.get(..pos)?);
+    loop {
+        let start = pos;
+        match *bytes.get(pos)? {
+            // Trailer.
+            0x3B => {
+                out.push(0x3B);
+                return Some(out);
+            }
+            // Image descriptor (10 bytes), local colour table, LZW code size, data sub-blocks.
+            0x2C => {
+                let flags = *bytes.get(pos + 9)?;
+                pos = after_sub_blocks(bytes, pos + 10 + colour_table_len(flags) + 1)?;
+                out.extend_from_slice(bytes.get(start..pos)?);
+            }
+            0x21 => {
+                let label = *bytes.get(pos + 1)?;
+                pos = after_sub_blocks(bytes, pos + 2)?;
+                let keep = match label {
+                    // Graphic control (frame delay, transparency) and plain text are picture.
+                    0xF9 | 0x01 => true,
+                    // Application: only the loop count (its first sub-block is the app's name).
+                    0xFF => {
+                        let name = bytes.get(start + 3..start + 14)?;
+                        name == b"NETSCAPE2.0" || name == b"ANIMEXTS1.0"
+                    }
+                    // Comments, and anything unknown.
+                    _ => false,
+                };
+                if keep {
+                    out.extend_from_slice(bytes.get(start..pos)?);
+                }
+            }
+            _ => return None,
+        }
+    }
+}
+
+/// Bytes of the colour table a GIF descriptor's packed `flags` announce.
+fn colour_table_len(flags: u8) -> usize {
+    if flags & 0x80 == 0 {
+        0
+    } else {
+        3 << ((flags & 0x07) + 1)
+    }
+}
+
+/// Where a run of GIF data sub-blocks starting at `pos` ends (after its zero-length block).
+fn after_sub_blocks(bytes: &[u8], mut pos: usize) -> Option<usize> {
+    loop {
+        let len = usize::from(*bytes.get(pos)?);
+        pos += 1;
+        if len == 0 {
+            return Some(pos);
+        }
+        pos = pos.checked_add(len)?;
+    }
+}
+
 fn sibling(path: &Path, suffix: &str) -> PathBuf {
     let mut name = path.file_name().unwrap_or_default().to_os_string();
     name.push(".");
@@ -211,7 +287,7 @@ fn sibling(path: &Path, suffix: &str) -> PathBuf {
 }
 
 /// Re-encodes in the upload's own format, in a pixel layout that format's encoder takes.
-/// GIF comes back as a single (first) frame: animation is lost, metadata with it.
+/// A GIF whose blocks [`strip_gif`] cannot read comes back as its first frame only.
 fn encode_like(image: &DynamicImage, format: ImageFormat, to: &Path) -> Result<(), ImageError> {
     let fitted = match format {
         ImageFormat::Jpeg => DynamicImage::ImageRgb8(image.to_rgb8()),
@@ -234,4 +310,90 @@ fn encode(image: &DynamicImage, format: ImageFormat, to: &Path) -> Result<(), Im
     written.map_err(|e| ImageError::Io(std::io::Error::other(e)))?;
     std::io::Write::flush(&mut out)?;
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use image::codecs::gif::{GifDecoder, GifEncoder, Repeat};
+    use image::{AnimationDecoder, Delay, Frame, Rgba, RgbaImage};
+
+    /// A two-frame looping GIF, with a comment and an XMP application extension spliced in
+    /// after its global colour table (where cameras and editors put them).
+    fn animated_gif_with_metadata() -> Vec<u8> {
+        let mut plain = Vec::new();
+        {
+            let mut encoder = GifEncoder::new(&mut plain);
+            encoder.set_repeat(Repeat::Infinite).expect("repeat");
+            for colour in [[255, 0, 0, 255], [0, 0, 255, 255]] {
+                let picture = RgbaImage::from_pixel(4, 3, Rgba(colour));
+                encoder
+                    .encode_frame(Frame::from_parts(
+                        picture,
+                        0,
+                        0,
+                        Delay::from_numer_denom_ms(100, 1),
+                    ))
+                    .expect("frame");
+            }
+        }
+        let after_table = 13 + colour_table_len(plain[10]);
+        let mut comment = vec![0x21, 0xFE, 14];
+        comment.extend_from_slice(b"GPS 48.85,2.35");
+        comment.push(0);
+        let mut xmp = vec![0x21, 0xFF, 11];
+        xmp.extend_from_slice(b"XMP DataXMP");
+        xmp.extend_from_slice(&[6, b's', b'e', b'r', b'i', b'a', b'l', 0]);
+        let mut with = plain[..after_table].to_vec();
+        with.extend_from_slice(&comment);
+        with.extend_from_slice(&xmp);
+        with.extend_from_slice(&plain[after_table..]);
+        with.extend_from_slice(b"trailing junk");
+        with
+    }
+
+    fn frames(gif: &[u8]) -> usize {
+        GifDecoder::new(std::io::Cursor::new(gif))
+            .expect("decodes")
+            .into_frames()
+            .count()
+    }
+
+    fn contains(haystack: &[u8], needle: &[u8]) -> bool {
+        haystack.windows(needle.len()).any(|w| w == needle)
+    }
+
+    #[test]
+    fn a_gif_keeps_its_frames_and_loop_and_loses_its_metadata() {
+        let original = animated_gif_with_metadata();
+        assert_eq!(frames(&original), 2);
+        let stripped = strip_gif(&original).expect("reads");
+        assert_eq!(frames(&stripped), 2, "still animated");
+        assert!(contains(&stripped, b"NETSCAPE2.0"), "still loops");
+        for gone in [
+            &b"GPS 48.85"[..],
+            b"XMP DataXMP",
+            b"serial",
+            b"trailing junk",
+        ] {
+            assert!(
+                !contains(&stripped, gone),
+                "{}",
+                String::from_utf8_lossy(gone)
+            );
+        }
+        assert_eq!(stripped.last(), Some(&0x3B));
+    }
+
+    #[test]
+    fn unreadable_gifs_are_left_to_re_encoding() {
+        let original = animated_gif_with_metadata();
+        assert_eq!(
+            strip_gif(&original[..original.len() / 2]),
+            None,
+            "truncated"
+        );
+        assert_eq!(strip_gif(b"GIF89a"), None);
+        assert_eq!(strip_gif(b"\x89PNG\r\n\x1a\n"), None);
+    }
 }

@@ -14,7 +14,7 @@ use object_store::aws::AmazonS3Builder;
 use object_store::path::Path as ObjectPath;
 use object_store::{GetOptions, GetRange, ObjectStore, PutPayload, WriteMultipart};
 
-use super::storage::{ByteStream, Located, Storage, StorageFuture};
+use super::storage::{ByteStream, Located, Storage, StorageFuture, prepare_staging};
 
 /// Part size of uploads to the store: S3's minimum for all parts but the last is 5 MiB.
 const PART: usize = 8 * 1024 * 1024;
@@ -41,7 +41,7 @@ fn io_error(e: object_store::Error) -> io::Error {
 
 impl S3Storage {
     /// Configures the client (nothing is contacted yet). `staging` is a local folder for files
-    /// being received; leftovers of a crash are removed.
+    /// being received (see [`prepare_staging`]).
     pub(crate) fn open(settings: &S3Settings, staging: PathBuf) -> io::Result<Self> {
         let mut builder = AmazonS3Builder::from_env().with_bucket_name(&settings.bucket);
         if let Some(endpoint) = &settings.endpoint {
@@ -53,10 +53,7 @@ impl S3Storage {
             builder = builder.with_region(region);
         }
         let store = builder.build().map_err(io::Error::other)?;
-        if staging.exists() {
-            std::fs::remove_dir_all(&staging)?;
-        }
-        std::fs::create_dir_all(&staging)?;
+        prepare_staging(&staging)?;
         Ok(Self {
             store: Arc::new(store),
             staging,

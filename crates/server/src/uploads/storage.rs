@@ -49,3 +49,55 @@ pub(crate) trait Storage: Send + Sync {
     /// A folder on this machine for files being received and processed before `put`.
     fn staging_dir(&self) -> &Path;
 }
+
+/// How old a staged file must be before start-up removes it as a crash's leftover. Several
+/// instances may share one upload folder: a younger file may be another instance's upload in
+/// progress (none takes this long).
+const STAGED_LEFTOVER_AGE: std::time::Duration = std::time::Duration::from_secs(24 * 3600);
+
+/// Makes the staging folder `dir` and removes the leftovers of a crash in it: files no upload
+/// refers to, older than a day.
+pub(crate) fn prepare_staging(dir: &Path) -> io::Result<()> {
+    std::fs::create_dir_all(dir)?;
+    let now = std::time::SystemTime::now();
+    for entry in std::fs::read_dir(dir)? {
+        let entry = entry?;
+        let modified = entry.metadata()?.modified()?;
+        let old = now
+            .duration_since(modified)
+            .is_ok_and(|age| age > STAGED_LEFTOVER_AGE);
+        if old && entry.file_type()?.is_file() {
+            // Another instance may remove the same leftover at the same time.
+            match std::fs::remove_file(entry.path()) {
+                Ok(()) => {}
+                Err(e) if e.kind() == io::ErrorKind::NotFound => {}
+                Err(e) => return Err(e),
+            }
+        }
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn staging_keeps_what_may_be_in_progress_and_clears_old_leftovers() {
+        let dir = std::env::temp_dir().join(format!("staging-test-{}", uuid::Uuid::new_v4()));
+        prepare_staging(&dir).expect("made");
+        let (fresh, old) = (dir.join("fresh"), dir.join("old"));
+        std::fs::write(&fresh, b"another instance's upload").expect("write");
+        std::fs::write(&old, b"a crash's leftover").expect("write");
+        let two_days_ago = std::time::SystemTime::now() - 2 * STAGED_LEFTOVER_AGE;
+        std::fs::File::options()
+            .write(true)
+            .open(&old)
+            .and_then(|f| f.set_modified(two_days_ago))
+            .expect("age");
+        prepare_staging(&dir).expect("prepared");
+        assert!(fresh.exists(), "an upload in progress elsewhere survives");
+        assert!(!old.exists(), "a leftover goes");
+        std::fs::remove_dir_all(&dir).expect("clean up");
+    }
+}

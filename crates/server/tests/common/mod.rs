@@ -464,3 +464,19 @@ pub fn assert_error(status: StatusCode, body: &Value, want_status: u16, want_cod
         "message present: {body}"
     );
 }
+
+/// Makes messages `1..=last` of every chat look stored in 2020, straight in the database.
+pub fn age_messages(url: &str, last: i64) {
+    let sql = format!("UPDATE messages SET created_at = '2020-01-01 00:00:00' WHERE seq <= {last}");
+    if let Some(path) = url.strip_prefix("sqlite://") {
+        let mut c = diesel::SqliteConnection::establish(path).expect("sqlite");
+        // The server writes meanwhile (its search indexer too): wait for the lock as it does.
+        diesel::sql_query("PRAGMA busy_timeout = 10000")
+            .execute(&mut c)
+            .expect("busy timeout");
+        diesel::sql_query(sql).execute(&mut c).expect("age");
+    } else {
+        let mut c = diesel::PgConnection::establish(url).expect("postgres");
+        diesel::sql_query(sql).execute(&mut c).expect("age");
+    }
+}
