@@ -1,17 +1,28 @@
 //! Layout: the chat list and the conversation fit every width from a small phone up (320, 390,
 //! 768 and 1280 px) with no horizontal scrolling, even with a long preview and an unbroken
-//! word in the list; and Sign out stays on screen.
+//! word in the list; and Sign out stays on screen. So does a group's members panel, open beside
+//! the conversation (or over it on a phone) with its admin controls.
 
-use chat_e2e::flows::{Remember, add_contact, open_direct, send, sign_up, wait_message};
+use chat_e2e::flows::{
+    Remember, add_contact, create_group, open_direct, send, sign_up, wait_message,
+};
 use chat_e2e::{Browser, ChromeDriver, Result, Server, TempDir, unique_suffix};
 
 /// Elements (page, layout boxes, chat items) whose content is wider than their box.
 const OVERFLOWING: &str = "
   const boxes = [document.documentElement, document.body].concat(Array.from(
-    document.querySelectorAll('.shell, .sidebar, .main, .conversation, #messages, .chat-item, .composer')));
+    document.querySelectorAll('.shell, .sidebar, .main, .conversation, #messages, .chat-item, .composer, #members-panel')));
+  const name = e => e.id || e.className || e.tagName;
+  // The deepest elements sticking out, to say what to fix.
+  const culprits = box => {
+    const edge = box.getBoundingClientRect().right + 1;
+    return Array.from(box.querySelectorAll('*'))
+      .filter(d => d.getBoundingClientRect().right > edge && d.children.length === 0)
+      .slice(0, 3).map(d => d.tagName + '.' + d.className);
+  };
   return boxes
     .filter(e => e.getClientRects().length > 0 && e.scrollWidth > e.clientWidth)
-    .map(e => (e.id || e.className || e.tagName) + ': ' + e.scrollWidth + ' > ' + e.clientWidth);";
+    .map(e => name(e) + ': ' + e.scrollWidth + ' > ' + e.clientWidth + ' ' + culprits(e).join(' '));";
 
 async fn fits(b: &Browser, what: &str, width: u32) -> Result<()> {
     let over = b.js(OVERFLOWING, serde_json::json!(null)).await?;
@@ -74,6 +85,21 @@ async fn every_width_fits_without_horizontal_scroll() -> Result<()> {
             .await?;
         assert_eq!(signout, true, "Sign out is off-screen at {width} px");
         b.click(".chat-item").await?;
+    }
+
+    // Alice's group, its members panel open with her admin controls.
+    create_group(
+        &a,
+        "A group with a rather long name for a narrow panel",
+        false,
+    )
+    .await?;
+    a.click("#members-toggle").await?;
+    a.wait_present(".remove-member").await?;
+    for width in [390, 768, 1100, 1280] {
+        a.driver.set_window_rect(0, 0, width, 800).await?;
+        a.wait_present("#members-panel").await?;
+        fits(&a, "members", width).await?;
     }
 
     a.quit().await?;
