@@ -4,6 +4,7 @@
 
 use std::sync::Arc;
 
+use bytestring::ByteString;
 use chat_protocol::{ServerEvent, UserId};
 
 use super::events::encode;
@@ -37,6 +38,17 @@ impl Broker {
                 hub.deliver_stamped(recipients, &payload, stored_at_ms)
             }
             Self::Redis(redis) => redis.publish(recipients, payload, Order::of(event)),
+        }
+    }
+
+    /// Sends an event serialised already, which has no place among its chat's messages.
+    pub(super) fn publish_encoded(&self, recipients: &[UserId], payload: ByteString) {
+        if recipients.is_empty() {
+            return;
+        }
+        match self {
+            Self::Local(hub) => hub.deliver(recipients, &payload),
+            Self::Redis(redis) => redis.publish(recipients, payload, None),
         }
     }
 

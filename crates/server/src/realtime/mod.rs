@@ -37,7 +37,7 @@ use presence::Presence;
 use redis::{RedisBroker, RedisLink, RedisPresence};
 use writer::{MessageWriter, Publisher};
 
-pub(crate) use events::encode;
+pub(crate) use events::{ChatUpdatedTemplate, encode};
 pub(crate) use hub::{SocketLink, TooManySockets};
 pub(crate) use redis::RedisError;
 pub(crate) use reorder::Gap;
@@ -140,6 +140,12 @@ impl Realtime {
     /// Sends `event` to every socket of every recipient, on every instance, without waiting.
     pub(crate) fn publish(&self, recipients: &[UserId], event: &ServerEvent) {
         self.broker.publish(recipients, event);
+    }
+
+    /// [`Realtime::publish`] of an event already serialised, one that has no place among its
+    /// chat's messages (not a message, edit, delete or reaction: see `order::Order::of`).
+    pub(crate) fn publish_encoded(&self, recipients: &[UserId], payload: bytestring::ByteString) {
+        self.broker.publish_encoded(recipients, payload);
     }
 
     /// Queues a message for the writer; resolves once it is committed and published (or

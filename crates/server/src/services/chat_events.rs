@@ -6,11 +6,13 @@ use actix_web::web;
 use chat_protocol::{Chat, ChatId, Message, ServerEvent, UserId};
 
 use super::presence::fill_online_for_viewers;
+use crate::realtime::ChatUpdatedTemplate;
 use crate::state::AppState;
 use crate::store::chats;
 
-/// Tells each recipient about the chat as they see it (rendered once for all of them: a fixed
-/// number of queries whatever the group's size).
+/// Tells each recipient about the chat as they see it: rendered once for all of them (a fixed
+/// number of queries whatever the group's size) and serialised once, each one's own fields
+/// spliced in.
 pub(crate) async fn notify_chat_updated(state: &AppState, chat: ChatId, recipients: Vec<UserId>) {
     let rendered = state
         .db(move |c| chats::render_for_viewers(c, chat, &recipients))
@@ -18,13 +20,17 @@ pub(crate) async fn notify_chat_updated(state: &AppState, chat: ChatId, recipien
     match rendered {
         Ok(mut views) => {
             let online = fill_online_for_viewers(state, &mut views).await;
-            // Only viewers with a socket open somewhere can receive the event; encoding a
-            // large group's chat for each offline member was most of an add's cost (a
-            // socket opened later loads the chat list, committed before this runs).
-            for (viewer, chat) in views.into_iter().filter(|(v, _)| online.contains(v)) {
-                state
-                    .realtime()
-                    .publish(&[viewer], &ServerEvent::ChatUpdated { chat });
+            let template = ChatUpdatedTemplate::new(&views.shared);
+            // Only viewers with a socket open somewhere can receive the event (a socket
+            // opened later loads the chat list, committed before this runs).
+            for part in views.viewers.iter().filter(|p| online.contains(&p.viewer)) {
+                let payload = template.render(
+                    part.unread_count,
+                    part.unread_mentions,
+                    &part.online_members,
+                    part.muted,
+                );
+                state.realtime().publish_encoded(&[part.viewer], payload);
             }
         }
         Err(e) => tracing::warn!(error = %e, "chat_updated not sent"),

@@ -9,6 +9,7 @@ use chat_protocol::{Chat, Contact, ServerEvent, User, UserId};
 
 use crate::error::AppResult;
 use crate::state::AppState;
+use crate::store::chat_views::ChatForViewers;
 use crate::store::contacts;
 
 /// Whether a socket came or went.
@@ -109,13 +110,10 @@ pub(crate) async fn fill_online_members(state: &AppState, viewer: UserId, chats:
 /// the viewers who are online now (a socket open on some instance).
 pub(crate) async fn fill_online_for_viewers(
     state: &AppState,
-    views: &mut [(UserId, Chat)],
+    views: &mut ChatForViewers,
 ) -> HashSet<UserId> {
-    let viewers: Vec<UserId> = views.iter().map(|(v, _)| *v).collect();
-    let mut members: Vec<UserId> = views
-        .iter()
-        .flat_map(|(_, c)| c.members.iter().map(|m| m.id))
-        .collect();
+    let viewers: Vec<UserId> = views.viewers.iter().map(|part| part.viewer).collect();
+    let mut members: Vec<UserId> = views.shared.members.iter().map(|m| m.id).collect();
     members.sort_unstable();
     members.dedup();
     let pairs = {
@@ -142,13 +140,19 @@ pub(crate) async fn fill_online_for_viewers(
         .filter_map(|(id, on)| on.then_some(id))
         .collect();
     let consent: HashSet<(UserId, UserId)> = pairs.into_iter().collect();
-    for (viewer, chat) in views.iter_mut() {
-        let viewer = *viewer;
-        chat.online_members = chat
-            .members
+    // In the members' order, as every view lists them.
+    let online_members: Vec<UserId> = views
+        .shared
+        .members
+        .iter()
+        .map(|m| m.id)
+        .filter(|id| online.contains(id))
+        .collect();
+    for part in &mut views.viewers {
+        let viewer = part.viewer;
+        part.online_members = online_members
             .iter()
-            .map(|m| m.id)
-            .filter(|id| online.contains(id))
+            .copied()
             .filter(|id| *id == viewer || consent.contains(&(viewer, *id)))
             .collect();
     }

@@ -131,14 +131,48 @@ fn assemble(
     }
 }
 
+/// What differs between two members' views of one chat: their unread counts and mute (and,
+/// filled in by `services::presence`, whose presence they may see).
+#[derive(Debug, Clone, PartialEq)]
+pub(crate) struct ViewerPart {
+    pub viewer: UserId,
+    pub unread_count: i64,
+    pub unread_mentions: i64,
+    pub muted: bool,
+    pub online_members: Vec<UserId>,
+}
+
+/// One chat for many viewers: what they all see once, and what is each one's own.
+#[derive(Debug, Clone)]
+pub(crate) struct ChatForViewers {
+    /// The chat with the per-viewer fields empty (nothing unread, not muted, nobody online).
+    pub shared: Chat,
+    pub viewers: Vec<ViewerPart>,
+}
+
+impl ChatForViewers {
+    /// The whole chat as `part`'s viewer sees it (the event itself is spliced from one
+    /// serialisation instead: `realtime::ChatUpdatedTemplate`).
+    #[cfg(test)]
+    pub(crate) fn view(&self, part: &ViewerPart) -> Chat {
+        Chat {
+            unread_count: part.unread_count,
+            unread_mentions: part.unread_mentions,
+            muted: part.muted,
+            online_members: part.online_members.clone(),
+            ..self.shared.clone()
+        }
+    }
+}
+
 /// One chat as each of `viewers` sees it (their unread counts), rendered once: for
-/// `chat_updated`, whatever the number of members. A viewer who is not a member (told that
-/// they left) sees nothing unread.
+/// `chat_updated`, whatever the number of members; the members' list is not copied per viewer.
+/// A viewer who is not a member (told that they left) sees nothing unread.
 pub(crate) fn render_for_viewers(
     conn: &mut AnyConnection,
     row: &ChatRow,
     viewers: &[UserId],
-) -> AppResult<Vec<(UserId, Chat)>> {
+) -> AppResult<ChatForViewers> {
     let ids = [row.id];
     let unread = counts(
         chat_members::table
@@ -165,20 +199,22 @@ pub(crate) fn render_for_viewers(
         .remove(&row.id)
         .unwrap_or_default();
     let last = last_messages(conn, &ids)?.remove(&row.id);
-    Ok(viewers
+    let parts = viewers
         .iter()
-        .map(|viewer| {
-            let chat = assemble(
-                row,
-                *viewer,
-                members.clone(),
-                last.clone(),
-                unread.get(viewer).copied().unwrap_or(0),
-                mentions.get(viewer).copied().unwrap_or(0),
-            );
-            (*viewer, chat)
+        .map(|viewer| ViewerPart {
+            viewer: *viewer,
+            unread_count: unread.get(viewer).copied().unwrap_or(0),
+            unread_mentions: mentions.get(viewer).copied().unwrap_or(0),
+            muted: members.muted.contains(viewer),
+            online_members: Vec::new(),
         })
-        .collect())
+        .collect();
+    // Rendered for nobody in particular: the per-viewer fields stay empty.
+    let nobody = UserId::from_uuid(uuid::Uuid::nil());
+    Ok(ChatForViewers {
+        shared: assemble(row, nobody, members, last, 0, 0),
+        viewers: parts,
+    })
 }
 
 /// Renders `rows` for `viewer`, in the same order. A viewer who is not a member of a chat (told

@@ -53,7 +53,7 @@ pub(crate) fn render_for_viewers(
     conn: &mut AnyConnection,
     chat: ChatId,
     viewers: &[UserId],
-) -> AppResult<Vec<(UserId, Chat)>> {
+) -> AppResult<chat_views::ChatForViewers> {
     let row = find_row(conn, chat)?.ok_or(AppError::NotFound("no such chat"))?;
     chat_views::render_for_viewers(conn, &row, viewers)
 }

@@ -52,16 +52,16 @@ fn read_positions_only_move_forward_within_the_chat(c: &mut AnyConnection) {
     messages::post_batch(c, &[post(chat, &ben, &format!("@{} four", ann.username))]).expect("post");
     let views = chats::render_for_viewers(c, chat, &[ann.id, ben.id, eve.id]).expect("views");
     let counts: Vec<(i64, i64)> = views
+        .viewers
         .iter()
-        .map(|(_, v)| (v.unread_count, v.unread_mentions))
+        .map(|v| (v.unread_count, v.unread_mentions))
         .collect();
     assert_eq!(counts, [(1, 1), (0, 0), (0, 0)]);
-    assert!(
-        views
-            .iter()
-            .all(|(_, v)| v.last_message.as_ref().map(|m| m.seq) == Some(4))
-    );
-    assert_eq!(views[0].0, ann.id);
+    assert_eq!(views.shared.last_message.as_ref().map(|m| m.seq), Some(4));
+    assert_eq!(views.viewers[0].viewer, ann.id);
+    // A whole view is the shared chat with the viewer's own fields.
+    let ann_view = views.view(&views.viewers[0]);
+    assert_eq!((ann_view.unread_count, ann_view.members.len()), (1, 2));
 }
 
 fn direct_chats_are_one_per_pair(c: &mut AnyConnection) {
