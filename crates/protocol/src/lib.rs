@@ -8,6 +8,7 @@ pub mod limits;
 pub mod mentions;
 pub mod model;
 pub mod nullable;
+pub mod push;
 pub mod rest;
 pub mod time;
 pub mod ws;
@@ -17,6 +18,10 @@ pub use ids::{ChatId, MessageId, SessionId, UploadId, UserId};
 pub use model::{
     Attachment, Chat, ChatKind, Message, Reaction, ReadPosition, ReplyPreview, SystemEvent,
     SystemLine, User,
+};
+pub use push::{
+    PushKey, PushNotice, PushReason, PushSubscriptionKeys, PushSubscriptionRequest,
+    PushUnsubscribeRequest,
 };
 pub use rest::*;
 pub use ws::{ClientCommand, ServerEvent};

@@ -172,6 +172,22 @@ pub struct Config {
     /// Seconds between sweeps of unattached uploads and files of deleted messages.
     #[arg(long, env = "UPLOAD_SWEEP_SECS", default_value_t = 600)]
     pub upload_sweep_secs: u64,
+
+    /// Web Push's VAPID signing key: a P-256 private key as 32 bytes of unpadded base64url (what
+    /// `npx web-push generate-vapid-keys` prints as the private key). Unset: derived from the
+    /// JWT secret, so every instance has the same one. Environment only.
+    #[arg(skip)]
+    pub vapid_private_key: Option<String>,
+
+    /// Who push services may contact about this server's pushes (`mailto:` or `https:`).
+    #[arg(long, env = "VAPID_SUBJECT", default_value = "mailto:admin@localhost")]
+    pub vapid_subject: String,
+
+    /// Lets push subscriptions point at plain http and private or loopback addresses. For tests
+    /// with a local push service only: otherwise any user could make the server send requests
+    /// into its own network.
+    #[arg(long, env = "PUSH_ALLOW_PRIVATE", default_value_t = false)]
+    pub push_allow_private: bool,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
@@ -224,10 +240,14 @@ pub enum AdminCommand {
 }
 
 impl Config {
-    /// Parses flags and environment; the secret is read from `JWT_SECRET` only.
+    /// Parses flags and environment; the secrets are read from `JWT_SECRET` and
+    /// `VAPID_PRIVATE_KEY` only.
     pub fn from_env_and_args() -> Self {
         let mut config = Self::parse();
         config.jwt_secret = std::env::var("JWT_SECRET").ok().filter(|s| !s.is_empty());
+        config.vapid_private_key = std::env::var("VAPID_PRIVATE_KEY")
+            .ok()
+            .filter(|s| !s.is_empty());
         config
     }
 

@@ -7,6 +7,7 @@
 //!   loop and one function per command); `startup` wires everything and runs the server;
 //!   `admin` runs an operator's command on the database instead;
 //! - `services`: what a chat does beyond one query (announcing presence and chat changes);
+//!   `push`: Web Push to browsers without an open socket, off the message path;
 //! - `state`: the shared context handed to the edges;
 //! - `realtime`: delivery plumbing (hub, reorder buffer, broker, writer, presence, Redis);
 //! - `store` (queries), `db` (connections, schema, migrations), `auth` (hashing, tokens),
@@ -20,6 +21,7 @@ mod error;
 mod http;
 mod limits;
 mod metrics;
+mod push;
 mod realtime;
 mod services;
 mod startup;

@@ -21,6 +21,13 @@ pub(crate) struct RequestLabels {
     pub status: u16,
 }
 
+/// What became of a Web Push: `sent`, `gone` (the subscription was dropped), `failed`, or
+/// `dropped` (the queue was full).
+#[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
+pub(crate) struct PushLabels {
+    pub outcome: &'static str,
+}
+
 type Histograms<L> = Family<L, Histogram, fn() -> Histogram>;
 
 fn latency_buckets() -> Histogram {
@@ -44,6 +51,7 @@ pub(crate) struct Metrics {
     pub db_wait: Histogram,
     pub database_bytes: Gauge,
     pub fanout_latency: Histogram,
+    pub push_notices: Family<PushLabels, Counter>,
 }
 
 impl Default for Metrics {
@@ -114,6 +122,12 @@ impl Default for Metrics {
             Unit::Seconds,
             fanout_latency.clone(),
         );
+        let push_notices = Family::<PushLabels, Counter>::default();
+        registry.register(
+            "web_pushes",
+            "Web Push notices by outcome",
+            push_notices.clone(),
+        );
         Self {
             registry: Mutex::new(registry),
             http_requests,
@@ -126,6 +140,7 @@ impl Default for Metrics {
             db_wait,
             database_bytes,
             fanout_latency,
+            push_notices,
         }
     }
 }
@@ -165,6 +180,13 @@ impl Metrics {
         // Clocks of two instances may disagree by a little: never a negative latency.
         self.fanout_latency
             .observe(waited_ms.max(0) as f64 / 1000.0);
+    }
+
+    /// The counter of Web Pushes that came to `outcome`.
+    pub(crate) fn push_outcome(&self, outcome: &'static str) -> Counter {
+        self.push_notices
+            .get_or_create(&PushLabels { outcome })
+            .clone()
     }
 
     /// Every metric in the OpenMetrics text format.

@@ -17,13 +17,15 @@ use crate::metrics::Metrics;
 use crate::realtime::{self, Realtime};
 use crate::services::presence;
 use crate::services::{retention, upload_sweep};
-use crate::state::{AppState, Guards, Kept, RefreshPolicy, Retention};
+use crate::state::{AppState, Facilities, Guards, PushService, RefreshPolicy, Retention};
 use crate::store::{self, sessions};
 
 #[derive(Debug, thiserror::Error)]
 pub enum StartError {
     #[error(transparent)]
     Secret(#[from] secret::SecretError),
+    #[error(transparent)]
+    Vapid(#[from] crate::push::VapidError),
     #[error(transparent)]
     Database(#[from] db::SetupError),
     #[error("cannot listen on {addr}: {source}")]
@@ -83,6 +85,19 @@ pub async fn run(config: Config) -> Result<(), StartError> {
 
     let (shutdown_tx, shutdown_rx) = watch::channel(false);
     let metrics = Arc::new(Metrics::default());
+    let vapid = Arc::new(crate::push::Vapid::load(
+        config.vapid_private_key.as_deref(),
+        &signing_secret,
+        config.vapid_subject.clone(),
+    )?);
+    let push_client = crate::push::PushClient::new(vapid.clone(), config.push_allow_private)
+        .map_err(|e| StartError::Config(format!("web push client: {e}")))?;
+    if config.push_allow_private {
+        tracing::warn!(
+            "PUSH_ALLOW_PRIVATE is on: push subscriptions may point into this network (tests only)"
+        );
+    }
+    let (on_stored, push_jobs) = crate::push::queue(metrics.clone());
     let settings = realtime::Settings {
         redis: config
             .redis_url
@@ -100,6 +115,7 @@ pub async fn run(config: Config) -> Result<(), StartError> {
         access_token_ttl: Duration::from_secs(
             u64::try_from(config.access_token_ttl_secs).unwrap_or(0),
         ),
+        on_stored: Some(on_stored),
     };
     let realtime = Realtime::start(pool.clone(), settings, metrics.clone(), shutdown_rx)
         .map_err(|e| StartError::Config(e.to_string()))?;
@@ -127,13 +143,22 @@ pub async fn run(config: Config) -> Result<(), StartError> {
         Guards::from_config(&config),
         realtime,
         metrics,
-        Kept {
+        Facilities {
             retention: Retention::new(config.message_retention_days),
             uploads,
+            push: PushService {
+                vapid,
+                client: push_client,
+                allow_private: config.push_allow_private,
+            },
         },
     ));
 
     spawn_maintenance(state.clone().into_inner());
+    actix_web::rt::spawn(crate::push::deliver_forever(
+        state.clone().into_inner(),
+        push_jobs,
+    ));
     // Always: groups may set a period of their own even when the server keeps everything.
     actix_web::rt::spawn(retention::sweep_forever(state.clone().into_inner()));
     actix_web::rt::spawn(upload_sweep::sweep_forever(

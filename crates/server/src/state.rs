@@ -122,10 +122,21 @@ impl Retention {
     }
 }
 
-/// What the server keeps and for how long: messages (the retention period) and uploaded files.
-pub(crate) struct Kept {
+/// What the server keeps and sends beyond chat itself: messages for their retention period,
+/// uploaded files, and Web Push to browsers.
+pub(crate) struct Facilities {
     pub retention: Retention,
     pub uploads: Uploads,
+    pub push: PushService,
+}
+
+/// Web Push: the server's VAPID identity (its public key goes to browsers) and the client that
+/// sends pushes.
+pub(crate) struct PushService {
+    pub vapid: Arc<crate::push::Vapid>,
+    pub client: crate::push::PushClient,
+    /// Subscriptions may point at http and private addresses (tests only).
+    pub allow_private: bool,
 }
 
 /// Whether the server can serve, as last checked; `/readyz` answers from it for a second.
@@ -140,6 +151,7 @@ pub(crate) struct AppState {
     metrics: Arc<Metrics>,
     retention: Retention,
     uploads: Uploads,
+    push: PushService,
     readiness: tokio::sync::Mutex<Readiness>,
 }
 
@@ -151,9 +163,13 @@ impl AppState {
         guards: Guards,
         realtime: Realtime,
         metrics: Arc<Metrics>,
-        kept: Kept,
+        facilities: Facilities,
     ) -> Self {
-        let Kept { retention, uploads } = kept;
+        let Facilities {
+            retention,
+            uploads,
+            push,
+        } = facilities;
         Self {
             pool,
             jwt,
@@ -163,6 +179,7 @@ impl AppState {
             metrics,
             retention,
             uploads,
+            push,
             readiness: tokio::sync::Mutex::new(None),
         }
     }
@@ -233,6 +250,10 @@ impl AppState {
 
     pub(crate) fn uploads(&self) -> &Uploads {
         &self.uploads
+    }
+
+    pub(crate) fn push(&self) -> &PushService {
+        &self.push
     }
 
     /// Who an access token proves; 401 without one, with a bad or expired one, or with one of

@@ -58,6 +58,9 @@ const ROUTES: &[(&str, &str, bool)] = &[
     ("DELETE", "/api/blocks/{user_id}", true),
     ("POST", "/api/uploads", true),
     ("GET", "/api/files/{id}/{variant}", false),
+    ("GET", "/api/push/key", false),
+    ("POST", "/api/push/subscriptions", true),
+    ("DELETE", "/api/push/subscriptions", true),
     ("GET", "/ws", true),
 ];
 

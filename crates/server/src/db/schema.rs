@@ -143,7 +143,19 @@ diesel::table! {
 }
 
 diesel::joinable!(refresh_tokens -> users (user_id));
+diesel::table! {
+    push_subscriptions (endpoint) {
+        endpoint -> Text,
+        session_id -> Text,
+        user_id -> Text,
+        p256dh -> Text,
+        auth -> Text,
+        created_at -> Timestamp,
+    }
+}
+
 diesel::joinable!(sessions -> users (user_id));
+diesel::joinable!(push_subscriptions -> sessions (session_id));
 diesel::joinable!(chat_members -> chats (chat_id));
 diesel::joinable!(chat_members -> users (user_id));
 diesel::joinable!(messages -> chats (chat_id));
@@ -158,6 +170,7 @@ diesel::allow_tables_to_appear_in_same_query!(
     users,
     refresh_tokens,
     sessions,
+    push_subscriptions,
     contacts,
     blocks,
     chats,

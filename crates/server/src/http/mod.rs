@@ -13,6 +13,7 @@ pub(crate) mod extract;
 pub(crate) mod headers;
 pub(crate) mod log;
 mod ops;
+mod push;
 mod rooms;
 mod search;
 mod sessions;

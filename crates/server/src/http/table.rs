@@ -6,7 +6,8 @@ use actix_web::http::Method;
 use actix_web::web;
 
 use super::{
-    account, auth, blocks, chats, contacts, docs, ops, rooms, search, sessions, uploads, users,
+    account, auth, blocks, chats, contacts, docs, ops, push, rooms, search, sessions, uploads,
+    users,
 };
 use crate::ws;
 
@@ -65,6 +66,9 @@ route_table! {
     GET "/api/search" => search::find,
     POST "/api/uploads" => uploads::upload,
     GET "/api/files/{id}/{variant}" => uploads::serve,
+    GET "/api/push/key" => push::key,
+    POST "/api/push/subscriptions" => push::subscribe,
+    DELETE "/api/push/subscriptions" => push::unsubscribe,
     GET "/ws" => ws::upgrade,
 }
 

@@ -35,6 +35,7 @@ use ended::EndedSessions;
 use hub::Hub;
 use presence::Presence;
 use redis::{RedisBroker, RedisLink, RedisPresence};
+pub(crate) use writer::StoredHook;
 use writer::{MessageWriter, Publisher};
 
 pub(crate) use events::{ChatUpdatedTemplate, encode};
@@ -67,6 +68,8 @@ pub(crate) struct Settings {
     pub command_rate_limit: u32,
     /// How long an ended session must be remembered: the access-token lifetime.
     pub access_token_ttl: Duration,
+    /// Told of every newly stored message (Web Push).
+    pub on_stored: Option<StoredHook>,
 }
 
 pub(crate) struct Realtime {
@@ -118,6 +121,7 @@ impl Realtime {
             Publisher {
                 broker: broker.clone(),
                 metrics,
+                on_stored: settings.on_stored,
             },
         );
         Ok(Self {

@@ -31,10 +31,15 @@ pub(super) struct MessageWriter {
     shards: Vec<mpsc::UnboundedSender<Job>>,
 }
 
+/// Called on a writer's publisher thread for each newly stored message, after its event went
+/// to the broker; it must not block (Web Push queues the message and returns).
+pub(crate) type StoredHook = Box<dyn Fn(&Delivery) + Send + Sync>;
+
 /// What the writer threads need to publish after commit.
 pub(super) struct Publisher {
     pub broker: Arc<Broker>,
     pub metrics: Arc<Metrics>,
+    pub on_stored: Option<StoredHook>,
 }
 
 impl MessageWriter {
@@ -163,6 +168,10 @@ fn publish_committed(committed: std::sync::mpsc::Receiver<Committed>, publish: &
                         message: delivery.message.clone(),
                     },
                 );
+            }
+            if let (Ok(PostOutcome::Stored(delivery)), Some(hook)) = (&outcome, &publish.on_stored)
+            {
+                hook(delivery);
             }
             let _ = job.reply.send(outcome);
         }

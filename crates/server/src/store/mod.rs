@@ -13,6 +13,7 @@ pub(crate) mod members;
 mod message_batch_pg;
 pub(crate) mod message_parts;
 pub(crate) mod messages;
+pub(crate) mod push_subscriptions;
 pub(crate) mod reactions;
 pub(crate) mod rooms;
 pub(crate) mod rows;

@@ -153,7 +153,10 @@ pub(crate) fn revoke_any(conn: &mut AnyConnection, session: SessionId) -> QueryR
     revoke_tokens(conn, session)
 }
 
+/// Ends what a session holds: its refresh tokens, and its Web Push subscription (an ended
+/// sign-in must not keep receiving messages on that browser).
 fn revoke_tokens(conn: &mut AnyConnection, session: SessionId) -> QueryResult<()> {
+    super::push_subscriptions::forget_session(conn, session)?;
     diesel::update(
         refresh_tokens::table
             .filter(refresh_tokens::family_id.eq(session))
