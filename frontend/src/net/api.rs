@@ -5,8 +5,9 @@
 use chat_protocol::{
     AddContactRequest, AddMemberRequest, BlockRequest, ChangePasswordRequest, Chat, ChatId,
     Contact, CreateChatRequest, CreateInviteRequest, DeleteAccountRequest, HistoryQuery, Invite,
-    MessagePage, RoomSummary, SearchQuery, SearchResults, SessionId, SessionInfo,
-    UpdateChatRequest, UpdateMemberRequest, User, UserId,
+    MessagePage, PushKey, PushSubscriptionRequest, PushUnsubscribeRequest, RoomSummary,
+    SearchQuery, SearchResults, SessionId, SessionInfo, UpdateChatRequest, UpdateMemberRequest,
+    User, UserId,
 };
 use serde::Serialize;
 
@@ -64,6 +65,31 @@ impl Api {
     /// `DELETE /api/me`: the password confirms it.
     pub(crate) async fn delete_account(&self, req: &DeleteAccountRequest) -> Result<(), ApiError> {
         self.authorized(Call::delete_with("/me", req))
+            .await
+            .map(drop)
+    }
+
+    /// `GET /api/push/key`: what this browser subscribes to Web Push with.
+    pub(crate) async fn push_key(&self) -> Result<PushKey, ApiError> {
+        decode(&self.authorized(Call::get("/push/key")).await?)
+    }
+
+    /// `POST /api/push/subscriptions`: pushes for this session go to this browser.
+    pub(crate) async fn subscribe_push(
+        &self,
+        req: &PushSubscriptionRequest,
+    ) -> Result<(), ApiError> {
+        self.authorized(Call::post("/push/subscriptions", req))
+            .await
+            .map(drop)
+    }
+
+    /// `DELETE /api/push/subscriptions`.
+    pub(crate) async fn unsubscribe_push(
+        &self,
+        req: &PushUnsubscribeRequest,
+    ) -> Result<(), ApiError> {
+        self.authorized(Call::delete_with("/push/subscriptions", req))
             .await
             .map(drop)
     }

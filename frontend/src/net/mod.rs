@@ -8,6 +8,7 @@ mod auth_session;
 mod error;
 mod heartbeat;
 mod http;
+pub(crate) mod push;
 mod reconnect;
 mod socket;
 

@@ -11,6 +11,7 @@ use web_sys::{Notification, NotificationOptions, NotificationPermission};
 
 use super::{ChatState, page_attended};
 use crate::model::alerts::{Alert, Choice, alert_for};
+use crate::net::push::PushFailure;
 use crate::text::error_text::{Attempt, explain};
 
 const ON_KEY: &str = "chat.notifications";
@@ -71,7 +72,40 @@ impl ChatState {
             };
         }
         self.alerts_on.set(on);
+        if on {
+            self.subscribe_push().await;
+        } else if let Some(api) = self.api() {
+            crate::net::push::unsubscribe(&api).await;
+            self.push_state.set(None);
+        }
         Ok(())
+    }
+
+    /// A click on a pushed notification while a tab is open opens its chat here (the service
+    /// worker focuses this tab and says which chat).
+    pub(crate) fn follow_push_clicks(&self) {
+        let state = *self;
+        crate::net::push::on_notification_click(move |chat| {
+            if state.me_untracked().is_some() {
+                state.open_chat(chat);
+            }
+        });
+    }
+
+    /// Subscribes this browser to Web Push for the signed-in session (after notifications are
+    /// turned on, and at every start while they are on: a subscription belongs to a session).
+    /// Failing is not an error for the person: notifications still show while the app is open.
+    pub(super) async fn subscribe_push(&self) {
+        let Some(api) = self.api() else {
+            return;
+        };
+        let result = crate::net::push::subscribe(&api)
+            .await
+            .map_err(|e| match e {
+                PushFailure::Browser(why) => why,
+                PushFailure::Server(e) => explain(&e, Attempt::Other),
+            });
+        self.push_state.set(Some(result));
     }
 
     /// Mutes or unmutes `chat` for me (on every device: the server keeps it).

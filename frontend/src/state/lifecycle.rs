@@ -80,6 +80,10 @@ impl ChatState {
             self.open_chat(chat);
         }
         self.refresh_lists();
+        if self.alerts_on.get_untracked() {
+            let state = *self;
+            leptos::task::spawn_local(async move { state.subscribe_push().await });
+        }
         if let Some(token) = take_pending_invite() {
             let state = *self;
             leptos::task::spawn_local(async move {

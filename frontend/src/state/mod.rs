@@ -100,6 +100,9 @@ pub(crate) struct ChatState {
     pub(crate) flash: RwSignal<Option<(ChatId, i64)>>,
     /// Browser notifications are on (this browser; the person turned them on and it allows them).
     pub(crate) alerts_on: RwSignal<bool>,
+    /// Whether this browser also gets Web Push while the app is closed: `Ok` once subscribed,
+    /// or why it cannot; `None` until notifications are on and it was tried.
+    pub(crate) push_state: RwSignal<Option<Result<(), String>>>,
 }
 
 fn now_ms() -> f64 {
@@ -163,6 +166,7 @@ impl ChatState {
             jump: RwSignal::new(None),
             flash: RwSignal::new(None),
             alerts_on: RwSignal::new(alerts::stored_on()),
+            push_state: RwSignal::new(None),
         }
     }
 

@@ -13,6 +13,7 @@ use crate::state::{ChatState, page_attended};
 pub fn App() -> impl IntoView {
     let state = ChatState::new();
     provide_context(state);
+    state.follow_push_clicks();
     // `/join/<token>`: accepted once someone is signed in (now, or after signing in).
     crate::state::remember_invite_in_address();
     let booting = RwSignal::new(true);

@@ -58,6 +58,17 @@ fn NotificationsForm() -> impl IntoView {
             <p class="hint" id="notify-explained">
                 "Direct messages and mentions, when the chat is not on screen. Mute a chat in its details."
             </p>
+            {move || {
+                if !state.alerts_on.get() {
+                    return None;
+                }
+                let note = match state.push_state.get() {
+                    None => "Checking whether this browser can be notified while this site is closed…".to_owned(),
+                    Some(Ok(())) => "Also when this site is closed (Web Push).".to_owned(),
+                    Some(Err(why)) => format!("Only while this site is open: no Web Push here ({why})."),
+                };
+                Some(view! { <p class="hint" id="push-state" role="status">{note}</p> })
+            }}
             <FormError status=form id="notify-error" />
         </div>
     }
