@@ -79,5 +79,6 @@ pub(crate) fn draft(chat: u128, content: &str, client: u128) -> Draft {
         client_id: id(client),
         created_at: Utc::now(),
         reply_to: None,
+        attachments: Vec::new(),
     }
 }

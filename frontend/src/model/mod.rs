@@ -13,3 +13,4 @@ pub(crate) mod rows;
 pub(crate) mod sessions;
 pub(crate) mod timeline;
 pub(crate) mod typing;
+pub(crate) mod uploads;

@@ -4,7 +4,7 @@
 //! never sends.
 
 use chat_protocol::time::Timestamp;
-use chat_protocol::{ChatId, ClientCommand, Message, MessageId};
+use chat_protocol::{Attachment, ChatId, ClientCommand, Message, MessageId};
 use uuid::Uuid;
 
 #[derive(Debug, Clone, PartialEq)]
@@ -25,6 +25,8 @@ pub(crate) struct Pending {
     pub(crate) created_at: Timestamp,
     /// The message this one answers.
     pub(crate) reply_to: Option<MessageId>,
+    /// Files already uploaded, sent with it.
+    pub(crate) attachments: Vec<Attachment>,
     pub(crate) state: PendingState,
 }
 
@@ -35,7 +37,7 @@ impl Pending {
             content: self.content.clone(),
             client_id: self.client_id,
             reply_to: self.reply_to,
-            attachments: Vec::new(),
+            attachments: self.attachments.iter().map(|a| a.id).collect(),
         }
     }
 
@@ -63,6 +65,8 @@ pub(crate) struct Draft {
     pub(crate) created_at: Timestamp,
     /// The message this one answers.
     pub(crate) reply_to: Option<MessageId>,
+    /// Files already uploaded, sent with it.
+    pub(crate) attachments: Vec<Attachment>,
 }
 
 /// Whether the socket can take a command right now.
@@ -94,6 +98,7 @@ impl Outbox {
             content: draft.content,
             created_at: draft.created_at,
             reply_to: draft.reply_to,
+            attachments: draft.attachments,
             state: match link {
                 Link::Up => PendingState::Sent { at_ms: now_ms },
                 Link::Down => PendingState::Queued,

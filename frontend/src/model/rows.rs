@@ -323,6 +323,7 @@ mod tests {
             content: "on its way".into(),
             created_at: messages[5].created_at,
             reply_to: None,
+            attachments: Vec::new(),
             state: PendingState::Queued,
         }];
         let today = messages[5].created_at.date_naive();

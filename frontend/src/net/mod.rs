@@ -11,6 +11,7 @@ mod http;
 pub(crate) mod push;
 mod reconnect;
 mod socket;
+pub(crate) mod upload;
 
 pub(crate) use api::Api;
 pub(crate) use auth_api::{login, register};

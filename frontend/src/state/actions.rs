@@ -1,10 +1,10 @@
 //! What the person does: send, edit, delete and retry messages, type, manage contacts and
 //! chats. Each returns the sentence to show if it failed; where it is shown is the UI's choice.
 
-use chat_protocol::limits::{check_content, check_group_name};
+use chat_protocol::limits::{check_content, check_group_name, check_post};
 use chat_protocol::{
-    Chat, ChatId, ClientCommand, CreateChatRequest, CreateInviteRequest, Invite, MessageId,
-    RoomSummary, SearchQuery, SearchResults, UpdateChatRequest, User, UserId,
+    Attachment, Chat, ChatId, ClientCommand, CreateChatRequest, CreateInviteRequest, Invite,
+    MessageId, RoomSummary, SearchQuery, SearchResults, UpdateChatRequest, User, UserId,
 };
 use leptos::prelude::*;
 use uuid::Uuid;
@@ -48,8 +48,10 @@ impl ChatState {
         chat: ChatId,
         text: &str,
         reply_to: Option<MessageId>,
+        attachments: Vec<Attachment>,
     ) -> Result<(), String> {
-        check_content(text).map_err(|e| sentence(&e))?;
+        let ids: Vec<_> = attachments.iter().map(|a| a.id).collect();
+        check_post(text, &ids).map_err(|e| sentence(&e))?;
         let socket = self.socket().ok_or(NOT_SIGNED_IN)?;
         let draft = Draft {
             chat_id: chat,
@@ -57,6 +59,7 @@ impl ChatState {
             client_id: Uuid::new_v4(),
             created_at: chrono::Utc::now(),
             reply_to,
+            attachments,
         };
         let link = link_of(&socket);
         let mut command = None;

@@ -13,6 +13,7 @@
 mod account;
 mod actions;
 mod alerts;
+mod attaching;
 mod drafts;
 mod groups;
 mod lifecycle;
@@ -31,6 +32,7 @@ use crate::model::outbox::Outbox;
 use crate::model::timeline::Timeline;
 use crate::model::typing::{TypingBoard, TypingThrottle};
 use crate::net::{Api, AuthSession, ConnStatus, Socket};
+pub(crate) use attaching::Attaching;
 pub(crate) use lifecycle::{has_pending_invite, remember_invite_in_address};
 use reduce::{ChatData, Moment};
 

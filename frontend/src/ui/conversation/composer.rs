@@ -9,8 +9,9 @@ use leptos::html;
 use leptos::prelude::*;
 
 use super::Replying;
+use super::files::{AttachButton, AttachTray, files_of};
 use crate::model::mentions::{byte_to_utf16, complete, query_at, suggestions, utf16_to_byte};
-use crate::state::ChatState;
+use crate::state::{Attaching, ChatState};
 use crate::text::format::snippet;
 use crate::ui::common::{FormError, FormStatus};
 
@@ -144,11 +145,17 @@ fn Composer(chat_id: ChatId) -> impl IntoView {
         }
     };
 
+    let attaching = expect_context::<Attaching>();
     let send = move || {
         let content = text.get_untracked();
         let reply_to = replying.with_untracked(|r| r.as_ref().map(|m| m.id));
-        let sent = state.send_message(chat_id, &content, reply_to);
+        let sent = attaching
+            .tray
+            .with_untracked(|t| t.ready())
+            .map_err(str::to_owned)
+            .and_then(|files| state.send_message(chat_id, &content, reply_to, files));
         if sent.is_ok() {
+            attaching.clear();
             text.set(String::new());
             state.save_draft(chat_id, "");
             replying.set(None);
@@ -222,6 +229,7 @@ fn Composer(chat_id: ChatId) -> impl IntoView {
     view! {
         {reply_bar}
         {listbox}
+        <AttachTray />
         <form
             class="composer"
             on:submit=move |ev: leptos::ev::SubmitEvent| {
@@ -256,6 +264,15 @@ fn Composer(chat_id: ChatId) -> impl IntoView {
                 }
                 on:click=move |_| update_mention()
                 on:blur=move |_| mention.set(None)
+                on:paste=move |ev: leptos::ev::ClipboardEvent| {
+                    // Pasted files (a screenshot, files copied in a file manager) are attached;
+                    // pasted text is left to the text box.
+                    let files = files_of(ev.clipboard_data().and_then(|d| d.files()));
+                    if !files.is_empty() {
+                        ev.prevent_default();
+                        attaching.add(state, files);
+                    }
+                }
                 on:keydown=move |ev: leptos::ev::KeyboardEvent| {
                     let key = ev.key();
                     let open = mention.with_untracked(|m| m.as_ref().map(|(_, _, l)| l.len()));
@@ -304,6 +321,7 @@ fn Composer(chat_id: ChatId) -> impl IntoView {
                     }
                 }
             ></textarea>
+            <AttachButton />
             <button type="submit" id="send" class="primary">
                 "Send"
             </button>

@@ -12,6 +12,7 @@ use wasm_bindgen::JsCast;
 
 use super::Replying;
 use super::emoji_picker::EmojiPicker;
+use super::files::MessageFiles;
 use super::rich::formatted;
 use crate::model::outbox::Pending;
 use crate::model::rows::Row;
@@ -188,6 +189,11 @@ fn MessageView(
     let deleted = message.deleted;
     let edited = message.edited_at.is_some() && !deleted;
     let content = message.content.clone();
+    let files = if deleted {
+        Vec::new()
+    } else {
+        message.attachments.clone()
+    };
     let confirming = RwSignal::new(false);
     let is_editing = move || editing.get() == Some(id);
     let sender = message.sender.username.clone();
@@ -406,6 +412,8 @@ fn MessageView(
             <div class="bubble" on:click=tap>
                 {quote}
                 {body}
+                {(!files.is_empty())
+                    .then(|| view! { <MessageFiles files=files message_key=id.to_string() /> })}
                 <div class="msg-meta">
                     {mentions_me
                         .then(|| {
@@ -487,6 +495,15 @@ fn PendingView(pending: Pending) -> impl IntoView {
         >
             <div class="bubble">
                 <div class="msg-text">{formatted(&pending.content, None)}</div>
+                {(!pending.attachments.is_empty())
+                    .then(|| {
+                        view! {
+                            <MessageFiles
+                                files=pending.attachments.clone()
+                                message_key=client_id.to_string()
+                            />
+                        }
+                    })}
                 <div class="msg-meta">
                     <span class="pending-state">{label}</span>
                 </div>

@@ -5,6 +5,7 @@
 mod banner;
 mod composer;
 mod emoji_picker;
+mod files;
 mod group_settings;
 mod header;
 mod invites;
@@ -19,11 +20,12 @@ use leptos::prelude::*;
 use wasm_bindgen::JsCast;
 
 use crate::model::rows::{self, Row, member_reads};
-use crate::state::ChatState;
+use crate::state::{Attaching, ChatState};
 use crate::text::format::typing_line;
 use crate::ui::search::MessageSearch;
 use banner::ConnBanner;
 use composer::ComposerOrClosed;
+use files::{Lightbox, Viewing, files_of};
 use header::Header;
 use members::MembersPanel;
 use message::RowView;
@@ -86,6 +88,15 @@ pub(crate) fn Conversation(chat_id: ChatId) -> impl IntoView {
     let search_open = RwSignal::new(false);
     let search_query = RwSignal::new(String::new());
     provide_context(Replying(RwSignal::new(None)));
+    let attaching = Attaching::new();
+    provide_context(attaching);
+    provide_context(Viewing(RwSignal::new(None)));
+    // Uploads that got no answer while offline start again once the connection is back.
+    Effect::new(move |_| {
+        if state.status.get() == crate::net::ConnStatus::Online {
+            attaching.resume(state);
+        }
+    });
 
     let rows = Memo::new(move |_| {
         let me = state.me_or_nobody();
@@ -296,6 +307,19 @@ pub(crate) fn Conversation(chat_id: ChatId) -> impl IntoView {
             class="conversation"
             id="conversation"
             aria-labelledby="conv-title"
+            // Files dropped anywhere on the conversation are attached to the next message.
+            on:dragover=move |ev: leptos::ev::DragEvent| {
+                if ev.data_transfer().is_some_and(|d| d.types().includes(&"Files".into(), 0)) {
+                    ev.prevent_default();
+                }
+            }
+            on:drop=move |ev: leptos::ev::DragEvent| {
+                let files = files_of(ev.data_transfer().and_then(|d| d.files()));
+                if !files.is_empty() {
+                    ev.prevent_default();
+                    attaching.add(state, files);
+                }
+            }
             on:keydown=move |ev: leptos::ev::KeyboardEvent| {
                 // Escape closes the details panel and puts focus back on its toggle.
                 if ev.key() == "Escape" && members_open.get_untracked() {
@@ -382,6 +406,7 @@ pub(crate) fn Conversation(chat_id: ChatId) -> impl IntoView {
                     }}
                 </Show>
             </div>
+            <Lightbox />
         </section>
     }
 }
