@@ -309,6 +309,7 @@ mod tests {
             "messages_fts_docsize",
             "messages_fts_idx",
             "messages_fts_progress",
+            "push_subscriptions",
             "refresh_tokens",
             "sessions",
             "uploads",
