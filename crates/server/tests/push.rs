@@ -459,4 +459,19 @@ async fn bad_subscriptions_are_refused(backend: Backend) {
         )
         .await;
     assert_eq!(status, StatusCode::NO_CONTENT);
+    // An endpoint no URL could have (a NUL, which PostgreSQL cannot even compare): 422.
+    for endpoint in ["https://push.example.com/a\u{0}b", "x\u{1c}y"] {
+        let (status, body) = bob
+            .call(
+                Method::DELETE,
+                "/api/push/subscriptions",
+                Some(&json!({ "endpoint": endpoint })),
+            )
+            .await;
+        assert_error(status, &body, 422, "validation_failed");
+        let mut sub = good.subscription();
+        sub["endpoint"] = endpoint.into();
+        let (status, body) = bob.post("/api/push/subscriptions", sub).await;
+        assert_error(status, &body, 422, "validation_failed");
+    }
 }

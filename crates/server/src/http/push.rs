@@ -48,12 +48,7 @@ pub(super) async fn unsubscribe(
     body: web::Json<PushUnsubscribeRequest>,
 ) -> AppResult<HttpResponse> {
     let endpoint = body.into_inner().endpoint;
-    if endpoint.len() > endpoint::ENDPOINT_MAX {
-        return Err(AppError::Validation(format!(
-            "endpoint must be at most {} characters",
-            endpoint::ENDPOINT_MAX
-        )));
-    }
+    endpoint::check_text(&endpoint).map_err(AppError::Validation)?;
     let user = caller.id;
     state
         .db(move |c| push_subscriptions::unsubscribe(c, user, &endpoint))

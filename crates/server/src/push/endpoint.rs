@@ -22,11 +22,7 @@ pub(crate) struct Keys {
 
 /// The endpoint as a URL, or why it is refused.
 pub(crate) fn check(endpoint: &str, allow_private: bool) -> Result<Url, String> {
-    if endpoint.len() > ENDPOINT_MAX {
-        return Err(format!(
-            "endpoint must be at most {ENDPOINT_MAX} characters"
-        ));
-    }
+    check_text(endpoint)?;
     let url = Url::parse(endpoint).map_err(|_| "endpoint must be an absolute URL".to_string())?;
     if !url.username().is_empty() || url.password().is_some() {
         return Err("endpoint must not carry credentials".into());
@@ -53,6 +49,20 @@ pub(crate) fn check(endpoint: &str, allow_private: bool) -> Result<Url, String> 
         }
         Some(_) => Ok(url),
     }
+}
+
+/// What any endpoint given to the server must be, even one only looked up: bounded, and without
+/// control characters (which no URL has, and PostgreSQL cannot store NUL).
+pub(crate) fn check_text(endpoint: &str) -> Result<(), String> {
+    if endpoint.len() > ENDPOINT_MAX {
+        return Err(format!(
+            "endpoint must be at most {ENDPOINT_MAX} characters"
+        ));
+    }
+    if endpoint.chars().any(char::is_control) {
+        return Err("endpoint must not contain control characters".into());
+    }
+    Ok(())
 }
 
 /// The browser's keys: `p256dh` a P-256 point, `auth` 16 bytes, both base64url.
@@ -165,6 +175,8 @@ mod tests {
             "ftp://fcm.googleapis.com/x",
             "not a url",
             "/relative",
+            "https://push.example.com/a\u{0}b",
+            "https://push.example.com/a\u{85}b",
         ] {
             assert!(check(refused, false).is_err(), "{refused} accepted");
         }
