@@ -52,12 +52,21 @@ async fn no_axe_violations_on_any_screen() -> Result<()> {
     wait_message(&a, "hi from bob").await?;
     send(&a, "to delete").await?;
     wait_message(&a, "to delete").await?;
-    a.js(
-        "const m = Array.from(document.querySelectorAll('#messages .msg.mine'))
-           .find(m => m.querySelector('.msg-text').textContent === 'to delete');
-         m.querySelector('.delete-message').click();",
-        serde_json::json!(null),
-    )
+    // The stored message, not its pending bubble (which the echo replaces, taking an open
+    // confirmation with it).
+    a.wait_for("the stored message", || async {
+        let clicked = a
+            .js(
+                "const m = Array.from(document.querySelectorAll('#messages .msg.mine:not(.pending)'))
+                   .find(m => m.querySelector('.msg-text').textContent === 'to delete');
+                 if (!m) return false;
+                 m.querySelector('.delete-message').click();
+                 return true;",
+                serde_json::json!(null),
+            )
+            .await?;
+        Ok((clicked == serde_json::json!(true)).then_some(()))
+    })
     .await?;
     a.click(".confirm-delete").await?;
     a.wait_present(".msg.deleted").await?;
